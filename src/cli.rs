@@ -1,0 +1,245 @@
+//! The command line: argument definitions (clap) and dispatch to `commands/`. Kept thin: every
+//! command's work lives in its own module.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "crossreview",
+    version,
+    about = "Validate LLM-judge scores, curate DPO pairs and measure inter-annotator agreement for multimodal cultural-safety evaluation, in the terminal.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Open the bundled demo (created as sessions/demo.db under the current folder if absent).
+    Demo {
+        #[arg(long, default_value = "demo")]
+        annotator: String,
+        #[arg(long, value_enum, default_value_t = ImageProtocol::Auto)]
+        image_protocol: ImageProtocol,
+    },
+    /// Create an empty session.
+    Init {
+        session: PathBuf,
+        /// A TOML label schema (default: the four binary CROSS-Eval dimensions).
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// Replace an existing session file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate input files, then import them into a session in one transaction.
+    Import {
+        session: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Check input files without importing them (exit 0 when valid).
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Check judge values against this TOML schema instead of the CROSS-Eval default.
+        #[arg(long)]
+        schema: Option<PathBuf>,
+    },
+    /// Label responses, validate pairs or adjudicate in the terminal UI.
+    Annotate(AnnotateArgs),
+    /// Progress: items, responses, pairs; labels per annotator and dimension.
+    Status {
+        session: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inter-annotator agreement on a session, or on a plain ratings table (--ratings).
+    Agreement(AgreementArgs),
+    /// The CROSS-style results table: judge and human shares of 1s per dimension and group.
+    Report {
+        session: PathBuf,
+        #[arg(long, value_enum)]
+        by: Option<GroupBy>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export labels, gold labels or training data.
+    Export(ExportArgs),
+    /// Merge other sessions' items and labels into TARGET (idempotent).
+    Merge {
+        target: PathBuf,
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+    },
+    /// Print one item and its image to the terminal.
+    Show {
+        session: PathBuf,
+        id: String,
+        #[arg(long, value_enum, default_value_t = ImageProtocol::Auto)]
+        image_protocol: ImageProtocol,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub format: InputFormat,
+    /// Model name for a CROSS results file (default: from results_<model>_r<round>.json).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Where images given as URLs are looked up by file name.
+    #[arg(long)]
+    pub images_dir: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    Auto,
+    Jsonl,
+    Cross,
+    Pairs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageProtocol {
+    Auto,
+    Kitty,
+    Sixel,
+    Iterm2,
+    Halfblocks,
+    None,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Responses,
+    Pairs,
+    Adjudicate,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Country,
+    Language,
+    Model,
+    Domain,
+}
+
+impl GroupBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Country => "country",
+            GroupBy::Language => "language",
+            GroupBy::Model => "model",
+            GroupBy::Domain => "domain",
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AnnotateArgs {
+    pub session: PathBuf,
+    #[arg(long)]
+    pub annotator: String,
+    #[arg(long, value_enum, default_value_t = Mode::Responses)]
+    pub mode: Mode,
+    /// Hide the judge's scores until every dimension is labelled (or `r` is pressed).
+    #[arg(long)]
+    pub blind: bool,
+    /// e.g. country=Japan, model=gpt-4o, judge.compliance=0, unlabelled, disagrees-with-judge, flagged
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// Review a reproducible random sample of N tasks.
+    #[arg(long, requires = "seed")]
+    pub sample: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Spread the sample evenly over the values of this field.
+    #[arg(long, value_enum, requires = "sample")]
+    pub stratify: Option<GroupBy>,
+    /// Languages this annotator reads (ISO codes, comma-separated); their tasks come first.
+    #[arg(long, value_delimiter = ',')]
+    pub languages: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ImageProtocol::Auto)]
+    pub image_protocol: ImageProtocol,
+    /// A TOML keymap that overrides the default keys.
+    #[arg(long)]
+    pub keymap: Option<PathBuf>,
+    /// A TOML theme.
+    #[arg(long)]
+    pub theme: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelArg {
+    Nominal,
+    Ordinal,
+    Interval,
+    Ratio,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AgreementArgs {
+    /// The session (omit with --ratings).
+    #[arg(required_unless_present = "ratings", conflicts_with = "ratings")]
+    pub session: Option<PathBuf>,
+    /// A plain ratings table (CSV or JSON) instead of a session.
+    #[arg(long)]
+    pub ratings: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub level: Option<LevelArg>,
+    /// Category order, for ordinal and weighted statistics.
+    #[arg(long, value_delimiter = ',')]
+    pub categories: Option<Vec<String>>,
+    #[arg(long = "dimension")]
+    pub dimensions: Vec<String>,
+    /// Compare the LLM judge with the humans as well.
+    #[arg(long)]
+    pub judge: bool,
+    #[arg(long, value_enum)]
+    pub by: Option<GroupBy>,
+    /// Percentile-bootstrap confidence intervals for alpha with N resamples.
+    #[arg(long)]
+    pub bootstrap: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    LabelsJsonl,
+    LabelsCsv,
+    GoldJsonl,
+    DpoTrl,
+    DpoOpenai,
+    Kto,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    pub session: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Output file, or - for standard output.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only these annotators' labels.
+    #[arg(long = "annotator")]
+    pub annotators: Vec<String>,
+    /// Keep a pair only when at least K annotators validated it and the majority agrees.
+    #[arg(long, default_value_t = 1)]
+    pub min_annotators: usize,
+    /// Write image paths as absolute paths instead of relative to the output file.
+    #[arg(long)]
+    pub absolute_paths: bool,
+}

@@ -1,0 +1,56 @@
+//! Errors a command reports to the user, and the exit code each one means (SPEC: 1 = bad input
+//! data or a failed check, 2 = bad command line).
+
+use std::fmt;
+
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    /// Each line is printed to stderr as is; they already say where and what to do.
+    pub lines: Vec<String>,
+}
+
+impl CliError {
+    /// Bad input data or a failed check (exit 1).
+    pub fn data(msg: impl Into<String>) -> CliError {
+        CliError { code: 1, lines: vec![msg.into()] }
+    }
+    pub fn data_lines(lines: Vec<String>) -> CliError {
+        CliError { code: 1, lines }
+    }
+    /// A bad command line that clap could not catch (exit 2).
+    pub fn usage(msg: impl Into<String>) -> CliError {
+        CliError { code: 2, lines: vec![msg.into()] }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.lines.join("\n"))
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> CliError {
+        match e.downcast::<CliError>() {
+            Ok(c) => c,
+            Err(e) => CliError::data(format!("{e:#}")),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for CliError {
+    fn from(e: rusqlite::Error) -> CliError {
+        CliError::data(format!("session database error: {e}"))
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> CliError {
+        CliError::data(format!("{e}"))
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;

@@ -1,0 +1,112 @@
+//! The data the tool works on, independent of where it came from (ingest) or where it is kept
+//! (store). Everything here is plain data: no I/O.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A label value on one dimension. Binary dimensions use 0/1, ordinal scales their numbers.
+pub type Value = i64;
+
+/// One evaluation item: an image plus a query that only breaks a cultural norm once the image is
+/// understood, with the responses of the models under evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Item {
+    pub id: String,
+    /// As given in the input, resolved against the input file's folder (or `--images-dir` for
+    /// URLs). A URL that could not be resolved stays a URL: it is shown as a placeholder.
+    pub image: Option<String>,
+    pub query: String,
+    pub query_en: Option<String>,
+    pub language: Option<String>,
+    pub country: Option<String>,
+    pub domain: Option<String>,
+    pub norm: Option<String>,
+    /// Always a JSON object; kept and exported as is.
+    pub meta: serde_json::Map<String, serde_json::Value>,
+    pub responses: Vec<Response>,
+}
+
+/// One model's answer to an item, with the LLM judge's scores when there are any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Response {
+    pub model: String,
+    pub text: String,
+    /// dimension name -> the judge's value (already in the session's schema: compliance, not
+    /// Violation).
+    pub judge: BTreeMap<String, Value>,
+    pub judge_rationale: BTreeMap<String, String>,
+}
+
+/// A contrastive preference pair (TRL's format plus images). `prompt`, `chosen` and `rejected`
+/// are kept as given: a string or a list of `{"role", "content"}` messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pair {
+    pub id: String,
+    pub prompt: serde_json::Value,
+    pub chosen: serde_json::Value,
+    pub rejected: serde_json::Value,
+    pub images: Vec<String>,
+    pub item_id: Option<String>,
+    pub meta: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What one annotator can be asked to label: a response on every dimension, or a pair verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TaskRef {
+    Response { item_id: String, model: String },
+    Pair { pair_id: String },
+}
+
+/// A verdict on a preference pair, stored relative to the pair (not to the screen order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The chosen response is the better one.
+    Agree,
+    /// The rejected response is the better one.
+    Flip,
+    Tie,
+    BothBad,
+    Unsure,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 5] =
+        [Verdict::Agree, Verdict::Flip, Verdict::Tie, Verdict::BothBad, Verdict::Unsure];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Agree => "agree",
+            Verdict::Flip => "flip",
+            Verdict::Tie => "tie",
+            Verdict::BothBad => "both_bad",
+            Verdict::Unsure => "unsure",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Stable small integer code, used where verdicts are stored as label values and fed to the
+    /// agreement engine as nominal categories.
+    pub fn code(self) -> Value {
+        match self {
+            Verdict::Agree => 0,
+            Verdict::Flip => 1,
+            Verdict::Tie => 2,
+            Verdict::BothBad => 3,
+            Verdict::Unsure => 4,
+        }
+    }
+
+    pub fn from_code(code: Value) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.code() == code)
+    }
+
+    /// The verdict for "the response shown on the left/right is better", given whether the
+    /// chosen response was shown on the left.
+    pub fn from_side(left_is_better: bool, chosen_on_left: bool) -> Verdict {
+        if left_is_better == chosen_on_left { Verdict::Agree } else { Verdict::Flip }
+    }
+}

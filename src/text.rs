@@ -1,0 +1,1 @@
+//! Text made safe and measurable for the terminal.
