@@ -1,7 +1,7 @@
 //! One module per command. Each takes its parsed arguments and returns a `CliResult`; printing
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
-use crate::cli::{Cli, Command};
+use crate::cli::Cli;
 use crate::error::{CliError, CliResult};
 
 pub fn run(cli: Cli) -> CliResult {

@@ -1,0 +1,107 @@
+//! The session's tables, and the migrations between versions of them. `PRAGMA user_version`
+//! holds the version; a session made by an older crossreview is upgraded on open, step by step.
+//! Every table is documented in README.md ("The session database").
+
+use rusqlite::Connection;
+
+/// Each entry upgrades from version `index` to `index + 1`. Never edit a released entry: add one.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the first format.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE items (
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        image       TEXT,
+        query       TEXT NOT NULL,
+        query_en    TEXT,
+        language    TEXT,
+        country     TEXT,
+        domain      TEXT,
+        norm        TEXT,
+        meta        TEXT NOT NULL DEFAULT '{}',
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE responses (
+        seq             INTEGER PRIMARY KEY,
+        item_id         TEXT NOT NULL,
+        model           TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        judge           TEXT NOT NULL DEFAULT '{}',
+        judge_rationale TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (item_id, model)
+    );
+    CREATE TABLE pairs (
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        item_id     TEXT,
+        prompt      TEXT NOT NULL,
+        chosen      TEXT NOT NULL,
+        rejected    TEXT NOT NULL,
+        images      TEXT NOT NULL DEFAULT '[]',
+        meta        TEXT NOT NULL DEFAULT '{}',
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE annotators (
+        name       TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        languages  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE events (
+        seq           INTEGER PRIMARY KEY,
+        uid           TEXT NOT NULL UNIQUE,
+        at            TEXT NOT NULL,
+        annotator     TEXT NOT NULL,
+        task_kind     TEXT NOT NULL CHECK (task_kind IN ('response', 'pair')),
+        item_id       TEXT NOT NULL DEFAULT '',
+        model         TEXT NOT NULL DEFAULT '',
+        pair_id       TEXT NOT NULL DEFAULT '',
+        field         TEXT NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('set', 'undo', 'redo')),
+        value         INTEGER,
+        text          TEXT,
+        prev_value    INTEGER,
+        prev_text     TEXT,
+        ref_uid       TEXT,
+        seconds       REAL NOT NULL DEFAULT 0,
+        judge_visible INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX events_by_key ON events(annotator, task_kind, item_id, model, pair_id, field, at, uid);
+    CREATE TABLE current (
+        annotator   TEXT NOT NULL,
+        task_kind   TEXT NOT NULL,
+        item_id     TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        pair_id     TEXT NOT NULL,
+        field       TEXT NOT NULL,
+        value       INTEGER,
+        text        TEXT,
+        blind_value INTEGER,
+        seconds     REAL NOT NULL DEFAULT 0,
+        at          TEXT NOT NULL,
+        uid         TEXT NOT NULL,
+        PRIMARY KEY (annotator, task_kind, item_id, model, pair_id, field)
+    ) WITHOUT ROWID;
+    CREATE VIEW labels AS
+        SELECT annotator, task_kind, item_id, model, pair_id, field AS dimension, value,
+               blind_value, seconds, at AS labelled_at
+        FROM current WHERE field NOT LIKE '@%' AND value IS NOT NULL;
+    CREATE VIEW judge_scores AS
+        SELECT r.item_id, r.model, j.key AS dimension, j.value AS value
+        FROM responses r, json_each(r.judge) j;
+    "#,
+];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies every migration after `from`. The caller holds the transaction.
+pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+use super::*;
+use crate::model::{Item, Pair, Response, TaskRef};
+
+fn tmp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
+    (dir, s)
+}
+
+fn item(id: &str, models: &[&str]) -> Item {
+    Item {
+        id: id.into(),
+        query: format!("query of {id}"),
+        country: Some("Japan".into()),
+        language: Some("ja".into()),
+        responses: models
+            .iter()
+            .map(|m| Response {
+                model: m.to_string(),
+                text: format!("{m} says"),
+                judge: [("compliance".to_string(), 1)].into_iter().collect(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn set(annotator: &str, task: &TaskRef, field: &str, v: Value) -> NewEvent {
+    NewEvent {
+        annotator: annotator.into(),
+        task: task.clone(),
+        field: field.into(),
+        value: Some(v),
+        text: None,
+        seconds: 1.5,
+        judge_visible: true,
+    }
+}
+
+fn resp(item: &str, model: &str) -> TaskRef {
+    TaskRef::Response { item_id: item.into(), model: model.into() }
+}
+
+#[test]
+fn create_refuses_to_overwrite_without_force() {
+    let (dir, _s) = tmp_store();
+    let err = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).err().unwrap();
+    assert!(err.to_string().contains("--force"), "{err}");
+    Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), true).unwrap();
+}
+
+#[test]
+fn open_rejects_non_sqlite_and_missing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("notes.db");
+    std::fs::write(&p, "hello, I am a text file").unwrap();
+    let err = Store::open(&p).err().unwrap().to_string();
+    assert!(err.contains("not a crossreview session"), "{err}");
+    assert_eq!(std::fs::read(&p).unwrap(), b"hello, I am a text file", "must not be modified");
+    let err = Store::open(&dir.path().join("nope.db")).err().unwrap().to_string();
+    assert!(err.contains("crossreview init"), "{err}");
+    // An SQLite file that is not a session.
+    let other = dir.path().join("other.db");
+    Connection::open(&other).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
+    assert!(Store::open(&other).err().unwrap().to_string().contains("not a crossreview session"));
+}
+
+#[test]
+fn import_upserts_and_keeps_other_models_and_labels() {
+    let (_d, mut s) = tmp_store();
+    s.import(|imp| imp.upsert_item(&item("a", &["m1", "m2"]))).unwrap();
+    s.record(&set("ann", &resp("a", "m1"), "awareness", 1)).unwrap();
+    let mut again = item("a", &["m3"]);
+    again.query = "updated".into();
+    let counts = s
+        .import(|imp| {
+            imp.upsert_item(&again)?;
+            Ok(imp.counts())
+        })
+        .unwrap();
+    assert_eq!(counts.items_updated, 1);
+    let got = s.item("a").unwrap().unwrap();
+    assert_eq!(got.query, "updated");
+    assert_eq!(got.responses.iter().map(|r| r.model.as_str()).collect::<Vec<_>>(), ["m1", "m2", "m3"]);
+    assert_eq!(s.task_labels("ann", &resp("a", "m1")).unwrap().values["awareness"], 1);
+}
+
+#[test]
+fn failed_import_changes_nothing() {
+    let (_d, mut s) = tmp_store();
+    let r: anyhow::Result<()> = s.import(|imp| {
+        imp.upsert_item(&item("a", &["m1"]))?;
+        anyhow::bail!("bad record further down")
+    });
+    assert!(r.is_err());
+    assert_eq!(s.counts().unwrap(), Counts::default());
+}
+
+#[test]
+fn pairs_round_trip() {
+    let (_d, mut s) = tmp_store();
+    let p = Pair {
+        id: "p1".into(),
+        prompt: serde_json::json!([{"role": "user", "content": "hi"}]),
+        chosen: serde_json::json!("good"),
+        rejected: serde_json::json!("bad"),
+        images: vec!["img.png".into()],
+        item_id: Some("a".into()),
+        meta: Default::default(),
+    };
+    s.import(|imp| imp.upsert_pair(&p)).unwrap();
+    assert_eq!(s.pair("p1").unwrap().unwrap(), p);
+    assert_eq!(s.pairs().unwrap(), vec![p]);
+    assert_eq!(s.task_index().unwrap()[0].task, TaskRef::Pair { pair_id: "p1".into() });
+}
+
+#[test]
+fn record_validates_values_and_dimensions() {
+    let (_d, mut s) = tmp_store();
+    let t = resp("a", "m1");
+    assert!(s.record(&set("x", &t, "awareness", 7)).is_err());
+    assert!(s.record(&set("x", &t, "fluency", 1)).is_err());
+    assert!(s.record(&set("x", &t, field::VERDICT, 0)).is_err(), "verdict on a response");
+    assert!(s.events().unwrap().is_empty());
+}
+
+#[test]
+fn undo_redo_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let t = resp("a", "m1");
+    {
+        let mut s = Store::create(&path, &Schema::cross_eval(), false).unwrap();
+        s.record(&set("ann", &t, "awareness", 1)).unwrap();
+        s.record(&set("ann", &t, "awareness", 0)).unwrap();
+        s.record(&set("ann", &t, "education", 1)).unwrap();
+    }
+    let mut s = Store::open(&path).unwrap();
+    let u = s.undo("ann").unwrap().unwrap();
+    assert_eq!((u.field.as_str(), u.value), ("education", None));
+    let u = s.undo("ann").unwrap().unwrap();
+    assert_eq!((u.field.as_str(), u.value), ("awareness", Some(1)));
+    drop(s);
+    let mut s = Store::open(&path).unwrap();
+    let r = s.redo("ann").unwrap().unwrap();
+    assert_eq!((r.field.as_str(), r.value), ("awareness", Some(0)));
+    let labels = s.task_labels("ann", &t).unwrap();
+    assert_eq!(labels.values.get("awareness"), Some(&0));
+    assert_eq!(labels.values.get("education"), None);
+    // A new change clears the redo stack.
+    s.record(&set("ann", &t, "helpfulness", 1)).unwrap();
+    assert!(s.redo("ann").unwrap().is_none());
+    // Undo only touches the annotator's own changes.
+    assert!(s.undo("someone-else").unwrap().is_none());
+}
+
+#[test]
+fn blind_value_and_seconds_are_kept() {
+    let (_d, mut s) = tmp_store();
+    let t = resp("a", "m1");
+    let mut e = set("ann", &t, "compliance", 1);
+    e.judge_visible = false;
+    e.seconds = 3.0;
+    s.record(&e).unwrap();
+    let mut e2 = set("ann", &t, "compliance", 0);
+    e2.seconds = 9.0;
+    s.record(&e2).unwrap();
+    let cur = s.current_labels().unwrap();
+    assert_eq!(cur.len(), 1);
+    assert_eq!((cur[0].value, cur[0].blind_value, cur[0].seconds), (Some(0), Some(1), 9.0));
+}
+
+#[test]
+fn rebuild_matches_incremental_state() {
+    let (_d, mut s) = tmp_store();
+    for (i, m) in ["m1", "m2", "m3"].iter().enumerate() {
+        let t = resp("a", m);
+        s.record(&set("x", &t, "awareness", (i % 2) as i64)).unwrap();
+        s.record(&set("y", &t, "awareness", 1)).unwrap();
+        let mut skip = set("x", &t, field::SKIP, 0);
+        skip.value = None;
+        skip.text = Some("cannot read the script".into());
+        s.record(&skip).unwrap();
+    }
+    s.undo("x").unwrap();
+    let before = s.current().unwrap();
+    s.rebuild_current().unwrap();
+    assert_eq!(s.current().unwrap(), before);
+    let by_task = s.labels_of("x").unwrap();
+    assert_eq!(by_task[&resp("a", "m1")].skipped.as_deref(), Some("cannot read the script"));
+    assert_eq!(by_task[&resp("a", "m3")].skipped, None, "undone");
+}
+
+#[test]
+fn task_index_lists_responses_with_judge_in_schema_order() {
+    let (_d, mut s) = tmp_store();
+    s.import(|imp| {
+        imp.upsert_item(&item("a", &["m1", "m2"]))?;
+        imp.upsert_item(&item("b", &["m1"]))
+    })
+    .unwrap();
+    let idx = s.task_index().unwrap();
+    assert_eq!(idx.len(), 3);
+    assert_eq!(idx[0].judge, vec![None, None, Some(1), None]);
+    assert_eq!(idx[2].item_id, "b");
+    assert_eq!(s.response_index().unwrap()[1].model, "m2");
+    let mut seen = Vec::new();
+    s.for_each_item(|it| {
+        seen.push((it.id, it.responses.len()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, vec![("a".to_string(), 2), ("b".to_string(), 1)]);
+}
+
+#[test]
+fn two_connections_write_without_locking_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    Store::create(&path, &Schema::cross_eval(), false).unwrap();
+    let handles: Vec<_> = (0..2)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut s = Store::open(&path).unwrap();
+                for i in 0..100 {
+                    let t = resp(&format!("i{i}"), "m");
+                    s.record(&set(&format!("w{w}"), &t, "awareness", 1)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.current_labels().unwrap().len(), 200);
+}
