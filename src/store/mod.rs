@@ -10,6 +10,7 @@
 //! event with the greatest (`at`, `uid`) wins. That makes merging sessions idempotent and
 //! order-independent (insert the events you lack, rebuild), and makes undo/redo plain events.
 
+mod merge;
 mod schema_sql;
 pub mod time;
 
@@ -22,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use merge::{MergeConflict, MergeReport};
 pub use schema_sql::SCHEMA_VERSION;
 
 /// Task-level fields share the event log with dimension labels; the `@` prefix cannot clash

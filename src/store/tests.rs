@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{Item, Pair, Response, TaskRef};
+use std::path::{Path, PathBuf};
 
 fn tmp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -236,4 +237,102 @@ fn two_connections_write_without_locking_errors() {
     }
     let s = Store::open(&path).unwrap();
     assert_eq!(s.current_labels().unwrap().len(), 200);
+}
+
+mod merging {
+    use super::*;
+    use crate::rng::SplitMix64;
+
+    /// A session with a few items and random labels by its own annotators (and one shared one,
+    /// to produce conflicts).
+    fn random_session(dir: &Path, name: &str, seed: u64) -> PathBuf {
+        let path = dir.join(format!("{name}.db"));
+        let mut s = Store::create(&path, &Schema::cross_eval(), false).unwrap();
+        let mut rng = SplitMix64::new(seed);
+        s.import(|imp| {
+            for i in 0..4 {
+                imp.upsert_item(&item(&format!("it{i}"), &["m1", "m2"]))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let dims = s.schema().dimension_names();
+        for _ in 0..30 {
+            let annotator = if rng.below(4) == 0 { "shared".to_string() } else { format!("{name}-{}", rng.below(2)) };
+            let t = resp(&format!("it{}", rng.below(4)), if rng.below(2) == 0 { "m1" } else { "m2" });
+            match rng.below(6) {
+                0 => {
+                    s.undo(&annotator).unwrap();
+                }
+                1 => {
+                    s.redo(&annotator).unwrap();
+                }
+                _ => {
+                    let d = &dims[rng.below(dims.len() as u64) as usize];
+                    s.record(&set(&annotator, &t, d, rng.below(2) as i64)).unwrap();
+                }
+            }
+        }
+        path
+    }
+
+    fn snapshot(s: &Store) -> (Vec<CurrentLabel>, Vec<String>, usize) {
+        let mut events: Vec<String> = s.events().unwrap().into_iter().map(|e| e.uid).collect();
+        events.sort();
+        (s.current().unwrap(), events, s.counts().unwrap().responses as usize)
+    }
+
+    #[test]
+    fn merge_is_idempotent_and_order_independent() {
+        for seed in 0..5u64 {
+            let dir = tempfile::tempdir().unwrap();
+            let a = random_session(dir.path(), "a", seed * 3 + 1);
+            let b = random_session(dir.path(), "b", seed * 3 + 2);
+            let c = random_session(dir.path(), "c", seed * 3 + 3);
+            let mut t1 = Store::create(&dir.path().join("t1.db"), &Schema::cross_eval(), false).unwrap();
+            let mut t2 = Store::create(&dir.path().join("t2.db"), &Schema::cross_eval(), false).unwrap();
+            for src in [&a, &b, &c] {
+                t1.merge_from(src).unwrap();
+            }
+            for src in [&c, &a, &b] {
+                t2.merge_from(src).unwrap();
+            }
+            assert_eq!(snapshot(&t1), snapshot(&t2), "seed {seed}");
+            let before = snapshot(&t1);
+            let again = t1.merge_from(&b).unwrap();
+            assert_eq!((again.events_added, again.items_added, again.conflicts.len()), (0, 0, 0));
+            assert_eq!(snapshot(&t1), before, "merging twice changes nothing");
+            // Nothing lost: every source event is in the target.
+            let total: usize = [&a, &b, &c].iter().map(|p| Store::open(p).unwrap().events().unwrap().len()).sum();
+            assert_eq!(before.1.len(), total);
+        }
+    }
+
+    #[test]
+    fn conflicting_labels_resolve_to_latest_and_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = resp("it0", "m1");
+        let pa = dir.path().join("a.db");
+        let pb = dir.path().join("b.db");
+        let mut a = Store::create(&pa, &Schema::cross_eval(), false).unwrap();
+        let mut b = Store::create(&pb, &Schema::cross_eval(), false).unwrap();
+        a.record(&set("ann", &t, "awareness", 1)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        b.record(&set("ann", &t, "awareness", 0)).unwrap();
+        drop(b);
+        let rep = a.merge_from(&pb).unwrap();
+        assert_eq!(rep.conflicts.len(), 1);
+        assert_eq!(rep.conflicts[0].kept.0, Some(0), "the later label wins");
+        assert_eq!(a.task_labels("ann", &t).unwrap().values["awareness"], 0);
+    }
+
+    #[test]
+    fn schema_mismatch_and_self_merge_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Store::create(&dir.path().join("a.db"), &Schema::cross_eval(), false).unwrap();
+        let other = Schema::from_toml("[[dimension]]\nname='fluency'\nvalues=[1,2,3]\n", "s").unwrap();
+        Store::create(&dir.path().join("o.db"), &other, false).unwrap();
+        assert!(a.merge_from(&dir.path().join("o.db")).unwrap_err().to_string().contains("schema"));
+        assert!(a.merge_from(&dir.path().join("a.db")).unwrap_err().to_string().contains("target itself"));
+    }
 }

@@ -1,0 +1,65 @@
+//! `crossreview merge TARGET SOURCE…`: brings annotators' copies of a session together.
+
+use crate::error::{CliError, CliResult};
+use crate::store::{Store, field};
+use crate::model::TaskRef;
+use std::path::PathBuf;
+
+pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
+    let mut store = Store::open(target)?;
+    // Check every source before merging any, so that a bad one on the command line changes
+    // nothing.
+    for src in sources {
+        let s = Store::open(src)?;
+        if s.schema().dimensions != store.schema().dimensions {
+            return Err(CliError::data(format!(
+                "{}: its label schema differs from {}'s; nothing was merged",
+                src.display(),
+                target.display()
+            )));
+        }
+        if std::fs::canonicalize(src).ok() == std::fs::canonicalize(target).ok() {
+            return Err(CliError::data(format!("{}: is the target itself; nothing was merged", src.display())));
+        }
+    }
+    for src in sources {
+        let rep = store.merge_from(src)?;
+        println!(
+            "{}: {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added",
+            src.display(),
+            rep.events_added,
+            rep.items_added,
+            rep.items_updated,
+            rep.responses_added,
+            rep.pairs_added,
+            rep.pairs_updated,
+            rep.annotators_added
+        );
+        for c in &rep.conflicts {
+            let task = match &c.task {
+                TaskRef::Response { item_id, model } => format!("{item_id} [{model}]"),
+                TaskRef::Pair { pair_id } => format!("pair {pair_id}"),
+            };
+            let show = |v: &(Option<i64>, Option<String>, String)| match (&v.0, &v.1) {
+                (Some(x), _) if c.field == field::VERDICT => crate::model::Verdict::from_code(*x)
+                    .map(|v| v.as_str().to_string())
+                    .unwrap_or(x.to_string()),
+                (Some(x), _) => x.to_string(),
+                (None, Some(t)) => format!("{t:?}"),
+                (None, None) => "(cleared)".to_string(),
+            };
+            println!(
+                "  conflict: {} gave {} {} = {} at {} and {} at {}; kept the latest, {}",
+                c.annotator,
+                task,
+                c.field,
+                show(&c.kept),
+                c.kept.2,
+                show(&c.dropped),
+                c.dropped.2,
+                show(&c.kept)
+            );
+        }
+    }
+    Ok(())
+}

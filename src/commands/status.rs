@@ -1,0 +1,165 @@
+//! `crossreview status`: how far the labelling has come, per annotator and dimension.
+
+use crate::error::CliResult;
+use crate::model::TaskRef;
+use crate::store::{Store, field};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+/// Per-annotator progress, computed from the current labels.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AnnotatorProgress {
+    /// Current dimension labels and pair verdicts.
+    pub labels: u64,
+    /// Responses with every dimension labelled, or skipped.
+    pub tasks_done: u64,
+    /// Pairs with a verdict, or skipped.
+    pub pairs_done: u64,
+    pub skipped: u64,
+    pub flagged: u64,
+    pub by_dimension: BTreeMap<String, BTreeMap<String, u64>>,
+    pub seconds: f64,
+}
+
+pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+    let dims = store.schema().dimension_names();
+    let mut out: BTreeMap<String, AnnotatorProgress> = BTreeMap::new();
+    for a in store.annotators()? {
+        out.entry(a).or_default();
+    }
+    // (annotator, task) -> dimensions labelled, skipped
+    let mut per_task: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
+    let mut seconds: HashMap<(String, TaskRef), f64> = HashMap::new();
+    for c in store.current()? {
+        let p = out.entry(c.annotator.clone()).or_default();
+        let key = (c.annotator.clone(), c.task.clone());
+        let s = seconds.entry(key.clone()).or_insert(0.0);
+        *s = s.max(c.seconds);
+        match c.field.as_str() {
+            field::SKIP if c.text.is_some() => {
+                p.skipped += 1;
+                per_task.entry(key).or_default().1 = true;
+            }
+            field::FLAG if c.value == Some(1) => p.flagged += 1,
+            f if f.starts_with('@') => {}
+            f => {
+                let Some(v) = c.value else { continue };
+                p.labels += 1;
+                let shown = if f == field::VERDICT {
+                    crate::model::Verdict::from_code(v).map(|v| v.as_str().to_string()).unwrap_or(v.to_string())
+                } else {
+                    v.to_string()
+                };
+                *p.by_dimension.entry(f.to_string()).or_default().entry(shown).or_default() += 1;
+                per_task.entry(key).or_default().0.insert(f.to_string());
+            }
+        }
+    }
+    for ((annotator, task), (fields, skipped)) in per_task {
+        let p = out.get_mut(&annotator).expect("every annotator has an entry");
+        match task {
+            TaskRef::Response { .. } => {
+                if skipped || dims.iter().all(|d| fields.contains(d)) {
+                    p.tasks_done += 1;
+                }
+            }
+            TaskRef::Pair { .. } => {
+                if skipped || fields.contains(field::VERDICT) {
+                    p.pairs_done += 1;
+                }
+            }
+        }
+    }
+    for ((annotator, _), s) in seconds {
+        if let Some(p) = out.get_mut(&annotator) {
+            p.seconds += s;
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(session: &Path, as_json: bool) -> CliResult {
+    let store = Store::open(session)?;
+    let counts = store.counts()?;
+    let tasks = counts.responses + counts.pairs;
+    let progress = progress(&store)?;
+    let dims = store.schema().dimension_names();
+    if as_json {
+        let annotators: serde_json::Map<String, serde_json::Value> = progress
+            .iter()
+            .map(|(name, p)| {
+                (
+                    name.clone(),
+                    json!({
+                        "labels": p.labels,
+                        "tasks_done": p.tasks_done,
+                        "pairs_done": p.pairs_done,
+                        "remaining": tasks.saturating_sub(p.tasks_done + p.pairs_done),
+                        "skipped": p.skipped,
+                        "flagged": p.flagged,
+                        "active_seconds": (p.seconds * 10.0).round() / 10.0,
+                        "by_dimension": p.by_dimension,
+                    }),
+                )
+            })
+            .collect();
+        let out = json!({
+            "items": counts.items,
+            "responses": counts.responses,
+            "pairs": counts.pairs,
+            "dimensions": dims,
+            "annotators": annotators,
+            "tasks": tasks,
+            "schema": store.schema().name,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).expect("plain JSON values"));
+        return Ok(());
+    }
+    println!("session     {}", session.display());
+    println!("schema      {} ({})", store.schema().name, dims.join(", "));
+    println!(
+        "items       {}\nresponses   {}\npairs       {}\ntasks       {} (responses + pairs)",
+        counts.items, counts.responses, counts.pairs, tasks
+    );
+    if progress.is_empty() {
+        println!("\nno labels yet: start with `crossreview annotate {} --annotator NAME`", session.display());
+        return Ok(());
+    }
+    println!();
+    let name_w = progress.keys().map(|k| k.chars().count()).max().unwrap_or(9).max(9);
+    println!(
+        "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}",
+        "annotator", "labels", "responses", "pairs", "remaining", "skipped", "flagged", "active"
+    );
+    for (name, p) in &progress {
+        println!(
+            "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}",
+            name,
+            p.labels,
+            format!("{}/{}", p.tasks_done, counts.responses),
+            format!("{}/{}", p.pairs_done, counts.pairs),
+            tasks.saturating_sub(p.tasks_done + p.pairs_done),
+            p.skipped,
+            p.flagged,
+            format_duration(p.seconds)
+        );
+    }
+    println!("\nlabels per dimension (value: count)");
+    for (name, p) in &progress {
+        for (dim, values) in &p.by_dimension {
+            let vals: Vec<String> = values.iter().map(|(v, n)| format!("{v}: {n}")).collect();
+            println!("  {name:<name_w$}  {dim:<12} {}", vals.join("  "));
+        }
+    }
+    Ok(())
+}
+
+pub fn format_duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
