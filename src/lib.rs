@@ -5,6 +5,7 @@
 //! screen (`tui`'s draw functions).
 
 pub mod agreement;
+pub mod assign;
 pub mod cli;
 pub mod commands;
 pub mod error;
