@@ -1,7 +1,9 @@
 //! One module per command. Each takes its parsed arguments and returns a `CliResult`; printing
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
+pub mod agreement;
 pub mod merge;
+pub mod report;
 pub mod status;
 
 use crate::cli::{Cli, Command};
@@ -11,6 +13,8 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Status { session, json } => status::run(&session, json),
         Command::Merge { target, sources } => merge::run(&target, &sources),
+        Command::Agreement(args) => agreement::run(args),
+        Command::Report { session, by, json } => report::run(&session, by, json),
         other => Err(CliError::usage(format!("{other:?}: this command is not available in this build yet"))),
     }
 }
