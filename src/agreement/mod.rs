@@ -56,6 +56,11 @@ impl Undefined {
     }
 }
 
+/// "1 item", "2 items".
+pub fn count_of(n: u64, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
 /// A statistic's value, or why it has none.
 pub type Stat = Result<f64, Undefined>;
 
@@ -389,13 +394,15 @@ impl Agreement {
         let single = rated - summary.pairable_units;
         if single > 0 && summary.pairable_units > 0 {
             notes.push(format!(
-                "{single} of {} items have a single rating: alpha and percent agreement ignore them; Fleiss' kappa (Gwet's generalisation for missing data) and Gwet's AC1/AC2 count them in chance agreement.",
-                self.n_items
+                "{} of {} {} a single rating: alpha and percent agreement ignore them; Fleiss' kappa (Gwet's generalisation for missing data) and Gwet's AC1/AC2 count them in chance agreement.",
+                single,
+                self.n_items,
+                if single == 1 { "has" } else { "have" }
             ));
         }
         let unrated = self.n_items as u64 - rated;
         if unrated > 0 {
-            notes.push(format!("{unrated} of {} items have no rating at all.", self.n_items));
+            notes.push(format!("{unrated} of {} items {} no rating at all.", self.n_items, if unrated == 1 { "has" } else { "have" }));
         }
         if light_left_out > 0 && self.light_kappa.is_ok() {
             let total = self.n_raters * (self.n_raters - 1) / 2;

@@ -220,10 +220,18 @@ impl JudgeReport {
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.ties > 0 {
-            notes.push(format!("{} items where the annotators tie have no human majority and are left out.", self.ties));
+            notes.push(format!(
+                "{} where the annotators tie {} no human majority and {} left out.",
+                super::count_of(self.ties, "item", "items"),
+                if self.ties == 1 { "has" } else { "have" },
+                if self.ties == 1 { "is" } else { "are" }
+            ));
         }
         if self.without_judge > 0 {
-            notes.push(format!("{} labelled items have no judge score on this dimension.", self.without_judge));
+            notes.push(format!(
+                "{} no judge score on this dimension.",
+                super::count_of(self.without_judge, "labelled item has", "labelled items have")
+            ));
         }
         let m = &self.vs_majority;
         if let Err(why) = m.accuracy {

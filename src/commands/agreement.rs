@@ -267,8 +267,9 @@ pub(crate) fn fmt_share(s: &Stat) -> String {
     }
 }
 
-/// Left-aligned first column(s), right-aligned numbers; widths by display width.
-pub(crate) fn render_table(header: &[&str], rows: &[Vec<String>], left_columns: usize, indent: &str) -> String {
+/// An aligned table, widths by display width.
+/// `left` lists the left-aligned columns (text); the others are right-aligned (numbers).
+pub(crate) fn render_table(header: &[&str], rows: &[Vec<String>], left: &[usize], indent: &str) -> String {
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for r in rows {
@@ -284,7 +285,7 @@ pub(crate) fn render_table(header: &[&str], rows: &[Vec<String>], left_columns: 
             if i > 0 {
                 s.push_str("  ");
             }
-            if i < left_columns {
+            if left.contains(&i) {
                 s.push_str(c);
                 s.push_str(&" ".repeat(pad));
             } else {
@@ -359,7 +360,7 @@ pub(crate) fn render_agreement(a: &Agreement, title: &str) -> String {
         .collect();
     let header = if ci_key.is_some() { ["statistic", "value", "95% CI"] } else { ["statistic", "value", ""] };
     out.push('\n');
-    out.push_str(&render_table(&header, &rows, 1, "  "));
+    out.push_str(&render_table(&header, &rows, &[0], "  "));
     if let Some(p) = &a.pair {
         let _ = writeln!(out, "\n  confusion matrix on {} items rated by both (rows: {}, columns: {})", p.n_items, a.raters[0], a.raters[1]);
         out.push_str(&render_matrix(&a.scale.labels, &p.confusion.to_rows(), "    "));
@@ -385,7 +386,7 @@ pub(crate) fn render_agreement(a: &Agreement, title: &str) -> String {
             })
             .collect();
         let _ = writeln!(out, "\n  pairwise (items both raters rated)");
-        out.push_str(&render_table(&header, &rows, 1, "    "));
+        out.push_str(&render_table(&header, &rows, &[0], "    "));
     }
     if !a.notes.is_empty() {
         let _ = writeln!(out, "\n  notes");
@@ -405,7 +406,7 @@ fn render_matrix(labels: &[Value], rows: &[Vec<u64>], indent: &str) -> String {
         .zip(&names)
         .map(|(r, n)| std::iter::once(n.clone()).chain(r.iter().map(|x| x.to_string())).collect())
         .collect();
-    render_table(&header, &body, 1, indent)
+    render_table(&header, &body, &[0], indent)
 }
 
 fn render_judge(j: &JudgeReport) -> String {
@@ -427,7 +428,7 @@ fn render_judge(j: &JudgeReport) -> String {
             .map(|(name, c)| vec![name.clone(), c.n.to_string(), fmt_share(&c.accuracy), fmt_stat(&c.cohen_kappa)])
             .collect();
         let _ = writeln!(out, "    judge vs each annotator");
-        out.push_str(&render_table(&["annotator", "items", "accuracy", "Cohen's kappa"], &rows, 1, "      "));
+        out.push_str(&render_table(&["annotator", "items", "accuracy", "Cohen's kappa"], &rows, &[0], "      "));
     }
     let level_alpha = j.as_rater.alpha.last().map(|(name, s)| (format!("Krippendorff's alpha ({name})"), *s));
     if let Some((name, s)) = level_alpha {
@@ -470,6 +471,6 @@ fn render_groups(field: GroupBy, groups: &[(String, Agreement, Option<JudgeRepor
             r
         })
         .collect();
-    out.push_str(&render_table(&header, &rows, 1, "    "));
+    out.push_str(&render_table(&header, &rows, &[0], "    "));
     out
 }

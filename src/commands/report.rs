@@ -170,6 +170,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         session.display()
     );
     let header = [by.as_str(), "responses", "dimension", "judge", "n", "humans", "n", "labels", "agree", "kappa", "alpha"];
+    let left = [0, 2];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let show = |d: &Dimension, s: &Stat| if d.is_binary() { fmt_share(s) } else { fmt_stat(s) };
     for (gi, (g, n, cells)) in table.iter().enumerate() {
@@ -193,7 +194,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
             ]);
         }
     }
-    out.push_str(&render_table(&header, &rows, 1, ""));
+    out.push_str(&render_table(&header, &rows, &left, ""));
     out.push_str(
         "\njudge/humans: n = responses scored/labelled; labels = human labels; agree, kappa: judge vs human majority \
          (ties left out); alpha: Krippendorff's alpha among the humans at the dimension's level; n/a = not enough data.\n",
