@@ -327,7 +327,9 @@ fn detect(path: &Path, shown: &str) -> Result<Format, String> {
                 continue;
             }
         };
-        match serde_json::from_slice::<Value>(&buf) {
+        // Bad UTF-8 is reported by the main pass; the keys are still readable.
+        let text = String::from_utf8_lossy(&buf);
+        match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(obj)) => {
                 return classify(&obj).ok_or_else(|| {
                     let keys: Vec<&str> = obj.keys().map(String::as_str).take(12).collect();
