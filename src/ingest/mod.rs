@@ -301,13 +301,13 @@ fn classify(obj: &serde_json::Map<String, Value>) -> Option<Format> {
     let has = |k: &str| obj.contains_key(k);
     let pair = has("chosen") && has("rejected");
     let cross = cross::CROSS_KEYS.iter().any(|k| has(k));
-    let item = has("id") && (has("query") || has("responses"));
+    // An item missing its id or its query is still an item (and gets that error).
+    let item = has("id") || has("query");
     match (pair, cross, item) {
-        (true, false, false) => Some(Format::Pairs),
-        (false, true, false) => Some(Format::Cross),
+        // Pairs may have an id, never a query; CROSS records have a query, never an id.
+        (true, false, _) if !has("query") => Some(Format::Pairs),
+        (false, true, _) if !has("id") => Some(Format::Cross),
         (false, false, true) => Some(Format::Items),
-        // An item whose id is missing is still an item.
-        (false, false, false) if has("query") => Some(Format::Items),
         _ => None,
     }
 }
@@ -471,14 +471,16 @@ impl Run<'_> {
             }
             Decision::Merged => {}
             Decision::Clash { first, cross: true } => {
-                let what = match &model {
-                    Some(m) => format!("the record {:?} with a response from model {m:?}", item.id),
-                    None => format!("the record {:?}", item.id),
-                };
-                self.diag.error(format!(
-                    "{}:{line}: {what} is already at {first} (the same record twice, or two results files of one model; --model gives every file that name)",
-                    ctx.shown
-                ));
+                self.diag.error(match &model {
+                    Some(m) => format!(
+                        "{}:{line}: the record {:?} with a response from model {m:?} is already at {first} (the same record twice, or two results files of one model; --model gives every file that name)",
+                        ctx.shown, item.id
+                    ),
+                    None => format!(
+                        "{}:{line}: the record {:?} is already at {first}; an index must not repeat within one subset and setting (import files that reuse indexes into separate sessions)",
+                        ctx.shown, item.id
+                    ),
+                });
                 return Ok(());
             }
             Decision::Clash { first, cross: false } => {

@@ -338,3 +338,18 @@ fn suggestions_and_kinds() {
     assert_eq!(suggest("zzzzzz", items::ITEM_KEYS), None);
     assert_eq!(json_kind(&json!("a".repeat(50))), format!("a string (\"{}\"…)", "a".repeat(40)));
 }
+
+#[test]
+fn classification_by_keys() {
+    let c = |v: serde_json::Value| classify(v.as_object().unwrap());
+    assert_eq!(c(json!({"id": "a", "query": "q"})), Some(Format::Items));
+    assert_eq!(c(json!({"id": "a"})), Some(Format::Items));
+    assert_eq!(c(json!({"query": "q"})), Some(Format::Items));
+    assert_eq!(c(json!({"id": "p", "prompt": "p", "chosen": "c", "rejected": "r"})), Some(Format::Pairs));
+    assert_eq!(c(json!({"chosen": "c", "rejected": "r"})), Some(Format::Pairs));
+    assert_eq!(c(json!({"index": "Japan_1", "query": "q", "violated_norm": "n"})), Some(Format::Cross));
+    assert_eq!(c(json!({"index": "Japan_1", "id": "x"})), None);
+    assert_eq!(c(json!({"chosen": "c", "rejected": "r", "query": "q"})), None);
+    assert_eq!(c(json!({"chosen": "c", "rejected": "r", "file_name": "f"})), None);
+    assert_eq!(c(json!({"name": "x"})), None);
+}
