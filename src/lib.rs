@@ -8,6 +8,7 @@ pub mod agreement;
 pub mod assign;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod error;
 pub mod export;
 pub mod ingest;
