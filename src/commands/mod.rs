@@ -2,6 +2,7 @@
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
 pub mod agreement;
+pub mod demo;
 pub mod import;
 pub mod init;
 pub mod merge;
@@ -14,6 +15,7 @@ use crate::error::{CliError, CliResult};
 
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Demo { annotator, image_protocol } => demo::run(&annotator, image_protocol),
         Command::Status { session, json } => status::run(&session, json),
         Command::Merge { target, sources } => merge::run(&target, &sources),
         Command::Agreement(args) => agreement::run(args),
