@@ -1,6 +1,7 @@
 //! One module per command. Each takes its parsed arguments and returns a `CliResult`; printing
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
+pub mod export;
 pub mod merge;
 pub mod status;
 
@@ -10,6 +11,7 @@ use crate::error::{CliError, CliResult};
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Status { session, json } => status::run(&session, json),
+        Command::Export(a) => export::run(a),
         Command::Merge { target, sources } => merge::run(&target, &sources),
         other => Err(CliError::usage(format!("{other:?}: this command is not available in this build yet"))),
     }
