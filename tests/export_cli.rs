@@ -31,6 +31,11 @@ fn rows(text: &str) -> Vec<Value> {
     text.lines().map(|l| serde_json::from_str(l).expect("every line is JSON")).collect()
 }
 
+/// The text of a completion, standard (a string) or conversational (one assistant message).
+fn text_of(v: &Value) -> &str {
+    v.as_str().or_else(|| v[0]["content"].as_str()).expect("a completion")
+}
+
 fn by_pair<'a>(rows: &'a [Value], id: &str) -> Vec<&'a Value> {
     rows.iter().filter(|r| r["meta"]["pair_id"] == id).collect()
 }
@@ -51,8 +56,8 @@ fn verdicts_map_to_chosen_and_rejected_under_both_display_orders() {
     // p-agree: ann saw chosen left and picked left, bob saw it right and picked right.
     let agree = by_pair(&dpo, "p-agree");
     assert_eq!(agree.len(), 1);
-    assert_eq!(agree[0]["chosen"], "good answer to p-agree");
-    assert_eq!(agree[0]["rejected"], "bad answer to p-agree");
+    assert_eq!(text_of(&agree[0]["chosen"]), "good answer to p-agree");
+    assert_eq!(text_of(&agree[0]["rejected"]), "bad answer to p-agree");
     assert_eq!(agree[0]["meta"]["verdicts"], serde_json::json!(["agree", "agree"]));
     // p-flip: both picked the rejected response (ann: shown left, bob: shown right): swapped.
     let flip = by_pair(&dpo, "p-flip");
@@ -69,10 +74,10 @@ fn verdicts_map_to_chosen_and_rejected_under_both_display_orders() {
     let labels = |id: &str| -> Vec<(String, bool)> {
         by_pair(&kto, id)
             .iter()
-            .map(|r| (r["completion"].to_string(), r["label"].as_bool().unwrap()))
+            .map(|r| (text_of(&r["completion"]).to_string(), r["label"].as_bool().unwrap()))
             .collect()
     };
-    assert_eq!(labels("p-agree"), [("\"good answer to p-agree\"".into(), true), ("\"bad answer to p-agree\"".into(), false)]);
+    assert_eq!(labels("p-agree"), [("good answer to p-agree".into(), true), ("bad answer to p-agree".into(), false)]);
     assert_eq!(labels("p-flip").iter().map(|x| x.1).collect::<Vec<_>>(), [false, true]);
     assert_eq!(labels("p-bothbad").iter().map(|x| x.1).collect::<Vec<_>>(), [false, false]);
     assert_eq!(labels("p-tie").iter().map(|x| x.1).collect::<Vec<_>>(), [true, true]);

@@ -19,6 +19,27 @@ fn completion_like_prompt(prompt: &Json, completion: &Json) -> Json {
     }
 }
 
+/// Whether the session mixes standard (string) and conversational (message list) prompts. A
+/// file that mixes both does not load in `datasets` (a column cannot be both a string and a
+/// list) and TRL could not train on it, so then every prompt is exported conversational.
+pub fn prompts_mixed(pairs: &[Pair]) -> bool {
+    let conversational = pairs.iter().filter(|p| p.prompt.is_array()).count();
+    conversational > 0 && conversational < pairs.len()
+}
+
+/// The prompt as written: as given, or, when `conversational` and it is a string, one user
+/// message whose content is TRL's image placeholders (one per image) then the text.
+fn prompt_as(prompt: &Json, conversational: bool, n_images: usize) -> Json {
+    match prompt {
+        Json::String(s) if conversational => {
+            let mut parts: Vec<Json> = (0..n_images).map(|_| json!({"type": "image"})).collect();
+            parts.push(json!({"type": "text", "text": s}));
+            json!([{"role": "user", "content": parts}])
+        }
+        _ => prompt.clone(),
+    }
+}
+
 /// A pair that passed the decision rule, with its verdict and provenance.
 struct Decided<'a> {
     pair: &'a Pair,
@@ -61,13 +82,16 @@ pub fn dpo_trl_rows(
     opts: &ExportOptions,
     emit: &mut dyn FnMut(Json) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExportSummary> {
+    let conversational = prompts_mixed(&data.pairs);
     for_each_decided(data, opts, &[Verdict::Agree, Verdict::Flip], &mut |d, summary| {
         let (better, worse) = ordered(d.pair, d.verdict);
         let images: Vec<String> = d.pair.images.iter().map(|i| opts.images.reference(i)).collect();
+        let prompt = prompt_as(&d.pair.prompt, conversational, images.len());
+        let (chosen, rejected) = (completion_like_prompt(&prompt, better), completion_like_prompt(&prompt, worse));
         emit(json!({
-            "prompt": d.pair.prompt,
-            "chosen": completion_like_prompt(&d.pair.prompt, better),
-            "rejected": completion_like_prompt(&d.pair.prompt, worse),
+            "prompt": prompt,
+            "chosen": chosen,
+            "rejected": rejected,
             "images": images,
             "meta": d.meta,
         }))?;
@@ -83,6 +107,7 @@ pub fn kto_rows(
     emit: &mut dyn FnMut(Json) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExportSummary> {
     let kept = [Verdict::Agree, Verdict::Flip, Verdict::BothBad, Verdict::Tie];
+    let conversational = prompts_mixed(&data.pairs);
     for_each_decided(data, opts, &kept, &mut |d, summary| {
         let (chosen_ok, rejected_ok) = match d.verdict {
             Verdict::Agree => (true, false),
@@ -91,14 +116,15 @@ pub fn kto_rows(
             _ => (false, false),
         };
         let images: Vec<String> = d.pair.images.iter().map(|i| opts.images.reference(i)).collect();
+        let prompt = prompt_as(&d.pair.prompt, conversational, images.len());
         for (side, completion, label) in
             [("chosen", &d.pair.chosen, chosen_ok), ("rejected", &d.pair.rejected, rejected_ok)]
         {
             let mut meta = d.meta.clone();
             meta["side"] = json!(side);
             emit(json!({
-                "prompt": d.pair.prompt,
-                "completion": completion_like_prompt(&d.pair.prompt, completion),
+                "prompt": prompt,
+                "completion": completion_like_prompt(&prompt, completion),
                 "label": label,
                 "images": images,
                 "meta": meta,
@@ -262,6 +288,17 @@ mod tests {
                     {"type": "image_url", "image_url": {"url": "b"}}]}
             ])
         );
+    }
+
+    #[test]
+    fn mixed_sessions_export_every_prompt_conversational() {
+        assert_eq!(
+            prompt_as(&json!("q"), true, 1),
+            json!([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "q"}]}])
+        );
+        assert_eq!(prompt_as(&json!("q"), false, 1), json!("q"));
+        let conv = json!([{"role": "user", "content": "q"}]);
+        assert_eq!(prompt_as(&conv, true, 0), conv);
     }
 
     #[test]
