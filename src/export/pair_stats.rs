@@ -4,9 +4,9 @@
 //! with an exact two-sided binomial test against 1/2).
 //!
 //! Pure: [`pair_observations`] reads an [`ExportData`], [`pairs_stats`] computes. Agreement
-//! between annotators on verdicts is the agreement engine's job (`crate::agreement`, nominal
-//! level, with the verdict codes as categories); [`verdict_ratings`] lays the verdicts out as the
-//! raters × pairs table it takes.
+//! between annotators on verdicts is computed by the agreement engine (`crate::agreement`,
+//! nominal level, the five verdicts as categories): [`verdict_agreement`] lays the verdicts out
+//! as the raters × pairs matrix it takes and calls it.
 
 use super::{ExportData, majority};
 use crate::model::{TaskRef, Value, Verdict};
@@ -295,6 +295,24 @@ pub fn verdict_ratings(observations: &[PairObservation]) -> (Vec<String>, Vec<St
     (raters, pairs, table)
 }
 
+/// Agreement between annotators on verdicts, computed by the agreement engine at the nominal
+/// level with the five verdicts as categories (in `Verdict::ALL` order). Pairs with a single
+/// verdict count towards `n_items` but not towards any statistic, as in the engine.
+pub fn verdict_agreement(observations: &[PairObservation], opts: &crate::agreement::Options) -> crate::agreement::Agreement {
+    use crate::agreement::{Scale, analyze, matrix::{MISSING, RatingMatrix}};
+    let (raters, _pairs, table) = verdict_ratings(observations);
+    let n_items = table.first().map_or(0, Vec::len);
+    let codes: Vec<u16> = table.iter().flatten().map(|c| c.map_or(MISSING, |v| v as u16)).collect();
+    let matrix = RatingMatrix::new(raters.len(), n_items, Verdict::ALL.len(), codes)
+        .expect("verdict codes are below the number of verdicts");
+    let scale = Scale {
+        labels: Verdict::ALL.iter().map(|v| json!(v.as_str())).collect(),
+        values: None,
+        level: crate::schema::Level::Nominal,
+    };
+    analyze(&matrix, &raters, &scale, opts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,5 +402,25 @@ mod tests {
         assert_eq!(raters, ["ann", "bob"]);
         assert_eq!(pairs, ["p1", "p2"]);
         assert_eq!(t, vec![vec![Some(0), Some(2)], vec![Some(1), None]]);
+    }
+
+    #[test]
+    fn verdict_agreement_uses_the_engine() {
+        use ShownOrder::*;
+        use Verdict::*;
+        let o = vec![
+            obs("p1", "g", "ann", Agree, ChosenLeft),
+            obs("p1", "g", "bob", Agree, ChosenLeft),
+            obs("p2", "g", "ann", Flip, ChosenLeft),
+            obs("p2", "g", "bob", Flip, ChosenLeft),
+            obs("p3", "g", "ann", Tie, ChosenLeft),
+            obs("p3", "g", "bob", Agree, ChosenLeft),
+            obs("p4", "g", "ann", Agree, ChosenLeft),
+        ];
+        let a = verdict_agreement(&o, &crate::agreement::Options::default());
+        assert_eq!((a.n_raters, a.n_items, a.n_ratings), (2, 4, 7));
+        let pa = a.percent_agreement.unwrap();
+        assert!((pa - 2.0 / 3.0).abs() < 1e-12, "{pa}");
+        assert_eq!(a.scale.labels[0], json!("agree"));
     }
 }
