@@ -3,6 +3,7 @@
 
 pub mod agreement;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod init;
 pub mod merge;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Demo { annotator, image_protocol } => demo::run(&annotator, image_protocol),
         Command::Status { session, json } => status::run(&session, json),
+        Command::Export(a) => export::run(a),
         Command::Merge { target, sources } => merge::run(&target, &sources),
         Command::Agreement(args) => agreement::run(args),
         Command::Report { session, by, json } => report::run(&session, by, json),
