@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod imaging;
 pub mod export;
 pub mod ingest;
 pub mod model;

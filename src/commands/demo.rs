@@ -58,8 +58,14 @@ pub fn run(annotator: &str, image_protocol: ImageProtocol) -> CliResult {
     open(args)
 }
 
-/// Until the annotate UI is built in, the demo prints where it is and its status.
+/// Opens the demo in the annotate UI; without a terminal (a script, a pipe) it prints where the
+/// session is and its status instead.
 fn open(args: AnnotateArgs) -> CliResult {
+    use std::io::IsTerminal;
+    if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+        println!("demo session: {} (not a terminal, so the annotate UI was not opened)", args.session.display());
+        return crate::commands::status::run(&args.session, false);
+    }
     println!("demo session: {}", args.session.display());
     crate::commands::status::run(&args.session, false)
 }

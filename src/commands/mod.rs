@@ -8,6 +8,7 @@ pub mod import;
 pub mod init;
 pub mod merge;
 pub mod report;
+pub mod show;
 pub mod status;
 pub mod validate;
 
@@ -17,6 +18,7 @@ use crate::error::{CliError, CliResult};
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Demo { annotator, image_protocol } => demo::run(&annotator, image_protocol),
+        Command::Show { session, id, image_protocol } => show::run(&session, &id, image_protocol),
         Command::Status { session, json } => status::run(&session, json),
         Command::Export(a) => export::run(a),
         Command::Merge { target, sources } => merge::run(&target, &sources),
