@@ -42,7 +42,11 @@ impl ImageSource for NoImages {
     fn view(&mut self, path: Option<&str>, _area: Rect) -> ImageView<'_> {
         match path {
             None => ImageView::Placeholder("this item has no image".into()),
-            Some(p) => ImageView::Placeholder(format!("{} — {}", self.0, p)),
+            // The file name only: the placeholder is about the setting, not the file.
+            Some(p) => {
+                let name = Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned());
+                ImageView::Placeholder(format!("{} — {}", self.0, name.unwrap_or_else(|| p.to_string())))
+            }
         }
     }
 }
