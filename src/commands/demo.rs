@@ -66,6 +66,7 @@ fn open(args: AnnotateArgs) -> CliResult {
         println!("demo session: {} (not a terminal, so the annotate UI was not opened)", args.session.display());
         return crate::commands::status::run(&args.session, false);
     }
-    println!("demo session: {}", args.session.display());
-    crate::commands::status::run(&args.session, false)
+    let store = Store::open(&args.session)?;
+    store.ensure_annotator(&args.annotator)?;
+    crate::commands::annotate::run_tui(store, &args)
 }

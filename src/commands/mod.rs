@@ -2,6 +2,7 @@
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
 pub mod agreement;
+pub mod annotate;
 pub mod demo;
 pub mod export;
 pub mod import;
@@ -13,7 +14,7 @@ pub mod status;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {
@@ -27,6 +28,6 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Init { session, schema, force } => init::run(&session, schema.as_deref(), force),
         Command::Import { session, files, input } => import::run(&session, &files, &input),
         Command::Validate { files, input, schema } => validate::run(&files, &input, schema.as_deref()),
-        other => Err(CliError::usage(format!("{other:?}: this command is not available in this build yet"))),
+        Command::Annotate(a) => annotate::run(a),
     }
 }
