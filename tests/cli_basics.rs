@@ -84,3 +84,25 @@ fn bad_command_lines_exit_2() {
     cr().args(["status"]).assert().code(2);
     cr().args(["export", "x.db", "--format", "nope", "--out", "-"]).assert().code(2);
 }
+
+#[test]
+fn cross_judge_output_in_the_release_shape_imports() {
+    // The judge script of the CROSS release copies query, violated_norm and model_response into
+    // `evaluation`; those copies must not make the file invalid.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("s.db");
+    cr().arg("init").arg(&s).assert().success();
+    cr().arg("import")
+        .arg(&s)
+        .arg(fixtures.join("release_shape/results_gpt-4o_r1.json"))
+        .arg(fixtures.join("results_qwen2-vl-7b_r1.json"))
+        .arg("--images-dir")
+        .arg(fixtures.join("images"))
+        .assert()
+        .success();
+    let out = cr().args(["status", "--json"]).arg(&s).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["items"], 4, "both models' files merge into the same items");
+    assert_eq!(v["responses"], 8);
+}
