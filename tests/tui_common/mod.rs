@@ -98,3 +98,4 @@ pub fn session(dir: &Path) -> PathBuf {
         .expect("import");
     path
 }
+pub mod pty;
