@@ -239,3 +239,28 @@ mod tests {
         assert_eq!(positions, vec![3, 7]);
     }
 }
+
+/// The known answers of a gold item, from its `meta.gold`: `{"MODEL": {"DIMENSION": value}}`.
+/// Returns (task, dimension, value) for every answer that names a valid dimension value.
+pub fn gold_answers(
+    item_id: &str,
+    meta: &serde_json::Map<String, serde_json::Value>,
+    schema: &crate::schema::Schema,
+) -> Vec<(TaskRef, String, crate::model::Value)> {
+    let mut out = Vec::new();
+    let Some(serde_json::Value::Object(models)) = meta.get("gold") else { return out };
+    for (model, dims) in models {
+        let serde_json::Value::Object(dims) = dims else { continue };
+        for (dim, v) in dims {
+            let (Some(d), Some(v)) = (schema.dimension(dim), v.as_i64()) else { continue };
+            if d.is_valid(v) {
+                out.push((
+                    TaskRef::Response { item_id: item_id.to_string(), model: model.clone() },
+                    dim.clone(),
+                    v,
+                ));
+            }
+        }
+    }
+    out
+}

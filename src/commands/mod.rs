@@ -1,9 +1,11 @@
 //! One module per command. Each takes its parsed arguments and returns a `CliResult`; printing
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
+pub mod agreement;
 pub mod import;
 pub mod init;
 pub mod merge;
+pub mod report;
 pub mod status;
 pub mod validate;
 
@@ -14,6 +16,8 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Status { session, json } => status::run(&session, json),
         Command::Merge { target, sources } => merge::run(&target, &sources),
+        Command::Agreement(args) => agreement::run(args),
+        Command::Report { session, by, json } => report::run(&session, by, json),
         Command::Init { session, schema, force } => init::run(&session, schema.as_deref(), force),
         Command::Import { session, files, input } => import::run(&session, &files, &input),
         Command::Validate { files, input, schema } => validate::run(&files, &input, schema.as_deref()),

@@ -20,6 +20,15 @@ pub struct AnnotatorProgress {
     pub flagged: u64,
     pub by_dimension: BTreeMap<String, BTreeMap<String, u64>>,
     pub seconds: f64,
+    /// Labels on gold items (known answers) that match the answer, and all labels on them.
+    pub gold_correct: u64,
+    pub gold_labelled: u64,
+}
+
+impl AnnotatorProgress {
+    pub fn gold_accuracy(&self) -> Option<f64> {
+        (self.gold_labelled > 0).then(|| self.gold_correct as f64 / self.gold_labelled as f64)
+    }
 }
 
 pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
@@ -31,6 +40,15 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
     // (annotator, task) -> dimensions labelled, skipped
     let mut per_task: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
     let mut seconds: HashMap<(String, TaskRef), f64> = HashMap::new();
+    let mut gold: HashMap<(TaskRef, String), i64> = HashMap::new();
+    store.for_each_item(|item| {
+        if item.meta.contains_key("gold") {
+            for (task, dim, v) in crate::assign::gold_answers(&item.id, &item.meta, store.schema()) {
+                gold.insert((task, dim), v);
+            }
+        }
+        Ok(())
+    })?;
     for c in store.current()? {
         let p = out.entry(c.annotator.clone()).or_default();
         let key = (c.annotator.clone(), c.task.clone());
@@ -46,6 +64,10 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
             f => {
                 let Some(v) = c.value else { continue };
                 p.labels += 1;
+                if let Some(answer) = gold.get(&(c.task.clone(), c.field.clone())) {
+                    p.gold_labelled += 1;
+                    p.gold_correct += u64::from(*answer == v);
+                }
                 let shown = if f == field::VERDICT {
                     crate::model::Verdict::from_code(v).map(|v| v.as_str().to_string()).unwrap_or(v.to_string())
                 } else {
@@ -99,6 +121,8 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
                         "skipped": p.skipped,
                         "flagged": p.flagged,
                         "active_seconds": (p.seconds * 10.0).round() / 10.0,
+                        "gold_labelled": p.gold_labelled,
+                        "gold_accuracy": p.gold_accuracy(),
                         "by_dimension": p.by_dimension,
                     }),
                 )
@@ -129,12 +153,12 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
     println!();
     let name_w = progress.keys().map(|k| k.chars().count()).max().unwrap_or(9).max(9);
     println!(
-        "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}",
-        "annotator", "labels", "responses", "pairs", "remaining", "skipped", "flagged", "active"
+        "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}  {:>12}",
+        "annotator", "labels", "responses", "pairs", "remaining", "skipped", "flagged", "active", "gold acc"
     );
     for (name, p) in &progress {
         println!(
-            "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}",
+            "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}  {:>12}",
             name,
             p.labels,
             format!("{}/{}", p.tasks_done, counts.responses),
@@ -142,7 +166,10 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
             tasks.saturating_sub(p.tasks_done + p.pairs_done),
             p.skipped,
             p.flagged,
-            format_duration(p.seconds)
+            format_duration(p.seconds),
+            p.gold_accuracy()
+                .map(|a| format!("{:.0}% of {}", a * 100.0, p.gold_labelled))
+                .unwrap_or_else(|| "-".to_string())
         );
     }
     println!("\nlabels per dimension (value: count)");

@@ -14,6 +14,7 @@ pub mod images;
 pub mod items;
 pub mod normalize;
 pub mod pairs;
+pub mod ratings;
 pub mod source;
 
 use crate::model::{Item, Pair};

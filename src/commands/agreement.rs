@@ -1,0 +1,476 @@
+//! `crossreview agreement`: inter-annotator agreement on a plain ratings table (`--ratings`) or
+//! on a session (per dimension; with `--judge`, the judge against the humans; with `--by`, per
+//! group). Statistics come from `crate::agreement`; this module reads, groups and prints.
+
+use crate::agreement::session::{DimensionRatings, HumanLabel, JudgeReport};
+use crate::agreement::{self, Agreement, Level, Options, Scale, Stat};
+use crate::cli::{AgreementArgs, GroupBy, LevelArg};
+use crate::error::{CliError, CliResult};
+use crate::ingest::ratings::parse_ratings;
+use crate::model::TaskRef;
+use crate::schema::Dimension;
+use crate::store::{ResponseInfo, Store};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use unicode_width::UnicodeWidthStr;
+
+pub fn run(args: AgreementArgs) -> CliResult {
+    if let Some(0) = args.bootstrap {
+        return Err(CliError::usage("--bootstrap N: give the number of resamples (for example 2000)"));
+    }
+    let opts = Options { bootstrap: args.bootstrap, seed: args.seed };
+    match (&args.ratings, &args.session) {
+        (Some(file), _) => {
+            for (given, flag) in [
+                (!args.dimensions.is_empty(), "--dimension"),
+                (args.judge, "--judge"),
+                (args.by.is_some(), "--by"),
+            ] {
+                if given {
+                    return Err(CliError::usage(format!(
+                        "{flag} applies to a session, not to --ratings (a ratings table has no dimensions, judge or groups)"
+                    )));
+                }
+            }
+            run_ratings(file, &args, &opts)
+        }
+        (None, Some(session)) => {
+            if args.level.is_some() || args.categories.is_some() {
+                return Err(CliError::usage(
+                    "--level and --categories apply to --ratings; a session's levels and categories come from its label schema",
+                ));
+            }
+            run_session(session, &args, &opts)
+        }
+        (None, None) => Err(CliError::usage("give a SESSION, or --ratings FILE")),
+    }
+}
+
+fn level_of(arg: LevelArg) -> Level {
+    match arg {
+        LevelArg::Nominal => Level::Nominal,
+        LevelArg::Ordinal => Level::Ordinal,
+        LevelArg::Interval => Level::Interval,
+        LevelArg::Ratio => Level::Ratio,
+    }
+}
+
+fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
+    let shown = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
+    if let Some(list) = &args.categories
+        && list.iter().all(|c| c.trim().is_empty())
+    {
+        return Err(CliError::usage("--categories: list the categories in scale order, e.g. --categories low,mid,high"));
+    }
+    let table = parse_ratings(&bytes, &shown, args.categories.as_deref()).map_err(CliError::data_lines)?;
+    let level = args.level.map(level_of).or(table.level).unwrap_or(Level::Nominal);
+    if matches!(level, Level::Interval | Level::Ratio) && table.values.is_none() {
+        let msg = format!(
+            "{shown}: level {} needs numeric categories, but the categories are {}; use --level nominal or ordinal",
+            level.as_str(),
+            table.labels.iter().map(label_text).collect::<Vec<_>>().join(", ")
+        );
+        return Err(if args.level.is_some() { CliError::usage(msg) } else { CliError::data(msg) });
+    }
+    if level == Level::Ratio && table.values.as_ref().is_some_and(|v| v.iter().any(|&x| x < 0.0)) {
+        let msg = format!("{shown}: level ratio needs non-negative values (a true zero); use --level interval");
+        return Err(if args.level.is_some() { CliError::usage(msg) } else { CliError::data(msg) });
+    }
+    let scale = Scale { labels: table.labels.clone(), values: table.values.clone(), level };
+    let result = agreement::analyze(&table.matrix, &table.raters, &scale, opts);
+    if args.json { emit(&pretty(&result.to_json())) } else { emit(&render_agreement(&result, &shown)) }
+}
+
+pub(crate) fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("plain JSON values");
+    s.push('\n');
+    s
+}
+
+/// Writes to standard output; a reader that went away (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> CliResult {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::data(format!("cannot write the output: {e}"))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+/// A session's responses and current labels, ready to be cut per dimension.
+pub(crate) struct SessionLabels {
+    pub responses: Vec<ResponseInfo>,
+    /// dimension -> (annotator, response index, value)
+    pub labels: HashMap<String, Vec<(String, usize, i64)>>,
+}
+
+impl SessionLabels {
+    pub fn load(store: &Store) -> CliResult<SessionLabels> {
+        let responses = store.response_index()?;
+        let index: HashMap<(&str, &str), usize> =
+            responses.iter().enumerate().map(|(i, r)| ((r.item_id.as_str(), r.model.as_str()), i)).collect();
+        let mut labels: HashMap<String, Vec<(String, usize, i64)>> = HashMap::new();
+        for c in store.current_labels()? {
+            let (TaskRef::Response { item_id, model }, Some(value)) = (&c.task, c.value) else { continue };
+            if let Some(&r) = index.get(&(item_id.as_str(), model.as_str())) {
+                labels.entry(c.field.clone()).or_default().push((c.annotator.clone(), r, value));
+            }
+        }
+        Ok(SessionLabels { responses, labels })
+    }
+
+    pub fn dimension(&self, dim: &Dimension) -> DimensionRatings {
+        let labels: Vec<HumanLabel> = self
+            .labels
+            .get(&dim.name)
+            .map(|v| v.iter().map(|(a, r, value)| HumanLabel { annotator: a, response: *r, value: *value }).collect())
+            .unwrap_or_default();
+        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge.get(&dim.name).copied()).collect();
+        DimensionRatings::build(dim, &labels, &judge)
+    }
+}
+
+/// The value of a grouping field for a response ("(none)" when the item has none).
+pub(crate) fn group_value(r: &ResponseInfo, by: GroupBy) -> String {
+    let v = match by {
+        GroupBy::Model => Some(&r.model),
+        GroupBy::Country => r.country.as_ref(),
+        GroupBy::Language => r.language.as_ref(),
+        GroupBy::Domain => r.domain.as_ref(),
+    };
+    v.filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "(none)".to_string())
+}
+
+pub(crate) fn selected_dimensions<'a>(all: &'a [Dimension], wanted: &[String]) -> CliResult<Vec<&'a Dimension>> {
+    if wanted.is_empty() {
+        return Ok(all.iter().collect());
+    }
+    wanted
+        .iter()
+        .map(|w| {
+            all.iter().find(|d| &d.name == w).ok_or_else(|| {
+                let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
+                CliError::usage(format!("--dimension {w}: no such dimension; this session has {}", names.join(", ")))
+            })
+        })
+        .collect()
+}
+
+struct DimensionResult {
+    name: String,
+    humans: Agreement,
+    judge: Option<JudgeReport>,
+    /// group value -> (humans, judge)
+    by: Vec<(String, Agreement, Option<JudgeReport>)>,
+}
+
+fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
+    let store = Store::open(path)?;
+    let schema = store.schema().clone();
+    let dims = selected_dimensions(&schema.dimensions, &args.dimensions)?;
+    let data = SessionLabels::load(&store)?;
+    let mut results = Vec::new();
+    for dim in dims {
+        let ratings = data.dimension(dim);
+        let humans = ratings.humans(opts);
+        let judge = args.judge.then(|| ratings.judge_report(opts));
+        let mut by = Vec::new();
+        if let Some(field) = args.by {
+            let groups: Vec<String> = data.responses.iter().map(|r| group_value(r, field)).collect();
+            let mut values: Vec<&String> = ratings.responses.iter().map(|&r| &groups[r]).collect();
+            values.sort();
+            values.dedup();
+            for v in values {
+                let sub = ratings.subset(|r| &groups[r] == v);
+                let h = sub.humans(opts);
+                let j = args.judge.then(|| sub.judge_report(opts));
+                by.push((v.clone(), h, j));
+            }
+        }
+        results.push(DimensionResult { name: dim.name.clone(), humans, judge, by });
+    }
+    if args.json {
+        let mut dims = Map::new();
+        for d in &results {
+            let mut o = Map::new();
+            o.insert("humans".into(), d.humans.to_json());
+            if let Some(j) = &d.judge {
+                o.insert("judge".into(), j.to_json());
+            }
+            if let Some(field) = args.by {
+                let mut groups = Map::new();
+                for (v, h, j) in &d.by {
+                    let mut g = Map::new();
+                    g.insert("humans".into(), h.to_json());
+                    if let Some(j) = j {
+                        g.insert("judge".into(), j.to_json());
+                    }
+                    groups.insert(v.clone(), Value::Object(g));
+                }
+                o.insert("by".into(), json!({ field.as_str(): groups }));
+            }
+            dims.insert(d.name.clone(), Value::Object(o));
+        }
+        let out = json!({
+            "session": path.display().to_string(),
+            "dimensions": dims,
+        });
+        return emit(&pretty(&out));
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "session {}: {} responses", path.display(), data.responses.len());
+    for d in &results {
+        let _ = writeln!(out, "\n== {} ({}) ==", d.name, d.humans.scale.level.as_str());
+        if d.humans.n_items == 0 {
+            let _ = writeln!(out, "no human labels yet");
+            continue;
+        }
+        out.push_str(&render_agreement(&d.humans, "humans"));
+        if let Some(j) = &d.judge {
+            out.push_str(&render_judge(j));
+        }
+        if let Some(field) = args.by {
+            out.push_str(&render_groups(field, &d.by));
+        }
+    }
+    emit(&out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text output
+
+pub(crate) fn label_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn fmt_stat(s: &Stat) -> String {
+    match s {
+        Ok(x) => format!("{x:.4}"),
+        Err(_) => "n/a".to_string(),
+    }
+}
+
+pub(crate) fn fmt_share(s: &Stat) -> String {
+    match s {
+        Ok(x) => format!("{:.1}%", x * 100.0),
+        Err(_) => "n/a".to_string(),
+    }
+}
+
+/// An aligned table, widths by display width.
+/// `left` lists the left-aligned columns (text); the others are right-aligned (numbers).
+pub(crate) fn render_table(header: &[&str], rows: &[Vec<String>], left: &[usize], indent: &str) -> String {
+    let cols = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(cols) {
+            widths[i] = widths[i].max(c.width());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut s = indent.to_string();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(c.width());
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if left.contains(&i) {
+                s.push_str(c);
+                s.push_str(&" ".repeat(pad));
+            } else {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(c);
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(|s| s.as_str()).collect());
+    }
+    out
+}
+
+fn readable_name(key: &str) -> String {
+    let alpha = |level: &str| format!("Krippendorff's alpha ({level})");
+    match key {
+        "percent_agreement" => "percent agreement".into(),
+        "krippendorff_alpha_nominal" => alpha("nominal"),
+        "krippendorff_alpha_ordinal" => alpha("ordinal"),
+        "krippendorff_alpha_interval" => alpha("interval"),
+        "krippendorff_alpha_ratio" => alpha("ratio"),
+        "fleiss_kappa" => "Fleiss' kappa".into(),
+        "randolph_kappa" => "Randolph's kappa".into(),
+        "conger_kappa" => "Conger's kappa".into(),
+        "light_kappa" => "Light's kappa".into(),
+        "gwet_ac1" => "Gwet's AC1".into(),
+        "gwet_ac2_linear" => "Gwet's AC2 (linear)".into(),
+        "gwet_ac2_quadratic" => "Gwet's AC2 (quadratic)".into(),
+        "cohen_kappa" => "Cohen's kappa".into(),
+        "cohen_kappa_linear" => "Cohen's kappa (linear)".into(),
+        "cohen_kappa_quadratic" => "Cohen's kappa (quadratic)".into(),
+        "scott_pi" => "Scott's pi".into(),
+        other => other.into(),
+    }
+}
+
+fn category_list(labels: &[Value]) -> String {
+    let shown: Vec<String> = labels.iter().take(10).map(label_text).collect();
+    let more = if labels.len() > 10 { format!(", … ({} in all)", labels.len()) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// The agreement object as aligned text.
+pub(crate) fn render_agreement(a: &Agreement, title: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{title}: {} raters, {} items ({} with two or more ratings), {} ratings; categories {} ({})",
+        a.n_raters,
+        a.n_items,
+        a.pairable_items,
+        a.n_ratings,
+        category_list(&a.scale.labels),
+        a.scale.level.as_str()
+    );
+    let ci_key = a.alpha_ci95.as_ref().map(|(name, ci)| (format!("krippendorff_alpha_{name}"), ci));
+    let rows: Vec<Vec<String>> = a
+        .statistics()
+        .iter()
+        .map(|(k, s)| {
+            let ci = match &ci_key {
+                Some((key, Ok(ci))) if key == k => format!("[{:.4}, {:.4}]", ci.low, ci.high),
+                Some((key, Err(_))) if key == k => "n/a".into(),
+                _ => String::new(),
+            };
+            vec![readable_name(k), fmt_stat(s), ci]
+        })
+        .collect();
+    let header = if ci_key.is_some() { ["statistic", "value", "95% CI"] } else { ["statistic", "value", ""] };
+    out.push('\n');
+    out.push_str(&render_table(&header, &rows, &[0], "  "));
+    if let Some(p) = &a.pair {
+        let _ = writeln!(out, "\n  confusion matrix on {} items rated by both (rows: {}, columns: {})", p.n_items, a.raters[0], a.raters[1]);
+        out.push_str(&render_matrix(&a.scale.labels, &p.confusion.to_rows(), "    "));
+    }
+    if !a.pairwise.is_empty() {
+        let ordered = a.scale.is_ordered();
+        let mut header = vec!["pair", "items", "Cohen's kappa"];
+        if ordered {
+            header.extend(["linear", "quadratic"]);
+        }
+        header.push("Scott's pi");
+        let rows: Vec<Vec<String>> = a
+            .pairwise
+            .iter()
+            .map(|(name, p)| {
+                let mut r = vec![name.clone(), p.n_items.to_string(), fmt_stat(&p.cohen_kappa)];
+                if ordered {
+                    r.push(p.cohen_kappa_linear.as_ref().map(fmt_stat).unwrap_or_default());
+                    r.push(p.cohen_kappa_quadratic.as_ref().map(fmt_stat).unwrap_or_default());
+                }
+                r.push(fmt_stat(&p.scott_pi));
+                r
+            })
+            .collect();
+        let _ = writeln!(out, "\n  pairwise (items both raters rated)");
+        out.push_str(&render_table(&header, &rows, &[0], "    "));
+    }
+    if !a.notes.is_empty() {
+        let _ = writeln!(out, "\n  notes");
+        for n in &a.notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    out
+}
+
+fn render_matrix(labels: &[Value], rows: &[Vec<u64>], indent: &str) -> String {
+    let names: Vec<String> = labels.iter().map(label_text).collect();
+    let mut header: Vec<&str> = vec![""];
+    header.extend(names.iter().map(|s| s.as_str()));
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .zip(&names)
+        .map(|(r, n)| std::iter::once(n.clone()).chain(r.iter().map(|x| x.to_string())).collect())
+        .collect();
+    render_table(&header, &body, &[0], indent)
+}
+
+fn render_judge(j: &JudgeReport) -> String {
+    let mut out = String::new();
+    let m = &j.vs_majority;
+    let _ = writeln!(
+        out,
+        "\n  judge vs human majority: {} items, accuracy {}, Cohen's kappa {}",
+        m.n,
+        fmt_share(&m.accuracy),
+        fmt_stat(&m.cohen_kappa)
+    );
+    let _ = writeln!(out, "    confusion matrix (rows: human majority, columns: judge)");
+    out.push_str(&render_matrix(&j.categories, &m.confusion.to_rows(), "      "));
+    if !j.per_annotator.is_empty() {
+        let rows: Vec<Vec<String>> = j
+            .per_annotator
+            .iter()
+            .map(|(name, c)| vec![name.clone(), c.n.to_string(), fmt_share(&c.accuracy), fmt_stat(&c.cohen_kappa)])
+            .collect();
+        let _ = writeln!(out, "    judge vs each annotator");
+        out.push_str(&render_table(&["annotator", "items", "accuracy", "Cohen's kappa"], &rows, &[0], "      "));
+    }
+    let level_alpha = j.as_rater.alpha.last().map(|(name, s)| (format!("Krippendorff's alpha ({name})"), *s));
+    if let Some((name, s)) = level_alpha {
+        let _ = writeln!(
+            out,
+            "    judge as one more rater: {name} {}, Fleiss' kappa {}",
+            fmt_stat(&s),
+            fmt_stat(&j.as_rater.fleiss_kappa)
+        );
+    }
+    for n in j.notes() {
+        let _ = writeln!(out, "    - {n}");
+    }
+    out
+}
+
+fn render_groups(field: GroupBy, groups: &[(String, Agreement, Option<JudgeReport>)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n  by {}", field.as_str());
+    let with_judge = groups.iter().any(|g| g.2.is_some());
+    let alpha_name = groups.first().and_then(|g| g.1.alpha.last().map(|(n, _)| *n)).unwrap_or("nominal");
+    let alpha_header = format!("alpha ({alpha_name})");
+    let mut header = vec![field.as_str(), "items", "raters", "% agree", alpha_header.as_str()];
+    if with_judge {
+        header.extend(["judge n", "accuracy", "kappa"]);
+    }
+    let rows: Vec<Vec<String>> = groups
+        .iter()
+        .map(|(v, h, j)| {
+            let mut r = vec![
+                v.clone(),
+                h.n_items.to_string(),
+                h.n_raters.to_string(),
+                fmt_share(&h.percent_agreement),
+                h.alpha.last().map(|(_, s)| fmt_stat(s)).unwrap_or_default(),
+            ];
+            if let Some(j) = j {
+                r.extend([j.vs_majority.n.to_string(), fmt_share(&j.vs_majority.accuracy), fmt_stat(&j.vs_majority.cohen_kappa)]);
+            }
+            r
+        })
+        .collect();
+    out.push_str(&render_table(&header, &rows, &[0], "    "));
+    out
+}

@@ -1,0 +1,203 @@
+//! `crossreview report`: the CROSS-style results table. Per group (model by default) and
+//! dimension: the judge's share of 1s over the responses it scored, the humans' share of 1s over
+//! the responses they labelled (each response weighs the same; a response two annotators split
+//! on counts one half), and how well the judge agrees with the human majority, with the humans'
+//! own Krippendorff's alpha. A dimension that is not binary reports the mean value instead of
+//! the share of 1s.
+
+use super::agreement::{SessionLabels, emit, fmt_share, fmt_stat, group_value, pretty, render_table};
+use crate::agreement::session::DimensionRatings;
+use crate::agreement::{MISSING, Options, Stat, Undefined, judge};
+use crate::cli::GroupBy;
+use crate::error::CliResult;
+use crate::schema::Dimension;
+use crate::store::Store;
+use serde_json::{Map, Value, json};
+use std::path::Path;
+
+/// One dimension within one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub judge_n: u64,
+    /// Share of 1s (binary dimension) or mean value.
+    pub judge_value: Stat,
+    pub human_n: u64,
+    pub human_labels: u64,
+    pub human_value: Stat,
+    pub agreement_n: u64,
+    pub accuracy: Stat,
+    pub cohen_kappa: Stat,
+    /// (level name, alpha among the humans)
+    pub alpha: (&'static str, Stat),
+}
+
+fn mean(sum: f64, n: u64) -> Stat {
+    if n == 0 { Err(Undefined::NoPairableItem) } else { Ok(sum / n as f64) }
+}
+
+/// The statistics of one dimension on the responses `keep` selects.
+fn cell(dim: &Dimension, ratings: &DimensionRatings, judge_values: &[Option<i64>], keep: &dyn Fn(usize) -> bool) -> Cell {
+    let binary = dim.is_binary();
+    let score = |v: i64| if binary { (v == 1) as u8 as f64 } else { v as f64 };
+    let (mut judge_n, mut judge_sum) = (0u64, 0.0);
+    for (r, v) in judge_values.iter().enumerate() {
+        if let Some(v) = v
+            && keep(r)
+            && dim.is_valid(*v)
+        {
+            judge_n += 1;
+            judge_sum += score(*v);
+        }
+    }
+    let sub = ratings.subset(keep);
+    let values: Vec<f64> = sub.scale.values.clone().unwrap_or_default();
+    let (mut human_n, mut human_sum, mut labels) = (0u64, 0.0, 0u64);
+    for i in 0..sub.matrix.n_items() {
+        let item: Vec<f64> = (0..sub.matrix.n_raters())
+            .filter_map(|r| sub.matrix.get(r, i))
+            .map(|c| score(values[c as usize] as i64))
+            .collect();
+        if !item.is_empty() {
+            human_n += 1;
+            labels += item.len() as u64;
+            human_sum += item.iter().sum::<f64>() / item.len() as f64;
+        }
+    }
+    let majority: Vec<u16> = sub.majority().iter().map(|m| m.ok().flatten().unwrap_or(MISSING)).collect();
+    let vs = judge::compare(&majority, &sub.judge, sub.scale.q());
+    let humans = sub.humans(&Options::default());
+    Cell {
+        judge_n,
+        judge_value: mean(judge_sum, judge_n),
+        human_n,
+        human_labels: labels,
+        human_value: mean(human_sum, human_n),
+        agreement_n: vs.n,
+        accuracy: vs.accuracy,
+        cohen_kappa: vs.cohen_kappa,
+        alpha: humans.alpha.last().copied().unwrap_or(("nominal", Err(Undefined::NoPairableItem))),
+    }
+}
+
+fn num(s: &Stat) -> Value {
+    match s {
+        Ok(x) => serde_json::Number::from_f64(*x).map(Value::Number).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
+}
+
+fn cell_json(dim: &Dimension, c: &Cell) -> Value {
+    let key = if dim.is_binary() { "share_1" } else { "mean" };
+    json!({
+        "judge": {"n": c.judge_n, key: num(&c.judge_value)},
+        "humans": {"n": c.human_n, "labels": c.human_labels, key: num(&c.human_value)},
+        "agreement": {
+            "n": c.agreement_n,
+            "accuracy": num(&c.accuracy),
+            "cohen_kappa": num(&c.cohen_kappa),
+            format!("krippendorff_alpha_{}", c.alpha.0): num(&c.alpha.1),
+        },
+    })
+}
+
+pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
+    let by = by.unwrap_or(GroupBy::Model);
+    let store = Store::open(session)?;
+    let schema = store.schema().clone();
+    let data = SessionLabels::load(&store)?;
+    let groups_of: Vec<String> = data.responses.iter().map(|r| group_value(r, by)).collect();
+    let mut group_names: Vec<String> = groups_of.clone();
+    group_names.sort();
+    group_names.dedup();
+
+    let dims: Vec<(&Dimension, DimensionRatings, Vec<Option<i64>>)> = schema
+        .dimensions
+        .iter()
+        .map(|d| {
+            let judge: Vec<Option<i64>> = data.responses.iter().map(|r| r.judge.get(&d.name).copied()).collect();
+            (d, data.dimension(d), judge)
+        })
+        .collect();
+
+    // (group name or None for all, responses, cells per dimension)
+    let mut table: Vec<(Option<&str>, usize, Vec<Cell>)> = Vec::new();
+    for g in &group_names {
+        let keep = |r: usize| &groups_of[r] == g;
+        let n = (0..data.responses.len()).filter(|&r| keep(r)).count();
+        table.push((Some(g.as_str()), n, dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &keep)).collect()));
+    }
+    let all = |_: usize| true;
+    table.push((None, data.responses.len(), dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &all)).collect()));
+
+    if as_json {
+        let to_obj = |n: usize, cells: &[Cell]| {
+            let mut per = Map::new();
+            for ((d, _, _), c) in dims.iter().zip(cells) {
+                per.insert(d.name.clone(), cell_json(d, c));
+            }
+            json!({"responses": n, "dimensions": per})
+        };
+        let mut groups = Map::new();
+        let mut overall = Value::Null;
+        for (g, n, cells) in &table {
+            match g {
+                Some(g) => {
+                    groups.insert(g.to_string(), to_obj(*n, cells));
+                }
+                None => overall = to_obj(*n, cells),
+            }
+        }
+        let out = json!({
+            "session": session.display().to_string(),
+            "by": by.as_str(),
+            "dimensions": schema.dimension_names(),
+            "groups": groups,
+            "overall": overall,
+        });
+        return emit(&pretty(&out));
+    }
+
+    let any_binary = schema.dimensions.iter().any(|d| d.is_binary());
+    let any_scale = schema.dimensions.iter().any(|d| !d.is_binary());
+    let what = match (any_binary, any_scale) {
+        (true, false) => "share of 1s",
+        (false, true) => "mean value",
+        _ => "share of 1s (binary dimensions) or mean value",
+    };
+    let mut out = format!(
+        "CROSS results by {} in {}: {what}, judge and humans side by side; agreement = judge vs human majority\n\n",
+        by.as_str(),
+        session.display()
+    );
+    let header = [by.as_str(), "responses", "dimension", "judge", "n", "humans", "n", "labels", "agree", "kappa", "alpha"];
+    let left = [0, 2];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let show = |d: &Dimension, s: &Stat| if d.is_binary() { fmt_share(s) } else { fmt_stat(s) };
+    for (gi, (g, n, cells)) in table.iter().enumerate() {
+        if gi > 0 {
+            rows.push(vec![String::new(); header.len()]);
+        }
+        for (di, ((d, _, _), c)) in dims.iter().zip(cells).enumerate() {
+            let (name, count) = if di == 0 { (g.unwrap_or("all").to_string(), n.to_string()) } else { (String::new(), String::new()) };
+            rows.push(vec![
+                name,
+                count,
+                d.name.clone(),
+                show(d, &c.judge_value),
+                c.judge_n.to_string(),
+                show(d, &c.human_value),
+                c.human_n.to_string(),
+                c.human_labels.to_string(),
+                fmt_share(&c.accuracy),
+                fmt_stat(&c.cohen_kappa),
+                fmt_stat(&c.alpha.1),
+            ]);
+        }
+    }
+    out.push_str(&render_table(&header, &rows, &left, ""));
+    out.push_str(
+        "\njudge/humans: n = responses scored/labelled; labels = human labels; agree, kappa: judge vs human majority \
+         (ties left out); alpha: Krippendorff's alpha among the humans at the dimension's level; n/a = not enough data.\n",
+    );
+    emit(&out)
+}
