@@ -209,7 +209,8 @@ fn main() {
     let mut times = Vec::new();
     let mut rss_all = Vec::new();
     for run in 0..runs {
-        let session = tmp.path().join(format!("bench_{run}.db"));
+        // The session goes next to the data, so that both sit on the same file system.
+        let session = dir.join(format!("bench_{run}.db"));
         let s = session.to_str().unwrap();
         run_measured(&bin, &["init", s]);
         let (secs, rss, stdout) = run_measured(&bin, &["import", s, data.to_str().unwrap()]);
@@ -225,7 +226,9 @@ fn main() {
         );
         times.push(secs);
         rss_all.extend(rss);
-        let _ = std::fs::remove_file(&session);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", session.display()));
+        }
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
