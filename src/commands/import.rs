@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 /// Records per channel message, and messages in flight: enough to keep both threads busy,
 /// few enough that memory stays small (a few thousand items at most).
-const BATCH: usize = 256;
-const BATCHES_IN_FLIGHT: usize = 16;
+const BATCH: usize = 64;
+const BATCHES_IN_FLIGHT: usize = 4;
 /// A progress bar only appears when the import runs longer than this.
 const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
