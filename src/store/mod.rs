@@ -11,6 +11,7 @@
 //! order-independent (insert the events you lack, rebuild), and makes undo/redo plain events.
 
 mod schema_sql;
+mod search;
 pub mod time;
 
 use crate::error::CliError;
