@@ -13,7 +13,6 @@ use super::theme::Theme;
 use super::update::update;
 use crate::cli::{AnnotateArgs, ImageProtocol, Mode};
 use crate::error::{CliError, CliResult};
-use crate::model::TaskRef;
 use crate::store::Store;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::DefaultTerminal;
@@ -76,7 +75,7 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::usage)?;
     let tasks: Vec<_> =
-        store.task_index()?.into_iter().filter(|t| matches!(t.task, TaskRef::Response { .. })).collect();
+        store.response_task_index()?;
     let labels = store.labels_of(&args.annotator)?;
     let mut order: Vec<usize> = (0..tasks.len())
         .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
