@@ -264,9 +264,9 @@ pub fn pair_observations(data: &ExportData, by: Option<&str>) -> Vec<PairObserva
             out.push(PairObservation {
                 pair_id: pair.id.clone(),
                 group: group.clone(),
-                annotator: annotator.clone(),
+                annotator: annotator.to_string(),
                 verdict: *verdict,
-                order: orders.get(&(pair.id.as_str(), annotator.as_str())).copied(),
+                order: orders.get(&(pair.id.as_str(), *annotator)).copied(),
             });
         }
     }
