@@ -154,10 +154,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn open_phase(path: &Path, annotator: &str) {
     let t = Instant::now();
     let mut store = Store::open(path).unwrap();
+    let t_open = t.elapsed();
     let mut a = args(path);
     a.annotator = annotator.into();
     store.ensure_annotator(&a.annotator).unwrap();
+    let t_ann = t.elapsed();
+    let tasks = store.response_task_index().unwrap();
+    let t_index = t.elapsed();
+    let labels = store.labels_of(&a.annotator).unwrap();
+    let t_labels = t.elapsed();
+    drop((tasks, labels));
+    let t2 = Instant::now();
     let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
+    let t_state = t2.elapsed();
     let id = state.current_task().unwrap().item_id.clone();
     run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
@@ -167,12 +176,18 @@ fn open_phase(path: &Path, annotator: &str) {
         draw(f, &state, &theme, &mut images);
     })
     .unwrap();
-    let elapsed = t.elapsed();
+    let total = t_open + t_ann + t2.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "open to first frame: {:.1} ms, peak resident {:.1} MB ({} tasks)",
-        elapsed.as_secs_f64() * 1e3,
+        "open to first frame: {:.1} ms, peak resident {:.1} MB ({} tasks) [open {:.0}, annotator {:.0}, task index {:.0}, labels {:.0}, state {:.0} ms]",
+        ms(total),
         peak_rss_mb(),
-        state.tasks.len()
+        state.tasks.len(),
+        ms(t_open),
+        ms(t_ann - t_open),
+        ms(t_index - t_ann),
+        ms(t_labels - t_index),
+        ms(t_state)
     );
 }
 
