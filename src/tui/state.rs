@@ -201,6 +201,18 @@ impl State {
         self.item.as_ref().filter(|i| i.id == t.item_id)
     }
 
+    /// The judge's value on dimension `dim` (schema index) for task `task`: from the task index
+    /// when it was loaded with the judge, else from the open item.
+    pub fn judge_value(&self, task: usize, dim: usize) -> Option<crate::model::Value> {
+        let t = &self.tasks[task];
+        if !t.judge.is_empty() {
+            return t.judge.get(dim).copied().flatten();
+        }
+        let name = &self.schema.dimensions.get(dim)?.name;
+        let item = self.item.as_ref().filter(|i| i.id == t.item_id)?;
+        item.responses.iter().find(|r| r.model == t.model)?.judge.get(name).copied()
+    }
+
     /// Resets what belongs to one task (scroll, focus, timer) after the cursor moved.
     pub(crate) fn enter_task(&mut self) {
         self.scroll = 0;
