@@ -242,4 +242,8 @@ pub struct ExportArgs {
     /// Write image paths as absolute paths instead of relative to the output file.
     #[arg(long)]
     pub absolute_paths: bool,
+    /// dpo-openai: write image paths (or URLs) in `image_url` instead of embedding each file as a
+    /// base64 data URL.
+    #[arg(long)]
+    pub image_paths: bool,
 }

@@ -1,1 +1,321 @@
-//! (being built)
+//! Exports: labels as recorded, gold labels, and training data built from validated pairs.
+//!
+//! Split in three: [`ExportData`] is everything an export reads, loaded from the session once
+//! (`ExportData::load`); the per-format modules turn it into rows with pure functions that hand
+//! each row to a callback; [`writer`] puts the rows on standard output or into a file that
+//! appears atomically. The order of rows is the session's (items and pairs in import order,
+//! annotators by name, dimensions in schema order), so two exports of one session diff cleanly.
+
+pub mod gold;
+pub mod images;
+pub mod labels;
+pub mod pair_stats;
+pub mod preference;
+pub mod writer;
+
+use crate::cli::ExportFormat;
+use crate::error::CliError;
+use crate::model::{Pair, TaskRef, Verdict};
+use crate::schema::Schema;
+use crate::store::{CurrentLabel, ResponseInfo, Store, field};
+use images::ImagePaths;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+/// Everything an export reads from a session.
+#[derive(Debug, Clone)]
+pub struct ExportData {
+    pub schema: Schema,
+    /// Responses in import order, with the judge's values.
+    pub responses: Vec<ResponseInfo>,
+    /// Pairs in import order.
+    pub pairs: Vec<Pair>,
+    /// Every current row (labels, verdicts and `@` task fields) of the selected annotators,
+    /// ordered by annotator, then task, then field.
+    pub current: Vec<CurrentLabel>,
+}
+
+impl ExportData {
+    /// Loads a session, keeping only the labels of `annotators` (all when empty). Naming an
+    /// annotator the session does not know is a data error, not an empty export.
+    pub fn load(store: &Store, annotators: &[String]) -> Result<ExportData, CliError> {
+        check_annotators(store, annotators)?;
+        let mut current = store.current()?;
+        if !annotators.is_empty() {
+            current.retain(|c| annotators.contains(&c.annotator));
+        }
+        Ok(ExportData {
+            schema: store.schema().clone(),
+            responses: store.response_index()?,
+            pairs: store.pairs()?,
+            current,
+        })
+    }
+
+    /// What the pair formats (`dpo-trl`, `dpo-openai`, `kto`) read: the pairs and the current
+    /// verdicts only, which keeps exporting 100,000 pairs well under a second.
+    pub fn load_pairs(store: &Store, annotators: &[String]) -> Result<ExportData, CliError> {
+        check_annotators(store, annotators)?;
+        let mut st = store.conn().prepare(
+            "SELECT annotator, pair_id, value, text, blind_value, seconds, at FROM current
+             WHERE task_kind = 'pair' AND field = ?1 AND value IS NOT NULL ORDER BY annotator, pair_id",
+        )?;
+        let mut current = Vec::new();
+        let mut rows = st.query([field::VERDICT])?;
+        while let Some(r) = rows.next()? {
+            let annotator: String = r.get(0)?;
+            if !annotators.is_empty() && !annotators.contains(&annotator) {
+                continue;
+            }
+            current.push(CurrentLabel {
+                annotator,
+                task: TaskRef::Pair { pair_id: r.get(1)? },
+                field: field::VERDICT.to_string(),
+                value: r.get(2)?,
+                text: r.get(3)?,
+                blind_value: r.get(4)?,
+                seconds: r.get(5)?,
+                at: r.get(6)?,
+            });
+        }
+        Ok(ExportData { schema: store.schema().clone(), responses: Vec::new(), pairs: store.pairs()?, current })
+    }
+
+    /// Loads what `format` reads.
+    pub fn load_for(store: &Store, annotators: &[String], format: ExportFormat) -> Result<ExportData, CliError> {
+        match format {
+            ExportFormat::DpoTrl | ExportFormat::DpoOpenai | ExportFormat::Kto => ExportData::load_pairs(store, annotators),
+            _ => ExportData::load(store, annotators),
+        }
+    }
+}
+
+/// Naming an annotator the session does not know is a data error, not an empty export.
+fn check_annotators(store: &Store, annotators: &[String]) -> Result<(), CliError> {
+    if annotators.is_empty() {
+        return Ok(());
+    }
+    let known = store.annotators()?;
+    let unknown: Vec<&str> = annotators.iter().filter(|a| !known.contains(a)).map(String::as_str).collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
+    Err(CliError::data(format!(
+        "--annotator {}: not an annotator of {} (its annotators: {list})",
+        unknown.join(", "),
+        store.path().display()
+    )))
+}
+
+/// How images are written in OpenAI's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenAiImages {
+    /// The file itself, base64 in a `data:` URL (what OpenAI accepts for a local file).
+    DataUrl,
+    /// The path (relative or absolute, as for the other formats) or the stored URL.
+    Reference,
+}
+
+/// What shapes an export besides its format.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// A pair (or a gold value) needs at least this many annotators.
+    pub min_annotators: usize,
+    pub images: ImagePaths,
+    pub openai_images: OpenAiImages,
+}
+
+/// What an export wrote and what it left out (and why), for the message after it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportSummary {
+    pub rows: u64,
+    /// reason -> how many pairs, or (item, response, dimension) triples, were left out.
+    pub left_out: BTreeMap<String, u64>,
+}
+
+impl ExportSummary {
+    pub fn leave_out(&mut self, reason: impl Into<String>) {
+        *self.left_out.entry(reason.into()).or_default() += 1;
+    }
+}
+
+/// The strict majority among some values: the value more than half of them share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Majority<T> {
+    pub value: Option<T>,
+    /// How many values there were.
+    pub n: usize,
+    /// How many share the most frequent value (the majority's size when there is one).
+    pub top: usize,
+}
+
+impl<T> Majority<T> {
+    /// Share of the values equal to the most frequent one: 1 when all agree.
+    pub fn agreement(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { self.top as f64 / self.n as f64 }
+    }
+}
+
+pub fn majority<T: Ord + Copy>(values: impl IntoIterator<Item = T>) -> Majority<T> {
+    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
+    let mut n = 0;
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+        n += 1;
+    }
+    let top = counts.values().copied().max().unwrap_or(0);
+    let value = counts.iter().find(|(_, c)| 2 * **c > n).map(|(v, _)| *v);
+    Majority { value, n, top }
+}
+
+/// The verdicts given on one pair, by annotator name (sorted).
+pub type PairVerdicts<'a> = Vec<(&'a str, Verdict)>;
+
+/// Every pair's verdicts, from the current rows. Values that are no verdict code are ignored
+/// (the store refuses them; a hand-edited file could still hold one).
+pub fn pair_verdicts(current: &[CurrentLabel]) -> HashMap<&str, PairVerdicts<'_>> {
+    let mut out: HashMap<&str, PairVerdicts> = HashMap::new();
+    for c in current {
+        if c.field != field::VERDICT {
+            continue;
+        }
+        if let (TaskRef::Pair { pair_id }, Some(v)) = (&c.task, c.value.and_then(Verdict::from_code)) {
+            out.entry(pair_id.as_str()).or_default().push((c.annotator.as_str(), v));
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+    }
+    out
+}
+
+/// What the humans decided about one pair, before a format decides what to do with it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PairDecision {
+    /// At least `min_annotators` verdicts and a strict majority for this one.
+    Decided { verdict: Verdict, majority: Majority<Verdict> },
+    /// Nobody gave a verdict.
+    NoVerdict,
+    TooFewAnnotators { n: usize },
+    NoMajority { majority: Majority<Verdict> },
+}
+
+/// The decision rule for pairs: kept when at least `min_annotators` annotators gave a verdict
+/// (`unsure` counts as a verdict given) and more than half of them gave the same one.
+pub fn decide_pair(verdicts: &[(&str, Verdict)], min_annotators: usize) -> PairDecision {
+    if verdicts.is_empty() {
+        return PairDecision::NoVerdict;
+    }
+    if verdicts.len() < min_annotators {
+        return PairDecision::TooFewAnnotators { n: verdicts.len() };
+    }
+    let m = majority(verdicts.iter().map(|(_, v)| *v));
+    match m.value {
+        Some(verdict) => PairDecision::Decided { verdict, majority: m },
+        None => PairDecision::NoMajority { majority: m },
+    }
+}
+
+impl PairDecision {
+    /// Why a pair with this decision is left out of a format that keeps only `kept` verdicts.
+    pub fn left_out_reason(&self, min_annotators: usize) -> String {
+        match self {
+            PairDecision::Decided { verdict, .. } => format!("majority verdict {}", verdict.as_str()),
+            PairDecision::NoVerdict => "no verdict yet".to_string(),
+            PairDecision::TooFewAnnotators { .. } => format!("fewer than {min_annotators} annotators"),
+            PairDecision::NoMajority { .. } => "no majority verdict".to_string(),
+        }
+    }
+}
+
+/// The provenance every pair-based row carries: who judged it, how, and how much they agreed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PairMeta<'a> {
+    pub pair_id: &'a str,
+    pub item_id: Option<&'a str>,
+    /// The majority verdict.
+    pub verdict: &'static str,
+    /// Whether chosen and rejected were swapped (a `flip`).
+    pub swapped: bool,
+    /// Annotators by name, and their verdicts in the same order.
+    pub annotators: Vec<&'a str>,
+    pub verdicts: Vec<&'static str>,
+    /// Share of the annotators who gave the majority verdict.
+    pub agreement: f64,
+    /// KTO: which side of the pair the completion was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<&'static str>,
+}
+
+impl<'a> PairMeta<'a> {
+    pub fn new(pair: &'a Pair, verdicts: &[(&'a str, Verdict)], verdict: Verdict, m: &Majority<Verdict>) -> PairMeta<'a> {
+        PairMeta {
+            pair_id: &pair.id,
+            item_id: pair.item_id.as_deref(),
+            verdict: verdict.as_str(),
+            swapped: verdict == Verdict::Flip,
+            annotators: verdicts.iter().map(|(a, _)| *a).collect(),
+            verdicts: verdicts.iter().map(|(_, v)| v.as_str()).collect(),
+            agreement: round4(m.agreement()),
+            side: None,
+        }
+    }
+}
+
+pub fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// Writes the export in `format` to `out`, returning what was written and left out.
+pub fn export(
+    format: ExportFormat,
+    data: &ExportData,
+    opts: &ExportOptions,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExportSummary> {
+    fn line(out: &mut dyn Write, row: &impl serde::Serialize) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut *out, row)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+    match format {
+        ExportFormat::LabelsJsonl => labels::label_rows(data, &mut |row| line(out, &row.to_json())),
+        ExportFormat::LabelsCsv => labels::write_csv(data, out),
+        ExportFormat::GoldJsonl => {
+            gold::gold_rows(data, opts.min_annotators, &gold::Adjudications::new(), &mut |row| line(out, &row))
+        }
+        ExportFormat::DpoTrl => preference::dpo_trl_rows(data, opts, &mut |row| line(out, row)),
+        ExportFormat::DpoOpenai => preference::dpo_openai_rows(data, opts, &mut |row| line(out, row)),
+        ExportFormat::Kto => preference::kto_rows(data, opts, &mut |row| line(out, row)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_majority() {
+        let m = majority([1, 1, 0]);
+        assert_eq!((m.value, m.n, m.top), (Some(1), 3, 2));
+        assert_eq!(majority([1, 0]).value, None);
+        assert_eq!(majority([2, 2, 1, 0]).value, None, "a plurality of 2 of 4 is not a majority");
+        assert_eq!(majority(Vec::<i64>::new()).value, None);
+        assert!((majority([1, 1, 0]).agreement() - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pair_rule() {
+        let v = |xs: &[(&'static str, Verdict)]| -> PairVerdicts<'static> { xs.to_vec() };
+        use Verdict::*;
+        assert_eq!(decide_pair(&[], 1), PairDecision::NoVerdict);
+        assert!(matches!(decide_pair(&v(&[("a", Agree)]), 2), PairDecision::TooFewAnnotators { n: 1 }));
+        assert!(matches!(decide_pair(&v(&[("a", Agree)]), 1), PairDecision::Decided { verdict: Agree, .. }));
+        assert!(matches!(
+            decide_pair(&v(&[("a", Flip), ("b", Flip), ("c", Agree)]), 2),
+            PairDecision::Decided { verdict: Flip, .. }
+        ));
+        assert!(matches!(decide_pair(&v(&[("a", Agree), ("b", Unsure)]), 2), PairDecision::NoMajority { .. }));
+    }
+}

@@ -1,0 +1,95 @@
+//! `crossreview export`: labels, gold labels or training data, to a file (written atomically) or
+//! to standard output (`--out -`).
+
+use crate::cli::{ExportArgs, ExportFormat};
+use crate::error::{CliError, CliResult};
+use crate::export::images::{ImagePaths, absolute_lexical};
+use crate::export::writer::ExportSink;
+use crate::export::{self, ExportData, ExportOptions, ExportSummary, OpenAiImages};
+use crate::store::Store;
+use std::path::{Path, PathBuf};
+
+fn format_name(f: ExportFormat) -> &'static str {
+    match f {
+        ExportFormat::LabelsJsonl => "labels-jsonl",
+        ExportFormat::LabelsCsv => "labels-csv",
+        ExportFormat::GoldJsonl => "gold-jsonl",
+        ExportFormat::DpoTrl => "dpo-trl",
+        ExportFormat::DpoOpenai => "dpo-openai",
+        ExportFormat::Kto => "kto",
+    }
+}
+
+fn current_dir() -> Result<PathBuf, CliError> {
+    std::env::current_dir().map_err(|e| CliError::data(format!("cannot read the current folder: {e}")))
+}
+
+/// The folder an image path is written relative to: the output file's, or for standard output
+/// the current folder.
+fn output_dir(out: &Path, cwd: &Path) -> PathBuf {
+    if out.as_os_str() == "-" {
+        return cwd.to_path_buf();
+    }
+    let abs = absolute_lexical(cwd, out);
+    abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+}
+
+/// One line for stderr: what was written and what was left out and why.
+fn describe(summary: &ExportSummary, format: ExportFormat, out: &Path) -> String {
+    let dest = if out.as_os_str() == "-" { "standard output".to_string() } else { out.display().to_string() };
+    let mut line = format!("{}: {} rows written to {dest}", format_name(format), summary.rows);
+    if !summary.left_out.is_empty() {
+        let what = match format {
+            ExportFormat::GoldJsonl => "(response, dimension) values",
+            _ => "pairs",
+        };
+        let total: u64 = summary.left_out.values().sum();
+        let parts: Vec<String> = summary.left_out.iter().map(|(why, n)| format!("{why}: {n}")).collect();
+        line.push_str(&format!("; {total} {what} left out ({})", parts.join(", ")));
+    }
+    line
+}
+
+pub fn run(a: ExportArgs) -> CliResult {
+    if a.min_annotators == 0 {
+        return Err(CliError::usage("--min-annotators: give 1 or more"));
+    }
+    let store = Store::open(&a.session)?;
+    let data = ExportData::load_for(&store, &a.annotators, a.format)?;
+    let cwd = current_dir()?;
+    let session_dir = output_dir(&a.session, &cwd);
+    let opts = ExportOptions {
+        min_annotators: a.min_annotators,
+        images: ImagePaths {
+            stored_base: session_dir,
+            relative_to: (!a.absolute_paths).then(|| output_dir(&a.out, &cwd)),
+        },
+        openai_images: if a.image_paths { OpenAiImages::Reference } else { OpenAiImages::DataUrl },
+    };
+    let mut sink = ExportSink::open(&a.out)
+        .map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    let result = export::export(a.format, &data, &opts, &mut sink);
+    if sink.interrupted() {
+        // Dropping the sink removes the partial file.
+        drop(sink);
+        return Err(CliError { code: 130, lines: vec![format!("interrupted; {} was not written", a.out.display())] });
+    }
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            drop(sink);
+            let not_written =
+                if a.out.as_os_str() == "-" { String::new() } else { format!(" ({} was not written)", a.out.display()) };
+            return Err(CliError::data(format!("export failed{not_written}: {e:#}")));
+        }
+    };
+    sink.finish().map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    eprintln!("{}", describe(&summary, a.format, &a.out));
+    if summary.rows == 0 {
+        eprintln!(
+            "note: the export is empty; `crossreview status {}` shows what has been labelled",
+            a.session.display()
+        );
+    }
+    Ok(())
+}

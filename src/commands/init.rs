@@ -1,0 +1,37 @@
+//! `crossreview init SESSION [--schema FILE.toml] [--force]`: creates an empty session.
+
+use crate::error::{CliError, CliResult};
+use crate::schema::Schema;
+use crate::store::Store;
+use std::path::Path;
+
+/// Reads a TOML label schema; every problem is reported as `FILE:LINE[:COLUMN]: message`.
+pub fn load_schema(path: &Path) -> Result<Schema, CliError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| CliError::data(format!("{shown}: cannot read the schema: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, col) = crate::ingest::source::locate(e.as_bytes(), e.utf8_error().valid_up_to());
+        CliError::data(format!("{shown}:{}:{col}: invalid UTF-8; the schema must be a UTF-8 TOML file", line + 1))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Schema::from_toml(text, &shown).map_err(|mut lines| {
+        let n = lines.len();
+        lines.push(format!("{n} {} in the schema; nothing was created", if n == 1 { "error" } else { "errors" }));
+        CliError::data_lines(lines)
+    })
+}
+
+pub fn run(session: &Path, schema_path: Option<&Path>, force: bool) -> CliResult {
+    let schema = match schema_path {
+        Some(p) => load_schema(p)?,
+        None => Schema::cross_eval(),
+    };
+    Store::create(session, &schema, force)?;
+    println!(
+        "created {} (label schema {:?}: {})",
+        session.display(),
+        schema.name,
+        schema.dimension_names().join(", ")
+    );
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `crossreview validate FILE… [--format …] [--images-dir DIR] [--schema FILE.toml]`: the
+//! import's checks, without a session. Exit 0 when every file is valid.
+
+use crate::cli::InputArgs;
+use crate::error::{CliError, CliResult};
+use crate::ingest::{IngestError, read_inputs};
+use crate::schema::Schema;
+use std::path::{Path, PathBuf};
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn run(files: &[PathBuf], input: &InputArgs, schema_path: Option<&Path>) -> CliResult {
+    let schema = match schema_path {
+        Some(p) => super::init::load_schema(p)?,
+        None => Schema::cross_eval(),
+    };
+    let opts = super::import::options(input);
+    match read_inputs(files, &opts, &schema, &mut |_| Ok(())) {
+        Ok(summary) => {
+            for w in summary.diagnostics.warning_lines() {
+                eprintln!("{w}");
+            }
+            let warnings = match summary.diagnostics.warning_count {
+                0 => String::new(),
+                n => format!(" ({})", plural(n as u64, "warning", "warnings")),
+            };
+            println!(
+                "ok: {}, {}, {}{warnings}",
+                plural(summary.items, "item", "items"),
+                plural(summary.responses, "response", "responses"),
+                plural(summary.pairs, "pair", "pairs"),
+            );
+            Ok(())
+        }
+        Err(IngestError::Invalid(d)) => {
+            for w in d.warning_lines() {
+                eprintln!("{w}");
+            }
+            Err(CliError::data_lines(d.error_lines("the input is not valid")))
+        }
+        // The sink above never fails.
+        Err(IngestError::Aborted(e)) => Err(CliError::from(e)),
+    }
+}

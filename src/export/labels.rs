@@ -1,0 +1,265 @@
+//! `labels-jsonl` and `labels-csv`: every current label as recorded, one row each.
+//!
+//! A row is one annotator's value on one dimension of a response, or one annotator's verdict on a
+//! pair. The task's note and skip reason are repeated on each of its rows; a task that was
+//! skipped without any label gives one row with an empty `dimension` and `value`, so that skips
+//! are exported too.
+
+use super::ExportData;
+use crate::model::{TaskRef, Value, Verdict};
+use crate::store::{CurrentLabel, field};
+use serde_json::{Value as Json, json};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+pub const COLUMNS: [&str; 11] = [
+    "item_id",
+    "model",
+    "pair_id",
+    "annotator",
+    "dimension",
+    "value",
+    "judge",
+    "note",
+    "skipped_reason",
+    "seconds",
+    "labelled_at",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelRow<'a> {
+    pub item_id: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub pair_id: Option<&'a str>,
+    pub annotator: &'a str,
+    /// A dimension, `verdict`, or `None` on the row of a task skipped without labels.
+    pub dimension: Option<&'a str>,
+    /// The value (a verdict as its name).
+    pub value: Option<LabelValue>,
+    pub judge: Option<Value>,
+    pub note: Option<&'a str>,
+    pub skipped_reason: Option<&'a str>,
+    pub seconds: f64,
+    pub labelled_at: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LabelValue {
+    Number(Value),
+    Verdict(Verdict),
+}
+
+impl LabelValue {
+    fn to_json(self) -> Json {
+        match self {
+            LabelValue::Number(n) => json!(n),
+            LabelValue::Verdict(v) => json!(v.as_str()),
+        }
+    }
+    fn to_text(self) -> String {
+        match self {
+            LabelValue::Number(n) => n.to_string(),
+            LabelValue::Verdict(v) => v.as_str().to_string(),
+        }
+    }
+}
+
+/// Active seconds with a tenth of a second's precision: finer is noise, and it keeps rows short.
+fn tenths(s: f64) -> f64 {
+    (s * 10.0).round() / 10.0
+}
+
+impl LabelRow<'_> {
+    pub fn to_json(&self) -> Json {
+        json!({
+            "item_id": self.item_id,
+            "model": self.model,
+            "pair_id": self.pair_id,
+            "annotator": self.annotator,
+            "dimension": self.dimension,
+            "value": self.value.map(LabelValue::to_json),
+            "judge": self.judge,
+            "note": self.note,
+            "skipped_reason": self.skipped_reason,
+            "seconds": tenths(self.seconds),
+            "labelled_at": self.labelled_at,
+        })
+    }
+
+    /// The CSV cells, in `COLUMNS` order; a missing value is an empty cell.
+    pub fn to_cells(&self) -> [String; 11] {
+        let s = |o: Option<&str>| o.unwrap_or("").to_string();
+        [
+            s(self.item_id),
+            s(self.model),
+            s(self.pair_id),
+            self.annotator.to_string(),
+            s(self.dimension),
+            self.value.map(LabelValue::to_text).unwrap_or_default(),
+            self.judge.map(|j| j.to_string()).unwrap_or_default(),
+            s(self.note),
+            s(self.skipped_reason),
+            tenths(self.seconds).to_string(),
+            self.labelled_at.to_string(),
+        ]
+    }
+}
+
+/// One annotator's rows on one task, gathered before they are ordered.
+#[derive(Default)]
+struct TaskRows<'a> {
+    labels: Vec<&'a CurrentLabel>,
+    skip: Option<&'a CurrentLabel>,
+    note: Option<&'a str>,
+    seconds: f64,
+}
+
+/// Calls `emit` with every label row, in session order.
+pub fn label_rows<'a>(
+    data: &'a ExportData,
+    emit: &mut dyn FnMut(LabelRow<'a>) -> anyhow::Result<()>,
+) -> anyhow::Result<super::ExportSummary> {
+    // Session order of tasks: responses in import order, then pairs.
+    let mut rank: HashMap<TaskRef, usize> = HashMap::with_capacity(data.responses.len() + data.pairs.len());
+    let mut judge: HashMap<(&str, &str), &BTreeMap<String, Value>> = HashMap::new();
+    for (i, r) in data.responses.iter().enumerate() {
+        rank.insert(TaskRef::Response { item_id: r.item_id.clone(), model: r.model.clone() }, i);
+        judge.insert((&r.item_id, &r.model), &r.judge);
+    }
+    let mut pair_item: HashMap<&str, Option<&str>> = HashMap::new();
+    for (j, p) in data.pairs.iter().enumerate() {
+        rank.insert(TaskRef::Pair { pair_id: p.id.clone() }, data.responses.len() + j);
+        pair_item.insert(&p.id, p.item_id.as_deref());
+    }
+    let dim_rank: HashMap<&str, usize> =
+        data.schema.dimensions.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
+
+    let mut tasks: HashMap<(&TaskRef, &str), TaskRows> = HashMap::new();
+    for c in &data.current {
+        let t = tasks.entry((&c.task, &c.annotator)).or_default();
+        t.seconds = t.seconds.max(c.seconds);
+        match c.field.as_str() {
+            field::SKIP => t.skip = c.text.as_deref().filter(|s| !s.is_empty()).map(|_| c),
+            field::NOTE => t.note = c.text.as_deref().filter(|s| !s.is_empty()),
+            f if f.starts_with('@') => {}
+            _ if c.value.is_some() => t.labels.push(c),
+            _ => {}
+        }
+    }
+    let mut keys: Vec<(&TaskRef, &str)> = tasks.keys().copied().collect();
+    // Tasks no longer in the session (labels kept after a re-import dropped them) come last.
+    keys.sort_by(|a, b| {
+        let ra = rank.get(a.0).copied().unwrap_or(usize::MAX);
+        let rb = rank.get(b.0).copied().unwrap_or(usize::MAX);
+        (ra, a.0, a.1).cmp(&(rb, b.0, b.1))
+    });
+    let field_rank = |f: &str| -> (usize, String) {
+        match dim_rank.get(f) {
+            Some(i) => (*i, String::new()),
+            None if f == field::VERDICT => (usize::MAX - 1, String::new()),
+            None => (usize::MAX, f.to_string()),
+        }
+    };
+    let mut summary = super::ExportSummary::default();
+    for key in keys {
+        let t = tasks.remove(&key).expect("key from the map");
+        let (task, annotator) = key;
+        let (item_id, model, pair_id) = match task {
+            TaskRef::Response { item_id, model } => (Some(item_id.as_str()), Some(model.as_str()), None),
+            TaskRef::Pair { pair_id } => {
+                (pair_item.get(pair_id.as_str()).copied().flatten(), None, Some(pair_id.as_str()))
+            }
+        };
+        let skipped_reason = t.skip.and_then(|s| s.text.as_deref());
+        let mut labels = t.labels;
+        labels.sort_by_cached_key(|c| field_rank(&c.field));
+        for c in &labels {
+            let value = c.value.expect("labels have values");
+            let value = if c.field == field::VERDICT {
+                match Verdict::from_code(value) {
+                    Some(v) => LabelValue::Verdict(v),
+                    None => LabelValue::Number(value),
+                }
+            } else {
+                LabelValue::Number(value)
+            };
+            let judge = match (item_id, model) {
+                (Some(i), Some(m)) => judge.get(&(i, m)).and_then(|j| j.get(&c.field)).copied(),
+                _ => None,
+            };
+            emit(LabelRow {
+                item_id,
+                model,
+                pair_id,
+                annotator,
+                dimension: Some(&c.field),
+                value: Some(value),
+                judge,
+                note: t.note,
+                skipped_reason,
+                seconds: t.seconds,
+                labelled_at: &c.at,
+            })?;
+            summary.rows += 1;
+        }
+        if labels.is_empty() {
+            if let Some(skip) = t.skip {
+                emit(LabelRow {
+                    item_id,
+                    model,
+                    pair_id,
+                    annotator,
+                    dimension: None,
+                    value: None,
+                    judge: None,
+                    note: t.note,
+                    skipped_reason,
+                    seconds: t.seconds,
+                    labelled_at: &skip.at,
+                })?;
+                summary.rows += 1;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+fn write_csv_line(out: &mut dyn Write, cells: &[String]) -> std::io::Result<()> {
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(csv_cell(c).as_bytes())?;
+    }
+    // CRLF, as RFC 4180 says and spreadsheet programs expect.
+    out.write_all(b"\r\n")
+}
+
+/// `labels-csv`: a header row, then every label row.
+pub fn write_csv(data: &ExportData, out: &mut dyn Write) -> anyhow::Result<super::ExportSummary> {
+    let header: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    write_csv_line(out, &header)?;
+    label_rows(data, &mut |row| Ok(write_csv_line(out, &row.to_cells())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+    }
+}

@@ -1,0 +1,189 @@
+//! Where an export's bytes go: standard output, or a file written atomically. The file is
+//! written under a temporary name in the same folder, flushed to disk, then renamed over the
+//! target, so a reader never sees a half-written export, and a failed or interrupted export leaves
+//! the previous file (if any) as it was. Interrupts (Ctrl-C, SIGTERM) are caught while writing so
+//! that the temporary file is removed too.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The output of one export.
+pub enum ExportSink {
+    Stdout(BufWriter<io::Stdout>),
+    File(AtomicFile),
+}
+
+impl ExportSink {
+    /// `-` is standard output; anything else a file replaced atomically.
+    pub fn open(out: &Path) -> io::Result<ExportSink> {
+        if out.as_os_str() == "-" {
+            Ok(ExportSink::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())))
+        } else {
+            AtomicFile::create(out).map(ExportSink::File)
+        }
+    }
+
+    /// Makes the export visible (renames the file into place) or flushes standard output.
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            ExportSink::Stdout(mut w) => w.flush(),
+            ExportSink::File(f) => f.commit(),
+        }
+    }
+
+    /// True once an interrupt arrived: the caller stops, and dropping the sink removes the
+    /// temporary file.
+    pub fn interrupted(&self) -> bool {
+        match self {
+            ExportSink::Stdout(_) => false,
+            ExportSink::File(f) => f.interrupted.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Write for ExportSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            ExportSink::Stdout(w) => w.write(buf),
+            ExportSink::File(f) => f.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            ExportSink::Stdout(w) => w.write_all(buf),
+            ExportSink::File(f) => f.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            ExportSink::Stdout(w) => w.flush(),
+            ExportSink::File(f) => f.writer.as_mut().map_or(Ok(()), |w| w.flush()),
+        }
+    }
+}
+
+/// A file that appears under its name only when `commit` succeeds. Dropped without a commit,
+/// it removes its temporary file.
+pub struct AtomicFile {
+    target: PathBuf,
+    tmp: PathBuf,
+    writer: Option<BufWriter<File>>,
+    interrupted: Arc<AtomicBool>,
+    signal_ids: Vec<signal_hook::SigId>,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        if target.is_dir() {
+            return Err(io::Error::other(format!("{}: is a folder; give a file name", target.display())));
+        }
+        let name = target
+            .file_name()
+            .ok_or_else(|| io::Error::other(format!("{}: give a file name", target.display())))?;
+        let tmp = target.with_file_name(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let mut signal_ids = Vec::new();
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // Without the handler the default action would kill the process with the
+            // temporary file still on disk.
+            if let Ok(id) = signal_hook::flag::register(sig, Arc::clone(&interrupted)) {
+                signal_ids.push(id);
+            }
+        }
+        let file = File::create(&tmp).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", tmp.display())))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            tmp,
+            writer: Some(BufWriter::with_capacity(1 << 16, file)),
+            interrupted,
+            signal_ids,
+        })
+    }
+
+    fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
+        if self.interrupted.load(Ordering::Relaxed) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted; nothing was written"));
+        }
+        self.writer.as_mut().ok_or_else(|| io::Error::other("the export file is already closed"))
+    }
+
+    pub fn commit(mut self) -> io::Result<()> {
+        let writer = self.writer.take().ok_or_else(|| io::Error::other("the export file is already closed"))?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        if self.interrupted.load(Ordering::Relaxed) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted; nothing was written"));
+        }
+        std::fs::rename(&self.tmp, &self.target)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.target.display())))?;
+        // The file is in place: nothing to remove on drop.
+        self.tmp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer()?.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer()?.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer()?.flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        drop(self.writer.take());
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        for id in self.signal_ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn commit_replaces_and_drop_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        std::fs::write(&target, "old\n").unwrap();
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.write_all(b"half").unwrap();
+            assert_eq!(std::fs::read_to_string(&target).unwrap(), "old\n", "target untouched while writing");
+            // dropped without commit: an interrupted export
+        }
+        assert_eq!(entries(dir.path()), vec!["out.jsonl"]);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old\n");
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"new\n").unwrap();
+        f.commit().unwrap();
+        assert_eq!(entries(dir.path()), vec!["out.jsonl"]);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+    }
+
+    #[test]
+    fn refuses_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(AtomicFile::create(dir.path()).is_err());
+    }
+}
