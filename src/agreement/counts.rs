@@ -30,6 +30,39 @@ const BLOCK: usize = 2048;
 /// Largest dense key space ((raters + 1)^q) counted in a flat table; beyond it a hash map.
 const DENSE_LIMIT: u64 = 1 << 20;
 
+/// Inputs at least this large are counted on two threads.
+const PARALLEL_ITEMS: usize = 100_000;
+const PARALLEL_CELLS: usize = 1_000_000;
+
+/// The dense-key histogram of the items in `range`; each item's key is also written to
+/// `unit_keys` (one slot per item of the range) unless it is empty.
+fn count_keys(m: &RatingMatrix, range: std::ops::Range<usize>, pow: &[u32], size: usize, unit_keys: &mut [u32]) -> Vec<u32> {
+    let q = pow.len() - 1;
+    let mut hist = vec![0u32; size];
+    let mut block = vec![0u32; BLOCK];
+    let mut start = range.start;
+    while start < range.end {
+        let len = BLOCK.min(range.end - start);
+        let keys = &mut block[..len];
+        keys.fill(0);
+        for r in 0..m.n_raters() {
+            let row = &m.row(r)[start..start + len];
+            for (k, &c) in keys.iter_mut().zip(row) {
+                *k += pow[(c as usize).min(q)];
+            }
+        }
+        for &k in keys.iter() {
+            hist[k as usize] += 1;
+        }
+        if !unit_keys.is_empty() {
+            let at = start - range.start;
+            unit_keys[at..at + len].copy_from_slice(keys);
+        }
+        start += len;
+    }
+    hist
+}
+
 impl UnitPatterns {
     /// Counts the patterns of `m`. `keep_units` also records each item's pattern index.
     pub fn from_matrix(m: &RatingMatrix, keep_units: bool) -> UnitPatterns {
@@ -60,6 +93,9 @@ impl UnitPatterns {
     /// Each item's count vector is a number in base (raters + 1) with one digit per category;
     /// summing `base^code` over the raters builds it without a per-item count array, and a flat
     /// histogram over the key space then counts the patterns.
+    ///
+    /// Large inputs are split in two halves of items counted on two threads into separate
+    /// histograms that are then added: the result does not depend on the split.
     fn dense(m: &RatingMatrix, keep_units: bool) -> UnitPatterns {
         let q = m.n_categories();
         let n = m.n_items();
@@ -67,28 +103,24 @@ impl UnitPatterns {
         let size = (base as usize).pow(q as u32);
         // Index q (where MISSING is folded by `min`) adds nothing to the key.
         let pow: Vec<u32> = (0..=q).map(|c| if c == q { 0 } else { base.pow(c as u32) }).collect();
-        let mut hist = vec![0u32; size];
         let mut unit_keys = if keep_units { vec![0u32; n] } else { Vec::new() };
-        let mut block = vec![0u32; BLOCK];
-        let mut start = 0;
-        while start < n {
-            let len = BLOCK.min(n - start);
-            let keys = &mut block[..len];
-            keys.fill(0);
-            for r in 0..m.n_raters() {
-                let row = &m.row(r)[start..start + len];
-                for (k, &c) in keys.iter_mut().zip(row) {
-                    *k += pow[(c as usize).min(q)];
+        let parallel = n >= PARALLEL_ITEMS && m.n_raters() * n >= PARALLEL_CELLS;
+        let mut hist = if parallel {
+            let mid = n / 2;
+            let (first_keys, second_keys) =
+                if keep_units { unit_keys.split_at_mut(mid) } else { (&mut [][..], &mut [][..]) };
+            std::thread::scope(|s| {
+                let first = s.spawn(|| count_keys(m, 0..mid, &pow, size, first_keys));
+                let mut hist = count_keys(m, mid..n, &pow, size, second_keys);
+                let other = first.join().expect("pattern counting thread");
+                for (h, o) in hist.iter_mut().zip(other) {
+                    *h += o;
                 }
-            }
-            for &k in keys.iter() {
-                hist[k as usize] += 1;
-            }
-            if keep_units {
-                unit_keys[start..start + len].copy_from_slice(keys);
-            }
-            start += len;
-        }
+                hist
+            })
+        } else {
+            count_keys(m, 0..n, &pow, size, &mut unit_keys)
+        };
         let mut out = UnitPatterns {
             q,
             offsets: vec![0],
@@ -321,6 +353,23 @@ mod tests {
             assert_eq!(a.entries(a.unit_pattern[i] as usize), b.entries(b.unit_pattern[i] as usize));
         }
         assert_eq!(Coincidence::from_patterns(&a), Coincidence::from_patterns(&b));
+    }
+
+    #[test]
+    fn two_thread_counting_matches_the_hash_map() {
+        // Above the parallel thresholds: 3 raters x 400,000 items.
+        let (r, n) = (3, 400_000);
+        let mut rng = crate::rng::SplitMix64::new(11);
+        let codes: Vec<u16> =
+            (0..r * n).map(|_| if rng.below(6) == 0 { crate::agreement::MISSING } else { rng.below(4) as u16 }).collect();
+        let m = RatingMatrix::new(r, n, 4, codes).unwrap();
+        let a = UnitPatterns::dense(&m, true);
+        let b = UnitPatterns::hashed(&m, true);
+        assert_eq!(Coincidence::from_patterns(&a), Coincidence::from_patterns(&b));
+        assert_eq!(CountSummary::from_patterns(&a).pairable_units, CountSummary::from_patterns(&b).pairable_units);
+        for i in (0..n).step_by(997) {
+            assert_eq!(a.entries(a.unit_pattern[i] as usize), b.entries(b.unit_pattern[i] as usize), "item {i}");
+        }
     }
 
     #[test]
