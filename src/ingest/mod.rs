@@ -646,10 +646,10 @@ pub fn read_inputs(
         seen_pairs: HashMap::new(),
         summary: IngestSummary::default(),
     };
-    if let Some(dir) = &opts.images_dir {
-        if !dir.is_dir() {
-            run.diag.error(format!("{}: --images-dir is not a folder", dir.display()));
-        }
+    if let Some(dir) = &opts.images_dir
+        && !dir.is_dir()
+    {
+        run.diag.error(format!("{}: --images-dir is not a folder", dir.display()));
     }
     for path in files {
         run.read_file(path, sink)?;
