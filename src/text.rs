@@ -1,1 +1,332 @@
 //! Text made safe and measurable for the terminal.
+//!
+//! Model output is untrusted: an escape sequence in a response must never reach the terminal
+//! (it could set the clipboard with OSC 52, clear the screen or retitle the window), and a bidi
+//! override must not silently reverse what the annotator reads. Everything shown in the TUI
+//! goes through [`sanitize`] first, then [`wrap`] (width-correct, grapheme-aware), then
+//! [`visual_order`] for right-to-left lines. All functions here are pure.
+
+use unicode_bidi::BidiInfo;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+/// Spaces a tab expands to. Tab stops depend on where the text lands on screen, which the
+/// wrapping step decides, so a fixed expansion is the only one that stays stable.
+pub const TAB_WIDTH: usize = 4;
+
+/// The visible stand-in for a control character: the Unicode "control pictures" block for C0
+/// (ESC becomes `␛`), `␡` for DEL and `�` for C1 controls.
+fn control_picture(c: char) -> char {
+    match c {
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+        '\u{7f}' => '\u{2421}',
+        _ => '\u{FFFD}',
+    }
+}
+
+/// The visible mark for an invisible bidi formatting character, so that an override in model
+/// output shows up instead of reordering the text around it.
+fn bidi_mark(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{202A}' => "⟦LRE⟧",
+        '\u{202B}' => "⟦RLE⟧",
+        '\u{202C}' => "⟦PDF⟧",
+        '\u{202D}' => "⟦LRO⟧",
+        '\u{202E}' => "⟦RLO⟧",
+        '\u{2066}' => "⟦LRI⟧",
+        '\u{2067}' => "⟦RLI⟧",
+        '\u{2068}' => "⟦FSI⟧",
+        '\u{2069}' => "⟦PDI⟧",
+        _ => return None,
+    })
+}
+
+/// Makes text safe to print: control characters (C0 other than newline, DEL, C1) become
+/// visible placeholders, bidi overrides and isolates become visible marks, tabs become spaces,
+/// `\r\n` becomes `\n` and a lone `\r` becomes `␍`. Newlines are kept.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.extend(std::iter::repeat_n(' ', TAB_WIDTH)),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            c if c.is_control() => out.push(control_picture(c)),
+            c => match bidi_mark(c) {
+                Some(mark) => out.push_str(mark),
+                None => out.push(c),
+            },
+        }
+    }
+    out
+}
+
+/// [`sanitize`] for a single-line field (a task-list cell, a title): newlines become `⏎`.
+pub fn sanitize_line(s: &str) -> String {
+    sanitize(s).replace('\n', "⏎")
+}
+
+/// Display width of one grapheme cluster, as the terminal draws it. A cluster joined with ZWJ
+/// or forced to emoji presentation (U+FE0F) is one emoji glyph, two cells wide.
+pub fn grapheme_width(g: &str) -> usize {
+    if g.chars().count() > 1 && (g.contains('\u{200D}') || g.contains('\u{FE0F}')) {
+        return 2;
+    }
+    g.width().min(2)
+}
+
+/// Display width of a (sanitized, single-line) string.
+pub fn width(s: &str) -> usize {
+    s.graphemes(true).map(grapheme_width).sum()
+}
+
+/// Cuts `s` to at most `max` cells, ending with `…` when something was cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for g in s.graphemes(true) {
+        let gw = grapheme_width(g);
+        if w + gw > max - 1 {
+            break;
+        }
+        out.push_str(g);
+        w += gw;
+    }
+    out.push('…');
+    out
+}
+
+/// Pads `s` with spaces to exactly `cells` wide (cutting it first if needed).
+pub fn pad(s: &str, cells: usize) -> String {
+    let t = truncate(s, cells);
+    let w = width(&t);
+    let mut out = t;
+    out.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
+    out
+}
+
+/// Whether a line break is allowed before this grapheme even without a space: scripts written
+/// without spaces (CJK, Thai) break between characters. Thai really breaks between words, which
+/// needs a dictionary; breaking between clusters keeps every line within the width, which is
+/// what matters on a terminal.
+fn breaks_anywhere(g: &str) -> bool {
+    g.chars().next().is_some_and(|c| {
+        matches!(c as u32,
+            0x0E00..=0x0E7F      // Thai
+            | 0x1100..=0x11FF    // Hangul Jamo
+            | 0x2E80..=0x9FFF    // CJK radicals .. unified ideographs, kana
+            | 0xAC00..=0xD7AF    // Hangul syllables
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFFEF    // full-width forms
+            | 0x20000..=0x3FFFF)
+    })
+}
+
+/// Wraps sanitized text into lines of at most `max_width` cells. Paragraph breaks (`\n`) are
+/// kept; words are broken at spaces, CJK and Thai between characters, and a word longer than a
+/// line is split between grapheme clusters (never inside one). An empty paragraph gives an
+/// empty line.
+pub fn wrap(text: &str, max_width: usize) -> Vec<String> {
+    let max_width = max_width.max(1);
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        wrap_paragraph(para, max_width, &mut lines);
+    }
+    lines
+}
+
+fn wrap_paragraph(para: &str, max_width: usize, lines: &mut Vec<String>) {
+    let mut line = String::new();
+    let mut line_w = 0usize;
+    // The current word and the spaces before it are held back until we know they fit.
+    let mut word = String::new();
+    let mut word_w = 0usize;
+    let mut spaces = 0usize;
+
+    fn flush_word(
+        line: &mut String,
+        line_w: &mut usize,
+        word: &mut String,
+        word_w: &mut usize,
+        spaces: &mut usize,
+        max_width: usize,
+        lines: &mut Vec<String>,
+    ) {
+        if word.is_empty() {
+            return;
+        }
+        if *line_w > 0 && *line_w + *spaces + *word_w > max_width {
+            lines.push(std::mem::take(line));
+            *line_w = 0;
+            *spaces = 0;
+        }
+        if *line_w > 0 {
+            line.extend(std::iter::repeat_n(' ', *spaces));
+            *line_w += *spaces;
+        }
+        *spaces = 0;
+        // A word wider than the whole line is split between clusters.
+        for g in word.graphemes(true) {
+            let gw = grapheme_width(g);
+            if *line_w + gw > max_width && *line_w > 0 {
+                lines.push(std::mem::take(line));
+                *line_w = 0;
+            }
+            line.push_str(g);
+            *line_w += gw;
+        }
+        word.clear();
+        *word_w = 0;
+    }
+
+    for g in para.graphemes(true) {
+        if g == " " {
+            flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
+            spaces += 1;
+            continue;
+        }
+        if breaks_anywhere(g) && !word.is_empty() {
+            flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
+        }
+        word.push_str(g);
+        word_w += grapheme_width(g);
+        if breaks_anywhere(g) {
+            flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
+        }
+    }
+    flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
+    lines.push(line);
+}
+
+/// Whether a line holds right-to-left characters (Hebrew, Arabic, Persian, Syriac, Thaana, NKo
+/// and their presentation forms), so it needs visual reordering.
+pub fn has_rtl(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c as u32,
+            0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF)
+    })
+}
+
+/// Reorders one display line (already wrapped, no newline) from logical to visual order with the
+/// Unicode bidi algorithm, so that Arabic and Persian read correctly on terminals that draw cells
+/// left to right. A line without right-to-left characters is returned as is.
+pub fn visual_order(line: &str) -> String {
+    if !has_rtl(line) {
+        return line.to_string();
+    }
+    let info = BidiInfo::new(line, None);
+    let mut out = String::with_capacity(line.len());
+    for para in &info.paragraphs {
+        out.push_str(&info.reorder_line(para, para.range.clone()));
+    }
+    out
+}
+
+/// The whole pipeline for a block of model or dataset text: sanitize, wrap to `max_width`, put
+/// right-to-left lines in visual order.
+pub fn display_lines(text: &str, max_width: usize) -> Vec<String> {
+    wrap(&sanitize(text), max_width).into_iter().map(|l| visual_order(&l)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible() {
+        let s = sanitize("a\x1b]52;c;SGVsbG8=\x07b\x1b[2Jc");
+        assert!(!s.chars().any(|c| c.is_control()), "{s:?}");
+        assert_eq!(s, "a␛]52;c;SGVsbG8=␇b␛[2Jc");
+    }
+
+    #[test]
+    fn c1_and_del_are_replaced() {
+        assert_eq!(sanitize("x\u{9b}31m\u{7f}"), "x\u{FFFD}31m␡");
+    }
+
+    #[test]
+    fn newlines_kept_tabs_expanded_cr_handled() {
+        assert_eq!(sanitize("a\tb\r\nc\rd"), "a    b\nc␍d");
+        assert_eq!(sanitize_line("a\nb"), "a⏎b");
+    }
+
+    #[test]
+    fn bidi_overrides_are_marked() {
+        let s = sanitize("abc\u{202E}def\u{2066}g");
+        assert_eq!(s, "abc⟦RLO⟧def⟦LRI⟧g");
+    }
+
+    #[test]
+    fn widths_of_scripts() {
+        assert_eq!(width("日本語"), 6);
+        assert_eq!(width("한국어"), 6);
+        assert_eq!(width("abc"), 3);
+        // e + combining acute is one cell.
+        assert_eq!(width("e\u{301}"), 1);
+        // family emoji joined with ZWJ is one 2-cell cluster.
+        assert_eq!(width("👨\u{200D}👩\u{200D}👧"), 2);
+        assert_eq!(width("Привет"), 6);
+    }
+
+    #[test]
+    fn wrap_respects_width_for_cjk() {
+        let lines = wrap("日本では靴を脱いでください", 10);
+        for l in &lines {
+            assert!(width(l) <= 10, "{l:?}");
+        }
+        assert_eq!(lines.concat(), "日本では靴を脱いでください");
+    }
+
+    #[test]
+    fn wrap_words_and_long_words() {
+        assert_eq!(wrap("hello world foo", 11), vec!["hello world", "foo"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("a\n\nb", 5), vec!["a", "", "b"]);
+    }
+
+    #[test]
+    fn wrap_never_splits_a_cluster() {
+        let text = "👨\u{200D}👩\u{200D}👧👨\u{200D}👩\u{200D}👧 नमस्ते";
+        for w in 1..12 {
+            for l in wrap(text, w.max(2)) {
+                assert!(width(&l) <= w.max(2));
+            }
+        }
+        let joined: String = wrap(text, 3).concat();
+        assert!(joined.contains("👨\u{200D}👩\u{200D}👧"));
+    }
+
+    #[test]
+    fn thai_and_amharic_wrap_within_width() {
+        for text in ["สวัสดีครับ ยินดีต้อนรับ", "ሰላም ነው እንዴት ነህ ዛሬ"] {
+            for l in wrap(text, 6) {
+                assert!(width(&l) <= 6, "{l:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn arabic_is_reordered_visually() {
+        let logical = "مرحبا";
+        let visual = visual_order(logical);
+        assert_eq!(visual.chars().rev().collect::<String>(), logical);
+        assert_eq!(visual_order("hello"), "hello");
+        // Mixed: the Latin word keeps its order inside the right-to-left line.
+        let mixed = visual_order("سلام abc");
+        assert!(mixed.contains("abc"));
+    }
+
+    #[test]
+    fn truncate_and_pad() {
+        assert_eq!(truncate("日本語テキスト", 5), "日本…");
+        assert_eq!(width(&pad("日本", 7)), 7);
+        assert_eq!(pad("abcdef", 3), "ab…");
+    }
+}

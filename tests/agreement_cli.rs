@@ -369,3 +369,125 @@ fn session_without_labels_reports_nulls_not_errors() {
     bin().args(["report", path.to_str().unwrap()]).assert().success();
     bin().args(["agreement", dir.path().join("missing.db").to_str().unwrap()]).assert().code(1);
 }
+
+fn record(store: &mut Store, annotator: &str, task: TaskRef, field: &str, value: i64) {
+    store
+        .record(&NewEvent {
+            annotator: annotator.into(),
+            task,
+            field: field.into(),
+            value: Some(value),
+            text: None,
+            seconds: 1.0,
+            judge_visible: true,
+        })
+        .unwrap();
+}
+
+#[test]
+fn pair_verdicts_are_agreed_on_as_a_nominal_dimension() {
+    use crossreview::model::{Pair, Verdict};
+    let dir = tempfile::tempdir().unwrap();
+    let path = make_session(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    store
+        .import(|imp| {
+            for i in 0..4 {
+                imp.upsert_pair(&Pair {
+                    id: format!("p{i}"),
+                    prompt: "q".into(),
+                    chosen: "a".into(),
+                    rejected: "b".into(),
+                    images: vec![],
+                    item_id: None,
+                    meta: Default::default(),
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let verdicts = [
+        [Verdict::Agree, Verdict::Agree],
+        [Verdict::Flip, Verdict::Flip],
+        [Verdict::Agree, Verdict::Tie],
+        [Verdict::BothBad, Verdict::BothBad],
+    ];
+    for (i, [a, b]) in verdicts.iter().enumerate() {
+        let task = || TaskRef::Pair { pair_id: format!("p{i}") };
+        record(&mut store, "ann", task(), "verdict", a.code());
+        record(&mut store, "bo", task(), "verdict", b.code());
+    }
+    drop(store);
+    let s = path.to_str().unwrap();
+    let out = json_out(&["agreement", s, "--json"]);
+    let v = &out["dimensions"]["verdict"]["humans"];
+    assert_eq!(v["categories"], serde_json::json!(["agree", "flip", "tie", "both_bad", "unsure"]));
+    assert_eq!(v["n_items"], 4);
+    assert_eq!(v["percent_agreement"], 0.75);
+    assert_eq!(v["confusion_matrix"][0], serde_json::json!([1, 0, 1, 0, 0]));
+    let only = json_out(&["agreement", s, "--dimension", "verdict", "--judge", "--by", "model", "--json"]);
+    let dims = only["dimensions"].as_object().unwrap();
+    assert_eq!(dims.keys().collect::<Vec<_>>(), ["verdict"]);
+    assert!(dims["verdict"].get("judge").is_none() && dims["verdict"].get("by").is_none());
+}
+
+#[test]
+fn ordinal_schema_gets_weighted_statistics_and_means_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Schema::from_toml(
+        "name = \"fluency\"\n[[dimension]]\nname = \"fluency\"\nquestion = \"How fluent?\"\nlevel = \"ordinal\"\nvalues = [1, 2, 3, 4, 5]\n",
+        "schema.toml",
+    )
+    .unwrap();
+    let path = dir.path().join("o.db");
+    let mut store = Store::create(&path, &schema, false).unwrap();
+    store
+        .import(|imp| {
+            for i in 0..6 {
+                imp.upsert_item(&Item {
+                    id: format!("i{i}"),
+                    query: "q".into(),
+                    responses: vec![Response {
+                        model: "m".into(),
+                        text: "t".into(),
+                        judge: [("fluency".to_string(), 1 + (i % 5) as i64)].into_iter().collect(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let a = [1, 2, 3, 4, 5, 5];
+    let b = [1, 3, 3, 4, 4, 5];
+    for i in 0..6 {
+        let task = || TaskRef::Response { item_id: format!("i{i}"), model: "m".into() };
+        record(&mut store, "ann", task(), "fluency", a[i]);
+        record(&mut store, "bo", task(), "fluency", b[i]);
+    }
+    drop(store);
+    let s = path.to_str().unwrap();
+    let out = json_out(&["agreement", s, "--judge", "--bootstrap", "200", "--json"]);
+    let h = &out["dimensions"]["fluency"]["humans"];
+    assert_eq!(h["level"], "ordinal");
+    assert_eq!(h["categories"], serde_json::json!([1, 2, 3, 4, 5]));
+    assert!(h["krippendorff_alpha_ordinal"].is_number());
+    assert!(h["cohen_kappa_quadratic"].is_number());
+    assert!(h["gwet_ac2_linear"].is_number());
+    assert!(h["krippendorff_alpha_ordinal_ci95"].is_array());
+    // The same table through --ratings gives the same statistics.
+    let csv: String = std::iter::once("ann,bo\n".to_string()).chain((0..6).map(|i| format!("{},{}\n", a[i], b[i]))).collect();
+    let p = dir.path().join("f.csv");
+    std::fs::write(&p, csv).unwrap();
+    let t = json_out(&["agreement", "--ratings", p.to_str().unwrap(), "--categories", "1,2,3,4,5", "--level", "ordinal", "--json"]);
+    for k in ["krippendorff_alpha_ordinal", "cohen_kappa_linear", "cohen_kappa_quadratic", "gwet_ac2_quadratic", "confusion_matrix"] {
+        assert_eq!(h[k], t[k], "{k}");
+    }
+    let report = json_out(&["report", s, "--json"]);
+    let f = &report["groups"]["m"]["dimensions"]["fluency"];
+    assert!((f["humans"]["mean"].as_f64().unwrap() - (20.0 + 20.0) / 12.0).abs() < 1e-12);
+    assert!((f["judge"]["mean"].as_f64().unwrap() - (1 + 2 + 3 + 4 + 5 + 1) as f64 / 6.0).abs() < 1e-12);
+    assert!(f["judge"].get("share_1").is_none());
+    assert!(f["agreement"]["krippendorff_alpha_ordinal"].is_number());
+}

@@ -28,45 +28,98 @@ fn resample_seed(seed: u64, b: usize) -> u64 {
     SplitMix64::new(seed ^ (b as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)).next_u64()
 }
 
+/// Draws an item uniformly and returns its pattern. Items with the same pattern are
+/// interchangeable, so this is exactly resampling items, without a per-item array: item x (in
+/// pattern order) has pattern p when cum[p−1] ≤ x < cum[p]; a guide table (Chen & Asau) jumps
+/// close to p and a short scan finishes.
+struct PatternSampler {
+    n: u64,
+    /// cum[p] = items in patterns 0..=p.
+    cum: Vec<u64>,
+    /// guide[b] = first pattern that can hold an item x with ⌊x·G/n⌋ = b.
+    guide: Vec<u32>,
+    /// ⌊G·2⁶⁴/n⌋ (saturated): (x · this) >> 64 is a bucket at or below x's, with one
+    /// multiplication instead of a 128-bit division.
+    bucket_multiplier: u64,
+}
+
+impl PatternSampler {
+    fn new(multiplicity: &[u64]) -> PatternSampler {
+        let cum: Vec<u64> = multiplicity
+            .iter()
+            .scan(0u64, |acc, &m| {
+                *acc += m;
+                Some(*acc)
+            })
+            .collect();
+        let n = cum.last().copied().unwrap_or(0);
+        let g = (4 * cum.len()).max(1) as u64;
+        let bucket_multiplier = if n == 0 { 0 } else { u64::try_from(((g as u128) << 64) / n as u128).unwrap_or(u64::MAX) };
+        let guide = (0..g)
+            .map(|b| {
+                // Smallest x with ⌊x·g/n⌋ = b is ⌈b·n/g⌉.
+                let lo = ((b as u128 * n as u128).div_ceil(g as u128)) as u64;
+                cum.partition_point(|&c| c <= lo) as u32
+            })
+            .collect();
+        PatternSampler { n, cum, guide, bucket_multiplier }
+    }
+
+    fn draw(&self, rng: &mut SplitMix64) -> usize {
+        let x = rng.below(self.n);
+        self.pattern_of(x)
+    }
+
+    fn pattern_of(&self, x: u64) -> usize {
+        // A bucket at or below x's true bucket: its guide is at or before x's pattern.
+        let b = ((x as u128 * self.bucket_multiplier as u128) >> 64) as usize;
+        let mut p = self.guide[b] as usize;
+        while self.cum[p] <= x {
+            p += 1;
+        }
+        p
+    }
+}
+
 /// The bootstrapped alphas of resamples `range`, `None` where α was undefined.
-fn alphas(patterns: &UnitPatterns, metric: &Metric, seed: u64, range: std::ops::Range<usize>) -> Vec<Option<f64>> {
-    let n = patterns.unit_pattern.len();
+fn alphas(patterns: &UnitPatterns, sampler: &PatternSampler, metric: &Metric, seed: u64, range: std::ops::Range<usize>) -> Vec<Option<f64>> {
     let mut weights = vec![0u64; patterns.len()];
     range
         .map(|b| {
             weights.iter_mut().for_each(|w| *w = 0);
             let mut rng = SplitMix64::new(resample_seed(seed, b));
-            for _ in 0..n {
-                weights[patterns.unit_pattern[rng.below(n as u64) as usize] as usize] += 1;
+            for _ in 0..sampler.n {
+                weights[sampler.draw(&mut rng)] += 1;
             }
             alpha_from_coincidence(&Coincidence::weighted(patterns, &weights), metric).ok()
         })
         .collect()
 }
 
-/// `patterns` must have been built with `keep_units = true`.
+/// Percentile-bootstrap interval of α over the items counted in `patterns`.
 pub fn alpha_interval(
     patterns: &UnitPatterns,
     metric: &Metric,
     resamples: usize,
     seed: u64,
 ) -> Result<BootstrapInterval, Undefined> {
-    if patterns.unit_pattern.is_empty() || resamples == 0 {
+    let sampler = PatternSampler::new(&patterns.multiplicity);
+    if sampler.n == 0 || resamples == 0 {
         return Err(Undefined::NoValidResample);
     }
     // Two threads when there is enough work to pay for them; the result does not depend on it.
-    let work = resamples as u64 * patterns.unit_pattern.len() as u64;
+    let work = resamples as u64 * sampler.n;
     let mut values: Vec<Option<f64>> = if work >= 2_000_000 && resamples >= 2 {
         let half = resamples / 2;
         std::thread::scope(|s| {
-            let first = s.spawn(|| alphas(patterns, metric, seed, 0..half));
-            let mut second = alphas(patterns, metric, seed, half..resamples);
+            let first = s.spawn(|| alphas(patterns, &sampler, metric, seed, 0..half));
+            let mut second = alphas(patterns, &sampler, metric, seed, half..resamples);
             let mut all = first.join().expect("bootstrap thread");
             all.append(&mut second);
             all
         })
     } else {
-        alphas(patterns, metric, seed, 0..resamples)
+        alphas(patterns, &sampler, metric, seed, 0..resamples)
     };
     let mut valid: Vec<f64> = values.drain(..).flatten().collect();
     if valid.len() < 2 {
@@ -96,6 +149,36 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pattern_draws_follow_the_multiplicities_exactly() {
+        // Every x in 0..n maps to the pattern that holds item x.
+        let mult = [3u64, 0, 1, 5, 2];
+        let s = PatternSampler::new(&mult);
+        let mut expected = Vec::new();
+        for (p, &m) in mult.iter().enumerate() {
+            expected.extend(std::iter::repeat_n(p, m as usize));
+        }
+        for (x, &want) in expected.iter().enumerate() {
+            assert_eq!(s.pattern_of(x as u64), want, "item {x}");
+        }
+        // One item, one pattern; and many patterns over few items.
+        assert_eq!(PatternSampler::new(&[1]).pattern_of(0), 0);
+        let ones = vec![1u64; 50];
+        let many = PatternSampler::new(&ones);
+        for x in 0..50 {
+            assert_eq!(many.pattern_of(x), x as usize);
+        }
+        let mut rng = SplitMix64::new(1);
+        let mut counts = [0u64; 5];
+        for _ in 0..110_000 {
+            counts[s.draw(&mut rng)] += 1;
+        }
+        assert_eq!(counts[1], 0);
+        for (c, m) in counts.iter().zip(mult) {
+            assert!((*c as f64 / 10_000.0 - m as f64).abs() < 0.15, "{counts:?}");
+        }
+    }
 
     #[test]
     fn percentile_matches_numpy_linear() {

@@ -210,7 +210,7 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
     assert_eq!(m.n_raters(), raters.len(), "one name per rater");
     assert_eq!(m.n_categories(), scale.q(), "the matrix uses the scale's categories");
     let ordered = scale.is_ordered();
-    let patterns = UnitPatterns::from_matrix(m, opts.bootstrap.is_some());
+    let patterns = UnitPatterns::from_matrix(m, false);
     let coincidence = Coincidence::from_patterns(&patterns);
     let summary = CountSummary::from_patterns(&patterns);
 

@@ -8,6 +8,7 @@
 use super::judge::{self, JudgeComparison};
 use super::matrix::{MISSING, RatingMatrix};
 use super::{Agreement, Options, Scale, analyze};
+use crate::model::Verdict;
 use crate::schema::Dimension;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -170,6 +171,26 @@ impl DimensionRatings {
     }
 }
 
+/// Pair verdicts as a nominal "dimension" (items = pairs, categories = the verdict names in
+/// `Verdict::ALL` order); `labels[i].response` is a pair index and `value` a `Verdict::code`.
+pub fn verdict_ratings(labels: &[HumanLabel]) -> DimensionRatings {
+    let dim = Dimension {
+        name: "verdict".to_string(),
+        question: String::new(),
+        guideline: String::new(),
+        level: crate::schema::Level::Nominal,
+        values: Verdict::ALL
+            .iter()
+            .map(|v| crate::schema::ScaleValue { value: v.code(), label: v.as_str().to_string(), key: ' ' })
+            .collect(),
+    };
+    let mut d = DimensionRatings::build(&dim, labels, &[]);
+    // Codes are 0..5 in ALL order, so the ascending nominal order is ALL's.
+    d.scale.labels = Verdict::ALL.iter().map(|v| Value::from(v.as_str())).collect();
+    d.scale.values = None;
+    d
+}
+
 /// The judge compared with the humans on one dimension.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JudgeReport {
@@ -268,6 +289,23 @@ mod tests {
             HumanLabel { annotator: "ann", response: 3, value: 0 },
             HumanLabel { annotator: "ann", response: 4, value: 7 },
         ]
+    }
+
+    #[test]
+    fn verdicts_are_a_nominal_scale_of_names() {
+        let l = [
+            HumanLabel { annotator: "a", response: 0, value: Verdict::Flip.code() },
+            HumanLabel { annotator: "b", response: 0, value: Verdict::Flip.code() },
+            HumanLabel { annotator: "a", response: 1, value: Verdict::Agree.code() },
+            HumanLabel { annotator: "b", response: 1, value: Verdict::Tie.code() },
+        ];
+        let d = verdict_ratings(&l);
+        assert_eq!(d.scale.labels[1], json!("flip"));
+        assert_eq!(d.matrix.row(0), &[1, 0]);
+        assert_eq!(d.matrix.row(1), &[1, 2]);
+        let a = d.humans(&Options::default());
+        assert_eq!(a.percent_agreement, Ok(0.5));
+        assert_eq!(a.to_json()["categories"], json!(["agree", "flip", "tie", "both_bad", "unsure"]));
     }
 
     #[test]

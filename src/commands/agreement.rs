@@ -2,14 +2,14 @@
 //! on a session (per dimension; with `--judge`, the judge against the humans; with `--by`, per
 //! group). Statistics come from `crate::agreement`; this module reads, groups and prints.
 
-use crate::agreement::session::{DimensionRatings, HumanLabel, JudgeReport};
+use crate::agreement::session::{DimensionRatings, HumanLabel, JudgeReport, verdict_ratings};
 use crate::agreement::{self, Agreement, Level, Options, Scale, Stat};
 use crate::cli::{AgreementArgs, GroupBy, LevelArg};
 use crate::error::{CliError, CliResult};
 use crate::ingest::ratings::parse_ratings;
 use crate::model::TaskRef;
 use crate::schema::Dimension;
-use crate::store::{ResponseInfo, Store};
+use crate::store::{ResponseInfo, Store, field};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -109,6 +109,8 @@ pub(crate) struct SessionLabels {
     pub responses: Vec<ResponseInfo>,
     /// dimension -> (annotator, response index, value)
     pub labels: HashMap<String, Vec<(String, usize, i64)>>,
+    /// Pair verdicts: (annotator, pair index, verdict code).
+    pub verdicts: Vec<(String, usize, i64)>,
 }
 
 impl SessionLabels {
@@ -116,14 +118,27 @@ impl SessionLabels {
         let responses = store.response_index()?;
         let index: HashMap<(&str, &str), usize> =
             responses.iter().enumerate().map(|(i, r)| ((r.item_id.as_str(), r.model.as_str()), i)).collect();
+        let pair_ids: HashMap<String, usize> =
+            store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let mut labels: HashMap<String, Vec<(String, usize, i64)>> = HashMap::new();
+        let mut verdicts = Vec::new();
         for c in store.current_labels()? {
-            let (TaskRef::Response { item_id, model }, Some(value)) = (&c.task, c.value) else { continue };
-            if let Some(&r) = index.get(&(item_id.as_str(), model.as_str())) {
-                labels.entry(c.field.clone()).or_default().push((c.annotator.clone(), r, value));
+            let Some(value) = c.value else { continue };
+            match &c.task {
+                TaskRef::Response { item_id, model } => {
+                    if let Some(&r) = index.get(&(item_id.as_str(), model.as_str())) {
+                        labels.entry(c.field.clone()).or_default().push((c.annotator.clone(), r, value));
+                    }
+                }
+                TaskRef::Pair { pair_id } if c.field == field::VERDICT => {
+                    if let Some(&p) = pair_ids.get(pair_id) {
+                        verdicts.push((c.annotator.clone(), p, value));
+                    }
+                }
+                TaskRef::Pair { .. } => {}
             }
         }
-        Ok(SessionLabels { responses, labels })
+        Ok(SessionLabels { responses, labels, verdicts })
     }
 
     pub fn dimension(&self, dim: &Dimension) -> DimensionRatings {
@@ -134,6 +149,12 @@ impl SessionLabels {
             .unwrap_or_default();
         let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge.get(&dim.name).copied()).collect();
         DimensionRatings::build(dim, &labels, &judge)
+    }
+
+    pub fn verdicts(&self) -> DimensionRatings {
+        let labels: Vec<HumanLabel> =
+            self.verdicts.iter().map(|(a, p, v)| HumanLabel { annotator: a, response: *p, value: *v }).collect();
+        verdict_ratings(&labels)
     }
 }
 
@@ -174,7 +195,11 @@ struct DimensionResult {
 fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let store = Store::open(path)?;
     let schema = store.schema().clone();
-    let dims = selected_dimensions(&schema.dimensions, &args.dimensions)?;
+    // Pair verdicts are agreed on like a nominal dimension named "verdict" (a name the schema
+    // cannot use): shown when some exist, or when asked for with --dimension verdict.
+    let asked_verdict = args.dimensions.iter().any(|d| d == field::VERDICT);
+    let wanted: Vec<String> = args.dimensions.iter().filter(|d| *d != field::VERDICT).cloned().collect();
+    let dims = if asked_verdict && wanted.is_empty() { Vec::new() } else { selected_dimensions(&schema.dimensions, &wanted)? };
     let data = SessionLabels::load(&store)?;
     let mut results = Vec::new();
     for dim in dims {
@@ -196,6 +221,11 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
         }
         results.push(DimensionResult { name: dim.name.clone(), humans, judge, by });
     }
+    if asked_verdict || (args.dimensions.is_empty() && !data.verdicts.is_empty()) {
+        // No judge and no groups for pairs: the judge scores responses, and pairs carry no
+        // model.
+        results.push(DimensionResult { name: field::VERDICT.to_string(), humans: data.verdicts().humans(opts), judge: None, by: Vec::new() });
+    }
     if args.json {
         let mut dims = Map::new();
         for d in &results {
@@ -204,7 +234,7 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
             if let Some(j) = &d.judge {
                 o.insert("judge".into(), j.to_json());
             }
-            if let Some(field) = args.by {
+            if let Some(field) = args.by.filter(|_| d.name != field::VERDICT) {
                 let mut groups = Map::new();
                 for (v, h, j) in &d.by {
                     let mut g = Map::new();
@@ -236,7 +266,7 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
         if let Some(j) = &d.judge {
             out.push_str(&render_judge(j));
         }
-        if let Some(field) = args.by {
+        if let Some(field) = args.by.filter(|_| d.name != field::VERDICT) {
             out.push_str(&render_groups(field, &d.by));
         }
     }

@@ -2,19 +2,24 @@
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
 pub mod agreement;
+pub mod annotate;
+pub mod demo;
 pub mod export;
 pub mod import;
 pub mod init;
 pub mod merge;
 pub mod report;
+pub mod show;
 pub mod status;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Demo { annotator, image_protocol } => demo::run(&annotator, image_protocol),
+        Command::Show { session, id, image_protocol } => show::run(&session, &id, image_protocol),
         Command::Status { session, json } => status::run(&session, json),
         Command::Export(a) => export::run(a),
         Command::Merge { target, sources } => merge::run(&target, &sources),
@@ -23,6 +28,6 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Init { session, schema, force } => init::run(&session, schema.as_deref(), force),
         Command::Import { session, files, input } => import::run(&session, &files, &input),
         Command::Validate { files, input, schema } => validate::run(&files, &input, schema.as_deref()),
-        other => Err(CliError::usage(format!("{other:?}: this command is not available in this build yet"))),
+        Command::Annotate(a) => annotate::run(a),
     }
 }

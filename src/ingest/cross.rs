@@ -193,8 +193,12 @@ fn read_evaluation(
         )));
         return (judge, rationale);
     };
+    // CROSS's judge script copies the record's text into its evaluation; those copies are
+    // accepted and ignored (the record's own fields are what is imported).
+    const COPIED_BY_THE_JUDGE_SCRIPT: [&str; 5] =
+        ["query", "translated_query", "violated_norm", "violated_specific_norm", "model_response"];
     for k in eval.keys() {
-        if k != "dim_profile" && k != "reasoning" {
+        if k != "dim_profile" && k != "reasoning" && !COPIED_BY_THE_JUDGE_SCRIPT.contains(&k.as_str()) {
             errors.push(RecordError::new(format!(
                 "evaluation: unknown key {k:?}; CROSS-Eval records have \"dim_profile\" and \"reasoning\""
             )));

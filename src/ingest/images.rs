@@ -43,6 +43,10 @@ pub struct ImageResolver {
     images_dir: Option<PathBuf>,
     /// folder -> the names of the regular files in it (`None`: the folder cannot be read).
     listings: HashMap<PathBuf, Option<HashSet<OsString>>>,
+    /// Answers for the current base folder: items often share images (every model's results
+    /// file names the same ones), and a lookup is cheaper than joining and normalising a path.
+    cache_base: PathBuf,
+    cache: HashMap<String, Resolved>,
 }
 
 pub fn is_url(s: &str) -> bool {
@@ -111,7 +115,12 @@ pub fn absolute_dir(dir: &Path) -> PathBuf {
 
 impl ImageResolver {
     pub fn new(images_dir: Option<&Path>) -> ImageResolver {
-        ImageResolver { images_dir: images_dir.map(absolute_dir), listings: HashMap::new() }
+        ImageResolver {
+            images_dir: images_dir.map(absolute_dir),
+            listings: HashMap::new(),
+            cache_base: PathBuf::new(),
+            cache: HashMap::new(),
+        }
     }
 
     fn is_regular_file(&mut self, path: &Path) -> bool {
@@ -136,6 +145,19 @@ impl ImageResolver {
     /// Resolves `raw` (as written in the input) relative to `base_dir` (the input file's folder,
     /// absolute).
     pub fn resolve(&mut self, raw: &str, base_dir: &Path) -> Resolved {
+        if self.cache_base != base_dir {
+            self.cache.clear();
+            self.cache_base = base_dir.to_path_buf();
+        }
+        if let Some(r) = self.cache.get(raw) {
+            return r.clone();
+        }
+        let r = self.resolve_uncached(raw, base_dir);
+        self.cache.insert(raw.to_string(), r.clone());
+        r
+    }
+
+    fn resolve_uncached(&mut self, raw: &str, base_dir: &Path) -> Resolved {
         if is_url(raw) {
             if let (Some(dir), Some(name)) = (self.images_dir.clone(), url_file_name(raw)) {
                 let local = dir.join(&name);
@@ -195,6 +217,11 @@ mod tests {
             r.resolve("https://example.org/images/casa/b.png", &base),
             Resolved::Url("https://example.org/images/casa/b.png".into())
         );
+        // Answers are cached per base folder, and a new base folder gets its own answers.
+        assert!(matches!(r.resolve("images/a.png", &base), Resolved::Found(_)));
+        let other = base.join("images");
+        assert_eq!(r.resolve("a.png", &other), Resolved::Found(other.join("a.png").display().to_string()));
+        assert!(matches!(r.resolve("images/a.png", &other), Resolved::Missing(_)));
         let mut no_dir = ImageResolver::new(None);
         assert!(matches!(no_dir.resolve("https://example.org/a.png", &base), Resolved::Url(_)));
     }

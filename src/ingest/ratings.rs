@@ -79,26 +79,43 @@ struct Distinct {
     occurrences: u64,
 }
 
-#[derive(Debug, Hash, PartialEq, Eq, Clone)]
-enum Key {
-    Num(u64),
-    Text(String),
-}
-
+/// Distinct values in order of first appearance; a cell holds the value's index.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<Key, u32>,
+    /// The first few text values, checked by plain comparison before hashing: rating tables
+    /// usually hold a handful of distinct values, and comparing "1" is cheaper than hashing it.
+    few_texts: Vec<(String, u32)>,
+    texts: HashMap<String, u32>,
+    numbers: HashMap<u64, u32>,
     distinct: Vec<Distinct>,
 }
 
 impl Interner {
-    fn intern(&mut self, key: Key, make: impl FnOnce() -> Distinct) -> u32 {
-        let id = match self.ids.get(&key) {
-            Some(&id) => id,
+    /// `at` gives (line, column) and is only called for a value not seen before.
+    fn intern_text(&mut self, text: &str, at: impl FnOnce() -> (usize, usize)) -> u32 {
+        const FEW: usize = 8;
+        let known = match self.few_texts.iter().find(|(t, _)| t == text) {
+            Some(&(_, id)) => Some(id),
+            None if self.texts.len() < FEW => None,
+            None => self.texts.get(text).copied(),
+        };
+        let id = match known {
+            Some(id) => id,
             None => {
                 let id = self.distinct.len() as u32;
-                self.ids.insert(key, id);
-                self.distinct.push(make());
+                let (line, col) = at();
+                self.texts.insert(text.to_string(), id);
+                if self.few_texts.len() < FEW {
+                    self.few_texts.push((text.to_string(), id));
+                }
+                self.distinct.push(Distinct {
+                    text: text.to_string(),
+                    num: parse_number(text),
+                    label: Value::String(text.to_string()),
+                    line,
+                    col,
+                    occurrences: 0,
+                });
                 id
             }
         };
@@ -106,27 +123,19 @@ impl Interner {
         id
     }
 
-    fn intern_text(&mut self, text: &str, line: usize, col: usize) -> u32 {
-        self.intern(Key::Text(text.to_string()), || Distinct {
-            text: text.to_string(),
-            num: parse_number(text),
-            label: Value::String(text.to_string()),
-            line,
-            col,
-            occurrences: 0,
-        })
-    }
-
     fn intern_number(&mut self, literal: &str, x: f64, line: usize, col: usize) -> u32 {
         let x = if x == 0.0 { 0.0 } else { x };
-        self.intern(Key::Num(x.to_bits()), || Distinct {
-            text: literal.to_string(),
-            num: Some(x),
-            label: number_label(x),
-            line,
-            col,
-            occurrences: 0,
-        })
+        let id = match self.numbers.get(&x.to_bits()) {
+            Some(&id) => id,
+            None => {
+                let id = self.distinct.len() as u32;
+                self.numbers.insert(x.to_bits(), id);
+                self.distinct.push(Distinct { text: literal.to_string(), num: Some(x), label: number_label(x), line, col, occurrences: 0 });
+                id
+            }
+        };
+        self.distinct[id as usize].occurrences += 1;
+        id
     }
 }
 
@@ -152,12 +161,14 @@ fn number_label(x: f64) -> Value {
 
 const NO_VALUE: u32 = u32::MAX;
 
-/// The table as read: interned value ids per cell, rater-major.
+/// The table as read: interned value ids per cell.
 struct RawTable {
     raters: Vec<String>,
     items: Option<Vec<String>>,
     n_items: usize,
     cells: Vec<u32>,
+    /// CSV cells arrive item by item, JSON cells rater by rater; the matrix is rater-major.
+    item_major: bool,
     interner: Interner,
     /// JSON `categories`, with their positions.
     categories: Option<Vec<(Value, usize, usize)>>,
@@ -178,139 +189,171 @@ fn finish_errors(mut errors: Vec<String>, origin: &str) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-struct CsvRecord {
-    line: usize,
-    /// (cell text, column of the cell's first character)
-    cells: Vec<(String, usize)>,
+/// One cell of the current record: `buf[start..end]` is its text; `offset` is where it starts
+/// in the file (for the column in error messages).
+#[derive(Debug, Clone, Copy)]
+struct CellSpan {
+    start: usize,
+    end: usize,
+    offset: usize,
+    line_start: usize,
 }
 
-/// Splits RFC 4180 CSV into records (quoted fields may hold the delimiter, quotes and newlines).
-fn csv_records(text: &str, delim: char, origin: &str) -> Result<Vec<CsvRecord>, String> {
-    let mut records = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut line = 1;
-    let mut col = 1;
-    loop {
-        if chars.peek().is_none() {
-            break;
-        }
-        let start_line = line;
-        let mut cells = Vec::new();
-        let mut cell = String::new();
-        let mut cell_col = col;
-        let mut quoted = false;
-        let mut end_of_record = false;
-        while let Some(c) = chars.next() {
-            col += 1;
-            if quoted {
-                match c {
-                    '"' if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        col += 1;
-                        cell.push('"');
-                    }
-                    '"' => quoted = false,
-                    '\n' => {
-                        line += 1;
-                        col = 1;
-                        cell.push('\n');
-                    }
-                    _ => cell.push(c),
-                }
-                continue;
+/// Reads RFC 4180 CSV one record at a time (quoted fields may hold the delimiter, quotes and
+/// newlines) into a reused buffer, so a million rows cost no allocation per cell.
+struct CsvReader<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+    line_start: usize,
+    delim: u8,
+}
+
+impl<'a> CsvReader<'a> {
+    fn col(&self, offset: usize, line_start: usize) -> usize {
+        self.text[line_start..offset].chars().count() + 1
+    }
+
+    /// The next non-blank record's line, with its cells in `buf`/`cells`; `None` at the end.
+    fn next_record(&mut self, buf: &mut String, cells: &mut Vec<CellSpan>, origin: &str) -> Result<Option<usize>, String> {
+        let b = self.text.as_bytes();
+        loop {
+            if self.pos >= b.len() {
+                return Ok(None);
             }
-            match c {
-                '"' if cell.trim().is_empty() => {
-                    cell.clear();
-                    quoted = true;
+            buf.clear();
+            cells.clear();
+            let record_line = self.line;
+            let mut cell = CellSpan { start: 0, end: 0, offset: self.pos, line_start: self.line_start };
+            loop {
+                // One cell: optional leading blanks, then a quoted part or plain text.
+                let mut i = self.pos;
+                while i < b.len() && (b[i] == b' ' || b[i] == b'\t') && b[i] != self.delim {
+                    i += 1;
                 }
-                c if c == delim => {
-                    cells.push((std::mem::take(&mut cell), cell_col));
-                    cell_col = col;
+                if i < b.len() && b[i] == b'"' {
+                    let open_line = self.line;
+                    i += 1;
+                    loop {
+                        let run = i;
+                        while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                            i += 1;
+                        }
+                        buf.push_str(&self.text[run..i]);
+                        match b.get(i) {
+                            None => {
+                                return Err(format!("{origin}:{open_line}: a quoted cell is not closed (missing '\"')"));
+                            }
+                            Some(b'\n') => {
+                                buf.push('\n');
+                                i += 1;
+                                self.line += 1;
+                                self.line_start = i;
+                            }
+                            Some(_) if b.get(i + 1) == Some(&b'"') => {
+                                buf.push('"');
+                                i += 2;
+                            }
+                            Some(_) => {
+                                i += 1;
+                                break;
+                            }
+                        }
+                    }
                 }
-                '\r' if chars.peek() == Some(&'\n') => {}
-                '\n' => {
-                    line += 1;
-                    col = 1;
-                    end_of_record = true;
-                    break;
+                // Plain text (or what follows a closing quote) up to the delimiter or line end.
+                let run = i;
+                while i < b.len() && b[i] != self.delim && b[i] != b'\n' {
+                    i += 1;
                 }
-                _ => cell.push(c),
+                let mut plain_end = i;
+                if plain_end > run && b[plain_end - 1] == b'\r' && (i == b.len() || b[i] == b'\n') {
+                    plain_end -= 1;
+                }
+                buf.push_str(&self.text[run..plain_end]);
+                cell.end = buf.len();
+                cells.push(cell);
+                self.pos = i;
+                match b.get(i) {
+                    Some(&d) if d == self.delim => {
+                        self.pos = i + 1;
+                        cell = CellSpan { start: buf.len(), end: buf.len(), offset: self.pos, line_start: self.line_start };
+                    }
+                    Some(_) => {
+                        self.pos = i + 1;
+                        self.line += 1;
+                        self.line_start = self.pos;
+                        break;
+                    }
+                    None => break,
+                }
             }
-        }
-        if quoted {
-            return Err(format!("{origin}:{start_line}: a quoted cell is not closed (missing '\"')"));
-        }
-        cells.push((cell, cell_col));
-        let blank = cells.len() == 1 && cells[0].0.trim().is_empty();
-        if !blank {
-            records.push(CsvRecord { line: start_line, cells });
-        }
-        if !end_of_record {
-            break;
+            let blank = cells.len() == 1 && buf.trim().is_empty();
+            if !blank {
+                return Ok(Some(record_line));
+            }
         }
     }
-    Ok(records)
 }
 
 fn parse_csv(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
     let header_line = text.lines().next().unwrap_or("");
-    let delim = if header_line.contains('\t') && !header_line.contains(',') { '\t' } else { ',' };
-    let records = csv_records(text, delim, origin).map_err(|e| vec![e])?;
-    let Some((header, rows)) = records.split_first() else {
+    let delim = if header_line.contains('\t') && !header_line.contains(',') { b'\t' } else { b',' };
+    let mut reader = CsvReader { text, pos: 0, line: 1, line_start: 0, delim };
+    let mut buf = String::new();
+    let mut spans = Vec::new();
+    let one = |e: String| vec![e];
+    let Some(header_line_no) = reader.next_record(&mut buf, &mut spans, origin).map_err(one)? else {
         return Err(vec![format!("{origin}: the file has no header row of rater names")]);
     };
     let mut errors = Vec::new();
-    let names: Vec<(String, usize)> = header.cells.iter().map(|(c, col)| (c.trim().to_string(), *col)).collect();
+    let names: Vec<(String, usize)> =
+        spans.iter().map(|c| (buf[c.start..c.end].trim().to_string(), reader.col(c.offset, c.line_start))).collect();
     let has_item_column = names.first().is_some_and(|(n, _)| n.eq_ignore_ascii_case("item"));
     let rater_cols = if has_item_column { &names[1..] } else { &names[..] };
     if rater_cols.is_empty() {
-        errors.push(format!("{origin}:{}: the header names no rater (one column per rater)", header.line));
+        errors.push(format!("{origin}:{header_line_no}: the header names no rater (one column per rater)"));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (name, col) in rater_cols {
         if name.is_empty() {
-            errors.push(format!("{origin}:{}:{col}: empty rater name in the header; name every column", header.line));
+            errors.push(format!("{origin}:{header_line_no}:{col}: empty rater name in the header; name every column"));
         } else if let Some(first) = seen.insert(name.as_str(), *col) {
             errors.push(format!(
-                "{origin}:{}:{col}: rater {name:?} is named twice (first at column {first}); rater names must be unique",
-                header.line
+                "{origin}:{header_line_no}:{col}: rater {name:?} is named twice (first at column {first}); rater names must be unique"
             ));
         }
     }
-    let n_raters = rater_cols.len();
-    let n_items = rows.len();
-    let mut cells = vec![NO_VALUE; n_raters * n_items];
+    let first_rater = usize::from(has_item_column);
+    // Item-major while reading (rows arrive one item at a time); transposed at the end.
+    let mut by_item: Vec<u32> = Vec::new();
     let mut interner = Interner::default();
-    let mut items = has_item_column.then(|| Vec::with_capacity(n_items));
+    let mut items = has_item_column.then(Vec::new);
     let mut item_lines: HashMap<String, usize> = HashMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        if row.cells.len() != names.len() {
-            errors.push(format!(
-                "{origin}:{}: {} cells, but the header has {} columns",
-                row.line,
-                row.cells.len(),
-                names.len()
-            ));
+    let mut n_items = 0;
+    while let Some(line) = reader.next_record(&mut buf, &mut spans, origin).map_err(one)? {
+        if spans.len() != names.len() {
+            errors.push(format!("{origin}:{line}: {} cells, but the header has {} columns", spans.len(), names.len()));
             continue;
         }
-        let mut values = &row.cells[..];
         if let Some(items) = items.as_mut() {
-            let id = row.cells[0].0.trim().to_string();
+            let id = buf[spans[0].start..spans[0].end].trim().to_string();
             if id.is_empty() {
-                errors.push(format!("{origin}:{}:1: empty item id", row.line));
-            } else if let Some(first) = item_lines.insert(id.clone(), row.line) {
-                errors.push(format!("{origin}:{}:1: item {id:?} appears twice (first on line {first})", row.line));
+                errors.push(format!("{origin}:{line}:1: empty item id"));
+            } else if let Some(first) = item_lines.insert(id.clone(), line) {
+                errors.push(format!("{origin}:{line}:1: item {id:?} appears twice (first on line {first})"));
             }
             items.push(id);
-            values = &row.cells[1..];
         }
-        for (r, (cell, col)) in values.iter().enumerate() {
-            let v = cell.trim();
-            if !v.is_empty() {
-                cells[r * n_items + i] = interner.intern_text(v, row.line, *col);
-            }
+        for c in &spans[first_rater..] {
+            let v = buf[c.start..c.end].trim();
+            by_item.push(if v.is_empty() {
+                NO_VALUE
+            } else {
+                interner.intern_text(v, || (line, reader.col(c.offset, c.line_start)))
+            });
         }
+        n_items += 1;
     }
     if !errors.is_empty() {
         return Err(finish_errors(errors, origin));
@@ -319,7 +362,8 @@ fn parse_csv(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
         raters: rater_cols.iter().map(|(n, _)| n.clone()).collect(),
         items,
         n_items,
-        cells,
+        cells: by_item,
+        item_major: true,
         interner,
         categories: None,
         level: None,
@@ -605,9 +649,9 @@ fn parse_json(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
                                         if s.trim().is_empty() {
                                             return Err(c.err("an empty string is not a rating; use null for a missing one"));
                                         }
-                                        interner.intern_text(&s, l, col)
+                                        interner.intern_text(&s, || (l, col))
                                     }
-                                    Some(Scalar::Bool(b)) => interner.intern_text(if b { "true" } else { "false" }, l, col),
+                                    Some(Scalar::Bool(b)) => interner.intern_text(if b { "true" } else { "false" }, || (l, col)),
                                     None => return Err(c.err("a rating must be a number, a string or null, not an array or object")),
                                 };
                                 row.push(id);
@@ -723,10 +767,10 @@ fn parse_json(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
         return Err(finish_errors(errors, origin));
     }
     let mut cells = Vec::with_capacity(rows.len() * n_items);
-    for (row, _) in &rows {
-        cells.extend_from_slice(row);
+    for (row, _) in rows {
+        cells.extend_from_slice(&row);
     }
-    Ok(RawTable { raters: names, items, n_items, cells, interner, categories, level })
+    Ok(RawTable { raters: names, items, n_items, cells, item_major: false, interner, categories, level })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -839,7 +883,19 @@ fn resolve(raw: RawTable, origin: &str, flag: Option<&[String]>) -> Result<Ratin
     if !errors.is_empty() {
         return Err(finish_errors(errors, origin));
     }
-    let codes: Vec<u16> = raw.cells.iter().map(|&id| if id == NO_VALUE { MISSING } else { code_of[id as usize] }).collect();
+    let code = |id: u32| if id == NO_VALUE { MISSING } else { code_of[id as usize] };
+    let codes: Vec<u16> = if raw.item_major {
+        let (r, n) = (raw.raters.len(), raw.n_items);
+        let mut codes = vec![MISSING; r * n];
+        for (i, row) in raw.cells.chunks(r.max(1)).enumerate() {
+            for (k, &id) in row.iter().enumerate() {
+                codes[k * n + i] = code(id);
+            }
+        }
+        codes
+    } else {
+        raw.cells.iter().map(|&id| code(id)).collect()
+    };
     let matrix = RatingMatrix::new(raw.raters.len(), raw.n_items, labels.len(), codes).map_err(|e| vec![format!("{origin}: {e}")])?;
     Ok(RatingsTable { raters: raw.raters, items: raw.items, matrix, labels, values, level: raw.level })
 }
@@ -876,6 +932,16 @@ mod tests {
     fn csv_quoted_cells_and_tabs() {
         let t = csv("x\ty\n\"a, b\"\t\"say \"\"hi\"\"\"\n").unwrap();
         assert_eq!(t.labels, vec![json!("a, b"), json!("say \"hi\"")]);
+    }
+
+    #[test]
+    fn csv_multiline_quoted_cells_keep_line_numbers() {
+        let t = csv("a,b\r\n\"x\r\ny\",1\r\n\n2,\"3\"\r\n").unwrap();
+        assert_eq!(t.labels, vec![json!("x\r\ny"), json!("1"), json!("2"), json!("3")]);
+        let e = csv("a,b\n\"x\ny\",1\n1,2,3\n").unwrap_err();
+        assert_eq!(e, vec!["r.csv:4: 3 cells, but the header has 2 columns"]);
+        let e = csv("a,b\n\"x,1\n").unwrap_err();
+        assert_eq!(e, vec!["r.csv:2: a quoted cell is not closed (missing '\"')"]);
     }
 
     #[test]

@@ -353,3 +353,23 @@ fn classification_by_keys() {
     assert_eq!(c(json!({"chosen": "c", "rejected": "r", "file_name": "f"})), None);
     assert_eq!(c(json!({"name": "x"})), None);
 }
+
+#[test]
+fn any_format_in_either_container() {
+    let d = Dir::new();
+    let items_array = d.file("items.json", "[\n {\"id\": \"a\", \"query\": \"q\"},\n {\"id\": \"b\", \"query\": \"q\"}\n]\n");
+    let pairs_array = d.file("pairs.json", "[{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\"}]");
+    let cross_lines = d.file("cross.jsonl", "{\"index\": \"Japan_1\", \"query\": \"q\", \"violated_norm\": \"n\"}\n");
+    let (r, got) = read(&[items_array, pairs_array, cross_lines], &auto());
+    let s = r.unwrap();
+    assert_eq!((s.items, s.pairs), (3, 1));
+    assert_eq!(
+        s.files.iter().map(|(_, f)| *f).collect::<Vec<_>>(),
+        [Format::Items, Format::Pairs, Format::Cross]
+    );
+    assert_eq!(items(&got)[2].id, "casa/english/Japan_1");
+    // A record given twice in one array is a duplicate at the line where the second starts.
+    let dup = d.file("dup.json", "[\n {\"id\": \"a\", \"query\": \"q\"},\n\n {\"id\": \"a\",\n  \"query\": \"q\"}\n]\n");
+    let e = errors(&[dup.clone()], &auto());
+    assert!(e[0].starts_with(&format!("{}:4: duplicate id \"a\", already at {}:2", dup.display(), dup.display())), "{e:?}");
+}

@@ -135,10 +135,17 @@ impl Store {
             [],
         )? as u64;
         rep.annotators_added = tx.execute(
-            "INSERT OR IGNORE INTO main.annotators(name, created_at, languages)
-             SELECT name, created_at, languages FROM src.annotators",
+            "INSERT OR IGNORE INTO main.annotators(name, created_at, languages, role)
+             SELECT name, created_at, languages, role FROM src.annotators",
             [],
         )? as u64;
+        // An adjudicator anywhere is an adjudicator everywhere (a role is never taken away, so
+        // the result does not depend on the order of merging).
+        tx.execute(
+            "UPDATE main.annotators SET role = 'adjudicator'
+             WHERE name IN (SELECT name FROM src.annotators WHERE role = 'adjudicator')",
+            [],
+        )?;
         rep.events_added = tx.execute(
             "INSERT OR IGNORE INTO main.events(uid, at, annotator, task_kind, item_id, model, pair_id,
                 field, kind, value, text, prev_value, prev_text, ref_uid, seconds, judge_visible)

@@ -11,7 +11,8 @@
 //! order-independent (insert the events you lack, rebuild), and makes undo/redo plain events.
 
 mod merge;
-mod schema_sql;
+pub(crate) mod schema_sql;
+mod search;
 pub mod time;
 
 use crate::error::CliError;
@@ -595,6 +596,29 @@ impl Store {
                 Err(e.into())
             }
         }
+    }
+
+    /// Marks `name` as an adjudicator (registering it if needed): from then on its labels are
+    /// adjudications, which decide disagreements instead of counting as one more vote.
+    pub fn set_adjudicator(&self, name: &str) -> Result<(), CliError> {
+        self.ensure_annotator(name)?;
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let r = self.conn.execute("UPDATE annotators SET role = 'adjudicator' WHERE name = ?1", [name]);
+        match r {
+            Ok(_) => Ok(self.conn.execute_batch("COMMIT")?),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The names of the adjudicators, sorted.
+    pub fn adjudicators(&self) -> rusqlite::Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT name FROM annotators WHERE role = 'adjudicator' ORDER BY name")?;
+        st.query_map([], |r| r.get(0))?.collect()
     }
 
     pub fn annotators(&self) -> rusqlite::Result<Vec<String>> {

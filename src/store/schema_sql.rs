@@ -93,13 +93,24 @@ const MIGRATIONS: &[&str] = &[
         SELECT r.item_id, r.model, j.key AS dimension, j.value AS value
         FROM responses r, json_each(r.judge) j;
     "#,
+    // 1 -> 2: adjudicators. Their labels decide disagreements; they are not one more vote, so
+    // agreement statistics leave them out.
+    r#"
+    ALTER TABLE annotators ADD COLUMN role TEXT NOT NULL DEFAULT 'annotator'
+        CHECK (role IN ('annotator', 'adjudicator'));
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Applies every migration after `from`. The caller holds the transaction.
 pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+    migrate_between(conn, from, SCHEMA_VERSION)
+}
+
+/// Applies the migrations from version `from` up to version `to`.
+pub(crate) fn migrate_between(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(to as usize).skip(from.max(0) as usize) {
         conn.execute_batch(sql)?;
         conn.pragma_update(None, "user_version", (i + 1) as i64)?;
     }

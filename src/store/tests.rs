@@ -336,3 +336,43 @@ mod merging {
         assert!(a.merge_from(&dir.path().join("a.db")).unwrap_err().to_string().contains("target itself"));
     }
 }
+
+#[test]
+fn a_session_in_the_first_format_opens_and_upgrades() {
+    // Build a version-1 session exactly as the first release wrote it, with a label in it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        schema_sql::migrate_between(&conn, 0, 1).unwrap();
+        let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
+        for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")] {
+            conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
+        }
+        conn.execute("INSERT INTO annotators(name, created_at) VALUES ('ann', 'x')", []).unwrap();
+        conn.execute(
+            "INSERT INTO events(uid, at, annotator, task_kind, item_id, model, field, kind, value)
+             VALUES ('u1', '2026-01-01T00:00:00.000000Z', 'ann', 'response', 'a', 'm', 'awareness', 'set', 1)",
+            [],
+        )
+        .unwrap();
+        rebuild_current_in(&conn).unwrap();
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, 1);
+    }
+    let s = Store::open(&path).unwrap();
+    let v: i64 = s.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+    assert_eq!(s.task_labels("ann", &resp("a", "m")).unwrap().values["awareness"], 1);
+    s.set_adjudicator("ann").unwrap();
+    assert_eq!(s.adjudicators().unwrap(), vec!["ann".to_string()]);
+}
+
+#[test]
+fn a_session_from_a_newer_version_is_refused_untouched() {
+    let (dir, s) = tmp_store();
+    s.conn().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    drop(s);
+    let err = Store::open(&dir.path().join("s.db")).err().unwrap().to_string();
+    assert!(err.contains("newer crossreview"), "{err}");
+}

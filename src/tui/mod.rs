@@ -1,1 +1,21 @@
-//! (being built)
+//! The annotation TUI. Pure parts: `state` (what is shown), `action` (what can happen),
+//! `update` (state machine), `keymap`, `theme`, `filter`; the `draw` functions read the state;
+//! `app` is the event loop that carries out effects against the session; `image` and `search`
+//! run their work on worker threads.
+//!
+//! Modes: `responses` (this build). Pairs and adjudication are further modes of the same
+//! state machine (issues 5 and 6).
+
+pub mod action;
+pub mod app;
+pub mod draw;
+pub mod filter;
+pub mod image;
+pub mod keymap;
+pub mod search;
+pub mod state;
+pub mod theme;
+pub mod update;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+//! What can happen to the TUI (actions, from keys or from the outside world) and what the
+//! pure `update` asks the outside world to do in return (effects).
+
+use crate::model::{Item, Value};
+use crate::store::{LabelEvent, NewEvent};
+
+/// What a key means on the main screen. These are the names used in the TOML keymap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Yes,
+    No,
+    FocusNext,
+    FocusPrev,
+    NextTask,
+    PrevTask,
+    NextTodo,
+    FirstTask,
+    LastTask,
+    Undo,
+    Redo,
+    Skip,
+    Flag,
+    Note,
+    Reveal,
+    Search,
+    Image,
+    Guidelines,
+    Help,
+    Quit,
+    ScrollDown,
+    ScrollUp,
+    PageDown,
+    PageUp,
+}
+
+impl Command {
+    pub const ALL: [Command; 24] = [
+        Command::Yes,
+        Command::No,
+        Command::FocusNext,
+        Command::FocusPrev,
+        Command::NextTask,
+        Command::PrevTask,
+        Command::NextTodo,
+        Command::FirstTask,
+        Command::LastTask,
+        Command::Undo,
+        Command::Redo,
+        Command::Skip,
+        Command::Flag,
+        Command::Note,
+        Command::Reveal,
+        Command::Search,
+        Command::Image,
+        Command::Guidelines,
+        Command::Help,
+        Command::Quit,
+        Command::ScrollDown,
+        Command::ScrollUp,
+        Command::PageDown,
+        Command::PageUp,
+    ];
+
+    /// The name in the keymap TOML.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Yes => "yes",
+            Command::No => "no",
+            Command::FocusNext => "focus_next",
+            Command::FocusPrev => "focus_prev",
+            Command::NextTask => "next_task",
+            Command::PrevTask => "prev_task",
+            Command::NextTodo => "next_todo",
+            Command::FirstTask => "first_task",
+            Command::LastTask => "last_task",
+            Command::Undo => "undo",
+            Command::Redo => "redo",
+            Command::Skip => "skip",
+            Command::Flag => "flag",
+            Command::Note => "note",
+            Command::Reveal => "reveal",
+            Command::Search => "search",
+            Command::Image => "image",
+            Command::Guidelines => "guidelines",
+            Command::Help => "help",
+            Command::Quit => "quit",
+            Command::ScrollDown => "scroll_down",
+            Command::ScrollUp => "scroll_up",
+            Command::PageDown => "page_down",
+            Command::PageUp => "page_up",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Command::Yes => "set the focused dimension to yes (1), then focus the next",
+            Command::No => "set the focused dimension to no (0), then focus the next",
+            Command::FocusNext => "focus the next dimension",
+            Command::FocusPrev => "focus the previous dimension",
+            Command::NextTask => "next task",
+            Command::PrevTask => "previous task",
+            Command::NextTodo => "next task without a complete label from you",
+            Command::FirstTask => "first task",
+            Command::LastTask => "last task",
+            Command::Undo => "undo (also after a restart)",
+            Command::Redo => "redo",
+            Command::Skip => "skip, with a reason",
+            Command::Flag => "flag for adjudication (again to unflag)",
+            Command::Note => "write a note",
+            Command::Reveal => "reveal the judge's scores (--blind)",
+            Command::Search => "fuzzy search over ids, queries, norms, responses",
+            Command::Image => "show the image full screen",
+            Command::Guidelines => "guidelines for each dimension",
+            Command::Help => "this help",
+            Command::Quit => "quit (everything is already saved)",
+            Command::ScrollDown => "scroll the response down",
+            Command::ScrollUp => "scroll the response up",
+            Command::PageDown => "scroll the response a page down",
+            Command::PageUp => "scroll the response a page up",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Command(Command),
+    /// A value key of the focused dimension (the schema's keys, e.g. `3` on a 1–5 scale).
+    SetValue(Value),
+    /// Typing in a dialog (skip reason, note, search).
+    Char(char),
+    Backspace,
+    /// Confirm a dialog.
+    Enter,
+    /// Close a dialog or overlay without doing anything.
+    Escape,
+    /// Move the selection inside a dialog's list.
+    SelectPrev,
+    SelectNext,
+    /// Time passed: `dt` seconds, of which the annotator was active when `active`.
+    Tick { dt: f64, active: bool },
+    /// The item of the current task, read from the session.
+    ItemLoaded(Box<Item>),
+    /// The store undid or redid a change (`None`: there was nothing to undo/redo).
+    Applied { event: Option<Box<LabelEvent>>, redo: bool },
+    /// Search hits (task indices, best first) for `query`.
+    SearchResults { query: String, hits: Vec<usize> },
+    /// How many lines the response pane can scroll, measured by the last draw.
+    ResponseViewport { max_scroll: u16, page: u16 },
+    /// Something outside failed (the message is shown; the state is unchanged).
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Write a label or task-level change durably, before the next frame.
+    Record(NewEvent),
+    Undo,
+    Redo,
+    /// Read an item (with its responses) for display.
+    LoadItem(String),
+    /// Run a fuzzy search (off the UI thread).
+    Search(String),
+    /// Show this image full screen until a key is pressed.
+    ShowImage(Option<String>),
+    Quit,
+}

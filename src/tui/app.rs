@@ -1,0 +1,359 @@
+//! The event loop: reads keys, runs `update`, carries out its effects against the session
+//! (every label is written durably before the next frame is drawn), measures active time, and
+//! draws. Also builds the initial state from the session and the command line.
+
+use super::action::{Action, Effect};
+use super::draw::{self, FrameInfo};
+use super::filter;
+use super::image::{ImageCache, ImageSource, NoImages};
+use super::keymap::Keymap;
+use super::search::SearchWorker;
+use super::state::{State, StateInit};
+use super::theme::Theme;
+use super::update::update;
+use crate::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crate::error::{CliError, CliResult};
+use crate::store::Store;
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::DefaultTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Idle longer than this and the task's clock stops until the next key.
+pub const IDLE_AFTER: Duration = Duration::from_secs(60);
+
+/// Reads a TOML file named on the command line, with a usage error naming it when unreadable.
+fn read_config(path: &std::path::Path, what: &str) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("{}: cannot read the {what}: {e}", path.display())))
+}
+
+pub fn load_keymap(args: &AnnotateArgs) -> Result<Keymap, CliError> {
+    match &args.keymap {
+        None => Ok(Keymap::default()),
+        Some(p) => Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(CliError::usage),
+    }
+}
+
+pub fn load_theme(args: &AnnotateArgs) -> Result<Theme, CliError> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let text = match &args.theme {
+        Some(p) => Some((read_config(p, "theme")?, p.display().to_string())),
+        None => None,
+    };
+    Theme::load(text.as_ref().map(|(t, o)| (t.as_str(), o.as_str())), no_color).map_err(CliError::usage)
+}
+
+/// Short key hints for the status line, from the live keymap.
+pub fn hints(keymap: &Keymap) -> String {
+    use super::action::Command as C;
+    let k = |c: C| keymap.keys_of(c).into_iter().next().unwrap_or_else(|| "-".into());
+    format!(
+        "{}/{} label  {} dim  {}/{} task  {} todo  {} undo  {} skip  {} search  {} help  {} quit",
+        k(C::Yes),
+        k(C::No),
+        k(C::FocusNext),
+        k(C::NextTask),
+        k(C::PrevTask),
+        k(C::NextTodo),
+        k(C::Undo),
+        k(C::Skip),
+        k(C::Search),
+        k(C::Help),
+        k(C::Quit)
+    )
+}
+
+/// The initial state: this annotator's tasks after `--filter`, `--sample` and `--languages`.
+pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_protocol: &str) -> Result<State, CliError> {
+    let schema = store.schema().clone();
+    let filters = args
+        .filter
+        .iter()
+        .map(|f| filter::parse(f, &schema))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::usage)?;
+    let tasks: Vec<_> =
+        store.response_task_index()?;
+    let labels = store.labels_of(&args.annotator)?;
+    let mut order: Vec<usize> = (0..tasks.len())
+        .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
+        .collect();
+    if let Some(n) = args.sample {
+        let seed = args.seed.ok_or_else(|| CliError::usage("--sample needs --seed S (for a reproducible sample)"))?;
+        order = filter::sample(&order, &tasks, n, seed, args.stratify);
+    }
+    filter::languages_first(&mut order, &tasks, &args.languages);
+    Ok(State::new(StateInit {
+        annotator: args.annotator.clone(),
+        mode: args.mode,
+        schema,
+        blind: args.blind,
+        tasks,
+        labels,
+        order,
+        help: keymap.help_lines(),
+        hints: hints(keymap),
+        image_protocol: image_protocol.to_string(),
+    }))
+}
+
+/// Runs effects against the session until none are left; every `Record` is durable when this
+/// returns. Returns true when the app should quit.
+pub fn run_effects(
+    store: &mut Store,
+    state: &mut State,
+    mut effects: Vec<Effect>,
+    search: Option<&SearchWorker>,
+    mut on_image: impl FnMut(Option<String>, &mut State),
+) -> bool {
+    let mut quit = false;
+    while !effects.is_empty() {
+        let mut follow = Vec::new();
+        for fx in effects {
+            let action = match fx {
+                Effect::Record(ev) => match store.record(&ev) {
+                    Ok(_) => None,
+                    Err(e) => Some(Action::Failed(format!("NOT SAVED: {e:#}"))),
+                },
+                Effect::Undo | Effect::Redo => {
+                    let redo = matches!(fx, Effect::Redo);
+                    let r = if redo { store.redo(&state.annotator) } else { store.undo(&state.annotator) };
+                    Some(match r {
+                        Ok(ev) => Action::Applied { event: ev.map(Box::new), redo },
+                        Err(e) => Action::Failed(format!("{} failed: {e:#}", if redo { "redo" } else { "undo" })),
+                    })
+                }
+                Effect::LoadItem(id) => Some(match store.item(&id) {
+                    Ok(Some(item)) => Action::ItemLoaded(Box::new(item)),
+                    Ok(None) => Action::Failed(format!("item {id} is no longer in the session")),
+                    Err(e) => Action::Failed(format!("cannot read item {id}: {e}")),
+                }),
+                Effect::Search(q) => {
+                    if let Some(w) = search {
+                        w.ask(q);
+                    }
+                    None
+                }
+                Effect::ShowImage(path) => {
+                    on_image(path, state);
+                    None
+                }
+                Effect::Quit => {
+                    quit = true;
+                    None
+                }
+            };
+            if let Some(a) = action {
+                follow.extend(update(state, a));
+            }
+        }
+        effects = follow;
+    }
+    quit
+}
+
+fn picker_for(protocol: ImageProtocol) -> Option<ratatui_image::picker::Picker> {
+    use ratatui_image::picker::{Picker, ProtocolType};
+    let forced = match protocol {
+        ImageProtocol::None => return None,
+        ImageProtocol::Auto => None,
+        ImageProtocol::Halfblocks => return Some(Picker::halfblocks()),
+        ImageProtocol::Kitty => Some(ProtocolType::Kitty),
+        ImageProtocol::Sixel => Some(ProtocolType::Sixel),
+        ImageProtocol::Iterm2 => Some(ProtocolType::Iterm2),
+    };
+    // The query answers the font size (needed by every pixel protocol); a terminal that does not
+    // answer gets half-blocks.
+    let mut picker = Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
+    if let Some(p) = forced {
+        picker.set_protocol_type(p);
+    }
+    Some(picker)
+}
+
+/// Shows an image full screen (viuer) until a key is pressed.
+fn show_image_full(terminal: &mut DefaultTerminal, path: Option<String>, protocol: ImageProtocol) -> Result<Option<String>, std::io::Error> {
+    let Some(path) = path else { return Ok(Some("this item has no image".into())) };
+    if protocol == ImageProtocol::None {
+        return Ok(Some("images are off (--image-protocol none)".into()));
+    }
+    let img = match super::image::decode(std::path::Path::new(&path)) {
+        Ok(i) => i,
+        Err(e) => return Ok(Some(format!("{e}: {}", crate::text::sanitize_line(&path)))),
+    };
+    let size = terminal.size()?;
+    terminal.clear()?;
+    let conf = viuer::Config {
+        absolute_offset: true,
+        x: 0,
+        y: 0,
+        width: Some(size.width as u32),
+        height: Some(size.height.saturating_sub(1) as u32),
+        use_kitty: matches!(protocol, ImageProtocol::Auto | ImageProtocol::Kitty),
+        use_iterm: matches!(protocol, ImageProtocol::Auto | ImageProtocol::Iterm2),
+        ..Default::default()
+    };
+    let shown = viuer::print(&img, &conf);
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        crossterm::execute!(out, crossterm::cursor::MoveTo(0, size.height.saturating_sub(1)))?;
+        write!(out, "{}  — any key returns", crate::text::sanitize_line(&path))?;
+        out.flush()?;
+    }
+    loop {
+        if let Event::Key(k) = event::read()?
+            && k.kind != KeyEventKind::Release
+        {
+            break;
+        }
+    }
+    {
+        // Remove kitty placements, which survive a screen clear.
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        write!(out, "\x1b_Ga=d\x1b\\")?;
+        out.flush()?;
+    }
+    terminal.clear()?;
+    Ok(shown.err().map(|e| format!("cannot show the image: {e}")))
+}
+
+/// The TUI on an opened session: sets up the terminal, runs until quit (or SIGTERM/SIGHUP),
+/// restores the terminal.
+pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
+    if args.mode != Mode::Responses {
+        return Err(CliError::usage(format!(
+            "--mode {}: not yet supported in this build; use --mode responses",
+            match args.mode {
+                Mode::Pairs => "pairs",
+                Mode::Adjudicate => "adjudicate",
+                Mode::Responses => "responses",
+            }
+        )));
+    }
+    store.ensure_annotator(&args.annotator)?;
+    let keymap = load_keymap(args)?;
+    let theme = load_theme(args)?;
+    let protocol_name = format!("{:?}", args.image_protocol).to_lowercase();
+    let mut state = initial_state(&store, args, &keymap, &protocol_name)?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| CliError::data(format!("cannot install the signal handler: {e}")))?;
+    }
+
+    // ratatui::init installs a panic hook that restores the terminal before the panic message.
+    let mut terminal = ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    store: &mut Store,
+    state: &mut State,
+    keymap: &Keymap,
+    theme: &Theme,
+    args: &AnnotateArgs,
+    stop: &AtomicBool,
+) -> CliResult {
+    let mut cache = picker_for(args.image_protocol).map(ImageCache::new);
+    let mut no_images = NoImages("images off (--image-protocol none)".into());
+    let search = SearchWorker::spawn(store.path().to_path_buf());
+    let io = |e: std::io::Error| CliError::data(format!("terminal error: {e}"));
+
+    // The first task's item.
+    if let Some(t) = state.current_task() {
+        let id = t.item_id.clone();
+        run_effects(store, state, vec![Effect::LoadItem(id)], Some(&search), |_, _| {});
+    }
+    let mut last_tick = Instant::now();
+    let mut last_input = Instant::now();
+    let mut dirty = true;
+    let mut info = FrameInfo::default();
+    let mut pending_image: Option<Option<String>> = None;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if let Some(path) = pending_image.take() {
+            if let Some(msg) = show_image_full(terminal, path, args.image_protocol).map_err(io)? {
+                update(state, Action::Failed(msg));
+            }
+            last_input = Instant::now();
+            dirty = true;
+        }
+        if dirty {
+            let images: &mut dyn ImageSource = match cache.as_mut() {
+                Some(c) => c,
+                None => &mut no_images,
+            };
+            let mut measured = FrameInfo::default();
+            terminal.draw(|f| measured = draw::draw(f, state, theme, images)).map_err(io)?;
+            dirty = false;
+            if measured != info {
+                info = measured;
+                update(state, Action::ResponseViewport { max_scroll: info.max_scroll, page: info.page });
+                dirty = true;
+                continue;
+            }
+        }
+        let waiting = state.search.hits_for != state.search.query;
+        let timeout = if waiting { Duration::from_millis(15) } else { Duration::from_millis(250) };
+        let ev = if event::poll(timeout).map_err(io)? { Some(event::read().map_err(io)?) } else { None };
+
+        let now = Instant::now();
+        let dt = now.duration_since(last_tick).as_secs_f64();
+        last_tick = now;
+        let active = now.duration_since(last_input) <= IDLE_AFTER;
+        let shown_seconds = state.task_seconds as u64;
+        let had_flash = state.flash.is_some();
+        update(state, Action::Tick { dt, active });
+        if state.task_seconds as u64 != shown_seconds || had_flash != state.flash.is_some() {
+            dirty = true;
+        }
+
+        match ev {
+            Some(Event::Key(k)) => {
+                if k.kind == KeyEventKind::Release {
+                    continue;
+                }
+                last_input = now;
+                // Ctrl-C quits too: raw mode turns it into a key, and people expect it to work.
+                let action = if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+                    Some(Action::Command(super::action::Command::Quit))
+                } else {
+                    keymap.action_for(state, &k)
+                };
+                if let Some(a) = action {
+                    let fx = update(state, a);
+                    let quit = run_effects(store, state, fx, Some(&search), |path, _| pending_image = Some(path));
+                    dirty = true;
+                    if quit {
+                        return Ok(());
+                    }
+                }
+            }
+            Some(Event::Resize(..)) => {
+                terminal.autoresize().map_err(io)?;
+                dirty = true;
+            }
+            Some(_) => {}
+            None => {}
+        }
+        while let Ok((query, hits)) = search.results.try_recv() {
+            update(state, Action::SearchResults { query, hits });
+            dirty = true;
+        }
+        if let Some(c) = cache.as_mut()
+            && c.poll()
+        {
+            dirty = true;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Your labels (focused dimension marked) and the judge's scores with rationale.
+
+use crate::text;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+const HIDDEN: &str = "hidden";
+
+/// One row per dimension: `▶ awareness   [1 yes]  judge 0 ≠`; then skip, flag and note. When
+/// `with_rationale` (narrow screens, no judge pane) the judge's rationale for the focused
+/// dimension follows.
+pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_rationale: bool) {
+    let b = Block::bordered()
+        .title(Span::styled("your labels (1 yes / 0 no, Tab: next)", theme.title()))
+        .border_style(theme.fg(theme.border));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(i) = state.current() else { return };
+    let l = &state.labels[i];
+    let visible = state.judge_visible(i);
+    let name_w = state.schema.dimensions.iter().map(|d| text::width(&d.name)).max().unwrap_or(8);
+    let mut lines = Vec::new();
+    for (k, d) in state.schema.dimensions.iter().enumerate() {
+        let focused = k == state.focus;
+        let marker = if focused { "▶" } else { " " };
+        let (value, vstyle) = match l.values.get(&d.name) {
+            Some(v) => {
+                let label = d.label_of(*v).unwrap_or("?");
+                let style = if *v == 1 && d.is_binary() {
+                    theme.fg(theme.yes)
+                } else if *v == 0 && d.is_binary() {
+                    theme.fg(theme.no)
+                } else {
+                    Style::default()
+                };
+                (format!("[{v} {label}]"), style)
+            }
+            None => ("[ · ]".to_string(), theme.fg(theme.muted)),
+        };
+        let judge = state.tasks[i].judge.get(k).copied().flatten();
+        let judge_txt = match (visible, judge) {
+            (false, _) => format!("judge {HIDDEN}"),
+            (true, Some(j)) => {
+                let differs = l.values.get(&d.name).is_some_and(|v| *v != j);
+                format!("judge {j}{}", if differs { " ≠" } else { "" })
+            }
+            (true, None) => "judge -".to_string(),
+        };
+        let name_style = if focused { theme.focused() } else { Style::default() };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{marker} {} ", text::pad(&d.name, name_w)), name_style),
+            Span::styled(format!("{} ", text::pad(&value, 9)), vstyle),
+            Span::styled(judge_txt, theme.fg(theme.judge)),
+        ]));
+    }
+    let mut extra = Vec::new();
+    if let Some(r) = &l.skipped {
+        extra.push(format!("skipped: {}", text::sanitize_line(r)));
+    }
+    if l.flagged {
+        extra.push("⚑ flagged".into());
+    }
+    if let Some(n) = &l.note {
+        extra.push(format!("note: {}", text::sanitize_line(n)));
+    }
+    if !extra.is_empty() {
+        lines.push(Line::from(text::truncate(&extra.join(" · "), inner.width as usize)));
+    }
+    if with_rationale {
+        let dim = state.schema.dimensions.get(state.focus);
+        let txt = match (visible, dim) {
+            (false, _) => "judge's scores hidden (--blind): label every dimension or press r".to_string(),
+            (true, Some(d)) => match state.current_item().and_then(|it| {
+                it.responses.iter().find(|r| r.model == state.tasks[i].model)
+            }) {
+                Some(r) => match r.judge_rationale.get(&d.name) {
+                    Some(why) => format!("judge on {}: {}", d.name, text::sanitize_line(why)),
+                    None => format!("judge on {}: no rationale", d.name),
+                },
+                None => String::new(),
+            },
+            (true, None) => String::new(),
+        };
+        let room = (inner.height as usize).saturating_sub(lines.len());
+        for l in text::wrap(&txt, inner.width as usize).into_iter().take(room) {
+            lines.push(Line::from(Span::styled(text::visual_order(&l), theme.fg(theme.muted))));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The judge's score and rationale on every dimension (hidden in blind mode until revealed).
+pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let b = Block::bordered().title(Span::styled("judge", theme.title())).border_style(theme.fg(theme.border));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(i) = state.current() else { return };
+    let w = inner.width as usize;
+    if !state.judge_visible(i) {
+        let msg = "hidden (--blind): label every dimension or press r to reveal";
+        let lines: Vec<Line> = text::wrap(msg, w).into_iter().map(Line::from).collect();
+        frame.render_widget(Paragraph::new(lines).style(theme.fg(theme.muted)), inner);
+        return;
+    }
+    let response = state
+        .current_item()
+        .and_then(|it| it.responses.iter().find(|r| r.model == state.tasks[i].model));
+    let mut lines = Vec::new();
+    for (k, d) in state.schema.dimensions.iter().enumerate() {
+        let focused = k == state.focus;
+        let v = state.tasks[i].judge.get(k).copied().flatten();
+        let head = format!(
+            "{}{} {}",
+            if focused { "▶" } else { " " },
+            d.name,
+            v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+        );
+        lines.push(Line::from(Span::styled(head, if focused { theme.focused() } else { theme.fg(theme.judge) })));
+        if let Some(why) = response.and_then(|r| r.judge_rationale.get(&d.name)) {
+            for l in text::display_lines(why, w.saturating_sub(2)) {
+                lines.push(Line::from(format!("  {l}")));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

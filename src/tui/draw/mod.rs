@@ -1,0 +1,95 @@
+//! Drawing: one function per pane, all reading the state and writing the frame. Nothing here
+//! changes the state; what the next update needs to know about the layout (how far the
+//! response can scroll) is returned in [`FrameInfo`].
+
+mod labels;
+mod overlay;
+mod panes;
+
+use super::image::ImageSource;
+use super::state::{Overlay, State};
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+/// The smallest terminal the layout is designed for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// What the last frame measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameInfo {
+    pub max_scroll: u16,
+    pub page: u16,
+}
+
+/// The rectangles of the main screen.
+struct Areas {
+    list: Rect,
+    image: Rect,
+    query: Rect,
+    response: Rect,
+    labels: Rect,
+    judge: Option<Rect>,
+    status: Rect,
+}
+
+fn layout(area: Rect) -> Areas {
+    let [body, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let wide = area.width >= 140;
+    let tall = area.height >= 40;
+    let list_w = if wide { 44 } else { 24 };
+    let [list, main] = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(body);
+    let top_h = if tall { 16 } else { 8 };
+    let [top, rest] = Layout::vertical([Constraint::Length(top_h), Constraint::Min(0)]).areas(main);
+    let image_w = if wide { (top.width * 2 / 5).min(60) } else { 18 };
+    let [image, query] = Layout::horizontal([Constraint::Length(image_w), Constraint::Min(0)]).areas(top);
+    if wide {
+        let [response, side] = Layout::horizontal([Constraint::Min(0), Constraint::Length(44)]).areas(rest);
+        let [labels, judge] = Layout::vertical([Constraint::Length(12), Constraint::Min(0)]).areas(side);
+        Areas { list, image, query, response, labels, judge: Some(judge), status }
+    } else {
+        let [response, labels] = Layout::vertical([Constraint::Min(0), Constraint::Length(8)]).areas(rest);
+        Areas { list, image, query, response, labels, judge: None, status }
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn ImageSource) -> FrameInfo {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return FrameInfo::default();
+    }
+    let a = layout(area);
+    panes::task_list(frame, a.list, state, theme);
+    panes::image(frame, a.image, state, theme, images);
+    panes::query(frame, a.query, state, theme);
+    let info = panes::response(frame, a.response, state, theme);
+    labels::labels(frame, a.labels, state, theme, a.judge.is_none());
+    if let Some(j) = a.judge {
+        labels::judge(frame, j, state, theme);
+    }
+    panes::status(frame, a.status, state, theme);
+    match &state.overlay {
+        Overlay::None => {}
+        Overlay::Help => overlay::help(frame, area, state, theme),
+        Overlay::Guidelines => overlay::guidelines(frame, area, state, theme),
+        Overlay::Skip { selected, text } => overlay::skip(frame, area, *selected, text, theme),
+        Overlay::Note { text } => overlay::note(frame, area, text, theme),
+        Overlay::Search => overlay::search(frame, area, state, theme),
+    }
+    info
+}
+
+/// A terminal below 80x24 gets a plain message instead of a squeezed, garbled screen.
+fn too_small(frame: &mut Frame, area: Rect) {
+    let msg = vec![
+        Line::from("Terminal too small"),
+        Line::from(format!("{}x{}, need at least {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height)),
+        Line::from("enlarge the window, or q to quit"),
+    ];
+    frame.render_widget(Paragraph::new(msg), area);
+}

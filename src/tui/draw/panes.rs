@@ -1,0 +1,206 @@
+//! The task list, image, query, response and status panes.
+
+use super::FrameInfo;
+use crate::text;
+use crate::tui::image::{ImageSource, ImageView};
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::bordered().title(Span::styled(title, theme.title())).border_style(theme.fg(theme.border))
+}
+
+/// A one-letter status per task: `✓` complete, `~` partly labelled, `s` skipped, `·` to do; `⚑`
+/// is added for a flag.
+fn status_mark(state: &State, task: usize) -> &'static str {
+    let l = &state.labels[task];
+    let flagged = l.flagged;
+    if l.skipped.is_some() {
+        if flagged { "s⚑" } else { "s " }
+    } else if state.is_complete(task) {
+        if flagged { "✓⚑" } else { "✓ " }
+    } else if !l.values.is_empty() {
+        if flagged { "~⚑" } else { "~ " }
+    } else if flagged {
+        "·⚑"
+    } else {
+        "· "
+    }
+}
+
+/// The task list: id, country, language, model and your status; the open task marked `▶`.
+pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let title = format!("tasks {}/{}", state.cursor + 1, state.order.len());
+    let b = block(title, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let h = inner.height as usize;
+    let w = inner.width as usize;
+    if h == 0 || state.order.is_empty() {
+        frame.render_widget(Paragraph::new("no task matches"), inner);
+        return;
+    }
+    let n = state.order.len();
+    let offset = state.cursor.saturating_sub(h / 2).min(n.saturating_sub(h));
+    let wide = w >= 40;
+    let mut lines = Vec::with_capacity(h);
+    for pos in offset..(offset + h).min(n) {
+        let i = state.order[pos];
+        let t = &state.tasks[i];
+        let here = pos == state.cursor;
+        let marker = if here { "▶" } else { " " };
+        let body = if wide {
+            let country = text::pad(&text::sanitize_line(t.country.as_deref().unwrap_or("-")), 10);
+            let lang = text::pad(&text::sanitize_line(t.language.as_deref().unwrap_or("-")), 3);
+            let model = text::sanitize_line(&t.model);
+            let id_w = w.saturating_sub(3 + 1 + 10 + 1 + 3 + 1 + 12).max(8);
+            format!(
+                "{} {} {} {}",
+                text::pad(&text::sanitize_line(&t.item_id), id_w),
+                country,
+                lang,
+                text::truncate(&model, 12)
+            )
+        } else {
+            format!("{} {}", text::sanitize_line(&t.item_id), text::sanitize_line(&t.model))
+        };
+        let row = text::pad(&format!("{marker}{}{body}", status_mark(state, i)), w);
+        let style = if here { theme.selected() } else { Style::default() };
+        lines.push(Line::from(Span::styled(row, style)));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The item's image (or a placeholder saying why there is none).
+pub fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images: &mut dyn ImageSource) {
+    let b = block("image (z: full screen)".into(), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(item) = state.current_item() else {
+        frame.render_widget(Paragraph::new("loading…"), inner);
+        return;
+    };
+    match images.view(item.image.as_deref(), inner) {
+        ImageView::Ready(p) => frame.render_widget(ratatui_image::Image::new(p), inner),
+        ImageView::Loading => frame.render_widget(Paragraph::new("decoding…"), inner),
+        ImageView::Placeholder(reason) => {
+            let lines: Vec<Line> = std::iter::once(Line::from("[no image]"))
+                .chain(text::display_lines(&reason, inner.width as usize).into_iter().map(Line::from))
+                .collect();
+            frame.render_widget(Paragraph::new(lines).style(theme.fg(theme.muted)), inner);
+        }
+    }
+}
+
+fn labelled_block(lines: &mut Vec<Line<'static>>, label: &str, body: &str, width: usize, style: Style) {
+    let indent = label.chars().count() + 1;
+    let wrapped = text::display_lines(body, width.saturating_sub(indent).max(1));
+    for (k, l) in wrapped.into_iter().enumerate() {
+        let head = if k == 0 { format!("{label} ") } else { " ".repeat(indent) };
+        lines.push(Line::from(vec![Span::styled(head, style), Span::raw(l)]));
+    }
+}
+
+/// The query as given to the model, its English version and the norm at stake.
+pub fn query(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let title = match state.current_task() {
+        Some(t) => text::sanitize_line(&format!(
+            "{} · {} · {} · {}",
+            t.item_id,
+            t.country.as_deref().unwrap_or("-"),
+            t.language.as_deref().unwrap_or("-"),
+            t.domain.as_deref().unwrap_or("-")
+        )),
+        None => "no task".into(),
+    };
+    let b = block(title, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(item) = state.current_item() else {
+        frame.render_widget(Paragraph::new(if state.order.is_empty() { "" } else { "loading…" }), inner);
+        return;
+    };
+    let w = inner.width as usize;
+    let head = theme.title();
+    let mut lines = Vec::new();
+    labelled_block(&mut lines, "query:", &item.query, w, head);
+    if let Some(en) = item.query_en.as_deref().filter(|e| !e.is_empty() && *e != item.query) {
+        labelled_block(&mut lines, "   en:", en, w, head);
+    }
+    if let Some(norm) = item.norm.as_deref() {
+        labelled_block(&mut lines, " norm:", norm, w, theme.fg(theme.warning));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The response being labelled, scrollable.
+pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> FrameInfo {
+    let model = state.current_task().map(|t| t.model.clone()).unwrap_or_default();
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let inner_h = area.height.saturating_sub(2);
+    let text_lines: Vec<String> = match state.current_item() {
+        Some(item) => match item.responses.iter().find(|r| r.model == model) {
+            Some(r) => text::display_lines(&r.text, inner_w),
+            None => vec!["(this response is no longer in the session)".into()],
+        },
+        None if state.order.is_empty() => vec!["No task matches --filter/--sample. Quit with q and widen the selection.".into()],
+        None => vec!["loading…".into()],
+    };
+    let total = text_lines.len() as u16;
+    let max_scroll = total.saturating_sub(inner_h);
+    let scroll = state.scroll.min(max_scroll);
+    let more = if max_scroll > 0 {
+        format!(" lines {}-{} of {} (Space/b, J/K) ", scroll + 1, (scroll + inner_h).min(total), total)
+    } else {
+        String::new()
+    };
+    let b = block(format!("response · {}{more}", text::sanitize_line(&model)), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let lines: Vec<Line> = text_lines
+        .into_iter()
+        .skip(scroll as usize)
+        .take(inner_h as usize)
+        .map(Line::from)
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+    FrameInfo { max_scroll, page: inner_h }
+}
+
+/// Formats active seconds as m:ss (or h:mm:ss).
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+}
+
+/// Annotator, progress, time on this task, mode, and key hints (or the latest confirmation).
+pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mode = format!(
+        "{}{}",
+        match state.mode {
+            crate::cli::Mode::Responses => "responses",
+            crate::cli::Mode::Pairs => "pairs",
+            crate::cli::Mode::Adjudicate => "adjudicate",
+        },
+        if state.blind { " · blind" } else { "" }
+    );
+    let left = format!(
+        " {} │ {}/{} done │ {} on task │ {} │ ",
+        text::sanitize_line(&state.annotator),
+        state.done,
+        state.order.len(),
+        clock(state.task_seconds),
+        mode
+    );
+    let right = match &state.flash {
+        Some(f) => Span::styled(text::sanitize_line(f), theme.focused()),
+        None => Span::styled(state.hints.clone(), theme.fg(theme.muted)),
+    };
+    let line = Line::from(vec![Span::styled(left, theme.title()), right]);
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,315 @@
+//! `--filter`, `--sample N --seed S [--stratify FIELD]` and `--languages`: which tasks the
+//! annotator sees, in which order. Pure: parsing and evaluation over the task index and the
+//! annotator's labels, no I/O.
+
+use crate::cli::GroupBy;
+use crate::model::Value;
+use crate::rng::SplitMix64;
+use crate::schema::Schema;
+use crate::store::{TaskInfo, TaskLabels};
+use std::collections::BTreeMap;
+
+/// One `--filter` expression. Several `--filter` flags must all hold; inside one expression,
+/// `field=a,b` means a or b.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// `country=…`, `language=…`, `model=…`, `domain=…`, `id=…` (item id prefix); `!=` negates.
+    Field { field: Field, values: Vec<String>, negate: bool },
+    /// `judge.DIM=V`: the judge gave V on DIM (index into the schema).
+    Judge { dim: usize, values: Vec<Value>, negate: bool },
+    /// No complete label from this annotator yet (not every dimension set, and not skipped).
+    Unlabelled,
+    /// Every dimension labelled.
+    Labelled,
+    /// At least one dimension where this annotator's label differs from the judge's.
+    DisagreesWithJudge,
+    Flagged,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Country,
+    Language,
+    Model,
+    Domain,
+    Id,
+}
+
+pub const FILTER_HELP: &str = "valid filters: country=V, language=V, model=V, domain=V, id=PREFIX, judge.DIMENSION=V (each also with != and comma-separated alternatives), unlabelled, labelled, disagrees-with-judge, flagged, skipped";
+
+/// Parses one `--filter` expression against the session's schema.
+pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
+    let e = expr.trim();
+    match e {
+        "unlabelled" | "unlabeled" | "todo" => return Ok(Filter::Unlabelled),
+        "labelled" | "labeled" | "done" => return Ok(Filter::Labelled),
+        "disagrees-with-judge" | "disagrees" => return Ok(Filter::DisagreesWithJudge),
+        "flagged" => return Ok(Filter::Flagged),
+        "skipped" => return Ok(Filter::Skipped),
+        _ => {}
+    }
+    let (key, value, negate) = if let Some((k, v)) = e.split_once("!=") {
+        (k, v, true)
+    } else if let Some((k, v)) = e.split_once('=') {
+        (k, v, false)
+    } else {
+        return Err(format!("--filter {expr:?}: not understood; {FILTER_HELP}"));
+    };
+    let key = key.trim();
+    let values: Vec<String> =
+        value.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+    if values.is_empty() {
+        return Err(format!("--filter {expr:?}: no value after '='; {FILTER_HELP}"));
+    }
+    if let Some(dim_name) = key.strip_prefix("judge.") {
+        let Some(dim) = schema.dimensions.iter().position(|d| d.name == dim_name) else {
+            return Err(format!(
+                "--filter {expr:?}: the session has no dimension {dim_name:?} (dimensions: {})",
+                schema.dimension_names().join(", ")
+            ));
+        };
+        let mut vals = Vec::new();
+        for v in &values {
+            match v.parse::<Value>() {
+                Ok(n) if schema.dimensions[dim].is_valid(n) => vals.push(n),
+                _ => {
+                    return Err(format!(
+                        "--filter {expr:?}: {v:?} is not a value of {dim_name} (valid: {})",
+                        schema.dimensions[dim].describe_values()
+                    ));
+                }
+            }
+        }
+        return Ok(Filter::Judge { dim, values: vals, negate });
+    }
+    let field = match key {
+        "country" => Field::Country,
+        "language" | "lang" => Field::Language,
+        "model" => Field::Model,
+        "domain" => Field::Domain,
+        "id" => Field::Id,
+        other => return Err(format!("--filter {expr:?}: unknown field {other:?}; {FILTER_HELP}")),
+    };
+    Ok(Filter::Field { field, values, negate })
+}
+
+/// Whether the task is completely labelled by this annotator on `n_dims` dimensions.
+pub fn is_complete(labels: Option<&TaskLabels>, schema: &Schema) -> bool {
+    labels.is_some_and(|l| schema.dimensions.iter().all(|d| l.values.contains_key(&d.name)))
+}
+
+fn field_value<'a>(task: &'a TaskInfo, field: Field) -> Option<&'a str> {
+    match field {
+        Field::Country => task.country.as_deref(),
+        Field::Language => task.language.as_deref(),
+        Field::Model => Some(task.model.as_str()),
+        Field::Domain => task.domain.as_deref(),
+        Field::Id => Some(task.item_id.as_str()),
+    }
+}
+
+impl Filter {
+    pub fn matches(&self, task: &TaskInfo, labels: Option<&TaskLabels>, schema: &Schema) -> bool {
+        match self {
+            Filter::Field { field, values, negate } => {
+                let v = field_value(task, *field);
+                let hit = v.is_some_and(|v| {
+                    values.iter().any(|want| match field {
+                        Field::Id => v.starts_with(want.as_str()),
+                        _ => v.eq_ignore_ascii_case(want),
+                    })
+                });
+                hit != *negate
+            }
+            Filter::Judge { dim, values, negate } => {
+                let hit = task.judge.get(*dim).copied().flatten().is_some_and(|j| values.contains(&j));
+                hit != *negate
+            }
+            Filter::Unlabelled => {
+                !is_complete(labels, schema) && labels.is_none_or(|l| l.skipped.is_none())
+            }
+            Filter::Labelled => is_complete(labels, schema),
+            Filter::DisagreesWithJudge => labels.is_some_and(|l| {
+                schema.dimensions.iter().enumerate().any(|(i, d)| {
+                    match (l.values.get(&d.name), task.judge.get(i).copied().flatten()) {
+                        (Some(h), Some(j)) => *h != j,
+                        _ => false,
+                    }
+                })
+            }),
+            Filter::Flagged => labels.is_some_and(|l| l.flagged),
+            Filter::Skipped => labels.is_some_and(|l| l.skipped.is_some()),
+        }
+    }
+}
+
+/// The value a task has for a stratification field ("" when absent).
+pub fn group_value(task: &TaskInfo, by: GroupBy) -> &str {
+    match by {
+        GroupBy::Country => task.country.as_deref().unwrap_or(""),
+        GroupBy::Language => task.language.as_deref().unwrap_or(""),
+        GroupBy::Model => task.model.as_str(),
+        GroupBy::Domain => task.domain.as_deref().unwrap_or(""),
+    }
+}
+
+/// A reproducible sample of `n` of `candidates` (task indices). Without stratification, a
+/// seeded shuffle's first `n`. With it, the groups take turns (in name order), each giving its
+/// next task from its own seeded shuffle, so small groups are fully represented before large
+/// ones give more. The sample is returned in task order so it reads like the session.
+pub fn sample(
+    candidates: &[usize],
+    tasks: &[TaskInfo],
+    n: usize,
+    seed: u64,
+    stratify: Option<GroupBy>,
+) -> Vec<usize> {
+    let mut rng = SplitMix64::new(seed);
+    let mut picked: Vec<usize> = match stratify {
+        None => {
+            let mut v = candidates.to_vec();
+            rng.shuffle(&mut v);
+            v.truncate(n);
+            v
+        }
+        Some(by) => {
+            let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for &i in candidates {
+                groups.entry(group_value(&tasks[i], by)).or_default().push(i);
+            }
+            let mut queues: Vec<std::vec::IntoIter<usize>> = groups
+                .into_values()
+                .map(|mut g| {
+                    rng.shuffle(&mut g);
+                    g.into_iter()
+                })
+                .collect();
+            let mut out = Vec::with_capacity(n.min(candidates.len()));
+            while out.len() < n {
+                let before = out.len();
+                for q in queues.iter_mut() {
+                    if out.len() == n {
+                        break;
+                    }
+                    if let Some(i) = q.next() {
+                        out.push(i);
+                    }
+                }
+                if out.len() == before {
+                    break;
+                }
+            }
+            out
+        }
+    };
+    picked.sort_unstable();
+    picked
+}
+
+/// Moves tasks in the annotator's languages to the front, keeping the order otherwise.
+pub fn languages_first(order: &mut [usize], tasks: &[TaskInfo], languages: &[String]) {
+    if languages.is_empty() {
+        return;
+    }
+    order.sort_by_key(|&i| {
+        let reads = tasks[i]
+            .language
+            .as_deref()
+            .is_some_and(|l| languages.iter().any(|w| w.eq_ignore_ascii_case(l)));
+        !reads
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TaskRef;
+
+    fn task(id: &str, model: &str, country: &str, judge: [i64; 4]) -> TaskInfo {
+        TaskInfo {
+            task: TaskRef::Response { item_id: id.into(), model: model.into() },
+            item_id: id.into(),
+            model: model.into(),
+            country: Some(country.into()),
+            language: Some("ja".into()),
+            domain: None,
+            judge: judge.iter().map(|v| Some(*v)).collect(),
+        }
+    }
+
+    #[test]
+    fn parses_and_matches_fields() {
+        let s = Schema::cross_eval();
+        let t = task("casa/1", "gpt-4o", "Japan", [1, 0, 0, 1]);
+        assert!(parse("country=Japan", &s).unwrap().matches(&t, None, &s));
+        assert!(parse("country=japan,China", &s).unwrap().matches(&t, None, &s));
+        assert!(!parse("country!=Japan", &s).unwrap().matches(&t, None, &s));
+        assert!(parse("model=gpt-4o", &s).unwrap().matches(&t, None, &s));
+        assert!(parse("judge.compliance=0", &s).unwrap().matches(&t, None, &s));
+        assert!(!parse("judge.awareness=0", &s).unwrap().matches(&t, None, &s));
+        assert!(parse("id=casa/", &s).unwrap().matches(&t, None, &s));
+    }
+
+    #[test]
+    fn rejects_bad_filters_with_a_reason() {
+        let s = Schema::cross_eval();
+        assert!(parse("colour=red", &s).unwrap_err().contains("unknown field"));
+        assert!(parse("judge.violation=1", &s).unwrap_err().contains("no dimension"));
+        assert!(parse("judge.compliance=7", &s).unwrap_err().contains("not a value"));
+        assert!(parse("whatever", &s).unwrap_err().contains("valid filters"));
+    }
+
+    #[test]
+    fn label_filters() {
+        let s = Schema::cross_eval();
+        let t = task("a", "m", "Japan", [1, 1, 1, 1]);
+        let mut l = TaskLabels::default();
+        assert!(Filter::Unlabelled.matches(&t, None, &s));
+        l.values.insert("awareness".into(), 0);
+        assert!(Filter::Unlabelled.matches(&t, Some(&l), &s));
+        assert!(Filter::DisagreesWithJudge.matches(&t, Some(&l), &s));
+        for d in ["education", "compliance", "helpfulness"] {
+            l.values.insert(d.into(), 1);
+        }
+        assert!(Filter::Labelled.matches(&t, Some(&l), &s));
+        assert!(!Filter::Unlabelled.matches(&t, Some(&l), &s));
+        l.values.insert("awareness".into(), 1);
+        assert!(!Filter::DisagreesWithJudge.matches(&t, Some(&l), &s));
+        assert!(!Filter::Flagged.matches(&t, Some(&l), &s));
+        l.flagged = true;
+        assert!(Filter::Flagged.matches(&t, Some(&l), &s));
+    }
+
+    #[test]
+    fn sampling_is_reproducible_and_stratified() {
+        let mut tasks = Vec::new();
+        for i in 0..90 {
+            tasks.push(task(&format!("j{i}"), "m", "Japan", [1, 1, 1, 1]));
+        }
+        for i in 0..10 {
+            tasks.push(task(&format!("c{i}"), "m", "China", [1, 1, 1, 1]));
+        }
+        let all: Vec<usize> = (0..tasks.len()).collect();
+        let a = sample(&all, &tasks, 10, 7, None);
+        assert_eq!(a, sample(&all, &tasks, 10, 7, None));
+        assert_ne!(a, sample(&all, &tasks, 10, 8, None));
+        assert_eq!(a.len(), 10);
+        let s = sample(&all, &tasks, 10, 7, Some(GroupBy::Country));
+        let china = s.iter().filter(|&&i| tasks[i].country.as_deref() == Some("China")).count();
+        assert_eq!(china, 5);
+        // Asking for more than there is gives everything once.
+        let big = sample(&all, &tasks, 1000, 1, Some(GroupBy::Country));
+        assert_eq!(big, all);
+    }
+
+    #[test]
+    fn languages_first_keeps_order() {
+        let mut tasks = vec![task("a", "m", "X", [1; 4]), task("b", "m", "Y", [1; 4])];
+        tasks[0].language = Some("ar".into());
+        let mut order = vec![0, 1];
+        tasks[1].language = Some("th".into());
+        languages_first(&mut order, &tasks, &["th".into()]);
+        assert_eq!(order, vec![1, 0]);
+    }
+}

@@ -1,0 +1,317 @@
+//! Keys → actions. The defaults are SPEC's table; a TOML file overrides any command:
+//!
+//! ```toml
+//! # each command takes one key or a list of keys
+//! next_task = ["j", "Down", "Right"]
+//! undo = "Ctrl-z"
+//! ```
+//!
+//! Keys are written as a character (`j`, `?`, `1`), a named key (`Down`, `Up`, `Left`, `Right`,
+//! `Tab`, `BackTab`, `Enter`, `Esc`, `Space`, `Backspace`, `PageUp`, `PageDown`, `Home`, `End`,
+//! `F1`…`F12`) or with modifiers (`Ctrl-r`, `Alt-x`, `Shift-Tab`).
+
+use super::action::{Action, Command};
+use super::state::{Overlay, State};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl Key {
+    /// Normalises a terminal key event: Shift is folded into the character (`K` is `K`), and
+    /// Shift-Tab is `BackTab` whatever the terminal sent.
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let code = match ev.code {
+            KeyCode::Tab if ev.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            c => c,
+        };
+        Key {
+            code,
+            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = s;
+        let mut shift = false;
+        loop {
+            if let Some(r) = rest.strip_prefix("Ctrl-").or_else(|| rest.strip_prefix("C-")) {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("Alt-").or_else(|| rest.strip_prefix("M-")) {
+                alt = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("Shift-").or_else(|| rest.strip_prefix("S-")) {
+                shift = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "Down" => KeyCode::Down,
+            "Up" => KeyCode::Up,
+            "Left" => KeyCode::Left,
+            "Right" => KeyCode::Right,
+            "Tab" if shift => KeyCode::BackTab,
+            "Tab" => KeyCode::Tab,
+            "BackTab" => KeyCode::BackTab,
+            "Enter" => KeyCode::Enter,
+            "Esc" => KeyCode::Esc,
+            "Space" => KeyCode::Char(' '),
+            "Backspace" => KeyCode::Backspace,
+            "PageUp" => KeyCode::PageUp,
+            "PageDown" => KeyCode::PageDown,
+            "Home" => KeyCode::Home,
+            "End" => KeyCode::End,
+            f if f.len() > 1 && f.starts_with('F') && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse().expect("checked"))
+            }
+            c if c.chars().count() == 1 => {
+                let ch = c.chars().next().expect("one char");
+                KeyCode::Char(if shift { ch.to_ascii_uppercase() } else { ch })
+            }
+            _ => return Err(format!("unknown key {s:?}")),
+        };
+        Ok(Key { code, ctrl, alt })
+    }
+
+    pub fn display(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        let mut s = String::new();
+        if self.ctrl {
+            s.push_str("Ctrl-");
+        }
+        if self.alt {
+            s.push_str("Alt-");
+        }
+        s + &base
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    bindings: HashMap<Key, Command>,
+}
+
+const DEFAULTS: &[(Command, &[&str])] = &[
+    (Command::Yes, &["1"]),
+    (Command::No, &["0"]),
+    (Command::FocusNext, &["Tab"]),
+    (Command::FocusPrev, &["BackTab"]),
+    (Command::NextTask, &["j", "Down"]),
+    (Command::PrevTask, &["k", "Up"]),
+    (Command::NextTodo, &["n"]),
+    (Command::FirstTask, &["Home"]),
+    (Command::LastTask, &["End"]),
+    (Command::Undo, &["u"]),
+    (Command::Redo, &["Ctrl-r"]),
+    (Command::Skip, &["s"]),
+    (Command::Flag, &["f"]),
+    (Command::Note, &["m"]),
+    (Command::Reveal, &["r"]),
+    (Command::Search, &["/"]),
+    (Command::Image, &["z"]),
+    (Command::Guidelines, &["g"]),
+    (Command::Help, &["?"]),
+    (Command::Quit, &["q"]),
+    (Command::ScrollDown, &["J", "Ctrl-e"]),
+    (Command::ScrollUp, &["K", "Ctrl-y"]),
+    (Command::PageDown, &["Space", "PageDown"]),
+    (Command::PageUp, &["b", "PageUp"]),
+];
+
+impl Default for Keymap {
+    fn default() -> Keymap {
+        let mut bindings = HashMap::new();
+        for (cmd, keys) in DEFAULTS {
+            for k in *keys {
+                bindings.insert(Key::parse(k).expect("default keys parse"), *cmd);
+            }
+        }
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults with the commands named in the TOML rebound (a rebound command loses its
+    /// default keys). `origin` names the file in error messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Keymap, String> {
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| format!("{origin}: {}", e.message().replace('\n', " ")))?;
+        let mut map = Keymap::default();
+        for (name, value) in &table {
+            let cmd = Command::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+                format!("{origin}: unknown command {name:?} (commands: {})", names.join(", "))
+            })?;
+            let keys: Vec<String> = match value {
+                toml::Value::String(s) => vec![s.clone()],
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_string).ok_or_else(|| {
+                            format!("{origin}: {name}: keys must be strings, like \"j\" or \"Ctrl-r\"")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(format!("{origin}: {name}: give a key or a list of keys")),
+            };
+            map.bindings.retain(|_, c| *c != cmd);
+            for k in keys {
+                let key = Key::parse(&k).map_err(|e| format!("{origin}: {name}: {e}"))?;
+                map.bindings.insert(key, cmd);
+            }
+        }
+        Ok(map)
+    }
+
+    pub fn command(&self, key: &Key) -> Option<Command> {
+        self.bindings.get(key).copied()
+    }
+
+    /// Keys bound to each command, for the help screen and the status line.
+    pub fn keys_of(&self, cmd: Command) -> Vec<String> {
+        // In the order of the defaults table, then by name, so help reads the same every run.
+        let mut keys: Vec<(usize, String)> = self
+            .bindings
+            .iter()
+            .filter(|(_, c)| **c == cmd)
+            .map(|(k, _)| {
+                let rank = DEFAULTS
+                    .iter()
+                    .flat_map(|(_, ks)| ks.iter())
+                    .position(|d| Key::parse(d).is_ok_and(|d| d == *k))
+                    .unwrap_or(usize::MAX);
+                (rank, k.display())
+            })
+            .collect();
+        keys.sort();
+        keys.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// `(keys, description)` for every command, in the help screen's order.
+    pub fn help_lines(&self) -> Vec<(String, String)> {
+        Command::ALL
+            .iter()
+            .map(|c| {
+                let keys = self.keys_of(*c);
+                let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") };
+                (keys, c.describe().to_string())
+            })
+            .collect()
+    }
+
+    /// What a key press means in the current state (dialogs take text; overlays close on any
+    /// key). `None`: the key does nothing here.
+    pub fn action_for(&self, state: &State, ev: &KeyEvent) -> Option<Action> {
+        if ev.kind == KeyEventKind::Release {
+            return None;
+        }
+        let key = Key::from_event(ev);
+        match &state.overlay {
+            Overlay::Skip { .. } | Overlay::Note { .. } | Overlay::Search => {
+                return match key.code {
+                    KeyCode::Esc => Some(Action::Escape),
+                    KeyCode::Enter => Some(Action::Enter),
+                    KeyCode::Backspace => Some(Action::Backspace),
+                    KeyCode::Up | KeyCode::BackTab => Some(Action::SelectPrev),
+                    KeyCode::Down | KeyCode::Tab => Some(Action::SelectNext),
+                    KeyCode::Char(c) if !key.ctrl && !key.alt => Some(Action::Char(c)),
+                    _ => None,
+                };
+            }
+            Overlay::Help | Overlay::Guidelines => {
+                return Some(match self.command(&key) {
+                    Some(Command::Quit) => Action::Escape,
+                    Some(c @ (Command::ScrollDown | Command::ScrollUp)) => Action::Command(c),
+                    _ => Action::Escape,
+                });
+            }
+            Overlay::None => {}
+        }
+        if let Some(cmd) = self.command(&key) {
+            return Some(Action::Command(cmd));
+        }
+        // A value key of the focused dimension (ordinal scales bring their own keys).
+        if let KeyCode::Char(c) = key.code
+            && !key.ctrl
+            && !key.alt
+            && let Some(dim) = state.schema.dimensions.get(state.focus)
+            && let Some(v) = dim.value_for_key(c)
+        {
+            return Some(Action::SetValue(v));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let k = Keymap::default();
+        let p = |s: &str| Key::parse(s).unwrap();
+        assert_eq!(k.command(&p("1")), Some(Command::Yes));
+        assert_eq!(k.command(&p("0")), Some(Command::No));
+        assert_eq!(k.command(&p("Tab")), Some(Command::FocusNext));
+        assert_eq!(k.command(&p("Shift-Tab")), Some(Command::FocusPrev));
+        assert_eq!(k.command(&p("j")), Some(Command::NextTask));
+        assert_eq!(k.command(&p("Down")), Some(Command::NextTask));
+        assert_eq!(k.command(&p("k")), Some(Command::PrevTask));
+        assert_eq!(k.command(&p("n")), Some(Command::NextTodo));
+        assert_eq!(k.command(&p("u")), Some(Command::Undo));
+        assert_eq!(k.command(&p("Ctrl-r")), Some(Command::Redo));
+        for (s, c) in [
+            ("s", Command::Skip),
+            ("f", Command::Flag),
+            ("m", Command::Note),
+            ("r", Command::Reveal),
+            ("/", Command::Search),
+            ("z", Command::Image),
+            ("g", Command::Guidelines),
+            ("?", Command::Help),
+            ("q", Command::Quit),
+        ] {
+            assert_eq!(k.command(&p(s)), Some(c), "{s}");
+        }
+    }
+
+    #[test]
+    fn toml_overrides_and_errors() {
+        let k = Keymap::from_toml("next_task = [\"l\", \"Right\"]\nundo = \"Ctrl-z\"", "k.toml").unwrap();
+        assert_eq!(k.command(&Key::parse("l").unwrap()), Some(Command::NextTask));
+        assert_eq!(k.command(&Key::parse("j").unwrap()), None);
+        assert_eq!(k.command(&Key::parse("Ctrl-z").unwrap()), Some(Command::Undo));
+        assert_eq!(k.command(&Key::parse("u").unwrap()), None);
+        assert!(Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err().contains("unknown command"));
+        assert!(Keymap::from_toml("undo = \"Hyper-x\"", "k.toml").unwrap_err().contains("unknown key"));
+        assert!(Keymap::from_toml("undo = 3", "k.toml").is_err());
+    }
+
+    #[test]
+    fn shift_tab_from_terminal_is_backtab() {
+        let ev = KeyEvent::new(KeyCode::Tab, KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev).code, KeyCode::BackTab);
+    }
+}

@@ -1,0 +1,188 @@
+//! Everything the screen shows, as plain data. Changed only by `update::update`.
+
+use crate::cli::Mode;
+use crate::model::{Item, TaskRef};
+use crate::schema::Schema;
+use crate::store::{TaskInfo, TaskLabels};
+use std::collections::HashMap;
+
+/// The reasons offered when skipping; the last one takes free text.
+pub const SKIP_REASONS: [&str; 5] = [
+    "I cannot read this language",
+    "image missing or unreadable",
+    "item is broken or not a valid test",
+    "outside my expertise",
+    "other (type a reason)",
+];
+
+/// How long a confirmation stays on the status line, in seconds.
+pub const FLASH_SECONDS: f64 = 2.5;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    None,
+    Help,
+    Guidelines,
+    /// Choosing a skip reason; `text` is the free text (used with the last reason, or appended).
+    Skip { selected: usize, text: String },
+    Note { text: String },
+    Search,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchState {
+    pub query: String,
+    /// Task indices, best first, for `hits_for`.
+    pub hits: Vec<usize>,
+    /// The query the hits belong to (a newer query may be pending).
+    pub hits_for: String,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub annotator: String,
+    pub mode: Mode,
+    pub schema: Schema,
+    pub blind: bool,
+    /// Every task of the session (compact).
+    pub tasks: Vec<TaskInfo>,
+    /// This annotator's labels, parallel to `tasks`.
+    pub labels: Vec<TaskLabels>,
+    /// The tasks shown (after filter, sample and language order): indices into `tasks`.
+    pub order: Vec<usize>,
+    /// For each task, its position in `order` (`u32::MAX`: not shown).
+    pub pos: Vec<u32>,
+    /// Position in `order` of the open task.
+    pub cursor: usize,
+    /// Focused dimension (index into the schema).
+    pub focus: usize,
+    /// The open task's item, once loaded.
+    pub item: Option<Item>,
+    pub scroll: u16,
+    pub max_scroll: u16,
+    pub page: u16,
+    pub overlay: Overlay,
+    pub help_scroll: u16,
+    pub search: SearchState,
+    /// A short confirmation or error on the status line, and how long it has been shown.
+    pub flash: Option<String>,
+    pub flash_age: f64,
+    /// Active seconds on the open task (including earlier sessions' time).
+    pub task_seconds: f64,
+    /// How many shown tasks are complete (kept up to date for the status line).
+    pub done: usize,
+    /// `(keys, description)` of the live keymap, for `?`.
+    pub help: Vec<(String, String)>,
+    /// Short key hints for the status line.
+    pub hints: String,
+    /// What the image pane says about the protocol ("halfblocks", "none", …).
+    pub image_protocol: String,
+    pub quit: bool,
+}
+
+pub struct StateInit {
+    pub annotator: String,
+    pub mode: Mode,
+    pub schema: Schema,
+    pub blind: bool,
+    pub tasks: Vec<TaskInfo>,
+    pub labels: HashMap<TaskRef, TaskLabels>,
+    pub order: Vec<usize>,
+    pub help: Vec<(String, String)>,
+    pub hints: String,
+    pub image_protocol: String,
+}
+
+impl State {
+    pub fn new(init: StateInit) -> State {
+        let StateInit { annotator, mode, schema, blind, tasks, mut labels, order, help, hints, image_protocol } =
+            init;
+        let labels: Vec<TaskLabels> =
+            tasks.iter().map(|t| labels.remove(&t.task).unwrap_or_default()).collect();
+        let mut pos = vec![u32::MAX; tasks.len()];
+        for (p, &i) in order.iter().enumerate() {
+            pos[i] = p as u32;
+        }
+        let mut s = State {
+            annotator,
+            mode,
+            schema,
+            blind,
+            tasks,
+            labels,
+            order,
+            pos,
+            cursor: 0,
+            focus: 0,
+            item: None,
+            scroll: 0,
+            max_scroll: 0,
+            page: 10,
+            overlay: Overlay::None,
+            help_scroll: 0,
+            search: SearchState::default(),
+            flash: None,
+            flash_age: 0.0,
+            task_seconds: 0.0,
+            done: 0,
+            help,
+            hints,
+            image_protocol,
+            quit: false,
+        };
+        s.done = s.order.iter().filter(|&&i| s.is_complete(i)).count();
+        // Open on the first task still to do, like a reader's bookmark.
+        s.cursor = (0..s.order.len()).find(|&p| !s.is_settled(s.order[p])).unwrap_or(0);
+        s.enter_task();
+        s
+    }
+
+    /// The open task's index into `tasks`.
+    pub fn current(&self) -> Option<usize> {
+        self.order.get(self.cursor).copied()
+    }
+
+    pub fn current_task(&self) -> Option<&TaskInfo> {
+        self.current().map(|i| &self.tasks[i])
+    }
+
+    pub fn current_labels(&self) -> Option<&TaskLabels> {
+        self.current().map(|i| &self.labels[i])
+    }
+
+    pub fn is_complete(&self, task: usize) -> bool {
+        let l = &self.labels[task];
+        self.schema.dimensions.iter().all(|d| l.values.contains_key(&d.name))
+    }
+
+    /// Complete or skipped: nothing left to do.
+    pub fn is_settled(&self, task: usize) -> bool {
+        self.is_complete(task) || self.labels[task].skipped.is_some()
+    }
+
+    /// Whether the judge's scores are shown for this task: always without `--blind`; in blind
+    /// mode once every dimension is labelled or the annotator revealed them.
+    pub fn judge_visible(&self, task: usize) -> bool {
+        !self.blind || self.labels[task].revealed || self.is_complete(task)
+    }
+
+    /// The open task's item, if it is loaded and belongs to the open task.
+    pub fn current_item(&self) -> Option<&Item> {
+        let t = self.current_task()?;
+        self.item.as_ref().filter(|i| i.id == t.item_id)
+    }
+
+    /// Resets what belongs to one task (scroll, focus, timer) after the cursor moved.
+    pub(crate) fn enter_task(&mut self) {
+        self.scroll = 0;
+        let Some(i) = self.current() else {
+            self.focus = 0;
+            self.task_seconds = 0.0;
+            return;
+        };
+        let l = &self.labels[i];
+        self.focus = self.schema.dimensions.iter().position(|d| !l.values.contains_key(&d.name)).unwrap_or(0);
+        self.task_seconds = l.seconds;
+    }
+}

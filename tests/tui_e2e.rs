@@ -1,0 +1,219 @@
+//! The real binary in a pseudo-terminal (portable-pty), its screen read with vt100. Images are
+//! off (`--image-protocol none`) so no terminal query is involved.
+
+mod tui_common;
+
+use crossreview::model::TaskRef;
+use crossreview::store::Store;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+
+struct Tui {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Tui {
+    fn start(session: &Path, annotator: &str, extra: &[&str]) -> Tui {
+        let pty = native_pty_system();
+        let pair = pty.openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_crossreview"));
+        cmd.args(["annotate", session.to_str().unwrap(), "--annotator", annotator, "--image-protocol", "none"]);
+        cmd.args(extra);
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        p.lock().unwrap().process(&buf[..n]);
+                        r.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        });
+        Tui { child, writer, parser, raw, _master: pair.master }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) {
+        let start = Instant::now();
+        while !self.screen().contains(what) {
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("timed out waiting for {what:?}; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn keys(&mut self, keys: &str) {
+        for b in keys.as_bytes() {
+            self.writer.write_all(&[*b]).unwrap();
+            self.writer.flush().unwrap();
+            // One key per read, as a person types.
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread take the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return status;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                panic!("the TUI did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn quit(&mut self) {
+        self.keys("q");
+        let status = self.wait_exit();
+        assert!(status.success(), "exit status {status:?}");
+    }
+}
+
+fn session() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tui_common::session(dir.path());
+    (dir, path)
+}
+
+fn first_task() -> TaskRef {
+    TaskRef::Response { item_id: "casa/ja/1".into(), model: "gpt-4o".into() }
+}
+
+#[test]
+fn labelling_with_keys_reaches_the_store() {
+    let (_dir, path) = session();
+    let mut tui = Tui::start(&path, "eve", &[]);
+    tui.wait_for("0/18 done");
+    tui.keys("1101");
+    tui.wait_for("1/18 done");
+    tui.wait_for("saved casa/ja/1");
+    tui.quit();
+    let store = Store::open(&path).unwrap();
+    let labels = store.task_labels("eve", &first_task()).unwrap();
+    let got: Vec<(String, i64)> = labels.values.into_iter().collect();
+    assert_eq!(
+        got,
+        vec![("awareness".into(), 1), ("compliance".into(), 0), ("education".into(), 1), ("helpfulness".into(), 1)]
+    );
+    // The same through the documented `labels` view.
+    let n: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM labels WHERE annotator = 'eve' AND item_id = 'casa/ja/1' AND model = 'gpt-4o'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 4);
+}
+
+#[test]
+fn undo_works_in_the_session_and_after_a_restart() {
+    let (_dir, path) = session();
+    let mut tui = Tui::start(&path, "uma", &[]);
+    tui.wait_for("0/18 done");
+    tui.keys("10");
+    tui.wait_for("[0 no]");
+    tui.keys("u");
+    tui.wait_for("undone: education cleared");
+    tui.quit();
+    let store = Store::open(&path).unwrap();
+    let labels = store.task_labels("uma", &first_task()).unwrap();
+    assert_eq!(labels.values.into_iter().collect::<Vec<_>>(), vec![("awareness".to_string(), 1)]);
+    drop(store);
+
+    // A new run undoes what the previous one did.
+    let mut tui = Tui::start(&path, "uma", &[]);
+    tui.wait_for("0/18 done");
+    tui.keys("u");
+    tui.wait_for("undone: awareness cleared");
+    tui.quit();
+    let store = Store::open(&path).unwrap();
+    assert!(store.task_labels("uma", &first_task()).unwrap().values.is_empty());
+}
+
+#[test]
+fn quitting_restores_the_terminal() {
+    let (_dir, path) = session();
+    let mut tui = Tui::start(&path, "quinn", &[]);
+    tui.wait_for("0/18 done");
+    assert!(tui.parser.lock().unwrap().screen().alternate_screen(), "the TUI runs in the alternate screen");
+    tui.quit();
+    assert!(!tui.parser.lock().unwrap().screen().alternate_screen(), "still in the alternate screen after exit");
+    let raw = tui.raw.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&raw);
+    // Cursor shown again.
+    assert!(text.rfind("\x1b[?25h") > text.rfind("\x1b[?25l"), "cursor left hidden");
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_keeps_labels() {
+    let (_dir, path) = session();
+    let mut tui = Tui::start(&path, "tess", &[]);
+    tui.wait_for("0/18 done");
+    tui.keys("1");
+    tui.wait_for("[1 yes]");
+    let pid = tui.child.process_id().unwrap();
+    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+    tui.wait_exit();
+    assert!(!tui.parser.lock().unwrap().screen().alternate_screen());
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.task_labels("tess", &first_task()).unwrap().values.get("awareness"), Some(&1));
+}
+
+#[test]
+fn escape_sequences_in_a_response_do_not_reach_the_terminal() {
+    let (_dir, path) = session();
+    let mut tui = Tui::start(&path, "esc", &[]);
+    tui.wait_for("0/18 done");
+    tui.keys("j");
+    tui.wait_for("SGVsbG8");
+    tui.wait_for("pwned");
+    tui.quit();
+    let raw = tui.raw.lock().unwrap().clone();
+    let find = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    assert!(!find(b"\x1b]52"), "OSC 52 reached the terminal");
+    assert!(!find(b"\x1b]0;pwned"), "a title change reached the terminal");
+    assert!(find("␛]52;c;SGVsbG8=␇".as_bytes()), "the placeholder was not drawn");
+}
+
+#[test]
+fn filters_and_bad_filters() {
+    let (_dir, path) = session();
+    let mut tui = Tui::start(&path, "fil", &["--filter", "country=Japan", "--filter", "judge.compliance=0"]);
+    tui.wait_for("0/1 done");
+    tui.wait_for("llava");
+    tui.quit();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
+        .args(["annotate", path.to_str().unwrap(), "--annotator", "x", "--filter", "colour=red"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field"));
+}
