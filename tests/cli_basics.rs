@@ -106,3 +106,42 @@ fn cross_judge_output_in_the_release_shape_imports() {
     assert_eq!(v["items"], 4, "both models' files merge into the same items");
     assert_eq!(v["responses"], 8);
 }
+
+#[test]
+fn status_reports_pair_validity_flip_rate_and_side_bias() {
+    use crossreview::model::{TaskRef, Verdict};
+    use crossreview::store::{NewEvent, Store, field};
+    let dir = tempfile::tempdir().unwrap();
+    demo_in(dir.path());
+    let path = dir.path().join("sessions/demo.db");
+    let mut store = Store::open(&path).unwrap();
+    let pairs = store.pairs().unwrap();
+    for who in ["amira", "ben"] {
+        for (k, p) in pairs.iter().enumerate() {
+            let task = TaskRef::Pair { pair_id: p.id.clone() };
+            let ev = |f: &str, value: Option<i64>, text: Option<&str>| NewEvent {
+                annotator: who.into(),
+                task: task.clone(),
+                field: f.into(),
+                value,
+                text: text.map(str::to_string),
+                seconds: 2.0,
+                judge_visible: true,
+            };
+            store.record(&ev(field::ORDER, None, Some(if k % 2 == 0 { "chosen_left" } else { "chosen_right" }))).unwrap();
+            let v = if k == 2 { Verdict::Flip } else { Verdict::Agree };
+            store.record(&ev(field::VERDICT, Some(v.code()), None)).unwrap();
+        }
+    }
+    drop(store);
+    let out = cr().args(["status", "--json"]).arg(&path).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ps = &v["pair_stats"];
+    assert_eq!(ps["overall"]["verdicts"]["agree"], 10, "{ps}");
+    assert_eq!(ps["overall"]["verdicts"]["flip"], 2);
+    assert!((ps["overall"]["validity_rate"].as_f64().unwrap() - 10.0 / 12.0).abs() < 1e-12);
+    assert_eq!(ps["side_bias"]["amira"]["decisive"], 6);
+    assert!(ps["verdict_agreement"]["percent_agreement"].as_f64().unwrap() > 0.99);
+    assert_eq!(v["annotators"]["amira"]["pairs_done"], 6);
+    cr().arg("status").arg(&path).assert().success().stdout(predicate::str::contains("side bias"));
+}

@@ -1,6 +1,8 @@
 //! `crossreview status`: how far the labelling has come, per annotator and dimension.
 
 use crate::error::CliResult;
+use crate::export::ExportData;
+use crate::export::pair_stats::{self, PairStats};
 use crate::model::TaskRef;
 use crate::store::{Store, field};
 use serde_json::json;
@@ -101,12 +103,30 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
     Ok(out)
 }
 
+/// Verdict statistics of the pairs (validity and flip rates per model, side bias per annotator)
+/// and the annotators' agreement on verdicts; `None` when no pair has a verdict yet.
+pub fn pair_summary(store: &Store) -> Result<Option<(PairStats, crate::agreement::Agreement)>, crate::error::CliError> {
+    // The full load: side bias needs each pair's stored display order, not only the verdicts.
+    let data = ExportData::load(store, &[])?;
+    let obs = pair_stats::pair_observations(&data, Some("model"));
+    if obs.is_empty() {
+        return Ok(None);
+    }
+    let agreement = pair_stats::verdict_agreement(&obs, &crate::agreement::Options::default());
+    Ok(Some((pair_stats::pairs_stats(&obs), agreement)))
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "-".into())
+}
+
 pub fn run(session: &Path, as_json: bool) -> CliResult {
     let store = Store::open(session)?;
     let counts = store.counts()?;
     let tasks = counts.responses + counts.pairs;
     let progress = progress(&store)?;
     let dims = store.schema().dimension_names();
+    let pairs = if counts.pairs > 0 { pair_summary(&store)? } else { None };
     if as_json {
         let annotators: serde_json::Map<String, serde_json::Value> = progress
             .iter()
@@ -136,6 +156,11 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
             "annotators": annotators,
             "tasks": tasks,
             "schema": store.schema().name,
+            "pair_stats": pairs.as_ref().map(|(st, agreement)| {
+                let mut v = st.to_json();
+                v["verdict_agreement"] = agreement.to_json();
+                v
+            }),
         });
         println!("{}", serde_json::to_string_pretty(&out).expect("plain JSON values"));
         return Ok(());
@@ -177,6 +202,39 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
         for (dim, values) in &p.by_dimension {
             let vals: Vec<String> = values.iter().map(|(v, n)| format!("{v}: {n}")).collect();
             println!("  {name:<name_w$}  {dim:<12} {}", vals.join("  "));
+        }
+    }
+    if let Some((st, agreement)) = &pairs {
+        println!("\npairs: validity = share of verdicts agreeing with the chosen response; flip = picking the rejected one");
+        println!("  {:<20} {:>6} {:>9} {:>9} {:>9}", "model", "pairs", "verdicts", "validity", "flip");
+        let row = |name: &str, g: &crate::export::pair_stats::GroupStats| {
+            println!(
+                "  {:<20} {:>6} {:>9} {:>9} {:>9}",
+                crate::text::truncate(&crate::text::sanitize_line(name), 20),
+                g.pairs,
+                g.verdicts.total(),
+                pct(g.verdicts.validity_rate()),
+                pct(g.verdicts.flip_rate())
+            )
+        };
+        for (group, g) in &st.by_group {
+            row(group, g);
+        }
+        row("all", &st.overall);
+        let alpha = agreement.alpha.first().map(|(_, a)| *a);
+        match alpha {
+            Some(Ok(a)) => println!("  agreement on verdicts: Krippendorff's alpha (nominal) {a:.4} over {} pairs", agreement.n_items),
+            _ => println!("  agreement on verdicts: not enough overlapping verdicts yet"),
+        }
+        println!("  side bias (share of decisive verdicts picking the left response; exact binomial test)");
+        for (who, b) in &st.side_bias {
+            println!(
+                "    {:<name_w$} {:>7} of {:<4} p = {}",
+                who,
+                pct(b.left_share()),
+                b.decisive,
+                b.p_value().map(|p| format!("{p:.3}")).unwrap_or_else(|| "-".into())
+            );
         }
     }
     Ok(())
