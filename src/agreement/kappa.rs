@@ -73,17 +73,16 @@ pub fn cohen_kappa_weighted(c: &ConfusionMatrix, w: Weighting) -> Result<f64, Un
     if n == 0 {
         return Err(Undefined::NoCoRatedItem);
     }
-    let q = c.q;
     let rows = c.row_sums();
     let cols = c.col_sums();
     let mut observed: i128 = 0;
     let mut expected: i128 = 0;
-    for j in 0..q {
-        for k in 0..q {
+    for (j, &row) in rows.iter().enumerate() {
+        for (k, &col) in cols.iter().enumerate() {
             let v = w.distance(j, k);
             if v != 0 {
                 observed += v * c.get(j, k) as i128;
-                expected += v * rows[j] as i128 * cols[k] as i128;
+                expected += v * row as i128 * col as i128;
             }
         }
     }
