@@ -297,7 +297,8 @@ pub fn light_kappa(pairwise: &[Result<f64, Undefined>]) -> (Result<f64, Undefine
     let defined: Vec<f64> = pairwise.iter().filter_map(|k| k.as_ref().ok().copied()).collect();
     let left_out = pairwise.len() - defined.len();
     if defined.is_empty() {
-        let why = pairwise.iter().find_map(|k| k.as_ref().err().copied()).unwrap_or(Undefined::FewerThanTwoRaters);
+        // The same reason whatever the rater order: the first in `Undefined`'s order.
+        let why = pairwise.iter().filter_map(|k| k.as_ref().err().copied()).min().unwrap_or(Undefined::FewerThanTwoRaters);
         return (Err(why), left_out);
     }
     (Ok(defined.iter().sum::<f64>() / defined.len() as f64), left_out)
