@@ -297,8 +297,7 @@ pub fn light_kappa(pairwise: &[Result<f64, Undefined>]) -> (Result<f64, Undefine
     let defined: Vec<f64> = pairwise.iter().filter_map(|k| k.as_ref().ok().copied()).collect();
     let left_out = pairwise.len() - defined.len();
     if defined.is_empty() {
-        // The same reason whatever the rater order: the first in `Undefined`'s order.
-        let why = pairwise.iter().filter_map(|k| k.as_ref().err().copied()).min().unwrap_or(Undefined::FewerThanTwoRaters);
+        let why = if pairwise.is_empty() { Undefined::FewerThanTwoRaters } else { Undefined::NoDefinedPair };
         return (Err(why), left_out);
     }
     (Ok(defined.iter().sum::<f64>() / defined.len() as f64), left_out)
@@ -351,6 +350,7 @@ mod tests {
         let (k, left) = light_kappa(&[Ok(0.5), Err(Undefined::NoCoRatedItem), Ok(0.7)]);
         assert!((k.unwrap() - 0.6).abs() < 1e-12);
         assert_eq!(left, 1);
-        assert_eq!(light_kappa(&[Err(Undefined::NoCoRatedItem)]).0, Err(Undefined::NoCoRatedItem));
+        assert_eq!(light_kappa(&[Err(Undefined::NoCoRatedItem)]).0, Err(Undefined::NoDefinedPair));
+        assert_eq!(light_kappa(&[]).0, Err(Undefined::FewerThanTwoRaters));
     }
 }
