@@ -4,7 +4,8 @@
 //! - `export/dpo_trl_session_100k`: the whole command's work: open the session file, load pairs
 //!   and verdicts, decide, write the file atomically (what `crossreview export` does).
 //!
-//! `cargo bench --bench export`
+//! `cargo bench --bench export` (with `CR_EXPORT_BENCH_SESSION=/tmp/bench.db` the session is kept,
+//! to time the command itself: `crossreview export /tmp/bench.db --format dpo-trl --out x.jsonl`)
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossreview::cli::ExportFormat;
@@ -16,7 +17,7 @@ use crossreview::schema::Schema;
 use crossreview::store::{CurrentLabel, Store, field};
 use serde_json::json;
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const PAIRS: usize = 100_000;
@@ -135,7 +136,8 @@ fn bench(c: &mut Criterion) {
     });
 
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bench.db");
+    // CR_EXPORT_BENCH_SESSION=FILE keeps the session, to time `crossreview export` on it.
+    let db = std::env::var_os("CR_EXPORT_BENCH_SESSION").map(PathBuf::from).unwrap_or(dir.path().join("bench.db"));
     session(&db);
     let out = dir.path().join("dpo.jsonl");
     g.bench_function("dpo_trl_session_100k", |b| {

@@ -151,13 +151,27 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Opens the session to the first frame (run in a fresh process).
-fn open_phase(path: &Path, annotator: &str) {
+fn open_phase(path: &Path, annotator: &str, breakdown: bool) {
     let t = Instant::now();
     let mut store = Store::open(path).unwrap();
+    let t_open = t.elapsed();
     let mut a = args(path);
     a.annotator = annotator.into();
     store.ensure_annotator(&a.annotator).unwrap();
+    let t_ann = t.elapsed();
+    // The breakdown reads the index separately, which raises the peak memory: it is a separate
+    // run (`open-breakdown`), so that `open` measures only what the TUI does.
+    let (mut t_index, mut t_labels) = (t_ann, t_ann);
+    if breakdown {
+        let tasks = store.response_task_index_without_judge().unwrap();
+        t_index = t.elapsed();
+        let labels = store.labels_of(&a.annotator).unwrap();
+        t_labels = t.elapsed();
+        drop((tasks, labels));
+    }
+    let t2 = Instant::now();
     let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
+    let t_state = t2.elapsed();
     let id = state.current_task().unwrap().item_id.clone();
     run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
@@ -167,12 +181,18 @@ fn open_phase(path: &Path, annotator: &str) {
         draw(f, &state, &theme, &mut images);
     })
     .unwrap();
-    let elapsed = t.elapsed();
+    let total = t_open + t_ann + t2.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "open to first frame: {:.1} ms, peak resident {:.1} MB ({} tasks)",
-        elapsed.as_secs_f64() * 1e3,
+        "open to first frame: {:.1} ms, peak resident {:.1} MB ({} tasks) [open {:.0}, annotator {:.0}, task index {:.0}, labels {:.0}, state {:.0} ms]",
+        ms(total),
         peak_rss_mb(),
-        state.tasks.len()
+        state.tasks.len(),
+        ms(t_open),
+        ms(t_ann - t_open),
+        ms(t_index - t_ann),
+        ms(t_labels - t_index),
+        ms(t_state)
     );
 }
 
@@ -249,7 +269,8 @@ fn main() {
     if let Some(i) = argv.iter().position(|a| a == "--phase") {
         let path = PathBuf::from(&argv[i + 2]);
         match argv[i + 1].as_str() {
-            "open" => open_phase(&path, "bench"),
+            "open" => open_phase(&path, "bench", false),
+            "open-breakdown" => open_phase(&path, "bench", true),
             "keypress" => keypress_phase(&path),
             "search" => search_phase(&path),
             other => panic!("unknown phase {other}"),
@@ -261,7 +282,7 @@ fn main() {
     let n = if quick { 300 } else { n };
     let path = session(n);
     let me = std::env::current_exe().unwrap();
-    for phase in ["open", "open", "keypress", "search"] {
+    for phase in ["open", "open", "open-breakdown", "keypress", "search"] {
         let status = std::process::Command::new(&me)
             .args(["--phase", phase, path.to_str().unwrap()])
             .status()

@@ -34,6 +34,14 @@ pub enum Command {
         /// Replace an existing session file.
         #[arg(long)]
         force: bool,
+        /// Share the work among annotators: each task is served to K annotators (typically 2 or 3)
+        /// and each annotator gets their own queue. Without it every annotator sees every task.
+        #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=20))]
+        overlap: Option<u32>,
+        /// With --overlap: the share of gold items (known answers in meta.gold) mixed into each
+        /// queue.
+        #[arg(long, value_name = "RATE", default_value_t = 0.1, requires = "overlap")]
+        gold_rate: f64,
     },
     /// Validate input files, then import them into a session in one transaction.
     Import {

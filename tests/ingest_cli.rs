@@ -236,7 +236,7 @@ fn format_cannot_be_told() {
 fn a_ten_megabyte_line_imports() {
     let w = Work::new();
     let session = w.session();
-    let long = "長".repeat(10 << 20 / 3);
+    let long = "長".repeat((10 << 20) / 3);
     w.write("long.jsonl", format!("{{\"id\": \"long\", \"query\": \"{long}\"}}\n"));
     w.cmd(&["validate", "long.jsonl"]).assert().success().stdout("ok: 1 item, 0 responses, 0 pairs\n");
     w.cmd(&["import", session, "long.jsonl"])

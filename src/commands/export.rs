@@ -84,6 +84,9 @@ pub fn run(a: ExportArgs) -> CliResult {
         }
     };
     sink.finish().map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    // The process ends right after this: handing hundreds of thousands of small allocations
+    // back one by one would only add time (a tenth of the export of 100,000 pairs).
+    std::mem::forget(data);
     eprintln!("{}", describe(&summary, a.format, &a.out));
     if summary.rows == 0 {
         eprintln!(

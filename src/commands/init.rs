@@ -21,12 +21,21 @@ pub fn load_schema(path: &Path) -> Result<Schema, CliError> {
     })
 }
 
-pub fn run(session: &Path, schema_path: Option<&Path>, force: bool) -> CliResult {
+pub fn run(session: &Path, schema_path: Option<&Path>, force: bool, overlap: Option<u32>, gold_rate: f64) -> CliResult {
+    if !(0.0..=1.0).contains(&gold_rate) {
+        return Err(CliError::usage(format!("--gold-rate {gold_rate}: give a share between 0 and 1, e.g. 0.1")));
+    }
     let schema = match schema_path {
         Some(p) => load_schema(p)?,
         None => Schema::cross_eval(),
     };
-    Store::create(session, &schema, force)?;
+    let store = Store::create(session, &schema, force)?;
+    if let Some(k) = overlap {
+        store.set_meta("assignment", "overlap")?;
+        store.set_meta("overlap", &k.to_string())?;
+        store.set_meta("gold_rate", &gold_rate.to_string())?;
+        println!("assignment: each task goes to {k} annotator(s); gold items mixed in at {:.0}%", gold_rate * 100.0);
+    }
     println!(
         "created {} (label schema {:?}: {})",
         session.display(),

@@ -25,7 +25,9 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Merge { target, sources } => merge::run(&target, &sources),
         Command::Agreement(args) => agreement::run(args),
         Command::Report { session, by, json } => report::run(&session, by, json),
-        Command::Init { session, schema, force } => init::run(&session, schema.as_deref(), force),
+        Command::Init { session, schema, force, overlap, gold_rate } => {
+            init::run(&session, schema.as_deref(), force, overlap, gold_rate)
+        }
         Command::Import { session, files, input } => import::run(&session, &files, &input),
         Command::Validate { files, input, schema } => validate::run(&files, &input, schema.as_deref()),
         Command::Annotate(a) => annotate::run(a),

@@ -5,7 +5,7 @@
 //! skipped without any label gives one row with an empty `dimension` and `value`, so that skips
 //! are exported too.
 
-use super::ExportData;
+use super::{ExportData, FastHash};
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::{CurrentLabel, field};
 use serde_json::{Value as Json, json};
@@ -120,7 +120,8 @@ pub fn label_rows<'a>(
     emit: &mut dyn FnMut(LabelRow<'a>) -> anyhow::Result<()>,
 ) -> anyhow::Result<super::ExportSummary> {
     // Session order of tasks: responses in import order, then pairs.
-    let mut rank: HashMap<TaskRef, usize> = HashMap::with_capacity(data.responses.len() + data.pairs.len());
+    let mut rank: HashMap<TaskRef, usize, FastHash> =
+        HashMap::with_capacity_and_hasher(data.responses.len() + data.pairs.len(), FastHash::default());
     let mut judge: HashMap<(&str, &str), &BTreeMap<String, Value>> = HashMap::new();
     for (i, r) in data.responses.iter().enumerate() {
         rank.insert(TaskRef::Response { item_id: r.item_id.clone(), model: r.model.clone() }, i);
@@ -134,7 +135,7 @@ pub fn label_rows<'a>(
     let dim_rank: HashMap<&str, usize> =
         data.schema.dimensions.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
 
-    let mut tasks: HashMap<(&TaskRef, &str), TaskRows> = HashMap::new();
+    let mut tasks: HashMap<(&TaskRef, &str), TaskRows, FastHash> = HashMap::default();
     for c in &data.current {
         let t = tasks.entry((&c.task, &c.annotator)).or_default();
         t.seconds = t.seconds.max(c.seconds);
@@ -146,13 +147,12 @@ pub fn label_rows<'a>(
             _ => {}
         }
     }
-    let mut keys: Vec<(&TaskRef, &str)> = tasks.keys().copied().collect();
     // Tasks no longer in the session (labels kept after a re-import dropped them) come last.
-    keys.sort_by(|a, b| {
-        let ra = rank.get(a.0).copied().unwrap_or(usize::MAX);
-        let rb = rank.get(b.0).copied().unwrap_or(usize::MAX);
-        (ra, a.0, a.1).cmp(&(rb, b.0, b.1))
-    });
+    // The rank is looked up once per task, not in every comparison.
+    let mut keyed: Vec<(usize, &TaskRef, &str)> =
+        tasks.keys().map(|(t, a)| (rank.get(*t).copied().unwrap_or(usize::MAX), *t, *a)).collect();
+    keyed.sort_unstable();
+    let keys = keyed.into_iter().map(|(_, t, a)| (t, a));
     let field_rank = |f: &str| -> (usize, String) {
         match dim_rank.get(f) {
             Some(i) => (*i, String::new()),

@@ -83,6 +83,11 @@ impl AtomicFile {
         let name = target
             .file_name()
             .ok_or_else(|| io::Error::other(format!("{}: give a file name", target.display())))?;
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.is_dir()
+        {
+            return Err(io::Error::other(format!("the folder {} does not exist; create it first", parent.display())));
+        }
         let tmp = target.with_file_name(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
         let interrupted = Arc::new(AtomicBool::new(false));
         let mut signal_ids = Vec::new();
@@ -182,8 +187,10 @@ mod tests {
     }
 
     #[test]
-    fn refuses_a_folder() {
+    fn refuses_a_folder_and_a_missing_folder() {
         let dir = tempfile::tempdir().unwrap();
         assert!(AtomicFile::create(dir.path()).is_err());
+        let err = AtomicFile::create(&dir.path().join("nope").join("x.jsonl")).err().unwrap();
+        assert!(err.to_string().contains("does not exist"), "{err}");
     }
 }

@@ -104,10 +104,12 @@ impl Diagnostics {
         }
     }
 
-    fn warning(&mut self, msg: String) {
+    /// Counts a warning; `msg` is only formatted while it would still be shown (a file whose
+    /// 100,000 images are all missing must not format 100,000 messages).
+    fn warning(&mut self, msg: impl FnOnce() -> String) {
         self.warning_count += 1;
         if self.warnings.len() < MAX_SHOWN {
-            self.warnings.push(msg);
+            self.warnings.push(msg());
         }
     }
 
@@ -407,16 +409,18 @@ impl Run<'_> {
 
     fn resolve_image(&mut self, ctx: &mut FileCtx, line: usize, raw: String) -> Option<String> {
         if raw.trim().is_empty() {
-            self.diag.warning(format!("{}:{line}: the image path is empty; the item has no image", ctx.shown));
+            self.diag.warning(|| format!("{}:{line}: the image path is empty; the item has no image", ctx.shown));
             return None;
         }
         let resolved = self.images.resolve(&raw, &ctx.base_dir);
         match &resolved {
             Resolved::Found(_) => {}
-            Resolved::Missing(path) => self.diag.warning(format!(
-                "{}:{line}: image {raw:?} not found (looked for {path}); it shows as a placeholder until the file is there",
-                ctx.shown
-            )),
+            Resolved::Missing(path) => self.diag.warning(|| {
+                format!(
+                    "{}:{line}: image {raw:?} not found (looked for {path}); it shows as a placeholder until the file is there",
+                    ctx.shown
+                )
+            }),
             Resolved::Url(url) => {
                 ctx.urls_kept += 1;
                 ctx.first_url.get_or_insert((line, url.clone()));
@@ -611,7 +615,7 @@ impl Run<'_> {
             let (line, url) = ctx.first_url.clone().unwrap_or_default();
             let n = ctx.urls_kept;
             let what = if n == 1 { "image URL".to_string() } else { format!("{n} image URLs") };
-            self.diag.warning(match &self.opts.images_dir {
+            let message = match &self.opts.images_dir {
                 Some(dir) => format!(
                     "{}: {what} not found by file name in {} (first at line {line}: {url}); kept as URLs, never fetched, shown as placeholders",
                     ctx.shown,
@@ -621,7 +625,8 @@ impl Run<'_> {
                     "{}: {what} kept as URLs (never fetched; shown as placeholders, first at line {line}: {url}); pass --images-dir DIR to use local copies found by file name",
                     ctx.shown
                 ),
-            });
+            };
+            self.diag.warning(|| message);
         }
         Ok(())
     }
@@ -646,10 +651,10 @@ pub fn read_inputs(
         seen_pairs: HashMap::new(),
         summary: IngestSummary::default(),
     };
-    if let Some(dir) = &opts.images_dir {
-        if !dir.is_dir() {
-            run.diag.error(format!("{}: --images-dir is not a folder", dir.display()));
-        }
+    if let Some(dir) = &opts.images_dir
+        && !dir.is_dir()
+    {
+        run.diag.error(format!("{}: --images-dir is not a folder", dir.display()));
     }
     for path in files {
         run.read_file(path, sink)?;

@@ -110,10 +110,10 @@ impl<R: BufRead> RecordReader<R> {
             Container::Lines => self.next_line(buf),
             Container::Array => self.next_element(buf),
         };
-        if let Some(Err(e)) = &r {
-            if e.fatal {
-                self.failed = true;
-            }
+        if let Some(Err(e)) = &r
+            && e.fatal
+        {
+            self.failed = true;
         }
         r
     }
@@ -303,7 +303,9 @@ pub fn locate(bytes: &[u8], offset: usize) -> (usize, usize) {
 mod tests {
     use super::*;
 
-    fn records(input: &[u8]) -> (Option<Container>, Vec<Result<(usize, String), SourceError>>) {
+    type Records = Vec<Result<(usize, String), SourceError>>;
+
+    fn records(input: &[u8]) -> (Option<Container>, Records) {
         // A tiny read buffer, so that records straddle buffer boundaries.
         let r = io::BufReader::with_capacity(3, input);
         let Some(mut rr) = RecordReader::new(r).unwrap() else { return (None, vec![]) };

@@ -151,16 +151,16 @@ fn auto_detection_per_file_and_when_unsure() {
     assert_eq!(got.len(), 3);
 
     let unsure = d.file("u.jsonl", "{\"name\":\"x\",\"text\":\"y\"}\n");
-    let e = errors(&[unsure.clone()], &auto());
+    let e = errors(std::slice::from_ref(&unsure), &auto());
     assert!(e[0].starts_with(&format!("{}:1: cannot tell the format from this record's keys (name, text)", unsure.display())), "{e:?}");
     assert!(e[0].ends_with("pass --format jsonl|cross|pairs"));
     // A bad first line does not prevent detection from the next one; it is reported as such.
     let first_bad = d.file("fb.jsonl", "{oops\n{\"id\":\"x\",\"query\":\"q\"}\n");
-    let e = errors(&[first_bad.clone()], &auto());
+    let e = errors(std::slice::from_ref(&first_bad), &auto());
     assert_eq!(e.len(), 2, "{e:?}");
     assert!(e[0].starts_with(&format!("{}:1:2: invalid JSON", first_bad.display())), "{e:?}");
     let all_bad = d.file("ab.jsonl", "nope\n");
-    let e = errors(&[all_bad.clone()], &auto());
+    let e = errors(std::slice::from_ref(&all_bad), &auto());
     assert!(e[0].contains("cannot tell the format: none of the first records is a JSON object"), "{e:?}");
 }
 
@@ -229,7 +229,7 @@ fn same_record_and_model_twice_is_an_error() {
 fn results_without_a_model_name_report_once_per_file() {
     let d = Dir::new();
     let f = d.file("judged.json", pretty_array(&[cross_record("Japan_1", true), cross_record("Japan_2", true)]));
-    let e = errors(&[f.clone()], &auto());
+    let e = errors(std::slice::from_ref(&f), &auto());
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!(e[0], format!("{}:2: {}", f.display(), cross::NO_MODEL));
     let (r, _) = read(&[f], &IngestOptions { model: Some("llava".into()), ..auto() });
@@ -242,14 +242,14 @@ fn array_errors_point_at_the_record_start() {
     let mut bad = cross_record("Japan_2", false);
     bad["query"] = json!(5);
     let f = d.file("english.json", pretty_array(&[cross_record("Japan_1", false), bad]));
-    let e = errors(&[f.clone()], &IngestOptions { format: Some(Format::Cross), ..auto() });
+    let e = errors(std::slice::from_ref(&f), &IngestOptions { format: Some(Format::Cross), ..auto() });
     // The second record starts on line 11 of the pretty-printed array.
     assert_eq!(e[0], format!("{}:11: query: expected a string, found a number (5)", f.display()));
     let g = d.file("broken.json", "[\n  {\"index\": \"Japan_1\",\n   \"query\": \"q\",,\n   \"violated_norm\": \"n\"}\n]\n");
-    let e = errors(&[g.clone()], &IngestOptions { format: Some(Format::Cross), ..auto() });
+    let e = errors(std::slice::from_ref(&g), &IngestOptions { format: Some(Format::Cross), ..auto() });
     assert_eq!(e[0], format!("{}:2: invalid JSON: key must be a string (at line 3, column 17)", g.display()));
     let h = d.file("cut.json", "[\n  {\"index\": \"Japan_1\", \"query\": \"q\"},\n  {\"index\": \"Ja");
-    let e = errors(&[h.clone()], &auto());
+    let e = errors(std::slice::from_ref(&h), &auto());
     assert!(e[0].starts_with(&format!("{}:3: the file ends inside this record", h.display())), "{e:?}");
 }
 
@@ -293,7 +293,7 @@ fn pairs_duplicates_and_images() {
     let Record::Pair(p) = &got[0] else { panic!() };
     assert!(p.images[0].ends_with("images/clock.png") && Path::new(&p.images[0]).is_absolute());
     let dup = d.file("dup.jsonl", "{\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"r\"}\n{\"rejected\":\"r\",\"prompt\":\"p\",\"chosen\":\"c\"}\n");
-    let e = errors(&[dup.clone()], &auto());
+    let e = errors(std::slice::from_ref(&dup), &auto());
     assert!(e[0].starts_with(&format!("{}:2: duplicate pair id \"pair-", dup.display())), "{e:?}");
 }
 
@@ -370,6 +370,6 @@ fn any_format_in_either_container() {
     assert_eq!(items(&got)[2].id, "casa/english/Japan_1");
     // A record given twice in one array is a duplicate at the line where the second starts.
     let dup = d.file("dup.json", "[\n {\"id\": \"a\", \"query\": \"q\"},\n\n {\"id\": \"a\",\n  \"query\": \"q\"}\n]\n");
-    let e = errors(&[dup.clone()], &auto());
+    let e = errors(std::slice::from_ref(&dup), &auto());
     assert!(e[0].starts_with(&format!("{}:4: duplicate id \"a\", already at {}:2", dup.display(), dup.display())), "{e:?}");
 }

@@ -99,6 +99,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE annotators ADD COLUMN role TEXT NOT NULL DEFAULT 'annotator'
         CHECK (role IN ('annotator', 'adjudicator'));
     "#,
+    // 2 -> 3: every write asks for the latest event time (to keep its clock ahead of other
+    // processes); without an index that was a scan of the whole log per label.
+    r#"
+    CREATE INDEX events_by_time ON events(at);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -10,6 +10,18 @@ impl Store {
     /// two sequential table scans instead of a sorted join, and the judge's values taken out of
     /// their JSON by SQLite.
     pub fn response_task_index(&self) -> rusqlite::Result<Vec<TaskInfo>> {
+        self.response_tasks(true)
+    }
+
+    /// [`Store::response_task_index`] without the judge's values (`judge` is empty): the
+    /// responses are then read from their (item, model) index alone, without touching the
+    /// response texts, which is several times faster on a large session. The judge's values of
+    /// a task are in its item (`Store::item`) when it is shown.
+    pub fn response_task_index_without_judge(&self) -> rusqlite::Result<Vec<TaskInfo>> {
+        self.response_tasks(false)
+    }
+
+    fn response_tasks(&self, with_judge: bool) -> rusqlite::Result<Vec<TaskInfo>> {
         struct ItemRow {
             pos: u32,
             country: Option<String>,
@@ -26,22 +38,30 @@ impl Store {
         }
         drop(rows);
 
-        let dims = self.schema().dimension_names();
+        let dims = if with_judge { self.schema().dimension_names() } else { Vec::new() };
         let extract: Vec<String> =
             (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
-        let sql = format!("SELECT item_id, model{} FROM responses ORDER BY seq", extract.concat());
+        // Without the judge, the covering (item_id, model) index answers; rows come in index
+        // order and are put in import order (seq) below.
+        let sql = if with_judge {
+            format!("SELECT item_id, model, seq{} FROM responses ORDER BY seq", extract.concat())
+        } else {
+            "SELECT item_id, model, seq FROM responses".to_string()
+        };
         let paths: Vec<String> = dims.iter().map(|d| format!("$.\"{d}\"")).collect();
         let mut st = self.conn().prepare(&sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(paths.iter()))?;
-        let mut out: Vec<(u32, TaskInfo)> = Vec::new();
+        let mut out: Vec<(u32, i64, TaskInfo)> = Vec::new();
         while let Some(r) = rows.next()? {
             let item_id: String = r.get(0)?;
             let Some(item) = items.get(&item_id) else { continue };
             let model: String = r.get(1)?;
+            let seq: i64 = r.get(2)?;
             let judge: Vec<Option<Value>> =
-                (0..dims.len()).map(|k| r.get::<_, Option<Value>>(k + 2)).collect::<rusqlite::Result<_>>()?;
+                (0..dims.len()).map(|k| r.get::<_, Option<Value>>(k + 3)).collect::<rusqlite::Result<_>>()?;
             out.push((
                 item.pos,
+                seq,
                 TaskInfo {
                     task: TaskRef::Response { item_id: item_id.clone(), model: model.clone() },
                     item_id,
@@ -53,9 +73,13 @@ impl Store {
                 },
             ));
         }
-        // Responses are in import order; a stable sort by item keeps that order inside an item.
-        out.sort_by_key(|(p, _)| *p);
-        Ok(out.into_iter().map(|(_, t)| t).collect())
+        // The item rows are no longer needed: free them before the final vector is built, which
+        // lowers the peak memory of opening a large session.
+        drop(rows);
+        drop(st);
+        drop(items);
+        out.sort_unstable_by_key(|(p, seq, _)| (*p, *seq));
+        Ok(out.into_iter().map(|(_, _, t)| t).collect())
     }
 }
 
@@ -95,6 +119,13 @@ mod tests {
             .unwrap();
         // A later import adds a response to the first item: it stays with its item.
         store.import(|imp| imp.upsert_item(&mk("b", &["m2", "m1", "m3"], "Japan"))).unwrap();
-        assert_eq!(store.response_task_index().unwrap(), store.task_index().unwrap());
+        let full = store.task_index().unwrap();
+        assert_eq!(store.response_task_index().unwrap(), full);
+        let light = store.response_task_index_without_judge().unwrap();
+        assert_eq!(light.len(), full.len());
+        for (l, f) in light.iter().zip(&full) {
+            assert_eq!((&l.task, &l.country), (&f.task, &f.country));
+            assert!(l.judge.is_empty());
+        }
     }
 }

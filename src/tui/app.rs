@@ -75,7 +75,12 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::usage)?;
     let tasks: Vec<_> =
-        store.response_task_index()?;
+        if filters.iter().any(filter::Filter::needs_judge) {
+            store.response_task_index()?
+        } else {
+            // Opening fast: the judge's values come with each task's item when it is shown.
+            store.response_task_index_without_judge()?
+        };
     let labels = store.labels_of(&args.annotator)?;
     let mut order: Vec<usize> = (0..tasks.len())
         .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))

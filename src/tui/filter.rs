@@ -99,7 +99,7 @@ pub fn is_complete(labels: Option<&TaskLabels>, schema: &Schema) -> bool {
     labels.is_some_and(|l| schema.dimensions.iter().all(|d| l.values.contains_key(&d.name)))
 }
 
-fn field_value<'a>(task: &'a TaskInfo, field: Field) -> Option<&'a str> {
+fn field_value(task: &TaskInfo, field: Field) -> Option<&str> {
     match field {
         Field::Country => task.country.as_deref(),
         Field::Language => task.language.as_deref(),
@@ -110,6 +110,11 @@ fn field_value<'a>(task: &'a TaskInfo, field: Field) -> Option<&'a str> {
 }
 
 impl Filter {
+    /// Whether evaluating this filter needs the judge's values in the task index.
+    pub fn needs_judge(&self) -> bool {
+        matches!(self, Filter::Judge { .. } | Filter::DisagreesWithJudge)
+    }
+
     pub fn matches(&self, task: &TaskInfo, labels: Option<&TaskLabels>, schema: &Schema) -> bool {
         match self {
             Filter::Field { field, values, negate } => {

@@ -7,10 +7,10 @@
 //! How: fuzzy matching alone is useless on long texts (almost any few letters occur in order
 //! somewhere in 300 characters, so everything matches, and scoring every haystack costs seconds
 //! on 300,000 tasks). So each word of the query must occur (case-insensitively) in the task's
-//! item text or response text, or fuzzy-match the item id (`cs/ja1` finds `casa/ja/1`); the
-//! tasks that pass are ranked by nucleo's fuzzy score of the whole query against the id, the
-//! query and the response, best first; at most [`RANK_LIMIT`] of them (in session order) are
-//! ranked, so a one-letter query costs no more than a long one.
+//! item text or response text, or, for a word that looks like an id (it has a digit, `/` or
+//! `_`), fuzzy-match the item id (`ca/ja1` finds `casa/ja/1`); at most [`RANK_LIMIT`] of the
+//! tasks that pass (in session order) are ranked: nucleo's fuzzy score of the query against the
+//! id first, then how early the first word occurs in the item text, then in the response.
 //!
 //! When the query grows by typing (the new query extends the previous one), only the previous
 //! query's matches are tested again: a task without "kimo" cannot contain "kimon".
@@ -112,6 +112,9 @@ impl Searcher {
         let words: Vec<String> = lower(query).split_whitespace().map(str::to_string).collect();
         let id_patterns: Vec<Pattern> =
             words.iter().map(|w| Pattern::parse(w, CaseMatching::Ignore, Normalization::Smart)).collect();
+        // Only words that look like ids are also matched fuzzily against ids: fuzzy matching
+        // costs far more than a substring test.
+        let id_like: Vec<bool> = words.iter().map(|w| w.contains(['/', '_']) || w.contains(|c: char| c.is_ascii_digit())).collect();
         let candidates: Option<Vec<u32>> =
             if narrowable(&self.last_query, query) { self.last_matches.take() } else { None };
 
@@ -130,7 +133,8 @@ impl Searcher {
                 let text = &corpus.items[item as usize];
                 for (k, w) in words.iter().enumerate() {
                     item_has[k] = text.contains(w.as_str())
-                        || id_patterns[k].score(Utf32Str::new(&corpus.ids[item as usize], buf), matcher).is_some();
+                        || (id_like[k]
+                            && id_patterns[k].score(Utf32Str::new(&corpus.ids[item as usize], buf), matcher).is_some());
                 }
             }
             let resp = &corpus.responses[t as usize];
@@ -143,18 +147,22 @@ impl Searcher {
             None => (0..corpus.len() as u32).for_each(&mut test),
         }
 
-        // 2. Rank a bounded number of them by fuzzy score.
+        // 2. Rank a bounded number of them: a fuzzy id match first (ids are short, so nucleo is
+        // cheap there), then tasks whose words occur earliest in the query text or response.
         let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        let first = words.first().map(String::as_str).unwrap_or("");
         let mut ranked: Vec<(u32, u32)> = matches
             .iter()
             .take(RANK_LIMIT)
             .map(|&t| {
                 let item = corpus.task_item[t as usize] as usize;
                 let id = pattern.score(Utf32Str::new(&corpus.ids[item], buf), matcher).unwrap_or(0);
-                let it = pattern.score(Utf32Str::new(&corpus.items[item], buf), matcher).unwrap_or(0);
-                let r = pattern.score(Utf32Str::new(&corpus.responses[t as usize], buf), matcher).unwrap_or(0);
-                // An id hit outranks a text hit.
-                (id.saturating_mul(2).max(it).max(r), t)
+                let at = corpus.items[item]
+                    .find(first)
+                    .or_else(|| corpus.responses[t as usize].find(first).map(|p| p + 1000))
+                    .unwrap_or(4000);
+                let early = 4000u32.saturating_sub(at.min(4000) as u32);
+                (id.saturating_mul(8).saturating_add(early), t)
             })
             .collect();
         ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -244,8 +252,9 @@ mod tests {
         assert!(s.search("zzzzqqq").is_empty());
         // Every word must be found; case does not matter.
         assert_eq!(s.search("Shoes WEAR"), vec![1]);
-        // Ids match fuzzily.
+        // Id-like words match ids fuzzily.
         assert_eq!(s.search("car2"), vec![2]);
+        assert_eq!(s.search("ca/ja1"), vec![0, 1]);
     }
 
     #[test]
