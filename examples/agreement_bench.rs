@@ -73,7 +73,8 @@ fn time_all() {
     let a = agreement_data::alpha_case();
     let fl = agreement_data::fleiss_case();
     let co = agreement_data::cohen_case();
-    let cases: Vec<(&str, Box<dyn Fn() -> f64>)> = vec![
+    type Case<'a> = (&'static str, Box<dyn Fn() -> f64 + 'a>);
+    let cases: Vec<Case> = vec![
         ("alpha_nominal_10x1M", Box::new(|| alpha(&a, &Metric::Nominal))),
         ("alpha_ordinal_10x1M", Box::new(|| alpha(&a, &Metric::Ordinal))),
         ("fleiss_1Mx5", Box::new(|| fleiss(&fl))),

@@ -27,9 +27,13 @@ pub fn compare(reference: &[u16], judge: &[u16], q: usize) -> JudgeComparison {
     }
 }
 
+/// Several categories share the highest count: there is no majority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tie;
+
 /// The most frequent category among `codes` (missing ones ignored): `Ok(Some(c))`, `Ok(None)`
-/// when there is no rating, `Err(())` on a tie for first place.
-pub fn majority(codes: impl IntoIterator<Item = u16>, q: usize) -> Result<Option<u16>, ()> {
+/// when there is no rating, `Err(Tie)` on a tie for first place.
+pub fn majority(codes: impl IntoIterator<Item = u16>, q: usize) -> Result<Option<u16>, Tie> {
     let mut counts = vec![0u32; q];
     for c in codes {
         if c != MISSING && (c as usize) < q {
@@ -42,7 +46,7 @@ pub fn majority(codes: impl IntoIterator<Item = u16>, q: usize) -> Result<Option
     }
     let mut winners = counts.iter().enumerate().filter(|(_, n)| **n == best);
     let (first, _) = winners.next().expect("a maximum exists");
-    if winners.next().is_some() { Err(()) } else { Ok(Some(first as u16)) }
+    if winners.next().is_some() { Err(Tie) } else { Ok(Some(first as u16)) }
 }
 
 #[cfg(test)]
@@ -52,7 +56,7 @@ mod tests {
     #[test]
     fn majority_and_ties() {
         assert_eq!(majority([1, 1, 0], 2), Ok(Some(1)));
-        assert_eq!(majority([1, 0], 2), Err(()));
+        assert_eq!(majority([1, 0], 2), Err(Tie));
         assert_eq!(majority([MISSING], 2), Ok(None));
         assert_eq!(majority([0, MISSING], 2), Ok(Some(0)));
     }

@@ -73,17 +73,16 @@ pub fn cohen_kappa_weighted(c: &ConfusionMatrix, w: Weighting) -> Result<f64, Un
     if n == 0 {
         return Err(Undefined::NoCoRatedItem);
     }
-    let q = c.q;
     let rows = c.row_sums();
     let cols = c.col_sums();
     let mut observed: i128 = 0;
     let mut expected: i128 = 0;
-    for j in 0..q {
-        for k in 0..q {
+    for (j, &row) in rows.iter().enumerate() {
+        for (k, &col) in cols.iter().enumerate() {
             let v = w.distance(j, k);
             if v != 0 {
                 observed += v * c.get(j, k) as i128;
-                expected += v * rows[j] as i128 * cols[k] as i128;
+                expected += v * row as i128 * col as i128;
             }
         }
     }
@@ -298,7 +297,7 @@ pub fn light_kappa(pairwise: &[Result<f64, Undefined>]) -> (Result<f64, Undefine
     let defined: Vec<f64> = pairwise.iter().filter_map(|k| k.as_ref().ok().copied()).collect();
     let left_out = pairwise.len() - defined.len();
     if defined.is_empty() {
-        let why = pairwise.iter().find_map(|k| k.as_ref().err().copied()).unwrap_or(Undefined::FewerThanTwoRaters);
+        let why = if pairwise.is_empty() { Undefined::FewerThanTwoRaters } else { Undefined::NoDefinedPair };
         return (Err(why), left_out);
     }
     (Ok(defined.iter().sum::<f64>() / defined.len() as f64), left_out)
@@ -351,6 +350,7 @@ mod tests {
         let (k, left) = light_kappa(&[Ok(0.5), Err(Undefined::NoCoRatedItem), Ok(0.7)]);
         assert!((k.unwrap() - 0.6).abs() < 1e-12);
         assert_eq!(left, 1);
-        assert_eq!(light_kappa(&[Err(Undefined::NoCoRatedItem)]).0, Err(Undefined::NoCoRatedItem));
+        assert_eq!(light_kappa(&[Err(Undefined::NoCoRatedItem)]).0, Err(Undefined::NoDefinedPair));
+        assert_eq!(light_kappa(&[]).0, Err(Undefined::FewerThanTwoRaters));
     }
 }

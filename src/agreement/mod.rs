@@ -36,6 +36,7 @@ pub enum Undefined {
     NonNumericCategories,
     NegativeRatioValue,
     NoValidResample,
+    NoDefinedPair,
 }
 
 impl Undefined {
@@ -52,6 +53,7 @@ impl Undefined {
             Undefined::NonNumericCategories => "interval and ratio differences need numeric category values",
             Undefined::NegativeRatioValue => "a ratio scale needs non-negative values",
             Undefined::NoValidResample => "fewer than two bootstrap resamples had a defined alpha",
+            Undefined::NoDefinedPair => "no pair of raters has a defined Cohen's kappa (see pairwise)",
         }
     }
 }
@@ -394,7 +396,7 @@ impl Agreement {
         let single = rated - summary.pairable_units;
         if single > 0 && summary.pairable_units > 0 {
             notes.push(format!(
-                "{} of {} {} a single rating: alpha and percent agreement ignore them; Fleiss' kappa (Gwet's generalisation for missing data) and Gwet's AC1/AC2 count them in chance agreement.",
+                "{} of {} items {} a single rating: alpha and percent agreement ignore them; Fleiss' kappa (Gwet's generalisation for missing data) and Gwet's AC1/AC2 count them in chance agreement.",
                 single,
                 self.n_items,
                 if single == 1 { "has" } else { "have" }

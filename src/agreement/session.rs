@@ -134,8 +134,8 @@ impl DimensionRatings {
         a
     }
 
-    /// The human majority per item: `Ok(Some(code))`, `Ok(None)` without labels, `Err(())` on a tie.
-    pub fn majority(&self) -> Vec<Result<Option<u16>, ()>> {
+    /// The human majority per item: `Ok(Some(code))`, `Ok(None)` without labels, `Err(Tie)` on a tie.
+    pub fn majority(&self) -> Vec<Result<Option<u16>, judge::Tie>> {
         let q = self.scale.q();
         (0..self.matrix.n_items())
             .map(|i| judge::majority((0..self.matrix.n_raters()).map(|r| self.matrix.row(r)[i]), q))
@@ -321,7 +321,7 @@ mod tests {
         assert_eq!(d.matrix.row(1), &[1, 1, MISSING]);
         assert_eq!(d.judge, vec![1, 0, MISSING]);
         assert_eq!(d.off_scale_labels, 1);
-        assert_eq!(d.majority(), vec![Ok(Some(1)), Err(()), Ok(Some(0))]);
+        assert_eq!(d.majority(), vec![Ok(Some(1)), Err(judge::Tie), Ok(Some(0))]);
         let j = d.judge_report(&Options::default());
         assert_eq!(j.ties, 1);
         assert_eq!(j.without_judge, 1);

@@ -3,7 +3,7 @@
 //! group). Statistics come from `crate::agreement`; this module reads, groups and prints.
 
 use crate::agreement::session::{DimensionRatings, HumanLabel, JudgeReport, verdict_ratings};
-use crate::agreement::{self, Agreement, Level, Options, Scale, Stat};
+use crate::agreement::{self, Agreement, Level, Options, Scale, Stat, count_of};
 use crate::cli::{AgreementArgs, GroupBy, LevelArg};
 use crate::error::{CliError, CliResult};
 use crate::ingest::ratings::parse_ratings;
@@ -367,11 +367,11 @@ pub(crate) fn render_agreement(a: &Agreement, title: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{title}: {} raters, {} items ({} with two or more ratings), {} ratings; categories {} ({})",
-        a.n_raters,
-        a.n_items,
+        "{title}: {}, {} ({} with two or more ratings), {}; categories {} ({})",
+        count_of(a.n_raters as u64, "rater", "raters"),
+        count_of(a.n_items as u64, "item", "items"),
         a.pairable_items,
-        a.n_ratings,
+        count_of(a.n_ratings, "rating", "ratings"),
         category_list(&a.scale.labels),
         a.scale.level.as_str()
     );

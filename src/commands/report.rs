@@ -195,6 +195,9 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         }
     }
     out.push_str(&render_table(&header, &rows, &left, ""));
+    if data.responses.is_empty() {
+        out.push_str("\nno responses in this session yet: import model responses with judge scores (`crossreview import`) first.\n");
+    }
     out.push_str(
         "\njudge/humans: n = responses scored/labelled; labels = human labels; agree, kappa: judge vs human majority \
          (ties left out); alpha: Krippendorff's alpha among the humans at the dimension's level; n/a = not enough data.\n",
