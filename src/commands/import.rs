@@ -17,7 +17,7 @@ use crate::cli::InputArgs;
 use crate::error::{CliError, CliResult};
 use crate::ingest::{IngestError, IngestOptions, IngestSummary, Record, read_inputs};
 use crate::store::{ImportCounts, Store};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -87,12 +87,19 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
     let show_progress = std::io::stderr().is_terminal();
     let result = import_files(&mut store, files, options(input), |bytes| {
         if bar.is_none() && show_progress && started.elapsed() > PROGRESS_AFTER {
-            let b = ProgressBar::new(total);
+            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
+                .with_elapsed(started.elapsed())
+                .with_position(bytes);
             if let Ok(style) = ProgressStyle::with_template(
                 "importing {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
             ) {
                 b.set_style(style);
             }
+            // The bytes read before the bar appeared are not a rate: measure from here on, and
+            // only then start drawing.
+            b.tick();
+            b.reset_eta();
+            b.set_draw_target(ProgressDrawTarget::stderr());
             bar = Some(b);
         }
         if let Some(b) = &bar {
