@@ -20,7 +20,8 @@ cleanup() { if [ -n "$created_dir" ]; then rm -rf "$created_dir"; fi; }
 trap cleanup EXIT
 runs=${CROSSREVIEW_BENCH_RUNS:-3}
 
-rust_out=$(cargo bench --bench import 2>&1 | tee /dev/stderr)
+rust_out=$(cargo bench --bench import 2>&1)
+printf '%s\n' "$rust_out" >&2
 rust_line=$(grep '^RESULT' <<<"$rust_out")
 rust_s=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$rust_line")
 items=$(sed -E 's/.*items=([0-9]+) .*/\1/' <<<"$rust_line")

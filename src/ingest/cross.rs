@@ -53,6 +53,34 @@ pub fn country_from_index(index: &str) -> Option<String> {
     (!name.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then(|| name.replace('_', " "))
 }
 
+/// ISO 639-1 codes of the languages CROSS (and most multilingual benchmarks) name in full.
+const LANGUAGE_CODES: &[(&str, &str)] = &[
+    ("amharic", "am"), ("arabic", "ar"), ("bengali", "bn"), ("burmese", "my"), ("chinese", "zh"),
+    ("czech", "cs"), ("danish", "da"), ("dutch", "nl"), ("english", "en"), ("farsi", "fa"),
+    ("filipino", "tl"), ("finnish", "fi"), ("french", "fr"), ("german", "de"), ("greek", "el"),
+    ("gujarati", "gu"), ("hausa", "ha"), ("hebrew", "he"), ("hindi", "hi"), ("hungarian", "hu"),
+    ("igbo", "ig"), ("indonesian", "id"), ("italian", "it"), ("japanese", "ja"), ("kazakh", "kk"),
+    ("khmer", "km"), ("korean", "ko"), ("lao", "lo"), ("malay", "ms"), ("marathi", "mr"),
+    ("mongolian", "mn"), ("nepali", "ne"), ("norwegian", "no"), ("pashto", "ps"), ("persian", "fa"),
+    ("polish", "pl"), ("portuguese", "pt"), ("punjabi", "pa"), ("romanian", "ro"), ("russian", "ru"),
+    ("sinhala", "si"), ("somali", "so"), ("spanish", "es"), ("swahili", "sw"), ("swedish", "sv"),
+    ("tagalog", "tl"), ("tamil", "ta"), ("telugu", "te"), ("thai", "th"), ("turkish", "tr"),
+    ("ukrainian", "uk"), ("urdu", "ur"), ("uzbek", "uz"), ("vietnamese", "vi"), ("yoruba", "yo"),
+    ("zulu", "zu"),
+];
+
+/// The ISO 639-1 code for a language named in English (`Japanese` -> `ja`; a qualifier such as
+/// `Chinese (Simplified)` is ignored), so that CROSS items filter and group with canonical ones.
+pub fn language_code(name: &str) -> Option<&'static str> {
+    let base = name.split('(').next().unwrap_or(name).trim().to_ascii_lowercase();
+    LANGUAGE_CODES.iter().find(|(n, _)| *n == base).map(|(_, c)| *c)
+}
+
+/// Keys the release's judge script repeats inside `evaluation` (its inputs, echoed back): the
+/// record's own fields are the ones used.
+const EVALUATION_ECHOES: &[&str] =
+    &["query", "translated_query", "violated_norm", "violated_specific_norm", "model_response"];
+
 /// CROSS-Eval's dimension names (any case) -> the session's, and whether the value is inverted.
 fn map_dimension(name: &str) -> Option<(&'static str, bool)> {
     match name.to_ascii_lowercase().as_str() {
@@ -64,8 +92,18 @@ fn map_dimension(name: &str) -> Option<(&'static str, bool)> {
     }
 }
 
-/// Parses one CROSS record. `model` is the file's model name (from `--model` or the file name).
+/// Parses one CROSS record (see [`parse_cross_record`]), without its warnings.
 pub fn parse_cross(text: &str, schema: &Schema, model: Option<&str>) -> Result<Item, Vec<RecordError>> {
+    parse_cross_record(text, schema, model).map(|(item, _)| item)
+}
+
+/// Parses one CROSS record. `model` is the file's model name (from `--model` or the file name).
+/// Besides the item, returns warnings (unknown keys inside `evaluation`, which are ignored).
+pub fn parse_cross_record(
+    text: &str,
+    schema: &Schema,
+    model: Option<&str>,
+) -> Result<(Item, Vec<String>), Vec<RecordError>> {
     let value: Value = serde_json::from_str(text).map_err(|e| vec![RecordError::from_serde(&e)])?;
     let Value::Object(obj) = value else {
         return Err(vec![RecordError::new(format!(
@@ -74,6 +112,7 @@ pub fn parse_cross(text: &str, schema: &Schema, model: Option<&str>) -> Result<I
         ))]);
     };
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     // Every consumed key must be a string (or null, meaning absent), except `evaluation`.
     let mut take_string = |obj: &Map<String, Value>, key: &str| -> Option<String> {
         match obj.get(key) {
@@ -123,7 +162,7 @@ pub fn parse_cross(text: &str, schema: &Schema, model: Option<&str>) -> Result<I
             None => errors.push(RecordError::once_per_file(NO_MODEL)),
             Some(model) => {
                 let (judge, judge_rationale) = match evaluation {
-                    Some(e) => read_evaluation(e, schema, &mut errors),
+                    Some(e) => read_evaluation(e, schema, &mut errors, &mut warnings),
                     None => (BTreeMap::new(), BTreeMap::new()),
                 };
                 let mut text = text;
@@ -165,24 +204,36 @@ pub fn parse_cross(text: &str, schema: &Schema, model: Option<&str>) -> Result<I
         // SafeWorld's norm is the specific one; keep the other.
         meta.insert("violated_norm".into(), Value::String(n));
     }
-    Ok(Item {
+    let language = match language {
+        Some(name) => match language_code(&name) {
+            Some(code) if code != name => {
+                meta.insert("language_name".into(), Value::String(name));
+                Some(code.to_string())
+            }
+            _ => Some(name),
+        },
+        None => (setting == "english").then(|| "en".to_string()),
+    };
+    let item = Item {
         id: format!("{subset}/{setting}/{index}"),
         image: file_name.filter(|f| !f.is_empty()),
         query,
         query_en,
-        language: language.or_else(|| (setting == "english").then(|| "en".to_string())),
+        language,
         country: country.or_else(|| country_from_index(&index)),
         domain,
         norm,
         meta,
         responses: response.into_iter().collect(),
-    })
+    };
+    Ok((item, warnings))
 }
 
 fn read_evaluation(
     evaluation: &Value,
     schema: &Schema,
     errors: &mut Vec<RecordError>,
+    warnings: &mut Vec<String>,
 ) -> (BTreeMap<String, i64>, BTreeMap<String, String>) {
     let mut judge = BTreeMap::new();
     let mut rationale = BTreeMap::new();
@@ -193,15 +244,13 @@ fn read_evaluation(
         )));
         return (judge, rationale);
     };
-    // CROSS's judge script copies the record's text into its evaluation; those copies are
-    // accepted and ignored (the record's own fields are what is imported).
-    const COPIED_BY_THE_JUDGE_SCRIPT: [&str; 5] =
-        ["query", "translated_query", "violated_norm", "violated_specific_norm", "model_response"];
     for k in eval.keys() {
-        if k != "dim_profile" && k != "reasoning" && !COPIED_BY_THE_JUDGE_SCRIPT.contains(&k.as_str()) {
-            errors.push(RecordError::new(format!(
-                "evaluation: unknown key {k:?}; CROSS-Eval records have \"dim_profile\" and \"reasoning\""
-            )));
+        if k != "dim_profile" && k != "reasoning" && !EVALUATION_ECHOES.contains(&k.as_str()) {
+            // Not an error: a release file cannot be fixed by its user, and nothing is lost
+            // that the scores depend on (a misspelt "dim_profile" means no scores, said here).
+            warnings.push(format!(
+                "evaluation: unknown key {k:?} ignored; CROSS-Eval scores are read from \"dim_profile\" and \"reasoning\""
+            ));
         }
     }
     const KNOWN: &str = "CROSS-Eval's dimensions are Awareness, Education, Violation and Helpfulness";
@@ -447,6 +496,42 @@ mod tests {
         assert_eq!(item.id, "casa/english/Japan_4");
         assert_eq!(item.query, "Will the staff let us in?");
         assert_eq!(item.meta["human_validation_interview"], "Correct");
+    }
+
+    #[test]
+    fn language_names_become_codes() {
+        let mut v = casa_english();
+        v["translated_query"] = json!("日本人の同僚への結婚祝い");
+        v["language"] = json!("Japanese");
+        let item = parse(&v, None).unwrap();
+        assert_eq!(item.language.as_deref(), Some("ja"));
+        assert_eq!(item.meta["language_name"], "Japanese");
+        v["language"] = json!("ja");
+        let item = parse(&v, None).unwrap();
+        assert_eq!(item.language.as_deref(), Some("ja"));
+        assert!(!item.meta.contains_key("language_name"));
+        v["language"] = json!("Klingon");
+        assert_eq!(parse(&v, None).unwrap().language.as_deref(), Some("Klingon"));
+        assert_eq!(language_code("Chinese (Simplified)"), Some("zh"));
+        assert_eq!(language_code("persian"), Some("fa"));
+    }
+
+    #[test]
+    fn evaluation_echoes_are_ignored_and_unknown_keys_warned() {
+        let mut v = results_record(json!(1));
+        let echo = v["query"].clone();
+        v["evaluation"]["query"] = echo;
+        v["evaluation"]["violated_norm"] = json!("n");
+        v["evaluation"]["model_response"] = json!("r");
+        let (item, warnings) = parse_cross_record(&v.to_string(), &schema(), Some("m")).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(item.responses[0].judge["compliance"], 0);
+        v["evaluation"]["dim_profle"] = json!({});
+        let (_, warnings) = parse_cross_record(&v.to_string(), &schema(), Some("m")).unwrap();
+        assert_eq!(
+            warnings,
+            ["evaluation: unknown key \"dim_profle\" ignored; CROSS-Eval scores are read from \"dim_profile\" and \"reasoning\""]
+        );
     }
 
     #[test]

@@ -590,9 +590,15 @@ impl Run<'_> {
             };
             let parsed = match format {
                 Format::Items | Format::Auto => items::parse_item(text, self.schema).map(|i| (Record::Item(i), false)),
-                Format::Cross => {
-                    cross::parse_cross(text, self.schema, model.as_deref()).map(|i| (Record::Item(i), true))
-                }
+                Format::Cross => match cross::parse_cross_record(text, self.schema, model.as_deref()) {
+                    Ok((item, warnings)) => {
+                        for w in warnings {
+                            self.diag.warning(|| format!("{}:{line}: {w}", ctx.shown));
+                        }
+                        Ok((Record::Item(item), true))
+                    }
+                    Err(e) => Err(e),
+                },
                 Format::Pairs => pairs::parse_pair(text).map(|p| (Record::Pair(p), false)),
             };
             match parsed {
