@@ -66,6 +66,27 @@ pub fn hints(keymap: &Keymap) -> String {
     )
 }
 
+/// Short key hints for pairs mode's status line.
+pub fn pair_hints(keymap: &Keymap) -> String {
+    use super::action::Command as C;
+    let k = |c: C| keymap.keys_of(c).into_iter().next().unwrap_or_else(|| "-".into());
+    format!(
+        "{} left {} right {} tie {} both bad {} unsure  {} tags  {}/{} pair  {} undo  {} skip  {} help  {} quit",
+        k(C::LeftBetter),
+        k(C::RightBetter),
+        k(C::Tie),
+        k(C::BothBad),
+        k(C::Unsure),
+        k(C::Tags),
+        k(C::NextTask),
+        k(C::PrevTask),
+        k(C::Undo),
+        k(C::Skip),
+        k(C::Help),
+        k(C::Quit)
+    )
+}
+
 /// The initial state: this annotator's tasks after `--filter`, `--sample` and `--languages`.
 pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_protocol: &str) -> Result<State, CliError> {
     let schema = store.schema().clone();
@@ -75,8 +96,13 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         .map(|f| filter::parse(f, &schema))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::usage)?;
-    let tasks: Vec<_> =
-        store.task_index()?.into_iter().filter(|t| matches!(t.task, TaskRef::Response { .. })).collect();
+    // Pairs mode works on pairs, the other modes on responses.
+    let want_pairs = args.mode == Mode::Pairs;
+    let tasks: Vec<_> = store
+        .task_index()?
+        .into_iter()
+        .filter(|t| matches!(t.task, TaskRef::Pair { .. }) == want_pairs)
+        .collect();
     let labels = store.labels_of(&args.annotator)?;
     let mut order: Vec<usize> = (0..tasks.len())
         .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
@@ -94,8 +120,8 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         tasks,
         labels,
         order,
-        help: keymap.help_lines(),
-        hints: hints(keymap),
+        help: keymap.help_lines_for(args.mode),
+        hints: if want_pairs { pair_hints(keymap) } else { hints(keymap) },
         image_protocol: image_protocol.to_string(),
     }))
 }
@@ -130,6 +156,15 @@ pub fn run_effects(
                     Ok(Some(item)) => Action::ItemLoaded(Box::new(item)),
                     Ok(None) => Action::Failed(format!("item {id} is no longer in the session")),
                     Err(e) => Action::Failed(format!("cannot read item {id}: {e}")),
+                }),
+                Effect::LoadPair(id) => Some(match store.pair(&id) {
+                    Ok(Some(pair)) => {
+                        // The pair's item (norm, country) when the session has it.
+                        let item = pair.item_id.as_deref().and_then(|i| store.item(i).ok().flatten());
+                        Action::PairLoaded { pair: Box::new(pair), item: item.map(Box::new) }
+                    }
+                    Ok(None) => Action::Failed(format!("pair {id} is no longer in the session")),
+                    Err(e) => Action::Failed(format!("cannot read pair {id}: {e}")),
                 }),
                 Effect::Search(q) => {
                     if let Some(w) = search {
@@ -225,15 +260,8 @@ fn show_image_full(terminal: &mut DefaultTerminal, path: Option<String>, protoco
 /// The TUI on an opened session: sets up the terminal, runs until quit (or SIGTERM/SIGHUP),
 /// restores the terminal.
 pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
-    if args.mode != Mode::Responses {
-        return Err(CliError::usage(format!(
-            "--mode {}: not yet supported in this build; use --mode responses",
-            match args.mode {
-                Mode::Pairs => "pairs",
-                Mode::Adjudicate => "adjudicate",
-                Mode::Responses => "responses",
-            }
-        )));
+    if args.mode == Mode::Adjudicate {
+        return Err(CliError::usage("--mode adjudicate: not yet supported in this build; use --mode responses or pairs"));
     }
     store.ensure_annotator(&args.annotator)?;
     let keymap = load_keymap(args)?;
@@ -265,13 +293,26 @@ fn event_loop(
 ) -> CliResult {
     let mut cache = picker_for(args.image_protocol).map(ImageCache::new);
     let mut no_images = NoImages("images off (--image-protocol none)".into());
-    let search = SearchWorker::spawn(store.path().to_path_buf());
+    let search = if state.mode == Mode::Pairs {
+        let tasks_of_pairs = state
+            .tasks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match &t.task {
+                TaskRef::Pair { pair_id } => Some((pair_id.clone(), i)),
+                TaskRef::Response { .. } => None,
+            })
+            .collect();
+        super::pairs::spawn_search(store.path().to_path_buf(), tasks_of_pairs)
+    } else {
+        SearchWorker::spawn(store.path().to_path_buf())
+    };
     let io = |e: std::io::Error| CliError::data(format!("terminal error: {e}"));
 
-    // The first task's item.
-    if let Some(t) = state.current_task() {
-        let id = t.item_id.clone();
-        run_effects(store, state, vec![Effect::LoadItem(id)], Some(&search), |_, _| {});
+    // The first task's item (or pair, whose display order is recorded on first sight).
+    if state.current_task().is_some() {
+        let fx = update(state, Action::Start);
+        run_effects(store, state, fx, Some(&search), |_, _| {});
     }
     let mut last_tick = Instant::now();
     let mut last_input = Instant::now();

@@ -12,6 +12,7 @@ pub mod draw;
 pub mod filter;
 pub mod image;
 pub mod keymap;
+pub mod pairs;
 pub mod search;
 pub mod state;
 pub mod theme;
@@ -19,3 +20,5 @@ pub mod update;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pairs;

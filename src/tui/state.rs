@@ -1,7 +1,7 @@
 //! Everything the screen shows, as plain data. Changed only by `update::update`.
 
 use crate::cli::Mode;
-use crate::model::{Item, TaskRef};
+use crate::model::{Item, Pair, TaskRef};
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels};
 use std::collections::HashMap;
@@ -27,6 +27,8 @@ pub enum Overlay {
     Skip { selected: usize, text: String },
     Note { text: String },
     Search,
+    /// Pairs mode: toggling reason tags (`on` parallel to `pairs::REASON_TAGS`).
+    Tags { selected: usize, on: Vec<bool> },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,6 +61,8 @@ pub struct State {
     pub focus: usize,
     /// The open task's item, once loaded.
     pub item: Option<Item>,
+    /// Pairs mode: the open pair, once loaded.
+    pub pair: Option<Pair>,
     pub scroll: u16,
     pub max_scroll: u16,
     pub page: u16,
@@ -116,6 +120,7 @@ impl State {
             cursor: 0,
             focus: 0,
             item: None,
+            pair: None,
             scroll: 0,
             max_scroll: 0,
             page: 10,
@@ -153,6 +158,9 @@ impl State {
 
     pub fn is_complete(&self, task: usize) -> bool {
         let l = &self.labels[task];
+        if matches!(self.tasks[task].task, TaskRef::Pair { .. }) {
+            return l.values.contains_key(crate::store::field::VERDICT);
+        }
         self.schema.dimensions.iter().all(|d| l.values.contains_key(&d.name))
     }
 
@@ -171,6 +179,20 @@ impl State {
     pub fn current_item(&self) -> Option<&Item> {
         let t = self.current_task()?;
         self.item.as_ref().filter(|i| i.id == t.item_id)
+    }
+
+    /// The open pair, if it is loaded and belongs to the open task.
+    pub fn current_pair(&self) -> Option<&Pair> {
+        let TaskRef::Pair { pair_id } = &self.current_task()?.task else { return None };
+        self.pair.as_ref().filter(|p| &p.id == pair_id)
+    }
+
+    /// Pairs mode: whether the open pair shows its chosen response on the left.
+    pub fn chosen_on_left(&self, task: usize) -> bool {
+        match &self.tasks[task].task {
+            TaskRef::Pair { pair_id } => super::pairs::chosen_on_left(&self.labels[task], &self.annotator, pair_id),
+            TaskRef::Response { .. } => true,
+        }
     }
 
     /// Resets what belongs to one task (scroll, focus, timer) after the cursor moved.

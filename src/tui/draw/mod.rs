@@ -4,6 +4,7 @@
 
 mod labels;
 mod overlay;
+mod pairs;
 mod panes;
 
 use super::image::ImageSource;
@@ -63,16 +64,24 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         too_small(frame, area);
         return FrameInfo::default();
     }
-    let a = layout(area);
-    panes::task_list(frame, a.list, state, theme);
-    panes::image(frame, a.image, state, theme, images);
-    panes::query(frame, a.query, state, theme);
-    let info = panes::response(frame, a.response, state, theme);
-    labels::labels(frame, a.labels, state, theme, a.judge.is_none());
-    if let Some(j) = a.judge {
-        labels::judge(frame, j, state, theme);
-    }
-    panes::status(frame, a.status, state, theme);
+    let info = if state.mode == crate::cli::Mode::Pairs {
+        let [body, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        let info = pairs::draw(frame, body, state, theme, images);
+        panes::status(frame, status, state, theme);
+        info
+    } else {
+        let a = layout(area);
+        panes::task_list(frame, a.list, state, theme);
+        panes::image(frame, a.image, state, theme, images);
+        panes::query(frame, a.query, state, theme);
+        let info = panes::response(frame, a.response, state, theme);
+        labels::labels(frame, a.labels, state, theme, a.judge.is_none());
+        if let Some(j) = a.judge {
+            labels::judge(frame, j, state, theme);
+        }
+        panes::status(frame, a.status, state, theme);
+        info
+    };
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help => overlay::help(frame, area, state, theme),
@@ -80,6 +89,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         Overlay::Skip { selected, text } => overlay::skip(frame, area, *selected, text, theme),
         Overlay::Note { text } => overlay::note(frame, area, text, theme),
         Overlay::Search => overlay::search(frame, area, state, theme),
+        Overlay::Tags { selected, on } => pairs::tags_overlay(frame, area, *selected, on, theme),
     }
     info
 }
