@@ -24,10 +24,14 @@ struct Tui {
 
 impl Tui {
     fn start(session: &Path, annotator: &str, extra: &[&str]) -> Tui {
+        Tui::start_with(session, annotator, "none", extra)
+    }
+
+    fn start_with(session: &Path, annotator: &str, protocol: &str, extra: &[&str]) -> Tui {
         let pty = native_pty_system();
         let pair = pty.openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_crossreview"));
-        cmd.args(["annotate", session.to_str().unwrap(), "--annotator", annotator, "--image-protocol", "none"]);
+        cmd.args(["annotate", session.to_str().unwrap(), "--annotator", annotator, "--image-protocol", protocol]);
         cmd.args(extra);
         cmd.env("TERM", "xterm-256color");
         let child = pair.slave.spawn_command(cmd).unwrap();
@@ -216,4 +220,27 @@ fn filters_and_bad_filters() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field"));
+}
+
+#[test]
+fn halfblock_images_are_drawn_and_broken_ones_say_why() {
+    let (_dir, path) = session();
+    let mut tui = Tui::start_with(&path, "img", "halfblocks", &[]);
+    tui.wait_for("0/18 done");
+    // The fixture image is decoded on the worker thread and drawn with half-block characters.
+    let start = Instant::now();
+    loop {
+        let s = tui.screen();
+        if s.contains('▀') || s.contains('▄') {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no half-block image drawn:\n{s}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // casa/ar/4 points at a file that does not exist: a placeholder with the reason.
+    tui.keys("jjjjjj");
+    tui.wait_for("casa/ar/4");
+    tui.wait_for("cannot open");
+    tui.quit();
+    assert!(!tui.parser.lock().unwrap().screen().alternate_screen());
 }

@@ -12,6 +12,7 @@
 
 mod merge;
 pub(crate) mod schema_sql;
+mod search;
 pub mod time;
 
 use crate::error::CliError;

@@ -98,11 +98,14 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         .map_err(CliError::usage)?;
     // Pairs mode works on pairs, the other modes on responses.
     let want_pairs = args.mode == Mode::Pairs;
-    let tasks: Vec<_> = store
-        .task_index()?
-        .into_iter()
-        .filter(|t| matches!(t.task, TaskRef::Pair { .. }) == want_pairs)
-        .collect();
+    let tasks: Vec<_> = if want_pairs {
+        store.task_index()?.into_iter().filter(|t| matches!(t.task, TaskRef::Pair { .. })).collect()
+    } else if filters.iter().any(filter::Filter::needs_judge) {
+        store.response_task_index()?
+    } else {
+        // Opening fast: the judge's values come with each task's item when it is shown.
+        store.response_task_index_without_judge()?
+    };
     let labels = store.labels_of(&args.annotator)?;
     let mut order: Vec<usize> = (0..tasks.len())
         .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))

@@ -110,6 +110,11 @@ fn field_value<'a>(task: &'a TaskInfo, field: Field) -> Option<&'a str> {
 }
 
 impl Filter {
+    /// Whether evaluating this filter needs the judge's values in the task index.
+    pub fn needs_judge(&self) -> bool {
+        matches!(self, Filter::Judge { .. } | Filter::DisagreesWithJudge)
+    }
+
     pub fn matches(&self, task: &TaskInfo, labels: Option<&TaskLabels>, schema: &Schema) -> bool {
         match self {
             Filter::Field { field, values, negate } => {

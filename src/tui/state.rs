@@ -31,6 +31,27 @@ pub enum Overlay {
     Tags { selected: usize, on: Vec<bool> },
 }
 
+/// The annotator's labels by task index. Sparse: most tasks of a large session have none, and
+/// an empty `TaskLabels` per task would cost 40 MB on 300,000 tasks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Labels {
+    map: HashMap<usize, TaskLabels>,
+    empty: TaskLabels,
+}
+
+impl std::ops::Index<usize> for Labels {
+    type Output = TaskLabels;
+    fn index(&self, i: usize) -> &TaskLabels {
+        self.map.get(&i).unwrap_or(&self.empty)
+    }
+}
+
+impl std::ops::IndexMut<usize> for Labels {
+    fn index_mut(&mut self, i: usize) -> &mut TaskLabels {
+        self.map.entry(i).or_default()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchState {
     pub query: String,
@@ -49,8 +70,8 @@ pub struct State {
     pub blind: bool,
     /// Every task of the session (compact).
     pub tasks: Vec<TaskInfo>,
-    /// This annotator's labels, parallel to `tasks`.
-    pub labels: Vec<TaskLabels>,
+    /// This annotator's labels, indexed like `tasks`.
+    pub labels: Labels,
     /// The tasks shown (after filter, sample and language order): indices into `tasks`.
     pub order: Vec<usize>,
     /// For each task, its position in `order` (`u32::MAX`: not shown).
@@ -102,8 +123,15 @@ impl State {
     pub fn new(init: StateInit) -> State {
         let StateInit { annotator, mode, schema, blind, tasks, mut labels, order, help, hints, image_protocol } =
             init;
-        let labels: Vec<TaskLabels> =
-            tasks.iter().map(|t| labels.remove(&t.task).unwrap_or_default()).collect();
+        let mut by_index = Labels::default();
+        if !labels.is_empty() {
+            for (i, t) in tasks.iter().enumerate() {
+                if let Some(l) = labels.remove(&t.task) {
+                    by_index.map.insert(i, l);
+                }
+            }
+        }
+        let labels = by_index;
         let mut pos = vec![u32::MAX; tasks.len()];
         for (p, &i) in order.iter().enumerate() {
             pos[i] = p as u32;
@@ -193,6 +221,18 @@ impl State {
             TaskRef::Pair { pair_id } => super::pairs::chosen_on_left(&self.labels[task], &self.annotator, pair_id),
             TaskRef::Response { .. } => true,
         }
+    }
+
+    /// The judge's value on dimension `dim` (schema index) for task `task`: from the task index
+    /// when it was loaded with the judge, else from the open item.
+    pub fn judge_value(&self, task: usize, dim: usize) -> Option<crate::model::Value> {
+        let t = &self.tasks[task];
+        if !t.judge.is_empty() {
+            return t.judge.get(dim).copied().flatten();
+        }
+        let name = &self.schema.dimensions.get(dim)?.name;
+        let item = self.item.as_ref().filter(|i| i.id == t.item_id)?;
+        item.responses.iter().find(|r| r.model == t.model)?.judge.get(name).copied()
     }
 
     /// Resets what belongs to one task (scroll, focus, timer) after the cursor moved.

@@ -42,7 +42,7 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
             }
             None => ("[ · ]".to_string(), theme.fg(theme.muted)),
         };
-        let judge = state.tasks[i].judge.get(k).copied().flatten();
+        let judge = state.judge_value(i, k);
         let judge_txt = match (visible, judge) {
             (false, _) => format!("judge {HIDDEN}"),
             (true, Some(j)) => {
@@ -113,7 +113,7 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut lines = Vec::new();
     for (k, d) in state.schema.dimensions.iter().enumerate() {
         let focused = k == state.focus;
-        let v = state.tasks[i].judge.get(k).copied().flatten();
+        let v = state.judge_value(i, k);
         let head = format!(
             "{}{} {}",
             if focused { "▶" } else { " " },

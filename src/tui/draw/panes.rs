@@ -148,6 +148,7 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
             Some(r) => text::display_lines(&r.text, inner_w),
             None => vec!["(this response is no longer in the session)".into()],
         },
+        None if state.order.is_empty() => vec!["No task matches --filter/--sample. Quit with q and widen the selection.".into()],
         None => vec!["loading…".into()],
     };
     let total = text_lines.len() as u16;

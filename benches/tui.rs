@@ -1,0 +1,286 @@
+//! Speed and memory of the annotation TUI on a large session (100,000 items x 3 responses).
+//!
+//! `cargo bench --bench tui` builds the session once (cached under target/bench-sessions/),
+//! then measures, each in a fresh process so resident memory is the TUI's own:
+//! - open: session opened, task index and labels loaded, first item read, first frame drawn
+//!   (160x48, TestBackend), with the peak resident set size (VmHWM);
+//! - keypress: `1` → update → label durably recorded (WAL, synchronous=FULL) → next frame drawn;
+//!   median and p99 over 400 presses (image decoding is off the UI thread and excluded);
+//! - search: per-keystroke time of the fuzzy search as a query is typed (the index is built once,
+//!   lazily, on the first search: its build time is printed separately).
+//!
+//! Options after `--`: `--items N` (default 100000).
+
+use crossreview::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crossreview::model::{Item, Response};
+use crossreview::schema::Schema;
+use crossreview::store::Store;
+use crossreview::tui::action::{Action, Command, Effect};
+use crossreview::tui::app::{initial_state, run_effects};
+use crossreview::tui::draw::draw;
+use crossreview::tui::image::NoImages;
+use crossreview::tui::keymap::Keymap;
+use crossreview::tui::search::{Corpus, Searcher};
+use crossreview::tui::theme::Theme;
+use crossreview::tui::update::update;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const COUNTRIES: [(&str, &str, &str); 9] = [
+    ("Japan", "ja", "この時計を友達の結婚祝いに贈りたいです。包み方を教えてください。"),
+    ("China", "zh", "我想把这个钟送给老人做生日礼物，有什么建议？"),
+    ("South Korea", "ko", "이 빨간 펜으로 친구 이름을 써도 될까요?"),
+    ("Saudi Arabia", "ar", "أريد أن أقدم هذه الزجاجة كهدية لمضيفي في الرياض"),
+    ("Iran", "fa", "آیا می‌توانم این شراب را به میزبانم در تهران هدیه بدهم؟"),
+    ("India", "hi", "क्या मैं इस चमड़े के बेल्ट को मंदिर में पहन सकता हूँ?"),
+    ("Thailand", "th", "ฉันจะชี้เท้าไปที่พระพุทธรูปได้ไหม"),
+    ("Ethiopia", "am", "ይህን ስጦታ በግራ እጄ መስጠት እችላለሁ?"),
+    ("Russia", "ru", "Можно подарить жёлтые цветы в чётном количестве?"),
+];
+const MODELS: [&str; 3] = ["gpt-4o", "llava-1.6", "qwen2-vl"];
+const WORDS: [&str; 24] = [
+    "gift", "clock", "wrap", "host", "temple", "shoes", "respect", "custom", "colour", "flowers",
+    "alcohol", "funeral", "wedding", "elder", "hand", "offer", "tradition", "avoid", "consider",
+    "instead", "local", "culture", "meaning", "polite",
+];
+
+fn item(i: usize) -> Item {
+    let (country, lang, query) = COUNTRIES[i % COUNTRIES.len()];
+    let mut rng = crossreview::rng::SplitMix64::new(i as u64);
+    let mut text = |n: usize| {
+        let mut s = String::new();
+        for k in 0..n {
+            if k > 0 {
+                s.push(' ');
+            }
+            s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+        }
+        s
+    };
+    let norm = format!("Norm {i}: {}", text(20));
+    let responses = MODELS
+        .iter()
+        .map(|m| {
+            let judge: BTreeMap<String, i64> = ["awareness", "education", "compliance", "helpfulness"]
+                .iter()
+                .enumerate()
+                .map(|(k, d)| (d.to_string(), ((i + k + m.len()) % 2) as i64))
+                .collect();
+            let mut rationale = BTreeMap::new();
+            rationale.insert("awareness".into(), text(25));
+            Response { model: m.to_string(), text: text(110), judge, judge_rationale: rationale }
+        })
+        .collect();
+    Item {
+        id: format!("bench/{lang}/{i}"),
+        image: Some(format!("images/{i}.png")),
+        query: format!("{query} #{i}"),
+        query_en: Some(format!("English version {i}: {}", text(15))),
+        language: Some(lang.into()),
+        country: Some(country.into()),
+        domain: Some(["gifts", "etiquette", "food"][i % 3].into()),
+        norm: Some(norm),
+        meta: Default::default(),
+        responses,
+    }
+}
+
+fn session(n: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-sessions");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("tui-{n}.db"));
+    if path.exists() {
+        return path;
+    }
+    let tmp = dir.join(format!("tui-{n}.db.building"));
+    let _ = std::fs::remove_file(&tmp);
+    let t = Instant::now();
+    let mut store = Store::create(&tmp, &Schema::cross_eval(), true).unwrap();
+    store
+        .import(|imp| {
+            for i in 0..n {
+                imp.upsert_item(&item(i))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    for ext in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{ext}", tmp.display()));
+        if from.exists() {
+            std::fs::rename(&from, format!("{}{ext}", path.display())).unwrap();
+        }
+    }
+    eprintln!("built {} ({n} items x 3 responses) in {:.1?}", path.display(), t.elapsed());
+    path
+}
+
+fn args(path: &Path) -> AnnotateArgs {
+    AnnotateArgs {
+        session: path.to_path_buf(),
+        annotator: "bench".into(),
+        mode: Mode::Responses,
+        blind: false,
+        filter: vec![],
+        sample: None,
+        seed: None,
+        stratify: None,
+        languages: vec![],
+        image_protocol: ImageProtocol::None,
+        keymap: None,
+        theme: None,
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Opens the session to the first frame (run in a fresh process).
+fn open_phase(path: &Path, annotator: &str) {
+    let t = Instant::now();
+    let mut store = Store::open(path).unwrap();
+    let t_open = t.elapsed();
+    let mut a = args(path);
+    a.annotator = annotator.into();
+    store.ensure_annotator(&a.annotator).unwrap();
+    let t_ann = t.elapsed();
+    let tasks = store.response_task_index().unwrap();
+    let t_index = t.elapsed();
+    let labels = store.labels_of(&a.annotator).unwrap();
+    let t_labels = t.elapsed();
+    drop((tasks, labels));
+    let t2 = Instant::now();
+    let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
+    let t_state = t2.elapsed();
+    let id = state.current_task().unwrap().item_id.clone();
+    run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut images = NoImages("off".into());
+    let theme = Theme::default();
+    term.draw(|f| {
+        draw(f, &state, &theme, &mut images);
+    })
+    .unwrap();
+    let total = t_open + t_ann + t2.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "open to first frame: {:.1} ms, peak resident {:.1} MB ({} tasks) [open {:.0}, annotator {:.0}, task index {:.0}, labels {:.0}, state {:.0} ms]",
+        ms(total),
+        peak_rss_mb(),
+        state.tasks.len(),
+        ms(t_open),
+        ms(t_ann - t_open),
+        ms(t_index - t_ann),
+        ms(t_labels - t_index),
+        ms(t_state)
+    );
+}
+
+fn keypress_phase(path: &Path) {
+    let mut store = Store::open(path).unwrap();
+    // A fresh annotator each run, so every run labels from the same starting point.
+    let mut a = args(path);
+    a.annotator = format!("bench-{}-{}", std::process::id(), crossreview::store::time::now_micros());
+    store.ensure_annotator(&a.annotator).unwrap();
+    let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
+    let id = state.current_task().unwrap().item_id.clone();
+    run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut images = NoImages("off".into());
+    let theme = Theme::default();
+    let mut times = Vec::new();
+    for k in 0..400 {
+        let t = Instant::now();
+        let c = if k % 3 == 0 { Command::No } else { Command::Yes };
+        let fx = update(&mut state, Action::Command(c));
+        run_effects(&mut store, &mut state, fx, None, |_, _| {});
+        term.draw(|f| {
+            draw(f, &state, &theme, &mut images);
+        })
+        .unwrap();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "keypress -> label durable -> frame drawn: median {:.2} ms, p99 {:.2} ms, max {:.2} ms (400 presses, 100 tasks)",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().unwrap().as_secs_f64() * 1e3
+    );
+}
+
+fn search_phase(path: &Path) {
+    let store = Store::open(path).unwrap();
+    let t = Instant::now();
+    let corpus = Corpus::build(&store).unwrap();
+    println!("search index built (lazily, on the first search, off the UI thread): {:.0} ms, {} tasks", t.elapsed().as_secs_f64() * 1e3, corpus.len());
+    let mut searcher = Searcher::new(corpus);
+    for query in ["clock", "templeshoes", "bench/ja/4242", "結婚祝い", "wedding gift"] {
+        let mut typed = String::new();
+        let mut per_key = Vec::new();
+        let mut hits = 0;
+        for c in query.chars() {
+            typed.push(c);
+            let t = Instant::now();
+            hits = searcher.search(&typed).len();
+            per_key.push(t.elapsed());
+        }
+        let first = per_key[0];
+        per_key.sort();
+        println!(
+            "search {query:?}: first keystroke {:.1} ms, median {:.1} ms, max {:.1} ms per keystroke ({} hits shown)",
+            first.as_secs_f64() * 1e3,
+            percentile(&per_key, 0.5).as_secs_f64() * 1e3,
+            per_key.last().unwrap().as_secs_f64() * 1e3,
+            hits
+        );
+        searcher.search("");
+    }
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    let n = argv
+        .iter()
+        .position(|a| a == "--items")
+        .and_then(|i| argv.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000usize);
+    if let Some(i) = argv.iter().position(|a| a == "--phase") {
+        let path = PathBuf::from(&argv[i + 2]);
+        match argv[i + 1].as_str() {
+            "open" => open_phase(&path, "bench"),
+            "keypress" => keypress_phase(&path),
+            "search" => search_phase(&path),
+            other => panic!("unknown phase {other}"),
+        }
+        return;
+    }
+    // `cargo bench` passes --bench; anything else (e.g. `cargo test --benches`) just checks it runs.
+    let quick = !argv.iter().any(|a| a == "--bench");
+    let n = if quick { 300 } else { n };
+    let path = session(n);
+    let me = std::env::current_exe().unwrap();
+    for phase in ["open", "open", "keypress", "search"] {
+        let status = std::process::Command::new(&me)
+            .args(["--phase", phase, path.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "phase {phase} failed");
+    }
+}
