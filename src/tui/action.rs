@@ -187,6 +187,8 @@ pub enum Action {
     Start,
     /// Pairs mode: the open pair, read from the session, with its item when it has one.
     PairLoaded { pair: Box<Pair>, item: Option<Box<Item>> },
+    /// The stats screen's numbers (or why they could not be computed).
+    StatsReady(Result<Box<super::stats::StatsView>, String>),
     /// Something outside failed (the message is shown; the state is unchanged).
     Failed(String),
 }
@@ -199,6 +201,8 @@ pub enum Effect {
     Redo,
     /// Read an item (with its responses) for display.
     LoadItem(String),
+    /// Recompute the stats screen's numbers (off the UI thread).
+    ComputeStats,
     /// Read a pair (and its item, if any) for display.
     LoadPair(String),
     /// Run a fuzzy search (off the UI thread).

@@ -160,6 +160,9 @@ pub fn run_effects(
                     Ok(None) => Action::Failed(format!("item {id} is no longer in the session")),
                     Err(e) => Action::Failed(format!("cannot read item {id}: {e}")),
                 }),
+                Effect::ComputeStats => Some(Action::StatsReady(
+                    super::stats::compute(store).map(Box::new).map_err(|e| format!("{e:#}")),
+                )),
                 Effect::LoadPair(id) => Some(match store.pair(&id) {
                     Ok(Some(pair)) => {
                         // The pair's item (norm, country) when the session has it.
@@ -310,6 +313,15 @@ fn event_loop(
     } else {
         SearchWorker::spawn(store.path().to_path_buf())
     };
+    let stats = super::stats::StatsWorker::spawn(store.path().to_path_buf());
+    // Stats are computed on their worker, never on this thread.
+    let to_worker = |fx: Vec<Effect>| -> Vec<Effect> {
+        let (ask, rest): (Vec<Effect>, Vec<Effect>) = fx.into_iter().partition(|e| matches!(e, Effect::ComputeStats));
+        if !ask.is_empty() {
+            stats.ask();
+        }
+        rest
+    };
     let io = |e: std::io::Error| CliError::data(format!("terminal error: {e}"));
 
     // The first task's item (or pair, whose display order is recorded on first sight).
@@ -358,7 +370,8 @@ fn event_loop(
         let active = now.duration_since(last_input) <= IDLE_AFTER;
         let shown_seconds = state.task_seconds as u64;
         let had_flash = state.flash.is_some();
-        update(state, Action::Tick { dt, active });
+        let fx = to_worker(update(state, Action::Tick { dt, active }));
+        run_effects(store, state, fx, Some(&search), |_, _| {});
         if state.task_seconds as u64 != shown_seconds || had_flash != state.flash.is_some() {
             dirty = true;
         }
@@ -376,7 +389,7 @@ fn event_loop(
                     keymap.action_for(state, &k)
                 };
                 if let Some(a) = action {
-                    let fx = update(state, a);
+                    let fx = to_worker(update(state, a));
                     let quit = run_effects(store, state, fx, Some(&search), |path, _| pending_image = Some(path));
                     dirty = true;
                     if quit {
@@ -390,6 +403,10 @@ fn event_loop(
             }
             Some(_) => {}
             None => {}
+        }
+        while let Ok(r) = stats.results.try_recv() {
+            update(state, Action::StatsReady(r.map(Box::new)));
+            dirty = true;
         }
         while let Ok((query, hits)) = search.results.try_recv() {
             update(state, Action::SearchResults { query, hits });

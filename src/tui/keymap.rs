@@ -144,6 +144,7 @@ const DEFAULTS: &[(Command, &[&str])] = &[
     (Command::ScrollUp, &["K", "Ctrl-y"]),
     (Command::PageDown, &["Space", "PageDown"]),
     (Command::PageUp, &["b", "PageUp"]),
+    (Command::Stats, &["a"]),
     (Command::LeftBetter, &["1"]),
     (Command::RightBetter, &["2"]),
     (Command::Tie, &["t"]),
@@ -244,8 +245,9 @@ impl Keymap {
                 .chain(Command::ALL.into_iter().filter(|c| {
                     !matches!(c, Command::Yes | Command::No | Command::FocusNext | Command::FocusPrev | Command::Reveal)
                 }))
+                .chain([Command::Stats])
                 .collect(),
-            _ => Command::ALL.into_iter().collect(),
+            _ => Command::ALL.into_iter().chain([Command::Stats]).collect(),
         };
         cmds.iter()
             .map(|c| {
@@ -274,6 +276,15 @@ impl Keymap {
                     KeyCode::Char(c) if !key.ctrl && !key.alt => Some(Action::Char(c)),
                     _ => None,
                 };
+            }
+            Overlay::Stats => {
+                let cmd = if state.mode == crate::cli::Mode::Pairs { self.pairs_command(&key) } else { self.command(&key) };
+                return Some(match cmd {
+                    Some(c @ (Command::ScrollDown | Command::ScrollUp | Command::FocusNext | Command::FocusPrev)) => {
+                        Action::Command(c)
+                    }
+                    _ => Action::Escape,
+                });
             }
             Overlay::Help | Overlay::Guidelines => {
                 return Some(match self.command(&key) {

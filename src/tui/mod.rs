@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod pairs;
 pub mod search;
 pub mod state;
+pub mod stats;
 pub mod theme;
 pub mod update;
 

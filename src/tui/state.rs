@@ -27,6 +27,8 @@ pub enum Overlay {
     Skip { selected: usize, text: String },
     Note { text: String },
     Search,
+    /// Agreement, distributions and progress (`a`).
+    Stats,
     /// Pairs mode: toggling reason tags (`on` parallel to `pairs::REASON_TAGS`).
     Tags { selected: usize, on: Vec<bool> },
 }
@@ -84,6 +86,9 @@ pub struct State {
     pub item: Option<Item>,
     /// Pairs mode: the open pair, once loaded.
     pub pair: Option<Pair>,
+    /// The latest stats (`a`), and seconds since they were asked for.
+    pub stats: Option<super::stats::StatsView>,
+    pub stats_age: f64,
     pub scroll: u16,
     pub max_scroll: u16,
     pub page: u16,
@@ -149,6 +154,8 @@ impl State {
             focus: 0,
             item: None,
             pair: None,
+            stats: None,
+            stats_age: 0.0,
             scroll: 0,
             max_scroll: 0,
             page: 10,

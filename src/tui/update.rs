@@ -61,8 +61,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Enter => enter(state, &mut fx),
         Action::Escape => state.overlay = Overlay::None,
         Action::Tick { dt, active } => {
-            if active {
+            if active && state.overlay != Overlay::Stats {
                 state.task_seconds += dt;
+            }
+            // Open stats follow the labels coming in (from other annotators too).
+            if state.overlay == Overlay::Stats {
+                state.stats_age += dt;
+                if state.stats_age >= super::stats::REFRESH_SECONDS {
+                    state.stats_age = 0.0;
+                    fx.push(Effect::ComputeStats);
+                }
             }
             if state.flash.is_some() {
                 state.flash_age += dt;
@@ -88,6 +96,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.scroll = state.scroll.min(max_scroll);
         }
         Action::Failed(msg) => flash(state, msg),
+        Action::StatsReady(r) => match r {
+            Ok(v) => state.stats = Some(*v),
+            Err(e) => flash(state, format!("stats: {e}")),
+        },
         Action::Start => {
             state.item = None;
             state.pair = None;
@@ -127,7 +139,12 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
             let on = pairs::parse_tags(state.labels[i].tags.as_deref());
             state.overlay = Overlay::Tags { selected: 0, on };
         }
-        Command::Stats => {}
+        Command::Stats => {
+            state.overlay = Overlay::Stats;
+            state.help_scroll = 0;
+            state.stats_age = 0.0;
+            fx.push(Effect::ComputeStats);
+        }
         Command::Yes => set_value(state, 1, fx),
         Command::No => set_value(state, 0, fx),
         Command::FocusNext => {
@@ -225,7 +242,7 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                 _ => state.page.saturating_sub(1).max(1),
             };
             let down = matches!(cmd, Command::ScrollDown | Command::PageDown);
-            if matches!(state.overlay, Overlay::Help | Overlay::Guidelines) {
+            if matches!(state.overlay, Overlay::Help | Overlay::Guidelines | Overlay::Stats) {
                 state.help_scroll =
                     if down { state.help_scroll.saturating_add(step) } else { state.help_scroll.saturating_sub(step) };
             } else {

@@ -6,6 +6,7 @@ mod labels;
 mod overlay;
 mod pairs;
 mod panes;
+mod stats;
 
 use super::image::ImageSource;
 use super::state::{Overlay, State};
@@ -89,6 +90,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         Overlay::Skip { selected, text } => overlay::skip(frame, area, *selected, text, theme),
         Overlay::Note { text } => overlay::note(frame, area, text, theme),
         Overlay::Search => overlay::search(frame, area, state, theme),
+        Overlay::Stats => {
+            let [body, _] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+            stats::draw(frame, body, state, theme)
+        }
         Overlay::Tags { selected, on } => pairs::tags_overlay(frame, area, *selected, on, theme),
     }
     info
