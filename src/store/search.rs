@@ -73,6 +73,11 @@ impl Store {
                 },
             ));
         }
+        // The item rows are no longer needed: free them before the final vector is built, which
+        // lowers the peak memory of opening a large session.
+        drop(rows);
+        drop(st);
+        drop(items);
         out.sort_unstable_by_key(|(p, seq, _)| (*p, *seq));
         Ok(out.into_iter().map(|(_, _, t)| t).collect())
     }

@@ -99,7 +99,7 @@ pub fn is_complete(labels: Option<&TaskLabels>, schema: &Schema) -> bool {
     labels.is_some_and(|l| schema.dimensions.iter().all(|d| l.values.contains_key(&d.name)))
 }
 
-fn field_value<'a>(task: &'a TaskInfo, field: Field) -> Option<&'a str> {
+fn field_value(task: &TaskInfo, field: Field) -> Option<&str> {
     match field {
         Field::Country => task.country.as_deref(),
         Field::Language => task.language.as_deref(),
