@@ -117,7 +117,9 @@ impl SessionLabels {
         let index: HashMap<(&str, &str), usize> =
             responses.iter().enumerate().map(|(i, r)| ((r.item_id.as_str(), r.model.as_str()), i)).collect();
         let mut labels: HashMap<String, Vec<(String, usize, i64)>> = HashMap::new();
-        for c in store.current_labels()? {
+        // Adjudicators decide disagreements; their labels are not one more rater's.
+        let adjudicators = store.adjudicators()?;
+        for c in store.current_labels()?.into_iter().filter(|c| !adjudicators.contains(&c.annotator)) {
             let (TaskRef::Response { item_id, model }, Some(value)) = (&c.task, c.value) else { continue };
             if let Some(&r) = index.get(&(item_id.as_str(), model.as_str())) {
                 labels.entry(c.field.clone()).or_default().push((c.annotator.clone(), r, value));

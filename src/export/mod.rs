@@ -34,6 +34,8 @@ pub struct ExportData {
     /// Every current row (labels, verdicts and `@` task fields) of the selected annotators,
     /// ordered by annotator, then task, then field.
     pub current: Vec<CurrentLabel>,
+    /// The session's adjudicators: their labels decide (gold) instead of counting as votes.
+    pub adjudicators: Vec<String>,
 }
 
 impl ExportData {
@@ -59,6 +61,7 @@ impl ExportData {
             responses: store.response_index()?,
             pairs: store.pairs()?,
             current,
+            adjudicators: store.adjudicators()?,
         })
     }
 }
@@ -216,7 +219,10 @@ pub fn export(
     match format {
         ExportFormat::LabelsJsonl => labels::label_rows(data, &mut |row| jsonl(row.to_json())),
         ExportFormat::LabelsCsv => labels::write_csv(data, out),
-        ExportFormat::GoldJsonl => gold::gold_rows(data, opts.min_annotators, &gold::Adjudications::new(), &mut jsonl),
+        ExportFormat::GoldJsonl => {
+            let (votes, adjudications) = gold::split_adjudications(data);
+            gold::gold_rows(&votes, opts.min_annotators, &adjudications, &mut jsonl)
+        }
         ExportFormat::DpoTrl => preference::dpo_trl_rows(data, opts, &mut jsonl),
         ExportFormat::DpoOpenai => preference::dpo_openai_rows(data, opts, &mut jsonl),
         ExportFormat::Kto => preference::kto_rows(data, opts, &mut jsonl),

@@ -98,7 +98,10 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         .map_err(CliError::usage)?;
     // Pairs mode works on pairs, the other modes on responses.
     let want_pairs = args.mode == Mode::Pairs;
-    let tasks: Vec<_> = if want_pairs {
+    let tasks: Vec<_> = if args.mode == Mode::Adjudicate {
+        // The judge's score is shown next to every annotator's.
+        store.response_task_index()?
+    } else if want_pairs {
         store.task_index()?.into_iter().filter(|t| matches!(t.task, TaskRef::Pair { .. })).collect()
     } else if filters.iter().any(filter::Filter::needs_judge) {
         store.response_task_index()?
@@ -115,7 +118,38 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         order = filter::sample(&order, &tasks, n, seed, args.stratify);
     }
     filter::languages_first(&mut order, &tasks, &args.languages);
-    Ok(State::new(StateInit {
+    let mut answers = std::collections::HashMap::new();
+    if args.mode == Mode::Adjudicate {
+        // The others' answers (adjudicators left out), and only the contested tasks, most
+        // contested first.
+        let adjudicators = store.adjudicators()?;
+        let index: std::collections::HashMap<&TaskRef, usize> = tasks.iter().enumerate().map(|(i, t)| (&t.task, i)).collect();
+        let mut by_task: std::collections::HashMap<usize, std::collections::BTreeMap<String, crate::store::TaskLabels>> =
+            std::collections::HashMap::new();
+        for c in store.current()? {
+            if c.annotator == args.annotator || adjudicators.contains(&c.annotator) {
+                continue;
+            }
+            let Some(&i) = index.get(&c.task) else { continue };
+            let l = by_task.entry(i).or_default().entry(c.annotator.clone()).or_default();
+            l.seconds = l.seconds.max(c.seconds);
+            match c.field.as_str() {
+                crate::store::field::FLAG => l.flagged = c.value == Some(1),
+                crate::store::field::NOTE => l.note = c.text.clone().filter(|t| !t.is_empty()),
+                crate::store::field::SKIP => l.skipped = c.text.clone(),
+                f if f.starts_with('@') => {}
+                f => {
+                    if let Some(v) = c.value {
+                        l.values.insert(f.to_string(), v);
+                    }
+                }
+            }
+        }
+        let dims = schema.dimension_names();
+        answers = by_task.into_iter().map(|(i, m)| (i, m.into_iter().collect())).collect();
+        order = super::adjudicate::order(&order, |t| answers.get(&t).cloned(), &dims);
+    }
+    let mut state = State::new(StateInit {
         annotator: args.annotator.clone(),
         mode: args.mode,
         schema,
@@ -126,7 +160,9 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         help: keymap.help_lines_for(args.mode),
         hints: if want_pairs { pair_hints(keymap) } else { hints(keymap) },
         image_protocol: image_protocol.to_string(),
-    }))
+    });
+    state.answers = answers;
+    Ok(state)
 }
 
 /// Runs effects against the session until none are left; every `Record` is durable when this
@@ -267,7 +303,8 @@ fn show_image_full(terminal: &mut DefaultTerminal, path: Option<String>, protoco
 /// restores the terminal.
 pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
     if args.mode == Mode::Adjudicate {
-        return Err(CliError::usage("--mode adjudicate: not yet supported in this build; use --mode responses or pairs"));
+        // Running adjudicate mode makes this annotator an adjudicator: their labels decide.
+        store.set_adjudicator(&args.annotator)?;
     }
     store.ensure_annotator(&args.annotator)?;
     let keymap = load_keymap(args)?;

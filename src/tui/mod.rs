@@ -7,6 +7,7 @@
 //! state machine (issues 5 and 6).
 
 pub mod action;
+pub mod adjudicate;
 pub mod app;
 pub mod draw;
 pub mod filter;

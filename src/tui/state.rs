@@ -86,6 +86,8 @@ pub struct State {
     pub item: Option<Item>,
     /// Pairs mode: the open pair, once loaded.
     pub pair: Option<Pair>,
+    /// Adjudicate mode: the other annotators' answers per task index.
+    pub answers: HashMap<usize, super::adjudicate::Answers>,
     /// The latest stats (`a`), and seconds since they were asked for.
     pub stats: Option<super::stats::StatsView>,
     pub stats_age: f64,
@@ -154,6 +156,7 @@ impl State {
             focus: 0,
             item: None,
             pair: None,
+            answers: HashMap::new(),
             stats: None,
             stats_age: 0.0,
             scroll: 0,

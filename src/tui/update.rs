@@ -373,7 +373,9 @@ fn set_value(state: &mut State, v: Value, fx: &mut Vec<Effect>) {
         return;
     }
     let name = dim.name.clone();
-    record(state, &name, Some(v), None, fx);
+    // An adjudication carries its reason (the note, `m`) as the label event's text.
+    let reason = if state.mode == crate::cli::Mode::Adjudicate { state.labels[i].note.clone() } else { None };
+    record(state, &name, Some(v), reason, fx);
     let n = state.schema.dimensions.len();
     if state.focus + 1 < n {
         state.focus += 1;

@@ -2,6 +2,7 @@
 //! changes the state; what the next update needs to know about the layout (how far the
 //! response can scroll) is returned in [`FrameInfo`].
 
+mod adjudicate;
 mod labels;
 mod overlay;
 mod pairs;
@@ -75,7 +76,15 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         panes::task_list(frame, a.list, state, theme);
         panes::image(frame, a.image, state, theme, images);
         panes::query(frame, a.query, state, theme);
-        let info = panes::response(frame, a.response, state, theme);
+        let response = if state.mode == crate::cli::Mode::Adjudicate {
+            let [response, answers] =
+                Layout::vertical([Constraint::Min(3), Constraint::Length(adjudicate::height(state))]).areas(a.response);
+            adjudicate::answers(frame, answers, state, theme);
+            response
+        } else {
+            a.response
+        };
+        let info = panes::response(frame, response, state, theme);
         labels::labels(frame, a.labels, state, theme, a.judge.is_none());
         if let Some(j) = a.judge {
             labels::judge(frame, j, state, theme);
