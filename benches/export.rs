@@ -65,7 +65,7 @@ fn in_memory() -> ExportData {
             current.push(row(field::VERDICT, Some(verdict(i, annotator).code()), None));
         }
     }
-    ExportData { schema: Schema::cross_eval(), responses: Vec::new(), pairs, current }
+    ExportData { schema: Schema::cross_eval(), responses: Vec::new(), pairs, current, adjudicators: Vec::new() }
 }
 
 fn options() -> ExportOptions {

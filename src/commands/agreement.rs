@@ -122,7 +122,9 @@ impl SessionLabels {
             store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let mut labels: HashMap<String, Vec<(String, usize, i64)>> = HashMap::new();
         let mut verdicts = Vec::new();
-        for c in store.current_labels()? {
+        // Adjudicators decide disagreements; their labels are not one more rater's.
+        let adjudicators = store.adjudicators()?;
+        for c in store.current_labels()?.into_iter().filter(|c| !adjudicators.contains(&c.annotator)) {
             let Some(value) = c.value else { continue };
             match &c.task {
                 TaskRef::Response { item_id, model } => {

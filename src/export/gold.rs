@@ -98,6 +98,28 @@ pub fn decide(
     Ok(GoldDecision { value, decided_by, adjudicator: None, agreement: share(value) })
 }
 
+/// Splits the adjudicators' current labels off: the rest are the votes, theirs the
+/// adjudications (when several adjudicators decided the same label, the latest wins).
+pub fn split_adjudications(data: &ExportData) -> (ExportData, Adjudications) {
+    let mut votes = data.clone();
+    let mut adjudications = Adjudications::new();
+    let mut at: HashMap<(TaskRef, String), &str> = HashMap::new();
+    votes.current.retain(|c| !data.adjudicators.contains(&c.annotator));
+    for c in data.current.iter().filter(|c| data.adjudicators.contains(&c.annotator)) {
+        let (TaskRef::Response { .. }, Some(v)) = (&c.task, c.value) else { continue };
+        if c.field.starts_with('@') || c.field == field::VERDICT {
+            continue;
+        }
+        let key = (c.task.clone(), c.field.clone());
+        if at.get(&key).is_some_and(|prev| *prev > c.at.as_str()) {
+            continue;
+        }
+        at.insert(key.clone(), &c.at);
+        adjudications.insert(key, Adjudication { value: v, adjudicator: c.annotator.clone() });
+    }
+    (votes, adjudications)
+}
+
 /// Calls `emit` with one gold row per (response, dimension) that has a final value, responses
 /// in import order and dimensions in schema order.
 pub fn gold_rows(

@@ -33,6 +33,8 @@ pub struct ExportData {
     /// Every current row (labels, verdicts and `@` task fields) of the selected annotators
     /// (`load`: ordered by annotator, then task, then field; `load_pairs`: verdicts only, unordered).
     pub current: Vec<CurrentLabel>,
+    /// The session's adjudicators: their labels decide (gold) instead of counting as votes.
+    pub adjudicators: Vec<String>,
 }
 
 impl ExportData {
@@ -49,6 +51,7 @@ impl ExportData {
             responses: store.response_index()?,
             pairs: store.pairs()?,
             current,
+            adjudicators: store.adjudicators()?,
         })
     }
 
@@ -80,7 +83,13 @@ impl ExportData {
                 at: String::new(),
             });
         }
-        Ok(ExportData { schema: store.schema().clone(), responses: Vec::new(), pairs: store.pairs()?, current })
+        Ok(ExportData {
+            schema: store.schema().clone(),
+            responses: Vec::new(),
+            pairs: store.pairs()?,
+            current,
+            adjudicators: store.adjudicators()?,
+        })
     }
 
     /// Loads what `format` reads.
@@ -315,7 +324,8 @@ pub fn export(
         ExportFormat::LabelsJsonl => labels::label_rows(data, &mut |row| line(out, &row.to_json())),
         ExportFormat::LabelsCsv => labels::write_csv(data, out),
         ExportFormat::GoldJsonl => {
-            gold::gold_rows(data, opts.min_annotators, &gold::Adjudications::new(), &mut |row| line(out, &row))
+            let (votes, adjudications) = gold::split_adjudications(data);
+            gold::gold_rows(&votes, opts.min_annotators, &adjudications, &mut |row| line(out, &row))
         }
         ExportFormat::DpoTrl => preference::dpo_trl_rows(data, opts, &mut |row| line(out, row)),
         ExportFormat::DpoOpenai => preference::dpo_openai_rows(data, opts, &mut |row| line(out, row)),

@@ -1,7 +1,7 @@
 //! What can happen to the TUI (actions, from keys or from the outside world) and what the
 //! pure `update` asks the outside world to do in return (effects).
 
-use crate::model::{Item, Value};
+use crate::model::{Item, Pair, Value};
 use crate::store::{LabelEvent, NewEvent};
 
 /// What a key means on the main screen. These are the names used in the TOML keymap.
@@ -31,6 +31,15 @@ pub enum Command {
     ScrollUp,
     PageDown,
     PageUp,
+    // Pairs mode (its own key layer, see keymap.rs).
+    LeftBetter,
+    RightBetter,
+    Tie,
+    BothBad,
+    Unsure,
+    Tags,
+    /// The agreement and progress screen (every mode).
+    Stats,
 }
 
 impl Command {
@@ -61,6 +70,15 @@ impl Command {
         Command::PageUp,
     ];
 
+    /// Pairs mode's commands, bound in a layer that wins over the main keys in that mode.
+    pub const PAIRS: [Command; 6] =
+        [Command::LeftBetter, Command::RightBetter, Command::Tie, Command::BothBad, Command::Unsure, Command::Tags];
+
+    /// Whether the command belongs to pairs mode's key layer.
+    pub fn is_pairs(self) -> bool {
+        Command::PAIRS.contains(&self)
+    }
+
     /// The name in the keymap TOML.
     pub fn name(self) -> &'static str {
         match self {
@@ -88,6 +106,13 @@ impl Command {
             Command::ScrollUp => "scroll_up",
             Command::PageDown => "page_down",
             Command::PageUp => "page_up",
+            Command::LeftBetter => "left_better",
+            Command::RightBetter => "right_better",
+            Command::Tie => "tie",
+            Command::BothBad => "both_bad",
+            Command::Unsure => "unsure",
+            Command::Tags => "tags",
+            Command::Stats => "stats",
         }
     }
 
@@ -117,11 +142,18 @@ impl Command {
             Command::ScrollUp => "scroll the response up",
             Command::PageDown => "scroll the response a page down",
             Command::PageUp => "scroll the response a page up",
+            Command::LeftBetter => "pairs: the left response is better",
+            Command::RightBetter => "pairs: the right response is better",
+            Command::Tie => "pairs: tie (both fine)",
+            Command::BothBad => "pairs: both are bad",
+            Command::Unsure => "pairs: unsure",
+            Command::Tags => "pairs: reason tags (cultural misstep, non-compliance, …)",
+            Command::Stats => "agreement, label distributions, judge vs humans, progress",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Command> {
-        Command::ALL.into_iter().find(|c| c.name() == name)
+        Command::ALL.into_iter().chain(Command::PAIRS).chain([Command::Stats]).find(|c| c.name() == name)
     }
 }
 
@@ -150,6 +182,13 @@ pub enum Action {
     SearchResults { query: String, hits: Vec<usize> },
     /// How many lines the response pane can scroll, measured by the last draw.
     ResponseViewport { max_scroll: u16, page: u16 },
+    /// Open the task under the cursor (the app sends this once at start: it loads what the
+    /// first task shows and, in pairs mode, records the order the pair is shown in).
+    Start,
+    /// Pairs mode: the open pair, read from the session, with its item when it has one.
+    PairLoaded { pair: Box<Pair>, item: Option<Box<Item>> },
+    /// The stats screen's numbers (or why they could not be computed).
+    StatsReady(Result<Box<super::stats::StatsView>, String>),
     /// Something outside failed (the message is shown; the state is unchanged).
     Failed(String),
 }
@@ -162,6 +201,10 @@ pub enum Effect {
     Redo,
     /// Read an item (with its responses) for display.
     LoadItem(String),
+    /// Recompute the stats screen's numbers (off the UI thread).
+    ComputeStats,
+    /// Read a pair (and its item, if any) for display.
+    LoadPair(String),
     /// Run a fuzzy search (off the UI thread).
     Search(String),
     /// Show this image full screen until a key is pressed.

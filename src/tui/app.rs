@@ -13,6 +13,7 @@ use super::theme::Theme;
 use super::update::update;
 use crate::cli::{AnnotateArgs, ImageProtocol, Mode};
 use crate::error::{CliError, CliResult};
+use crate::model::TaskRef;
 use crate::store::Store;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::DefaultTerminal;
@@ -65,6 +66,27 @@ pub fn hints(keymap: &Keymap) -> String {
     )
 }
 
+/// Short key hints for pairs mode's status line.
+pub fn pair_hints(keymap: &Keymap) -> String {
+    use super::action::Command as C;
+    let k = |c: C| keymap.keys_of(c).into_iter().next().unwrap_or_else(|| "-".into());
+    format!(
+        "{} left {} right {} tie {} both bad {} unsure  {} tags  {}/{} pair  {} undo  {} skip  {} help  {} quit",
+        k(C::LeftBetter),
+        k(C::RightBetter),
+        k(C::Tie),
+        k(C::BothBad),
+        k(C::Unsure),
+        k(C::Tags),
+        k(C::NextTask),
+        k(C::PrevTask),
+        k(C::Undo),
+        k(C::Skip),
+        k(C::Help),
+        k(C::Quit)
+    )
+}
+
 /// The initial state: this annotator's tasks after `--filter`, `--sample` and `--languages`.
 pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_protocol: &str) -> Result<State, CliError> {
     let schema = store.schema().clone();
@@ -74,13 +96,19 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         .map(|f| filter::parse(f, &schema))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::usage)?;
-    let tasks: Vec<_> =
-        if filters.iter().any(filter::Filter::needs_judge) {
-            store.response_task_index()?
-        } else {
-            // Opening fast: the judge's values come with each task's item when it is shown.
-            store.response_task_index_without_judge()?
-        };
+    // Pairs mode works on pairs, the other modes on responses.
+    let want_pairs = args.mode == Mode::Pairs;
+    let tasks: Vec<_> = if args.mode == Mode::Adjudicate {
+        // The judge's score is shown next to every annotator's.
+        store.response_task_index()?
+    } else if want_pairs {
+        store.task_index()?.into_iter().filter(|t| matches!(t.task, TaskRef::Pair { .. })).collect()
+    } else if filters.iter().any(filter::Filter::needs_judge) {
+        store.response_task_index()?
+    } else {
+        // Opening fast: the judge's values come with each task's item when it is shown.
+        store.response_task_index_without_judge()?
+    };
     let labels = store.labels_of(&args.annotator)?;
     let mut order: Vec<usize> = (0..tasks.len())
         .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
@@ -90,7 +118,38 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         order = filter::sample(&order, &tasks, n, seed, args.stratify);
     }
     filter::languages_first(&mut order, &tasks, &args.languages);
-    Ok(State::new(StateInit {
+    let mut answers = std::collections::HashMap::new();
+    if args.mode == Mode::Adjudicate {
+        // The others' answers (adjudicators left out), and only the contested tasks, most
+        // contested first.
+        let adjudicators = store.adjudicators()?;
+        let index: std::collections::HashMap<&TaskRef, usize> = tasks.iter().enumerate().map(|(i, t)| (&t.task, i)).collect();
+        let mut by_task: std::collections::HashMap<usize, std::collections::BTreeMap<String, crate::store::TaskLabels>> =
+            std::collections::HashMap::new();
+        for c in store.current()? {
+            if c.annotator == args.annotator || adjudicators.contains(&c.annotator) {
+                continue;
+            }
+            let Some(&i) = index.get(&c.task) else { continue };
+            let l = by_task.entry(i).or_default().entry(c.annotator.clone()).or_default();
+            l.seconds = l.seconds.max(c.seconds);
+            match c.field.as_str() {
+                crate::store::field::FLAG => l.flagged = c.value == Some(1),
+                crate::store::field::NOTE => l.note = c.text.clone().filter(|t| !t.is_empty()),
+                crate::store::field::SKIP => l.skipped = c.text.clone(),
+                f if f.starts_with('@') => {}
+                f => {
+                    if let Some(v) = c.value {
+                        l.values.insert(f.to_string(), v);
+                    }
+                }
+            }
+        }
+        let dims = schema.dimension_names();
+        answers = by_task.into_iter().map(|(i, m)| (i, m.into_iter().collect())).collect();
+        order = super::adjudicate::order(&order, |t| answers.get(&t).cloned(), &dims);
+    }
+    let mut state = State::new(StateInit {
         annotator: args.annotator.clone(),
         mode: args.mode,
         schema,
@@ -98,10 +157,12 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         tasks,
         labels,
         order,
-        help: keymap.help_lines(),
-        hints: hints(keymap),
+        help: keymap.help_lines_for(args.mode),
+        hints: if want_pairs { pair_hints(keymap) } else { hints(keymap) },
         image_protocol: image_protocol.to_string(),
-    }))
+    });
+    state.answers = answers;
+    Ok(state)
 }
 
 /// Runs effects against the session until none are left; every `Record` is durable when this
@@ -134,6 +195,18 @@ pub fn run_effects(
                     Ok(Some(item)) => Action::ItemLoaded(Box::new(item)),
                     Ok(None) => Action::Failed(format!("item {id} is no longer in the session")),
                     Err(e) => Action::Failed(format!("cannot read item {id}: {e}")),
+                }),
+                Effect::ComputeStats => Some(Action::StatsReady(
+                    super::stats::compute(store).map(Box::new).map_err(|e| format!("{e:#}")),
+                )),
+                Effect::LoadPair(id) => Some(match store.pair(&id) {
+                    Ok(Some(pair)) => {
+                        // The pair's item (norm, country) when the session has it.
+                        let item = pair.item_id.as_deref().and_then(|i| store.item(i).ok().flatten());
+                        Action::PairLoaded { pair: Box::new(pair), item: item.map(Box::new) }
+                    }
+                    Ok(None) => Action::Failed(format!("pair {id} is no longer in the session")),
+                    Err(e) => Action::Failed(format!("cannot read pair {id}: {e}")),
                 }),
                 Effect::Search(q) => {
                     if let Some(w) = search {
@@ -229,15 +302,9 @@ fn show_image_full(terminal: &mut DefaultTerminal, path: Option<String>, protoco
 /// The TUI on an opened session: sets up the terminal, runs until quit (or SIGTERM/SIGHUP),
 /// restores the terminal.
 pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
-    if args.mode != Mode::Responses {
-        return Err(CliError::usage(format!(
-            "--mode {}: not yet supported in this build; use --mode responses",
-            match args.mode {
-                Mode::Pairs => "pairs",
-                Mode::Adjudicate => "adjudicate",
-                Mode::Responses => "responses",
-            }
-        )));
+    if args.mode == Mode::Adjudicate {
+        // Running adjudicate mode makes this annotator an adjudicator: their labels decide.
+        store.set_adjudicator(&args.annotator)?;
     }
     store.ensure_annotator(&args.annotator)?;
     let keymap = load_keymap(args)?;
@@ -269,13 +336,35 @@ fn event_loop(
 ) -> CliResult {
     let mut cache = picker_for(args.image_protocol).map(ImageCache::new);
     let mut no_images = NoImages("images off (--image-protocol none)".into());
-    let search = SearchWorker::spawn(store.path().to_path_buf());
+    let search = if state.mode == Mode::Pairs {
+        let tasks_of_pairs = state
+            .tasks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match &t.task {
+                TaskRef::Pair { pair_id } => Some((pair_id.clone(), i)),
+                TaskRef::Response { .. } => None,
+            })
+            .collect();
+        super::pairs::spawn_search(store.path().to_path_buf(), tasks_of_pairs)
+    } else {
+        SearchWorker::spawn(store.path().to_path_buf())
+    };
+    let stats = super::stats::StatsWorker::spawn(store.path().to_path_buf());
+    // Stats are computed on their worker, never on this thread.
+    let to_worker = |fx: Vec<Effect>| -> Vec<Effect> {
+        let (ask, rest): (Vec<Effect>, Vec<Effect>) = fx.into_iter().partition(|e| matches!(e, Effect::ComputeStats));
+        if !ask.is_empty() {
+            stats.ask();
+        }
+        rest
+    };
     let io = |e: std::io::Error| CliError::data(format!("terminal error: {e}"));
 
-    // The first task's item.
-    if let Some(t) = state.current_task() {
-        let id = t.item_id.clone();
-        run_effects(store, state, vec![Effect::LoadItem(id)], Some(&search), |_, _| {});
+    // The first task's item (or pair, whose display order is recorded on first sight).
+    if state.current_task().is_some() {
+        let fx = update(state, Action::Start);
+        run_effects(store, state, fx, Some(&search), |_, _| {});
     }
     let mut last_tick = Instant::now();
     let mut last_input = Instant::now();
@@ -318,7 +407,8 @@ fn event_loop(
         let active = now.duration_since(last_input) <= IDLE_AFTER;
         let shown_seconds = state.task_seconds as u64;
         let had_flash = state.flash.is_some();
-        update(state, Action::Tick { dt, active });
+        let fx = to_worker(update(state, Action::Tick { dt, active }));
+        run_effects(store, state, fx, Some(&search), |_, _| {});
         if state.task_seconds as u64 != shown_seconds || had_flash != state.flash.is_some() {
             dirty = true;
         }
@@ -336,7 +426,7 @@ fn event_loop(
                     keymap.action_for(state, &k)
                 };
                 if let Some(a) = action {
-                    let fx = update(state, a);
+                    let fx = to_worker(update(state, a));
                     let quit = run_effects(store, state, fx, Some(&search), |path, _| pending_image = Some(path));
                     dirty = true;
                     if quit {
@@ -350,6 +440,10 @@ fn event_loop(
             }
             Some(_) => {}
             None => {}
+        }
+        while let Ok(r) = stats.results.try_recv() {
+            update(state, Action::StatsReady(r.map(Box::new)));
+            dirty = true;
         }
         while let Ok((query, hits)) = search.results.try_recv() {
             update(state, Action::SearchResults { query, hits });

@@ -9,6 +9,11 @@
 //! Keys are written as a character (`j`, `?`, `1`), a named key (`Down`, `Up`, `Left`, `Right`,
 //! `Tab`, `BackTab`, `Enter`, `Esc`, `Space`, `Backspace`, `PageUp`, `PageDown`, `Home`, `End`,
 //! `F1`…`F12`) or with modifiers (`Ctrl-r`, `Alt-x`, `Shift-Tab`).
+//!
+//! Pairs mode's commands (`left_better`, `right_better`, `tie`, `both_bad`, `unsure`, `tags`)
+//! live in a layer of their own that wins over the main keys in pairs mode only, so `1` means
+//! "left is better" there and "yes" elsewhere, and `b` means "both bad" there and "page up"
+//! elsewhere. They are rebound in the same TOML file.
 
 use super::action::{Action, Command};
 use super::state::{Overlay, State};
@@ -110,6 +115,8 @@ impl Key {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
     bindings: HashMap<Key, Command>,
+    /// Pairs mode's layer.
+    pairs: HashMap<Key, Command>,
 }
 
 const DEFAULTS: &[(Command, &[&str])] = &[
@@ -137,21 +144,32 @@ const DEFAULTS: &[(Command, &[&str])] = &[
     (Command::ScrollUp, &["K", "Ctrl-y"]),
     (Command::PageDown, &["Space", "PageDown"]),
     (Command::PageUp, &["b", "PageUp"]),
+    (Command::Stats, &["a"]),
+    (Command::LeftBetter, &["1"]),
+    (Command::RightBetter, &["2"]),
+    (Command::Tie, &["t"]),
+    (Command::BothBad, &["b"]),
+    (Command::Unsure, &["x"]),
+    (Command::Tags, &["c"]),
 ];
 
 impl Default for Keymap {
     fn default() -> Keymap {
-        let mut bindings = HashMap::new();
+        let mut map = Keymap { bindings: HashMap::new(), pairs: HashMap::new() };
         for (cmd, keys) in DEFAULTS {
             for k in *keys {
-                bindings.insert(Key::parse(k).expect("default keys parse"), *cmd);
+                map.layer_mut(*cmd).insert(Key::parse(k).expect("default keys parse"), *cmd);
             }
         }
-        Keymap { bindings }
+        map
     }
 }
 
 impl Keymap {
+    fn layer_mut(&mut self, cmd: Command) -> &mut HashMap<Key, Command> {
+        if cmd.is_pairs() { &mut self.pairs } else { &mut self.bindings }
+    }
+
     /// The defaults with the commands named in the TOML rebound (a rebound command loses its
     /// default keys). `origin` names the file in error messages.
     pub fn from_toml(text: &str, origin: &str) -> Result<Keymap, String> {
@@ -175,10 +193,10 @@ impl Keymap {
                     .collect::<Result<_, _>>()?,
                 _ => return Err(format!("{origin}: {name}: give a key or a list of keys")),
             };
-            map.bindings.retain(|_, c| *c != cmd);
+            map.layer_mut(cmd).retain(|_, c| *c != cmd);
             for k in keys {
                 let key = Key::parse(&k).map_err(|e| format!("{origin}: {name}: {e}"))?;
-                map.bindings.insert(key, cmd);
+                map.layer_mut(cmd).insert(key, cmd);
             }
         }
         Ok(map)
@@ -188,11 +206,16 @@ impl Keymap {
         self.bindings.get(key).copied()
     }
 
+    /// What a key means in pairs mode: its pairs-layer command, else the main one.
+    pub fn pairs_command(&self, key: &Key) -> Option<Command> {
+        self.pairs.get(key).or_else(|| self.bindings.get(key)).copied()
+    }
+
     /// Keys bound to each command, for the help screen and the status line.
     pub fn keys_of(&self, cmd: Command) -> Vec<String> {
         // In the order of the defaults table, then by name, so help reads the same every run.
-        let mut keys: Vec<(usize, String)> = self
-            .bindings
+        let layer = if cmd.is_pairs() { &self.pairs } else { &self.bindings };
+        let mut keys: Vec<(usize, String)> = layer
             .iter()
             .filter(|(_, c)| **c == cmd)
             .map(|(k, _)| {
@@ -210,8 +233,23 @@ impl Keymap {
 
     /// `(keys, description)` for every command, in the help screen's order.
     pub fn help_lines(&self) -> Vec<(String, String)> {
-        Command::ALL
-            .iter()
+        self.help_lines_for(crate::cli::Mode::Responses)
+    }
+
+    /// The help screen of a mode: pairs mode lists its own keys first and leaves out the
+    /// dimension keys it does not use.
+    pub fn help_lines_for(&self, mode: crate::cli::Mode) -> Vec<(String, String)> {
+        let cmds: Vec<Command> = match mode {
+            crate::cli::Mode::Pairs => Command::PAIRS
+                .into_iter()
+                .chain(Command::ALL.into_iter().filter(|c| {
+                    !matches!(c, Command::Yes | Command::No | Command::FocusNext | Command::FocusPrev | Command::Reveal)
+                }))
+                .chain([Command::Stats])
+                .collect(),
+            _ => Command::ALL.into_iter().chain([Command::Stats]).collect(),
+        };
+        cmds.iter()
             .map(|c| {
                 let keys = self.keys_of(*c);
                 let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") };
@@ -228,7 +266,7 @@ impl Keymap {
         }
         let key = Key::from_event(ev);
         match &state.overlay {
-            Overlay::Skip { .. } | Overlay::Note { .. } | Overlay::Search => {
+            Overlay::Skip { .. } | Overlay::Note { .. } | Overlay::Search | Overlay::Tags { .. } => {
                 return match key.code {
                     KeyCode::Esc => Some(Action::Escape),
                     KeyCode::Enter => Some(Action::Enter),
@@ -239,6 +277,15 @@ impl Keymap {
                     _ => None,
                 };
             }
+            Overlay::Stats => {
+                let cmd = if state.mode == crate::cli::Mode::Pairs { self.pairs_command(&key) } else { self.command(&key) };
+                return Some(match cmd {
+                    Some(c @ (Command::ScrollDown | Command::ScrollUp | Command::FocusNext | Command::FocusPrev)) => {
+                        Action::Command(c)
+                    }
+                    _ => Action::Escape,
+                });
+            }
             Overlay::Help | Overlay::Guidelines => {
                 return Some(match self.command(&key) {
                     Some(Command::Quit) => Action::Escape,
@@ -248,8 +295,13 @@ impl Keymap {
             }
             Overlay::None => {}
         }
-        if let Some(cmd) = self.command(&key) {
+        let pairs_mode = state.mode == crate::cli::Mode::Pairs;
+        let cmd = if pairs_mode { self.pairs_command(&key) } else { self.command(&key) };
+        if let Some(cmd) = cmd {
             return Some(Action::Command(cmd));
+        }
+        if pairs_mode {
+            return None;
         }
         // A value key of the focused dimension (ordinal scales bring their own keys).
         if let KeyCode::Char(c) = key.code
@@ -307,6 +359,24 @@ mod tests {
         assert!(Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err().contains("unknown command"));
         assert!(Keymap::from_toml("undo = \"Hyper-x\"", "k.toml").unwrap_err().contains("unknown key"));
         assert!(Keymap::from_toml("undo = 3", "k.toml").is_err());
+    }
+
+    #[test]
+    fn pairs_layer_wins_in_pairs_mode_only() {
+        let k = Keymap::default();
+        let p = |s: &str| Key::parse(s).unwrap();
+        assert_eq!(k.pairs_command(&p("1")), Some(Command::LeftBetter));
+        assert_eq!(k.pairs_command(&p("2")), Some(Command::RightBetter));
+        assert_eq!(k.pairs_command(&p("t")), Some(Command::Tie));
+        assert_eq!(k.pairs_command(&p("b")), Some(Command::BothBad));
+        assert_eq!(k.pairs_command(&p("x")), Some(Command::Unsure));
+        assert_eq!(k.pairs_command(&p("j")), Some(Command::NextTask));
+        assert_eq!(k.command(&p("1")), Some(Command::Yes));
+        assert_eq!(k.command(&p("b")), Some(Command::PageUp));
+        let k = Keymap::from_toml("left_better = \"h\"\nright_better = \"l\"", "k.toml").unwrap();
+        assert_eq!(k.pairs_command(&p("h")), Some(Command::LeftBetter));
+        assert_eq!(k.pairs_command(&p("1")), Some(Command::Yes), "the rebound key falls back to the main layer");
+        assert_eq!(k.keys_of(Command::RightBetter), vec!["l".to_string()]);
     }
 
     #[test]

@@ -7,15 +7,20 @@
 //! state machine (issues 5 and 6).
 
 pub mod action;
+pub mod adjudicate;
 pub mod app;
 pub mod draw;
 pub mod filter;
 pub mod image;
 pub mod keymap;
+pub mod pairs;
 pub mod search;
 pub mod state;
+pub mod stats;
 pub mod theme;
 pub mod update;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pairs;

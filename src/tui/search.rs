@@ -176,7 +176,7 @@ impl Searcher {
 /// The search worker thread: receives queries, answers `(query, hits)`; builds its index on the
 /// first query. Only the newest pending query is run.
 pub struct SearchWorker {
-    queries: Sender<String>,
+    pub(crate) queries: Sender<String>,
     pub results: Receiver<(String, Vec<usize>)>,
 }
 

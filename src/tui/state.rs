@@ -1,7 +1,7 @@
 //! Everything the screen shows, as plain data. Changed only by `update::update`.
 
 use crate::cli::Mode;
-use crate::model::{Item, TaskRef};
+use crate::model::{Item, Pair, TaskRef};
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels};
 use std::collections::HashMap;
@@ -27,6 +27,10 @@ pub enum Overlay {
     Skip { selected: usize, text: String },
     Note { text: String },
     Search,
+    /// Agreement, distributions and progress (`a`).
+    Stats,
+    /// Pairs mode: toggling reason tags (`on` parallel to `pairs::REASON_TAGS`).
+    Tags { selected: usize, on: Vec<bool> },
 }
 
 /// The annotator's labels by task index. Sparse: most tasks of a large session have none, and
@@ -80,6 +84,13 @@ pub struct State {
     pub focus: usize,
     /// The open task's item, once loaded.
     pub item: Option<Item>,
+    /// Pairs mode: the open pair, once loaded.
+    pub pair: Option<Pair>,
+    /// Adjudicate mode: the other annotators' answers per task index.
+    pub answers: HashMap<usize, super::adjudicate::Answers>,
+    /// The latest stats (`a`), and seconds since they were asked for.
+    pub stats: Option<super::stats::StatsView>,
+    pub stats_age: f64,
     pub scroll: u16,
     pub max_scroll: u16,
     pub page: u16,
@@ -144,6 +155,10 @@ impl State {
             cursor: 0,
             focus: 0,
             item: None,
+            pair: None,
+            answers: HashMap::new(),
+            stats: None,
+            stats_age: 0.0,
             scroll: 0,
             max_scroll: 0,
             page: 10,
@@ -181,6 +196,9 @@ impl State {
 
     pub fn is_complete(&self, task: usize) -> bool {
         let l = &self.labels[task];
+        if matches!(self.tasks[task].task, TaskRef::Pair { .. }) {
+            return l.values.contains_key(crate::store::field::VERDICT);
+        }
         self.schema.dimensions.iter().all(|d| l.values.contains_key(&d.name))
     }
 
@@ -199,6 +217,20 @@ impl State {
     pub fn current_item(&self) -> Option<&Item> {
         let t = self.current_task()?;
         self.item.as_ref().filter(|i| i.id == t.item_id)
+    }
+
+    /// The open pair, if it is loaded and belongs to the open task.
+    pub fn current_pair(&self) -> Option<&Pair> {
+        let TaskRef::Pair { pair_id } = &self.current_task()?.task else { return None };
+        self.pair.as_ref().filter(|p| &p.id == pair_id)
+    }
+
+    /// Pairs mode: whether the open pair shows its chosen response on the left.
+    pub fn chosen_on_left(&self, task: usize) -> bool {
+        match &self.tasks[task].task {
+            TaskRef::Pair { pair_id } => super::pairs::chosen_on_left(&self.labels[task], &self.annotator, pair_id),
+            TaskRef::Response { .. } => true,
+        }
     }
 
     /// The judge's value on dimension `dim` (schema index) for task `task`: from the task index

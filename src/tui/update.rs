@@ -7,7 +7,8 @@
 
 use super::action::{Action, Command, Effect};
 use super::state::{FLASH_SECONDS, Overlay, SKIP_REASONS, State};
-use crate::model::{TaskRef, Value};
+use super::pairs;
+use crate::model::{TaskRef, Value, Verdict};
 use crate::store::{NewEvent, field};
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
@@ -17,6 +18,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::SetValue(v) => set_value(state, v, &mut fx),
         Action::Char(c) => match &mut state.overlay {
             Overlay::Skip { text, .. } | Overlay::Note { text } => text.push(c),
+            Overlay::Tags { selected, on } => {
+                // 1–5 toggle a tag directly; Space toggles the selected one.
+                let k = match c {
+                    ' ' => Some(*selected),
+                    d => d.to_digit(10).and_then(|d| (d as usize).checked_sub(1)),
+                };
+                if let Some(t) = on.get_mut(k.unwrap_or(usize::MAX)) {
+                    *t = !*t;
+                }
+            }
             Overlay::Search => {
                 state.search.query.push(c);
                 fx.push(Effect::Search(state.search.query.clone()));
@@ -34,12 +45,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         },
         Action::SelectPrev => match &mut state.overlay {
-            Overlay::Skip { selected, .. } => *selected = selected.saturating_sub(1),
+            Overlay::Skip { selected, .. } | Overlay::Tags { selected, .. } => *selected = selected.saturating_sub(1),
             Overlay::Search => state.search.selected = state.search.selected.saturating_sub(1),
             _ => {}
         },
         Action::SelectNext => match &mut state.overlay {
             Overlay::Skip { selected, .. } => *selected = (*selected + 1).min(SKIP_REASONS.len() - 1),
+            Overlay::Tags { selected, .. } => *selected = (*selected + 1).min(pairs::REASON_TAGS.len() - 1),
             Overlay::Search => {
                 let n = visible_hits(state).len();
                 state.search.selected = (state.search.selected + 1).min(n.saturating_sub(1));
@@ -49,8 +61,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Enter => enter(state, &mut fx),
         Action::Escape => state.overlay = Overlay::None,
         Action::Tick { dt, active } => {
-            if active {
+            if active && state.overlay != Overlay::Stats {
                 state.task_seconds += dt;
+            }
+            // Open stats follow the labels coming in (from other annotators too).
+            if state.overlay == Overlay::Stats {
+                state.stats_age += dt;
+                if state.stats_age >= super::stats::REFRESH_SECONDS {
+                    state.stats_age = 0.0;
+                    fx.push(Effect::ComputeStats);
+                }
             }
             if state.flash.is_some() {
                 state.flash_age += dt;
@@ -76,6 +96,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.scroll = state.scroll.min(max_scroll);
         }
         Action::Failed(msg) => flash(state, msg),
+        Action::StatsReady(r) => match r {
+            Ok(v) => state.stats = Some(*v),
+            Err(e) => flash(state, format!("stats: {e}")),
+        },
+        Action::Start => {
+            state.item = None;
+            state.pair = None;
+            go_to(state, state.cursor, &mut fx);
+        }
+        Action::PairLoaded { pair, item } => {
+            state.pair = Some(*pair);
+            if let Some(item) = item {
+                state.item = Some(*item);
+            }
+        }
     }
     fx
 }
@@ -92,6 +127,24 @@ pub fn visible_hits(state: &State) -> Vec<usize> {
 
 fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
+        Command::LeftBetter | Command::RightBetter | Command::Tie | Command::BothBad | Command::Unsure => {
+            pair_verdict(state, cmd, fx)
+        }
+        Command::Tags => {
+            let Some(i) = state.current() else { return };
+            if !matches!(state.tasks[i].task, TaskRef::Pair { .. }) {
+                flash(state, "reason tags belong to pair verdicts (--mode pairs)");
+                return;
+            }
+            let on = pairs::parse_tags(state.labels[i].tags.as_deref());
+            state.overlay = Overlay::Tags { selected: 0, on };
+        }
+        Command::Stats => {
+            state.overlay = Overlay::Stats;
+            state.help_scroll = 0;
+            state.stats_age = 0.0;
+            fx.push(Effect::ComputeStats);
+        }
         Command::Yes => set_value(state, 1, fx),
         Command::No => set_value(state, 0, fx),
         Command::FocusNext => {
@@ -165,7 +218,10 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
             state.search.selected = 0;
         }
         Command::Image => {
-            let path = state.current_item().and_then(|i| i.image.clone());
+            let path = match state.current_pair() {
+                Some(p) => p.images.first().cloned(),
+                None => state.current_item().and_then(|i| i.image.clone()),
+            };
             fx.push(Effect::ShowImage(path));
         }
         Command::Guidelines => {
@@ -186,7 +242,7 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                 _ => state.page.saturating_sub(1).max(1),
             };
             let down = matches!(cmd, Command::ScrollDown | Command::PageDown);
-            if matches!(state.overlay, Overlay::Help | Overlay::Guidelines) {
+            if matches!(state.overlay, Overlay::Help | Overlay::Guidelines | Overlay::Stats) {
                 state.help_scroll =
                     if down { state.help_scroll.saturating_add(step) } else { state.help_scroll.saturating_sub(step) };
             } else {
@@ -200,16 +256,61 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
     }
 }
 
-/// Opens the task at `pos` in `order`, asking for its item when it is another item's.
+/// Opens the task at `pos` in `order`, asking for its item (or pair) when it is not loaded. A
+/// pair shown for the first time has its display order recorded.
 fn go_to(state: &mut State, pos: usize, fx: &mut Vec<Effect>) {
     if pos >= state.order.len() {
         return;
     }
     state.cursor = pos;
     state.enter_task();
-    let item_id = state.tasks[state.order[pos]].item_id.clone();
+    let i = state.order[pos];
+    if let TaskRef::Pair { pair_id } = &state.tasks[i].task {
+        let pair_id = pair_id.clone();
+        if state.pair.as_ref().is_none_or(|p| p.id != pair_id) {
+            fx.push(Effect::LoadPair(pair_id));
+        }
+        if state.labels[i].order.is_none() {
+            let text = pairs::order_text(state.chosen_on_left(i)).to_string();
+            record(state, field::ORDER, None, Some(text), fx);
+        }
+        return;
+    }
+    let item_id = state.tasks[i].item_id.clone();
     if state.item.as_ref().is_none_or(|i| i.id != item_id) {
         fx.push(Effect::LoadItem(item_id));
+    }
+}
+
+/// Pairs mode: a verdict key. The verdict is stored relative to the pair (agree / flip / …),
+/// from the side picked and the side the chosen response was shown on; then the next pair opens.
+fn pair_verdict(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
+    let Some(i) = state.current() else { return };
+    let TaskRef::Pair { pair_id } = &state.tasks[i].task else {
+        flash(state, "pair verdicts need --mode pairs");
+        return;
+    };
+    let pair_id = pair_id.clone();
+    let chosen_left = state.chosen_on_left(i);
+    if state.labels[i].order.is_none() {
+        // Shown before its order was stored (it is stored on opening; this keeps the two in step).
+        record(state, field::ORDER, None, Some(pairs::order_text(chosen_left).to_string()), fx);
+    }
+    let verdict = match cmd {
+        Command::LeftBetter => Verdict::from_side(true, chosen_left),
+        Command::RightBetter => Verdict::from_side(false, chosen_left),
+        Command::Tie => Verdict::Tie,
+        Command::BothBad => Verdict::BothBad,
+        _ => Verdict::Unsure,
+    };
+    record(state, field::VERDICT, Some(verdict.code()), None, fx);
+    let saved = format!("✓ saved {pair_id}: {}", pairs::on_screen(verdict, chosen_left));
+    let pos = state.cursor;
+    if pos + 1 < state.order.len() {
+        go_to(state, pos + 1, fx);
+        flash(state, format!("{saved} — next pair"));
+    } else {
+        flash(state, format!("{saved} — that was the last pair"));
     }
 }
 
@@ -261,6 +362,10 @@ fn apply_field(state: &mut State, i: usize, field_name: &str, value: Option<Valu
 
 fn set_value(state: &mut State, v: Value, fx: &mut Vec<Effect>) {
     let Some(i) = state.current() else { return };
+    if matches!(state.tasks[i].task, TaskRef::Pair { .. }) {
+        flash(state, "a pair takes a verdict: 1 left better, 2 right better, t tie, b both bad, x unsure");
+        return;
+    }
     let Some(dim) = state.schema.dimensions.get(state.focus) else { return };
     if !dim.is_valid(v) {
         let msg = format!("{v} is not a value of {} ({})", dim.name, dim.describe_values());
@@ -268,7 +373,9 @@ fn set_value(state: &mut State, v: Value, fx: &mut Vec<Effect>) {
         return;
     }
     let name = dim.name.clone();
-    record(state, &name, Some(v), None, fx);
+    // An adjudication carries its reason (the note, `m`) as the label event's text.
+    let reason = if state.mode == crate::cli::Mode::Adjudicate { state.labels[i].note.clone() } else { None };
+    record(state, &name, Some(v), reason, fx);
     let n = state.schema.dimensions.len();
     if state.focus + 1 < n {
         state.focus += 1;
@@ -322,6 +429,12 @@ fn enter(state: &mut State, fx: &mut Vec<Effect>) {
             record(state, field::NOTE, None, if cleared { None } else { Some(t) }, fx);
             flash(state, if cleared { "note cleared" } else { "note saved" });
         }
+        Overlay::Tags { on, .. } => {
+            let text = pairs::tags_text(&on);
+            let cleared = text.is_none();
+            record(state, field::TAGS, None, text, fx);
+            flash(state, if cleared { "tags cleared" } else { "tags saved" });
+        }
         Overlay::Search => {
             let hits = visible_hits(state);
             if let Some(&task) = hits.get(state.search.selected) {
@@ -364,6 +477,9 @@ fn applied(state: &mut State, event: Option<crate::store::LabelEvent>, redo: boo
         }
     }
     let what = match ev.value {
+        Some(v) if ev.field == field::VERDICT => {
+            format!("verdict {}", Verdict::from_code(v).map(Verdict::as_str).unwrap_or("?"))
+        }
         Some(v) if !ev.field.starts_with('@') => format!("{} = {v}", ev.field),
         None if !ev.field.starts_with('@') => format!("{} cleared", ev.field),
         _ => ev.field.trim_start_matches('@').to_string(),

@@ -2,9 +2,12 @@
 //! changes the state; what the next update needs to know about the layout (how far the
 //! response can scroll) is returned in [`FrameInfo`].
 
+mod adjudicate;
 mod labels;
 mod overlay;
+mod pairs;
 mod panes;
+mod stats;
 
 use super::image::ImageSource;
 use super::state::{Overlay, State};
@@ -63,16 +66,32 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         too_small(frame, area);
         return FrameInfo::default();
     }
-    let a = layout(area);
-    panes::task_list(frame, a.list, state, theme);
-    panes::image(frame, a.image, state, theme, images);
-    panes::query(frame, a.query, state, theme);
-    let info = panes::response(frame, a.response, state, theme);
-    labels::labels(frame, a.labels, state, theme, a.judge.is_none());
-    if let Some(j) = a.judge {
-        labels::judge(frame, j, state, theme);
-    }
-    panes::status(frame, a.status, state, theme);
+    let info = if state.mode == crate::cli::Mode::Pairs {
+        let [body, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        let info = pairs::draw(frame, body, state, theme, images);
+        panes::status(frame, status, state, theme);
+        info
+    } else {
+        let a = layout(area);
+        panes::task_list(frame, a.list, state, theme);
+        panes::image(frame, a.image, state, theme, images);
+        panes::query(frame, a.query, state, theme);
+        let response = if state.mode == crate::cli::Mode::Adjudicate {
+            let [response, answers] =
+                Layout::vertical([Constraint::Min(3), Constraint::Length(adjudicate::height(state))]).areas(a.response);
+            adjudicate::answers(frame, answers, state, theme);
+            response
+        } else {
+            a.response
+        };
+        let info = panes::response(frame, response, state, theme);
+        labels::labels(frame, a.labels, state, theme, a.judge.is_none());
+        if let Some(j) = a.judge {
+            labels::judge(frame, j, state, theme);
+        }
+        panes::status(frame, a.status, state, theme);
+        info
+    };
     match &state.overlay {
         Overlay::None => {}
         Overlay::Help => overlay::help(frame, area, state, theme),
@@ -80,6 +99,11 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         Overlay::Skip { selected, text } => overlay::skip(frame, area, *selected, text, theme),
         Overlay::Note { text } => overlay::note(frame, area, text, theme),
         Overlay::Search => overlay::search(frame, area, state, theme),
+        Overlay::Stats => {
+            let [body, _] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+            stats::draw(frame, body, state, theme)
+        }
+        Overlay::Tags { selected, on } => pairs::tags_overlay(frame, area, *selected, on, theme),
     }
     info
 }

@@ -1,0 +1,142 @@
+//! The stats screen (`a`): per dimension, the agreement among the human annotators
+//! (Krippendorff's α at the dimension's level) and the judge against the human majority
+//! (Cohen's κ, accuracy, confusion matrix), the distribution of the humans' labels, and each
+//! annotator's progress.
+//!
+//! Nothing is computed here: the numbers come from the agreement engine through the same
+//! session helpers `crossreview agreement` uses (`commands::agreement::SessionLabels`, which
+//! leaves adjudicators out), and progress from `commands::status::progress`. The computation
+//! reads the whole session, so it runs on a worker thread with its own connection.
+
+use crate::agreement::matrix::ConfusionMatrix;
+use crate::agreement::{Options, Stat};
+use crate::store::Store;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// Seconds between recomputations while the screen is open (other annotators label too).
+pub const REFRESH_SECONDS: f64 = 3.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DimensionStats {
+    pub name: String,
+    /// The scale's values, as shown.
+    pub categories: Vec<String>,
+    /// Items labelled by at least one human, and by at least two (pairable).
+    pub n_items: usize,
+    pub n_raters: usize,
+    /// Krippendorff's α among the humans at the dimension's level, with the metric's name.
+    pub alpha: Option<(&'static str, Stat)>,
+    /// Human labels per category.
+    pub distribution: Vec<u64>,
+    /// Judge vs the human majority.
+    pub judge_n: u64,
+    pub judge_kappa: Stat,
+    pub judge_accuracy: Stat,
+    /// Rows: human majority; columns: judge.
+    pub confusion: ConfusionMatrix,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnotatorStats {
+    pub name: String,
+    pub labels: u64,
+    pub tasks_done: u64,
+    pub pairs_done: u64,
+    pub adjudicator: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsView {
+    pub dimensions: Vec<DimensionStats>,
+    pub annotators: Vec<AnnotatorStats>,
+    pub responses: u64,
+    pub pairs: u64,
+}
+
+/// Computes the whole view from a session.
+pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
+    use crate::commands::agreement::SessionLabels;
+    let labels = SessionLabels::load(store).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let opts = Options { bootstrap: None, seed: 0 };
+    let mut dimensions = Vec::new();
+    for dim in &store.schema().dimensions {
+        let ratings = labels.dimension(dim);
+        let humans = ratings.humans(&opts);
+        let judge = ratings.judge_report(&opts);
+        let q = ratings.scale.q();
+        let mut distribution = vec![0u64; q];
+        for r in 0..ratings.matrix.n_raters() {
+            for &c in ratings.matrix.row(r) {
+                if (c as usize) < q {
+                    distribution[c as usize] += 1;
+                }
+            }
+        }
+        dimensions.push(DimensionStats {
+            name: dim.name.clone(),
+            categories: ratings.scale.labels.iter().map(|v| v.to_string().trim_matches('"').to_string()).collect(),
+            n_items: humans.n_items,
+            n_raters: humans.n_raters,
+            alpha: humans.alpha.last().cloned(),
+            distribution,
+            judge_n: judge.vs_majority.n,
+            judge_kappa: judge.vs_majority.cohen_kappa,
+            judge_accuracy: judge.vs_majority.accuracy,
+            confusion: judge.vs_majority.confusion,
+        });
+    }
+    let adjudicators = store.adjudicators()?;
+    let annotators = crate::commands::status::progress(store)?
+        .into_iter()
+        .map(|(name, p)| AnnotatorStats {
+            adjudicator: adjudicators.contains(&name),
+            name,
+            labels: p.labels,
+            tasks_done: p.tasks_done,
+            pairs_done: p.pairs_done,
+        })
+        .collect();
+    let counts = store.counts()?;
+    Ok(StatsView { dimensions, annotators, responses: counts.responses, pairs: counts.pairs })
+}
+
+/// Computes stats off the UI thread; only the newest request is served.
+pub struct StatsWorker {
+    requests: Sender<()>,
+    pub results: Receiver<Result<StatsView, String>>,
+}
+
+impl StatsWorker {
+    pub fn spawn(session: PathBuf) -> StatsWorker {
+        let (q_tx, q_rx) = channel::<()>();
+        let (r_tx, r_rx) = channel();
+        std::thread::Builder::new()
+            .name("stats".into())
+            .spawn(move || {
+                let mut store: Option<Store> = None;
+                while q_rx.recv().is_ok() {
+                    while q_rx.try_recv().is_ok() {}
+                    if store.is_none() {
+                        match Store::open(&session) {
+                            Ok(s) => store = Some(s),
+                            Err(e) => {
+                                let _ = r_tx.send(Err(e.to_string()));
+                                continue;
+                            }
+                        }
+                    }
+                    let r = compute(store.as_ref().expect("opened above")).map_err(|e| format!("{e:#}"));
+                    if r_tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawning the stats thread");
+        StatsWorker { requests: q_tx, results: r_rx }
+    }
+
+    pub fn ask(&self) {
+        let _ = self.requests.send(());
+    }
+}
