@@ -117,7 +117,23 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         let seed = args.seed.ok_or_else(|| CliError::usage("--sample needs --seed S (for a reproducible sample)"))?;
         order = filter::sample(&order, &tasks, n, seed, args.stratify);
     }
-    filter::languages_first(&mut order, &tasks, &args.languages);
+    let shared = crate::assign::SessionAssignment::of(store)?;
+    match shared {
+        // A shared session (`init --overlap K`): this annotator's own queue.
+        Some(settings) if args.mode != Mode::Adjudicate && args.sample.is_none() => {
+            order = crate::assign::shared_queue(
+                store,
+                &tasks,
+                &order,
+                settings,
+                &args.annotator,
+                &args.languages,
+                args.stratify.map(|g| g.as_str()),
+            )
+            .map_err(|e| CliError::data(format!("{}: cannot compute the queue: {e:#}", args.session.display())))?;
+        }
+        _ => filter::languages_first(&mut order, &tasks, &args.languages),
+    }
     let mut answers = std::collections::HashMap::new();
     if args.mode == Mode::Adjudicate {
         // The others' answers (adjudicators left out), and only the contested tasks, most
