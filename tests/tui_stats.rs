@@ -71,7 +71,7 @@ fn stats_screen_shows_agreement_distributions_heat_map_and_progress() {
     assert_eq!(aw.distribution.iter().sum::<u64>(), 18);
     assert!(view.annotators.iter().any(|a| a.name == "ana" && a.tasks_done == 12));
 
-    let mut shot = |w: u16, h: u16, theme: &Theme| {
+    let shot = |w: u16, h: u16, theme: &Theme| {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut images = NoImages("images off".into());
         term.draw(|f| {
