@@ -1,6 +1,12 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Why mimalloc: an import allocates and frees a few small strings per JSON field on one thread
+/// and frees some on another; with glibc's allocator that was half of the parsing thread's
+/// time (benches/import.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Like other Unix tools, stop quietly when the reader of our output goes away
     // (`crossreview show … | head`) instead of panicking on a broken pipe.

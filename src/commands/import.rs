@@ -2,25 +2,27 @@
 //! the files and writes them into the session in one transaction; nothing is written when
 //! anything is wrong.
 //!
-//! Each record is written as soon as it is parsed and checked, on the same thread, so memory
-//! holds one record at a time whatever the file size. The first input error stops the writing
+//! Two threads: one reads, parses and checks the files, the other (this one, which owns the
+//! SQLite connection) writes. Memory holds a few batches of records whatever the file size
+//! (plus the ids seen so far, to find duplicates). The first input error stops the writing
 //! (checking goes on, to report every error); the transaction is then rolled back.
 //!
-//! Why one thread: parsing on a second thread and handing the records over through a bounded
-//! channel was measured (benches/import.rs, 100,000 items x 3 responses on this project's
-//! 2-core machine) to cost 1.6 times the CPU of doing both on one thread (6.7 s against 4.2 s:
-//! every string of every record is allocated on one core and read and freed on the other) and
-//! to take longer, not shorter (17 s against 10 s wall time, under the same load). Parsing is
-//! about a third of the work; SQLite's inserts are the rest and cannot be split.
+//! Measured on this project's 2-core machine (benches/import.rs, 100,000 items x 3 responses,
+//! idle machine): one thread took 3.9 s; two threads 3.5 s with glibc's allocator (each string
+//! freed on the thread that did not allocate it doubled the allocator's work) and 2.3 s with
+//! mimalloc, batches sent back to be freed where they were made, and the JSON columns written
+//! out on the parsing thread. Under heavy load from other processes the second thread does not
+//! help: an earlier measurement with a load average of 8 found it slower than one thread.
 
 use crate::cli::InputArgs;
 use crate::error::{CliError, CliResult};
 use crate::ingest::{IngestError, IngestOptions, IngestSummary, Record, read_inputs};
-use crate::store::{ImportCounts, Store};
+use crate::store::{ImportCounts, ItemJson, Store};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -38,8 +40,37 @@ pub fn options(input: &InputArgs) -> IngestOptions {
     }
 }
 
+/// Records handed from the parsing thread to the writing thread at a time.
+const BATCH: usize = 256;
+/// Batches in flight between the two threads; bounds the memory an import holds.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// A record with the JSON text the store writes for it, made on the parsing thread.
+enum Prepared {
+    Item(crate::model::Item, ItemJson),
+    Pair(crate::model::Pair),
+}
+
+impl Prepared {
+    fn of(record: Record) -> anyhow::Result<Prepared> {
+        Ok(match record {
+            Record::Item(item) => {
+                let json = ItemJson::of(&item)?;
+                Prepared::Item(item, json)
+            }
+            Record::Pair(pair) => Prepared::Pair(pair),
+        })
+    }
+}
+
 /// Reads `files` and writes their records into `store` in one transaction. `on_progress` is
 /// called every few hundred records with the bytes read so far.
+///
+/// Parsing and checking run on a second thread, SQLite's writes on this one (the connection
+/// stays on the thread that opened it). Records travel in batches through a bounded channel,
+/// so memory holds a few hundred records whatever the file size, and each batch goes back to
+/// the parsing thread to be freed there: the thread that allocated a record frees it, which
+/// keeps the allocator from contending between the two threads.
 pub fn import_files(
     store: &mut Store,
     files: &[PathBuf],
@@ -50,27 +81,74 @@ pub fn import_files(
     let bytes_read = Arc::new(AtomicU64::new(0));
     opts.progress = Some(bytes_read.clone());
     let mut rejected: Option<IngestError> = None;
-    let result = store.import(|importer| {
-        let mut since_progress = 0;
-        let read = read_inputs(files, &opts, &schema, &mut |record| {
-            match &record {
-                Record::Item(item) => importer.upsert_item(item)?,
-                Record::Pair(pair) => importer.upsert_pair(pair)?,
+    let result = std::thread::scope(|scope| {
+        let (to_writer, batches) = mpsc::sync_channel::<Vec<Prepared>>(BATCHES_IN_FLIGHT);
+        let (to_parser, spent) = mpsc::channel::<Vec<Prepared>>();
+        let parser = std::thread::Builder::new().name("import-parser".into()).spawn_scoped(scope, move || {
+            let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+            let send = |batch: &mut Vec<Prepared>| -> anyhow::Result<()> {
+                // Reuse (and free here) a batch the writer is done with, if one came back.
+                let mut next = match spent.try_recv() {
+                    Ok(mut old) => {
+                        old.clear();
+                        old
+                    }
+                    Err(_) => Vec::with_capacity(BATCH),
+                };
+                std::mem::swap(batch, &mut next);
+                to_writer
+                    .send(next)
+                    .map_err(|_| anyhow::anyhow!("the database writer stopped"))
+            };
+            let read = read_inputs(files, &opts, &schema, &mut |record| {
+                batch.push(Prepared::of(record)?);
+                if batch.len() == BATCH {
+                    send(&mut batch)?;
+                }
+                Ok(())
+            });
+            match read {
+                Ok(summary) if !batch.is_empty() => send(&mut batch).map(|()| summary).map_err(IngestError::Aborted),
+                other => other,
             }
-            since_progress += 1;
-            if since_progress == PROGRESS_EVERY {
-                since_progress = 0;
-                on_progress(bytes_read.load(Ordering::Relaxed));
-            }
-            Ok(())
         });
-        match read {
-            Ok(summary) => Ok((summary, importer.counts())),
-            Err(e) => {
-                rejected = Some(e);
-                Err(anyhow::anyhow!("the input was rejected"))
+        let parser = match parser {
+            Ok(handle) => handle,
+            Err(e) => return Err(anyhow::Error::new(e).context("starting the parsing thread")),
+        };
+        let written = store.import(|importer| {
+            // Owned here, so that a database error (an early return) drops the receiver and
+            // the parser's next send fails instead of waiting for ever.
+            let (batches, to_parser) = (batches, to_parser);
+            let mut since_progress = 0;
+            for batch in batches.iter() {
+                for record in &batch {
+                    match record {
+                        Prepared::Item(item, json) => importer.upsert_item_with(item, json)?,
+                        Prepared::Pair(pair) => importer.upsert_pair(pair)?,
+                    }
+                    since_progress += 1;
+                    if since_progress == PROGRESS_EVERY {
+                        since_progress = 0;
+                        on_progress(bytes_read.load(Ordering::Relaxed));
+                    }
+                }
+                // The parser may have finished already; then the batch is freed here.
+                let _ = to_parser.send(batch);
             }
-        }
+            // Every batch is written; whether to commit depends on what the parser found.
+            match parser.join() {
+                Ok(Ok(summary)) => Ok((summary, importer.counts())),
+                Ok(Err(e)) => {
+                    rejected = Some(e);
+                    Err(anyhow::anyhow!("the input was rejected"))
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        // After a database error the parser's own result ("the database writer stopped") is
+        // not the error to show; the scope joins it.
+        written
     });
     match (result, rejected) {
         (Ok(out), _) => Ok(out),

@@ -106,12 +106,14 @@ fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
     }
     let mut responses = Vec::with_capacity(raw.responses.as_ref().map_or(0, Vec::len));
     for (i, r) in raw.responses.into_iter().flatten().enumerate() {
-        let at = format!("responses[{i}]");
+        // Only formatted when there is an error to report: this runs for every response.
+        let at = || format!("responses[{i}]");
         if r.model.trim().is_empty() {
-            errors.push(RecordError::new(format!("{at}.model is empty; name the model that wrote the response")));
+            errors.push(RecordError::new(format!("{}.model is empty; name the model that wrote the response", at())));
         } else if responses.iter().any(|p: &Response| p.model == r.model) {
             errors.push(RecordError::new(format!(
-                "{at}: a second response from model {:?}; an item has at most one response per model",
+                "{}: a second response from model {:?}; an item has at most one response per model",
+                at(),
                 r.model
             )));
         }
@@ -121,17 +123,15 @@ fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
                 Ok(()) => {
                     judge.insert(dim, v);
                 }
-                Err(msg) => errors.push(RecordError::new(format!("{at}.judge.{dim}: {msg}"))),
+                Err(msg) => errors.push(RecordError::new(format!("{}.judge.{dim}: {msg}", at()))),
             }
         }
-        let mut judge_rationale = BTreeMap::new();
-        for (dim, mut text) in r.judge_rationale.into_iter().flatten() {
-            match check_rationale_dimension(schema, &dim) {
-                Ok(()) => {
-                    normalize_in_place(&mut text);
-                    judge_rationale.insert(dim, text);
-                }
-                Err(msg) => errors.push(RecordError::new(format!("{at}.judge_rationale.{dim}: {msg}"))),
+        // Checked and normalised in place: any error rejects the whole record anyway.
+        let mut judge_rationale = r.judge_rationale.unwrap_or_default();
+        for (dim, text) in judge_rationale.iter_mut() {
+            match check_rationale_dimension(schema, dim) {
+                Ok(()) => normalize_in_place(text),
+                Err(msg) => errors.push(RecordError::new(format!("{}.judge_rationale.{dim}: {msg}", at()))),
             }
         }
         let mut text = r.text;

@@ -207,10 +207,13 @@ pub struct Store {
     counter: u64,
 }
 
+/// How long a write waits for another process's write to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Opens the connection with the settings every session uses.
 fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
@@ -420,12 +423,40 @@ impl Store {
         &mut self,
         f: impl FnOnce(&mut Importer<'_>) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now = time::format_micros(time::now_micros());
-        let mut imp = Importer { tx: &tx, now, counts: ImportCounts::default() };
-        let out = f(&mut imp)?;
-        tx.commit().context("committing the import")?;
-        Ok(out)
+        let rollback_journal = self.enter_rollback_journal();
+        let result = (|| {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = time::format_micros(time::now_micros());
+            let mut imp = Importer { tx: &tx, now, counts: ImportCounts::default() };
+            let out = f(&mut imp)?;
+            tx.commit().context("committing the import")?;
+            Ok(out)
+        })();
+        if rollback_journal {
+            self.leave_rollback_journal();
+        }
+        result
+    }
+
+    /// Why: in WAL mode every page of an import is written twice (to the WAL, then copied into
+    /// the database by the checkpoint), and the WAL index is searched for every page read. A
+    /// rollback journal only keeps the pages the import changes that existed before, so new
+    /// rows are written once; the transaction is just as atomic (a crash leaves a hot journal
+    /// that the next open rolls back). Leaving WAL needs the session to ourselves: when another
+    /// process has it open (an annotator at work), this returns false at once and the import
+    /// runs in WAL mode as usual.
+    fn enter_rollback_journal(&self) -> bool {
+        let _ = self.conn.busy_timeout(Duration::ZERO);
+        let mode: rusqlite::Result<String> =
+            self.conn.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0));
+        let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
+        matches!(mode, Ok(m) if m.eq_ignore_ascii_case("delete"))
+    }
+
+    fn leave_rollback_journal(&self) {
+        // Back to WAL, waiting for readers that opened the session meanwhile if need be; every
+        // later open sets WAL again in any case (`connect`).
+        let _ = self.conn.pragma_update(None, "journal_mode", "WAL");
     }
 
     /// One item with its responses.
@@ -1053,6 +1084,27 @@ fn row_to_pair(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pair> {
     })
 }
 
+/// The JSON text columns of an item: its `meta`, and each response's judge scores and
+/// rationales, in the order of `item.responses`.
+#[derive(Debug, Clone, Default)]
+pub struct ItemJson {
+    meta: String,
+    responses: Vec<(String, String)>,
+}
+
+impl ItemJson {
+    pub fn of(item: &Item) -> serde_json::Result<ItemJson> {
+        Ok(ItemJson {
+            meta: serde_json::to_string(&item.meta)?,
+            responses: item
+                .responses
+                .iter()
+                .map(|r| Ok((serde_json::to_string(&r.judge)?, serde_json::to_string(&r.judge_rationale)?)))
+                .collect::<serde_json::Result<_>>()?,
+        })
+    }
+}
+
 /// Writes items and pairs inside `Store::import`'s transaction.
 pub struct Importer<'a> {
     tx: &'a rusqlite::Transaction<'a>,
@@ -1064,7 +1116,17 @@ impl Importer<'_> {
     /// Inserts or updates an item. Its responses are upserted by (item, model): responses of
     /// other models already in the session stay, and no label is touched.
     pub fn upsert_item(&mut self, item: &Item) -> anyhow::Result<()> {
-        let meta = serde_json::to_string(&item.meta)?;
+        self.upsert_item_with(item, &ItemJson::of(item)?)
+    }
+
+    /// As `upsert_item`, with the item's JSON columns already written out (`ItemJson::of`), so
+    /// that a parsing thread can do that part.
+    pub fn upsert_item_with(&mut self, item: &Item, json: &ItemJson) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            json.responses.len() == item.responses.len(),
+            "internal error: the JSON columns were written out for another item than {}",
+            item.id
+        );
         let existed: bool = self
             .tx
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)")?
@@ -1087,7 +1149,7 @@ impl Importer<'_> {
                 item.country,
                 item.domain,
                 item.norm,
-                meta,
+                json.meta,
                 self.now
             ])?;
         if existed {
@@ -1100,14 +1162,8 @@ impl Importer<'_> {
              ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text, judge=excluded.judge,
                judge_rationale=excluded.judge_rationale",
         )?;
-        for r in &item.responses {
-            st.execute(params![
-                item.id,
-                r.model,
-                r.text,
-                serde_json::to_string(&r.judge)?,
-                serde_json::to_string(&r.judge_rationale)?
-            ])?;
+        for (r, (judge, rationale)) in item.responses.iter().zip(&json.responses) {
+            st.execute(params![item.id, r.model, r.text, judge, rationale])?;
             self.counts.responses += 1;
         }
         Ok(())

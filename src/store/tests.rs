@@ -376,3 +376,60 @@ fn a_session_from_a_newer_version_is_refused_untouched() {
     let err = Store::open(&dir.path().join("s.db")).err().unwrap().to_string();
     assert!(err.contains("newer crossreview"), "{err}");
 }
+
+fn journal_mode(store: &Store) -> String {
+    store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn an_import_alone_uses_a_rollback_journal_and_leaves_the_session_in_wal() {
+    let (_d, mut s) = tmp_store();
+    let mode_inside = s
+        .import(|imp| {
+            imp.upsert_item(&item("a", &["m1"]))?;
+            Ok(journal_mode_of(imp))
+        })
+        .unwrap();
+    assert_eq!(mode_inside, "delete");
+    assert_eq!(journal_mode(&s), "wal");
+    assert_eq!(s.counts().unwrap().items, 1);
+}
+
+#[test]
+fn an_import_while_another_process_has_the_session_open_stays_in_wal() {
+    let (dir, mut s) = tmp_store();
+    // An annotator's connection, with a read in progress so it holds its snapshot.
+    let other = Store::open(&dir.path().join("s.db")).unwrap();
+    assert_eq!(other.counts().unwrap().items, 0);
+    let mode_inside = s
+        .import(|imp| {
+            imp.upsert_item(&item("a", &["m1"]))?;
+            Ok(journal_mode_of(imp))
+        })
+        .unwrap();
+    assert_eq!(mode_inside, "wal");
+    assert_eq!(journal_mode(&s), "wal");
+    // The other connection sees the import and can still write.
+    assert_eq!(other.counts().unwrap().items, 1);
+    let mut other = other;
+    other.record(&set("ann", &resp("a", "m1"), "compliance", 1)).unwrap();
+}
+
+#[test]
+fn a_failed_import_in_a_rollback_journal_changes_nothing_and_leaves_wal() {
+    let (_d, mut s) = tmp_store();
+    s.import(|imp| imp.upsert_item(&item("kept", &["m1"]))).unwrap();
+    let err: anyhow::Result<()> = s.import(|imp| {
+        for i in 0..2000 {
+            imp.upsert_item(&item(&format!("x{i}"), &["m1", "m2"]))?;
+        }
+        anyhow::bail!("the input was rejected")
+    });
+    assert!(err.is_err());
+    assert_eq!(s.item_ids().unwrap(), vec!["kept".to_string()]);
+    assert_eq!(journal_mode(&s), "wal");
+}
+
+fn journal_mode_of(imp: &Importer<'_>) -> String {
+    imp.tx.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap()
+}
