@@ -277,8 +277,8 @@ fn go_to(state: &mut State, pos: usize, fx: &mut Vec<Effect>) {
         return;
     }
     let item_id = state.tasks[i].item_id.clone();
-    if state.item.as_ref().is_none_or(|i| i.id != item_id) {
-        fx.push(Effect::LoadItem(item_id));
+    if state.item.as_ref().is_none_or(|i| *i.id != *item_id) {
+        fx.push(Effect::LoadItem(item_id.to_string()));
     }
 }
 

@@ -144,7 +144,7 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
     let inner_w = area.width.saturating_sub(2) as usize;
     let inner_h = area.height.saturating_sub(2);
     let text_lines: Vec<String> = match state.current_item() {
-        Some(item) => match item.responses.iter().find(|r| r.model == model) {
+        Some(item) => match item.responses.iter().find(|r| *r.model == *model) {
             Some(r) => text::display_lines(&r.text, inner_w),
             None => vec!["(this response is no longer in the session)".into()],
         },
