@@ -592,21 +592,20 @@ impl Store {
 
     /// Every response with its grouping fields and judge scores, in import order.
     pub fn response_index(&self) -> rusqlite::Result<Vec<ResponseInfo>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT r.item_id, r.model, i.country, i.language, i.domain, r.judge
-             FROM responses r JOIN items i ON i.id = r.item_id ORDER BY i.seq, r.seq",
-        )?;
-        st.query_map([], |r| {
-            Ok(ResponseInfo {
-                item_id: r.get(0)?,
-                model: r.get(1)?,
-                country: r.get(2)?,
-                language: r.get(3)?,
-                domain: r.get(4)?,
-                judge: json_col(r.get::<_, String>(5)?),
+        // The task index's fast read (narrow indexes, no response texts), reshaped.
+        let dims = self.schema.dimension_names();
+        Ok(self
+            .response_task_index()?
+            .into_iter()
+            .map(|t| ResponseInfo {
+                item_id: t.item_id.to_string(),
+                model: t.model.to_string(),
+                country: t.country.map(|s| s.to_string()),
+                language: t.language.map(|s| s.to_string()),
+                domain: t.domain.map(|s| s.to_string()),
+                judge: dims.iter().zip(t.judge).filter_map(|(d, v)| Some((d.clone(), v?))).collect(),
             })
-        })?
-        .collect()
+            .collect())
     }
 
     /// Registers an annotator (idempotent).

@@ -2,7 +2,7 @@
 
 use super::{Shared, Store, TaskInfo};
 use crate::model::{TaskRef, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 impl Store {
     /// The response tasks of `task_index()`, in the same order (item import order, then
@@ -58,49 +58,43 @@ impl Store {
         drop(rows);
         drop(st);
 
-        // Each response as (its item's place in `items`, its seq, its model, the judge's values).
+        // Each response as (its item's place in `items`, its seq, its model, the judge's values),
+        // read from an index in item id order (the judge's values from `responses_judge`, which
+        // holds them apart from the response texts) and walked beside the items, which are in
+        // the same order: a merge join, no hashing.
         struct Row {
             item: u32,
             seq: i64,
             model: Shared,
             judge: Vec<Option<Value>>,
         }
-        let mut found: Vec<Row> = Vec::new();
-        if with_judge {
-            // The judge's values need the table: scan it, and find each item by id.
-            let dims = self.schema().dimension_names();
-            let extract: String =
-                (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
-            let paths: Vec<String> = dims.iter().map(|d| format!("$.\"{d}\"")).collect();
-            let place: HashMap<&str, u32> =
-                items.iter().enumerate().map(|(k, it)| (&*it.id, k as u32)).collect();
-            let mut st = self.conn().prepare(&format!("SELECT item_id, model, seq{extract} FROM responses"))?;
-            let mut rows = st.query(rusqlite::params_from_iter(paths.iter()))?;
-            while let Some(r) = rows.next()? {
-                let Some(&item) = place.get(r.get_ref(0)?.as_str()?) else { continue };
-                let Some(model) = intern(Some(r.get_ref(1)?.as_str()?)) else { continue };
-                let judge: Vec<Option<Value>> =
-                    (0..dims.len()).map(|k| r.get::<_, Option<Value>>(k + 3)).collect::<rusqlite::Result<_>>()?;
-                found.push(Row { item, seq: r.get(2)?, model, judge });
-            }
+        let dims = if with_judge { self.schema().dimension_names() } else { Vec::new() };
+        let sql = if with_judge {
+            let extract: String = (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
+            format!("SELECT item_id, model, seq{extract} FROM responses INDEXED BY responses_judge ORDER BY item_id, model")
         } else {
-            // The (item_id, model) index alone answers, in item id order: walk it beside the
-            // items, which are in the same order (a merge join, no hashing).
-            let mut st = self.conn().prepare("SELECT item_id, model, seq FROM responses ORDER BY item_id, model")?;
-            let mut rows = st.query([])?;
-            let mut k = 0usize;
-            while let Some(r) = rows.next()? {
-                let item_id = r.get_ref(0)?.as_str()?;
-                while k < items.len() && &*items[k].id < item_id {
-                    k += 1;
-                }
-                if k == items.len() || &*items[k].id != item_id {
-                    continue; // a response whose item is gone
-                }
-                let Some(model) = intern(Some(r.get_ref(1)?.as_str()?)) else { continue };
-                found.push(Row { item: k as u32, seq: r.get(2)?, model, judge: Vec::new() });
+            "SELECT item_id, model, seq FROM responses ORDER BY item_id, model".to_string()
+        };
+        let paths: Vec<String> = dims.iter().map(|d| format!("$.\"{d}\"")).collect();
+        let mut found: Vec<Row> = Vec::new();
+        let mut st = self.conn().prepare(&sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(paths.iter()))?;
+        let mut k = 0usize;
+        while let Some(r) = rows.next()? {
+            let item_id = r.get_ref(0)?.as_str()?;
+            while k < items.len() && &*items[k].id < item_id {
+                k += 1;
             }
+            if k == items.len() || &*items[k].id != item_id {
+                continue; // a response whose item is gone
+            }
+            let Some(model) = intern(Some(r.get_ref(1)?.as_str()?)) else { continue };
+            let judge: Vec<Option<Value>> =
+                (0..dims.len()).map(|j| r.get::<_, Option<Value>>(j + 3)).collect::<rusqlite::Result<_>>()?;
+            found.push(Row { item: k as u32, seq: r.get(2)?, model, judge });
         }
+        drop(rows);
+        drop(st);
         // Import order: by item seq, then response seq. Sorted as small rows, then built.
         found.sort_unstable_by_key(|r| (items[r.item as usize].seq, r.seq));
         Ok(found
