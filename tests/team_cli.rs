@@ -1,0 +1,115 @@
+//! Team workflow through the binary: pair statistics in `report`, gold items from
+//! `import --gold`, and adjudicated pair verdicts in the exports.
+
+use assert_cmd::Command;
+use crossreview::model::{TaskRef, Verdict};
+use crossreview::store::{NewEvent, Store, field};
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn cr() -> Command {
+    Command::cargo_bin("crossreview").unwrap()
+}
+
+/// The demo session under `dir` (not a terminal: `demo` only prepares it).
+fn demo_in(dir: &Path) -> PathBuf {
+    cr().current_dir(dir).arg("demo").assert().success();
+    dir.join("sessions/demo.db")
+}
+
+fn json_of(args: &[&str], session: &Path) -> Value {
+    let out = cr().args(&args[..1]).arg(session).args(&args[1..]).assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+}
+
+fn pair_event(who: &str, pair_id: &str, f: &str, value: Option<i64>, text: Option<&str>, seconds: f64) -> NewEvent {
+    NewEvent {
+        annotator: who.into(),
+        task: TaskRef::Pair { pair_id: pair_id.into() },
+        field: f.into(),
+        value,
+        text: text.map(str::to_string),
+        seconds,
+        judge_visible: true,
+    }
+}
+
+/// amira and ben give a verdict on every demo pair: both agree on all but the third (ben
+/// flips it), amira always sees the chosen response on the left, ben on the right.
+fn verdicts_on_demo_pairs(path: &Path) {
+    let mut store = Store::open(path).unwrap();
+    let pairs = store.pairs().unwrap();
+    for (who, order) in [("amira", "chosen_left"), ("ben", "chosen_right")] {
+        for (k, p) in pairs.iter().enumerate() {
+            store.record(&pair_event(who, &p.id, field::ORDER, None, Some(order), 3.0)).unwrap();
+            let v = if k == 2 && who == "ben" { Verdict::Flip } else { Verdict::Agree };
+            store.record(&pair_event(who, &p.id, field::VERDICT, Some(v.code()), None, 3.0)).unwrap();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// report: pair statistics
+
+#[test]
+fn report_shows_pair_statistics_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_in(dir.path());
+    verdicts_on_demo_pairs(&path);
+
+    let j = json_of(&["report", "--json"], &path);
+    let p = &j["pairs"];
+    assert_eq!(p["group_by"], "model", "{p}");
+    assert_eq!(p["overall"]["pairs"], 6);
+    assert_eq!(p["overall"]["verdicts"]["agree"], 11);
+    assert_eq!(p["overall"]["verdicts"]["flip"], 1);
+    assert!((p["overall"]["validity_rate"].as_f64().unwrap() - 11.0 / 12.0).abs() < 1e-12);
+    assert!((p["overall"]["flip_rate"].as_f64().unwrap() - 1.0 / 12.0).abs() < 1e-12);
+    assert_eq!(p["overall"]["no_majority"], 1, "p-demo-03 splits agree/flip");
+    // Grouped by the pair's chosen model: gpt-4o chose in p-demo-01, 02 and 04.
+    assert_eq!(p["by"]["gpt-4o"]["pairs"], 3, "{p}");
+    assert_eq!(p["by"]["llava-1.6-34b"]["verdicts"]["flip"], 1);
+    // amira always picked the left response (chosen on the left, agree); ben the left once (flip
+    // with the chosen on the right) and the right five times.
+    assert_eq!(p["side_bias"]["amira"]["left"], 6);
+    assert!((p["side_bias"]["amira"]["p_value"].as_f64().unwrap() - 2.0 / 64.0).abs() < 1e-12);
+    assert_eq!(p["side_bias"]["ben"]["left"], 1);
+    assert_eq!(p["verdict_agreement"]["n_items"], 6);
+    assert!((p["verdict_agreement"]["percent_agreement"].as_f64().unwrap() - 5.0 / 6.0).abs() < 1e-12);
+    // The same fields as `status` shows.
+    let s = json_of(&["status", "--json"], &path);
+    assert_eq!(s["pair_stats"], *p);
+
+    // `--by country` groups pairs by their item's country.
+    let j = json_of(&["report", "--by", "country", "--json"], &path);
+    assert_eq!(j["pairs"]["group_by"], "country");
+    assert_eq!(j["pairs"]["by"]["Saudi Arabia"]["verdicts"]["flip"], 1, "{}", j["pairs"]);
+
+    let out = cr().arg("report").arg(&path).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    let section = &text[text.find("\npairs: validity").expect(&text)..];
+    assert!(section.contains("  model           pairs  verdicts  validity    flip\n  gpt-4o              3         6    100.0%    0.0%\n"), "{section}");
+    assert!(section.contains("  llava-1.6-34b       2         4     75.0%   25.0%\n"), "{section}");
+    assert!(section.contains("  all                 6        12     91.7%    8.3%\n"), "{section}");
+    assert!(section.contains("agreement on verdicts: Krippendorff's alpha (nominal)"), "{section}");
+    assert!(section.contains("amira  100.0% of 6     p = 0.031"), "{section}");
+    assert!(section.contains("ben     16.7% of 6     p = 0.219"), "{section}");
+    // After the responses table and its legend.
+    assert!(text.find("judge/humans: n =").unwrap() < text.find("\npairs: validity").unwrap());
+}
+
+#[test]
+fn report_without_pair_verdicts_has_no_pairs_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_in(dir.path());
+    let j = json_of(&["report", "--json"], &path);
+    assert!(j.get("pairs").is_none(), "{j}");
+    cr().arg("report")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("judge/humans"))
+        .stdout(predicate::str::contains("pairs: validity").not())
+        .stdout(predicate::str::contains("side bias").not());
+}
