@@ -33,15 +33,9 @@ impl AnnotatorProgress {
     }
 }
 
-pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
-    let dims = store.schema().dimension_names();
-    let mut out: BTreeMap<String, AnnotatorProgress> = BTreeMap::new();
-    for a in store.annotators()? {
-        out.entry(a).or_default();
-    }
-    // (annotator, task) -> dimensions labelled, skipped
-    let mut per_task: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
-    let mut seconds: HashMap<(String, TaskRef), f64> = HashMap::new();
+/// The known answers of the session's gold items (`meta.gold`, also written by `import --gold`):
+/// (task, dimension) -> value.
+pub fn gold_answers(store: &Store) -> anyhow::Result<HashMap<(TaskRef, String), i64>> {
     let mut gold: HashMap<(TaskRef, String), i64> = HashMap::new();
     store.for_each_item(|item| {
         if item.meta.contains_key("gold") {
@@ -51,6 +45,34 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
         }
         Ok(())
     })?;
+    Ok(gold)
+}
+
+/// How many items have known answers.
+fn gold_item_count(gold: &HashMap<(TaskRef, String), i64>) -> usize {
+    let items: HashSet<&str> = gold
+        .keys()
+        .filter_map(|(t, _)| match t {
+            TaskRef::Response { item_id, .. } => Some(item_id.as_str()),
+            TaskRef::Pair { .. } => None,
+        })
+        .collect();
+    items.len()
+}
+
+pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+    progress_with(store, &gold_answers(store)?)
+}
+
+fn progress_with(store: &Store, gold: &HashMap<(TaskRef, String), i64>) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+    let dims = store.schema().dimension_names();
+    let mut out: BTreeMap<String, AnnotatorProgress> = BTreeMap::new();
+    for a in store.annotators()? {
+        out.entry(a).or_default();
+    }
+    // (annotator, task) -> dimensions labelled, skipped
+    let mut per_task: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
+    let mut seconds: HashMap<(String, TaskRef), f64> = HashMap::new();
     for c in store.current()? {
         let p = out.entry(c.annotator.clone()).or_default();
         let key = (c.annotator.clone(), c.task.clone());
@@ -214,7 +236,9 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
     let store = Store::open(session)?;
     let counts = store.counts()?;
     let tasks = counts.responses + counts.pairs;
-    let progress = progress(&store)?;
+    let gold = gold_answers(&store)?;
+    let gold_items = gold_item_count(&gold);
+    let progress = progress_with(&store, &gold)?;
     let dims = store.schema().dimension_names();
     let pairs = if counts.pairs > 0 { pair_summary(&store, "model")? } else { None };
     if as_json {
@@ -246,6 +270,7 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
             "annotators": annotators,
             "tasks": tasks,
             "schema": store.schema().name,
+            "gold_items": gold_items,
             "pair_stats": pairs.as_ref().map(PairSummary::to_json),
         });
         println!("{}", serde_json::to_string_pretty(&out).expect("plain JSON values"));
@@ -257,6 +282,9 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
         "items       {}\nresponses   {}\npairs       {}\ntasks       {} (responses + pairs)",
         counts.items, counts.responses, counts.pairs, tasks
     );
+    if gold_items > 0 {
+        println!("gold        {gold_items} items with known answers ({} answers)", gold.len());
+    }
     if progress.is_empty() {
         println!("\nno labels yet: start with `crossreview annotate {} --annotator NAME`", session.display());
         return Ok(());
