@@ -102,7 +102,7 @@ fn typed_tail(typed: &str, w: usize) -> String {
 
 /// Adjudicate mode: the reason for a pick that overrules the annotators' majority.
 pub fn reason(frame: &mut Frame, area: Rect, majority: &str, typed: &str, theme: &Theme) {
-    let r = centered(area, 76, 6);
+    let r = centered(area, 90, 6);
     let inner = frame_box(frame, r, "why overrule the majority? Enter saves, Esc cancels the pick", theme);
     let w = inner.width as usize;
     let lines = vec![
