@@ -11,6 +11,11 @@
 //!
 //! Options after `--`: `--items N` (default 100000).
 
+
+// The same allocator as the crossreview binary (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crossreview::cli::{AnnotateArgs, ImageProtocol, Mode};
 use crossreview::model::{Item, Response};
 use crossreview::schema::Schema;
@@ -172,7 +177,7 @@ fn open_phase(path: &Path, annotator: &str, breakdown: bool) {
     let t2 = Instant::now();
     let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
     let t_state = t2.elapsed();
-    let id = state.current_task().unwrap().item_id.clone();
+    let id = state.current_task().unwrap().item_id.to_string();
     run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut images = NoImages("off".into());
@@ -203,7 +208,7 @@ fn keypress_phase(path: &Path) {
     a.annotator = format!("bench-{}-{}", std::process::id(), crossreview::store::time::now_micros());
     store.ensure_annotator(&a.annotator).unwrap();
     let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
-    let id = state.current_task().unwrap().item_id.clone();
+    let id = state.current_task().unwrap().item_id.to_string();
     run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut images = NoImages("off".into());

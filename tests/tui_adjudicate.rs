@@ -72,7 +72,7 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let shown: Vec<(String, String)> =
-        state.order.iter().map(|&i| (state.tasks[i].item_id.clone(), state.tasks[i].model.clone())).collect();
+        state.order.iter().map(|&i| (state.tasks[i].item_id.to_string(), state.tasks[i].model.to_string())).collect();
     assert_eq!(
         shown,
         vec![
@@ -85,7 +85,7 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
     let fx = update(&mut state, Action::Command(Command::NextTask));
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
-    assert_eq!(state.current_task().unwrap().item_id, "casa/ja/1");
+    assert_eq!(&*state.current_task().unwrap().item_id, "casa/ja/1");
 
     // The reason first (m), then the value on awareness.
     update(&mut state, Action::Command(Command::Note));

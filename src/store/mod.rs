@@ -155,17 +155,21 @@ impl TaskLabels {
     }
 }
 
+/// A shared, immutable string: the task index holds one copy of each item id, model, country,
+/// language and domain, however many tasks name it.
+pub type Shared = std::sync::Arc<str>;
+
 /// A compact row per task, for the task list, filters and sampling (300,000 of these must load
 /// fast and stay small).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskInfo {
     pub task: TaskRef,
-    pub item_id: String,
+    pub item_id: Shared,
     /// The model for a response; empty for a pair.
-    pub model: String,
-    pub country: Option<String>,
-    pub language: Option<String>,
-    pub domain: Option<String>,
+    pub model: Shared,
+    pub country: Option<Shared>,
+    pub language: Option<Shared>,
+    pub domain: Option<Shared>,
     /// The judge's value per schema dimension, in schema order (responses only).
     pub judge: Vec<Option<Value>>,
 }
@@ -558,11 +562,11 @@ impl Store {
             };
             out.push(TaskInfo {
                 task: TaskRef::Response { item_id: item_id.clone(), model: model.clone() },
-                item_id,
-                model,
-                country: r.get(2)?,
-                language: r.get(3)?,
-                domain: r.get(4)?,
+                item_id: item_id.into(),
+                model: model.into(),
+                country: r.get::<_, Option<String>>(2)?.map(Into::into),
+                language: r.get::<_, Option<String>>(3)?.map(Into::into),
+                domain: r.get::<_, Option<String>>(4)?.map(Into::into),
                 judge,
             });
         }
@@ -575,11 +579,11 @@ impl Store {
             let pair_id: String = r.get(0)?;
             out.push(TaskInfo {
                 task: TaskRef::Pair { pair_id },
-                item_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                model: String::new(),
-                country: r.get(2)?,
-                language: r.get(3)?,
-                domain: r.get(4)?,
+                item_id: r.get::<_, Option<String>>(1)?.unwrap_or_default().into(),
+                model: "".into(),
+                country: r.get::<_, Option<String>>(2)?.map(Into::into),
+                language: r.get::<_, Option<String>>(3)?.map(Into::into),
+                domain: r.get::<_, Option<String>>(4)?.map(Into::into),
                 judge: Vec::new(),
             });
         }

@@ -104,6 +104,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX events_by_time ON events(at);
     "#,
+    // 3 -> 4: opening the TUI reads every item's grouping fields; from this narrow index (in id
+    // order, which also lines the items up with the responses' (item_id, model) index) instead
+    // of a scan of the whole items table with its texts.
+    r#"
+    CREATE INDEX items_grouping ON items(id, country, language, domain);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

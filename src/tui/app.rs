@@ -202,7 +202,11 @@ pub fn run_effects(
             let action = match fx {
                 Effect::Record(ev) => match store.record(&ev) {
                     Ok(_) => None,
-                    Err(e) => Some(Action::Failed(format!("NOT SAVED: {e:#}"))),
+                    Err(e) => Some(Action::NotSaved {
+                        stored: store.task_labels(&state.annotator, &ev.task).ok().map(Box::new),
+                        task: ev.task,
+                        message: format!("NOT SAVED: {e:#}"),
+                    }),
                 },
                 Effect::Undo | Effect::Redo => {
                     let redo = matches!(fx, Effect::Redo);

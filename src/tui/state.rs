@@ -223,7 +223,7 @@ impl State {
     /// The open task's item, if it is loaded and belongs to the open task.
     pub fn current_item(&self) -> Option<&Item> {
         let t = self.current_task()?;
-        self.item.as_ref().filter(|i| i.id == t.item_id)
+        self.item.as_ref().filter(|i| *i.id == *t.item_id)
     }
 
     /// The open pair, if it is loaded and belongs to the open task.
@@ -258,8 +258,8 @@ impl State {
             return t.judge.get(dim).copied().flatten();
         }
         let name = &self.schema.dimensions.get(dim)?.name;
-        let item = self.item.as_ref().filter(|i| i.id == t.item_id)?;
-        item.responses.iter().find(|r| r.model == t.model)?.judge.get(name).copied()
+        let item = self.item.as_ref().filter(|i| *i.id == *t.item_id)?;
+        item.responses.iter().find(|r| *r.model == *t.model)?.judge.get(name).copied()
     }
 
     /// Resets what belongs to one task (scroll, focus, timer) after the cursor moved.

@@ -19,7 +19,15 @@ fn info(task: TaskRef) -> TaskInfo {
         TaskRef::Response { item_id, model } => (item_id.clone(), model.clone()),
         TaskRef::Pair { .. } => (String::new(), String::new()),
     };
-    TaskInfo { task, item_id, model, country: None, language: None, domain: None, judge: vec![Some(1); 4] }
+    TaskInfo {
+        task,
+        item_id: item_id.as_str().into(),
+        model: model.as_str().into(),
+        country: None,
+        language: None,
+        domain: None,
+        judge: vec![Some(1); 4],
+    }
 }
 
 fn pair_ref(id: &str) -> TaskRef {

@@ -102,6 +102,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.scroll = state.scroll.min(max_scroll);
         }
         Action::Failed(msg) => flash(state, msg),
+        Action::NotSaved { task, stored, message } => {
+            if let (Some(i), Some(stored)) = (find_task(state, &task), stored) {
+                let was_complete = state.is_complete(i);
+                state.labels[i] = *stored;
+                let now_complete = state.is_complete(i);
+                if state.pos[i] != u32::MAX {
+                    match (was_complete, now_complete) {
+                        (false, true) => state.done += 1,
+                        (true, false) => state.done -= 1,
+                        _ => {}
+                    }
+                }
+            }
+            flash(state, message);
+        }
         Action::StatsReady(r) => match r {
             Ok(v) => state.stats = Some(*v),
             Err(e) => flash(state, format!("stats: {e}")),
@@ -283,8 +298,8 @@ fn go_to(state: &mut State, pos: usize, fx: &mut Vec<Effect>) {
         return;
     }
     let item_id = state.tasks[i].item_id.clone();
-    if state.item.as_ref().is_none_or(|i| i.id != item_id) {
-        fx.push(Effect::LoadItem(item_id));
+    if state.item.as_ref().is_none_or(|i| *i.id != *item_id) {
+        fx.push(Effect::LoadItem(item_id.to_string()));
     }
 }
 

@@ -57,7 +57,7 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         // A pair (adjudicate mode lists pairs among the responses): its id, and "pair".
         let (id, model) = match &t.task {
             crate::model::TaskRef::Pair { pair_id } => (pair_id.as_str(), "pair"),
-            crate::model::TaskRef::Response { .. } => (t.item_id.as_str(), t.model.as_str()),
+            crate::model::TaskRef::Response { .. } => (&*t.item_id, &*t.model),
         };
         let body = if wide {
             let country = text::pad(&text::sanitize_line(t.country.as_deref().unwrap_or("-")), 10);
@@ -149,7 +149,7 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
     let inner_w = area.width.saturating_sub(2) as usize;
     let inner_h = area.height.saturating_sub(2);
     let text_lines: Vec<String> = match state.current_item() {
-        Some(item) => match item.responses.iter().find(|r| r.model == model) {
+        Some(item) => match item.responses.iter().find(|r| *r.model == *model) {
             Some(r) => text::display_lines(&r.text, inner_w),
             None => vec!["(this response is no longer in the session)".into()],
         },
