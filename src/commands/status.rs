@@ -6,7 +6,7 @@ use crate::export::pair_stats::{self, PairStats};
 use crate::model::TaskRef;
 use crate::store::{Store, field};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// Per-annotator progress, computed from the current labels.
@@ -33,10 +33,44 @@ impl AnnotatorProgress {
     }
 }
 
+/// The known answers of the session's gold items (`meta.gold`, also written by `import --gold`):
+/// (task, dimension) -> value. Only items whose meta mentions "gold" are parsed.
+pub fn gold_answers(store: &Store) -> anyhow::Result<HashMap<(TaskRef, String), i64>> {
+    let mut gold: HashMap<(TaskRef, String), i64> = HashMap::new();
+    let mut st = store.conn().prepare("SELECT id, meta FROM items WHERE meta LIKE '%\"gold\"%'")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let meta: serde_json::Map<String, serde_json::Value> = serde_json::from_str(r.get_ref(1)?.as_str()?)?;
+        for (task, dim, v) in crate::assign::gold_answers(&id, &meta, store.schema()) {
+            gold.insert((task, dim), v);
+        }
+    }
+    Ok(gold)
+}
+
+/// How many items have known answers.
+fn gold_item_count(gold: &HashMap<(TaskRef, String), i64>) -> usize {
+    gold_item_ids(gold).len()
+}
+
+fn gold_item_ids(gold: &HashMap<(TaskRef, String), i64>) -> HashSet<&str> {
+    gold.keys()
+        .filter_map(|(t, _)| match t {
+            TaskRef::Response { item_id, .. } => Some(item_id.as_str()),
+            TaskRef::Pair { .. } => None,
+        })
+        .collect()
+}
+
+pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+    progress_with(store, &gold_answers(store)?)
+}
+
 /// Why in SQL: a session of a million responses holds millions of current rows; counting them
 /// where they are (the `current` table's primary key already groups them by annotator and
 /// task) takes a fraction of the time and none of the memory of loading them.
-pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+fn progress_with(store: &Store, gold: &HashMap<(TaskRef, String), i64>) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
     let dims = store.schema().dimension_names();
     let mut out: BTreeMap<String, AnnotatorProgress> = BTreeMap::new();
     for a in store.annotators()? {
@@ -90,22 +124,8 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
     }
     drop(rows);
     // Gold items (known answers): only their labels are read.
-    let mut gold: HashMap<(TaskRef, String), i64> = HashMap::new();
-    let mut gold_items: Vec<String> = Vec::new();
-    let mut st = conn.prepare("SELECT id, meta FROM items WHERE meta LIKE '%\"gold\"%'")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let id: String = r.get(0)?;
-        let meta: serde_json::Map<String, serde_json::Value> = serde_json::from_str(r.get_ref(1)?.as_str()?)?;
-        if meta.contains_key("gold") {
-            for (task, dim, v) in crate::assign::gold_answers(&id, &meta, store.schema()) {
-                gold.insert((task, dim), v);
-            }
-            gold_items.push(id);
-        }
-    }
-    drop(rows);
     if !gold.is_empty() {
+        let gold_items: Vec<&str> = gold_item_ids(gold).into_iter().collect();
         let mut st = conn.prepare(
             "SELECT annotator, task_kind, item_id, model, pair_id, field, value FROM current
              WHERE value IS NOT NULL AND field NOT LIKE '@%' AND item_id IN (SELECT value FROM json_each(?1))",
@@ -124,17 +144,107 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
     Ok(out)
 }
 
-/// Verdict statistics of the pairs (validity and flip rates per model, side bias per annotator)
-/// and the annotators' agreement on verdicts; `None` when no pair has a verdict yet.
-pub fn pair_summary(store: &Store) -> Result<Option<(PairStats, crate::agreement::Agreement)>, crate::error::CliError> {
+/// The pair statistics `status` and `report` show: validity and flip rates per group, side
+/// bias per annotator, and the annotators' agreement on verdicts.
+#[derive(Debug, Clone)]
+pub struct PairSummary {
+    /// What the pairs are grouped by (`model`, `country`, …; see `pair_stats::pair_observations`).
+    pub by: String,
+    pub stats: PairStats,
+    pub agreement: crate::agreement::Agreement,
+}
+
+/// Verdict statistics of the pairs grouped by `by`, from the annotators' current verdicts
+/// (adjudicators' verdicts decide, they are not votes, so they are left out); `None` when no
+/// pair has a verdict from an annotator yet.
+pub fn pair_summary(store: &Store, by: &str) -> Result<Option<PairSummary>, crate::error::CliError> {
     // The full load: side bias needs each pair's stored display order, not only the verdicts.
-    let data = ExportData::load(store, &[])?;
-    let obs = pair_stats::pair_observations(&data, Some("model"));
+    let mut data = ExportData::load(store, &[])?;
+    let adjudicators = std::mem::take(&mut data.adjudicators);
+    data.current.retain(|c| !adjudicators.contains(&c.annotator));
+    let obs = pair_stats::pair_observations(&data, Some(by));
     if obs.is_empty() {
         return Ok(None);
     }
     let agreement = pair_stats::verdict_agreement(&obs, &crate::agreement::Options::default());
-    Ok(Some((pair_stats::pairs_stats(&obs), agreement)))
+    Ok(Some(PairSummary { by: by.to_string(), stats: pair_stats::pairs_stats(&obs), agreement }))
+}
+
+impl PairSummary {
+    /// `PairStats::to_json` (`overall`, `by` with one object per group, `side_bias`), plus
+    /// `group_by` (what the groups are) and `verdict_agreement` (the agreement engine's object).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = self.stats.to_json();
+        v["group_by"] = json!(self.by);
+        v["verdict_agreement"] = self.agreement.to_json();
+        v
+    }
+
+    /// The aligned text section (starts with a blank line).
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let group_w = self
+            .stats
+            .by_group
+            .keys()
+            .map(|g| crate::text::width(&crate::text::sanitize_line(g)))
+            .chain([self.by.chars().count(), 3])
+            .max()
+            .unwrap_or(3)
+            .min(30);
+        let _ = writeln!(out, "\npairs: validity = share of verdicts agreeing with the chosen response; flip = picking the rejected one");
+        let _ = writeln!(
+            out,
+            "  {}  {:>6}  {:>8}  {:>8}  {:>6}",
+            crate::text::pad(&self.by, group_w),
+            "pairs",
+            "verdicts",
+            "validity",
+            "flip"
+        );
+        let mut row = |name: &str, g: &pair_stats::GroupStats| {
+            let name = crate::text::truncate(&crate::text::sanitize_line(name), group_w);
+            let _ = writeln!(
+                out,
+                "  {}  {:>6}  {:>8}  {:>8}  {:>6}",
+                crate::text::pad(&name, group_w),
+                g.pairs,
+                g.verdicts.total(),
+                pct(g.verdicts.validity_rate()),
+                pct(g.verdicts.flip_rate())
+            );
+        };
+        for (group, g) in &self.stats.by_group {
+            row(group, g);
+        }
+        row("all", &self.stats.overall);
+        match self.agreement.alpha.first().map(|(_, a)| *a) {
+            Some(Ok(a)) => {
+                let _ = writeln!(
+                    out,
+                    "  agreement on verdicts: Krippendorff's alpha (nominal) {a:.4} over {} pairs",
+                    self.agreement.n_items
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "  agreement on verdicts: not enough overlapping verdicts yet");
+            }
+        }
+        let _ = writeln!(out, "  side bias (share of decisive verdicts picking the left response; exact binomial test)");
+        let name_w = self.stats.side_bias.keys().map(|k| crate::text::width(&crate::text::sanitize_line(k))).max().unwrap_or(0);
+        for (who, b) in &self.stats.side_bias {
+            let _ = writeln!(
+                out,
+                "    {}  {:>6} of {:<5} p = {}",
+                crate::text::pad(&crate::text::sanitize_line(who), name_w),
+                pct(b.left_share()),
+                b.decisive,
+                b.p_value().map(|p| format!("{p:.3}")).unwrap_or_else(|| "-".into())
+            );
+        }
+        out
+    }
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -145,9 +255,11 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
     let store = Store::open(session)?;
     let counts = store.counts()?;
     let tasks = counts.responses + counts.pairs;
-    let progress = progress(&store)?;
+    let gold = gold_answers(&store)?;
+    let gold_items = gold_item_count(&gold);
+    let progress = progress_with(&store, &gold)?;
     let dims = store.schema().dimension_names();
-    let pairs = if counts.pairs > 0 { pair_summary(&store)? } else { None };
+    let pairs = if counts.pairs > 0 { pair_summary(&store, "model")? } else { None };
     if as_json {
         let annotators: serde_json::Map<String, serde_json::Value> = progress
             .iter()
@@ -177,11 +289,8 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
             "annotators": annotators,
             "tasks": tasks,
             "schema": store.schema().name,
-            "pair_stats": pairs.as_ref().map(|(st, agreement)| {
-                let mut v = st.to_json();
-                v["verdict_agreement"] = agreement.to_json();
-                v
-            }),
+            "gold_items": gold_items,
+            "pair_stats": pairs.as_ref().map(PairSummary::to_json),
         });
         println!("{}", serde_json::to_string_pretty(&out).expect("plain JSON values"));
         return Ok(());
@@ -192,6 +301,9 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
         "items       {}\nresponses   {}\npairs       {}\ntasks       {} (responses + pairs)",
         counts.items, counts.responses, counts.pairs, tasks
     );
+    if gold_items > 0 {
+        println!("gold        {gold_items} items with known answers ({} answers)", gold.len());
+    }
     if progress.is_empty() {
         println!("\nno labels yet: start with `crossreview annotate {} --annotator NAME`", session.display());
         return Ok(());
@@ -225,38 +337,8 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
             println!("  {name:<name_w$}  {dim:<12} {}", vals.join("  "));
         }
     }
-    if let Some((st, agreement)) = &pairs {
-        println!("\npairs: validity = share of verdicts agreeing with the chosen response; flip = picking the rejected one");
-        println!("  {:<20} {:>6} {:>9} {:>9} {:>9}", "model", "pairs", "verdicts", "validity", "flip");
-        let row = |name: &str, g: &crate::export::pair_stats::GroupStats| {
-            println!(
-                "  {:<20} {:>6} {:>9} {:>9} {:>9}",
-                crate::text::truncate(&crate::text::sanitize_line(name), 20),
-                g.pairs,
-                g.verdicts.total(),
-                pct(g.verdicts.validity_rate()),
-                pct(g.verdicts.flip_rate())
-            )
-        };
-        for (group, g) in &st.by_group {
-            row(group, g);
-        }
-        row("all", &st.overall);
-        let alpha = agreement.alpha.first().map(|(_, a)| *a);
-        match alpha {
-            Some(Ok(a)) => println!("  agreement on verdicts: Krippendorff's alpha (nominal) {a:.4} over {} pairs", agreement.n_items),
-            _ => println!("  agreement on verdicts: not enough overlapping verdicts yet"),
-        }
-        println!("  side bias (share of decisive verdicts picking the left response; exact binomial test)");
-        for (who, b) in &st.side_bias {
-            println!(
-                "    {:<name_w$} {:>7} of {:<4} p = {}",
-                who,
-                pct(b.left_share()),
-                b.decisive,
-                b.p_value().map(|p| format!("{p:.3}")).unwrap_or_else(|| "-".into())
-            );
-        }
+    if let Some(p) = &pairs {
+        print!("{}", p.render());
     }
     Ok(())
 }
