@@ -119,7 +119,7 @@ impl SessionLabels {
     pub fn load(store: &Store) -> CliResult<SessionLabels> {
         let responses = store.response_index()?;
         let index: HashMap<(&str, &str), usize> =
-            responses.iter().enumerate().map(|(i, r)| ((r.item_id.as_str(), r.model.as_str()), i)).collect();
+            responses.iter().enumerate().map(|(i, r)| ((&*r.item_id, &*r.model), i)).collect();
         let pair_ids: HashMap<String, usize> = store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let mut labels: HashMap<String, Vec<(Shared, usize, i64)>> = HashMap::new();
         let mut verdicts = Vec::new();
@@ -174,7 +174,7 @@ impl SessionLabels {
             .get(&dim.name)
             .map(|v| v.iter().map(|(a, r, value)| HumanLabel { annotator: a, response: *r, value: *value }).collect())
             .unwrap_or_default();
-        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge.get(&dim.name).copied()).collect();
+        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge_value(&dim.name)).collect();
         DimensionRatings::build(dim, &labels, &judge)
     }
 
@@ -193,7 +193,7 @@ pub(crate) fn group_value(r: &ResponseInfo, by: GroupBy) -> String {
         GroupBy::Language => r.language.as_ref(),
         GroupBy::Domain => r.domain.as_ref(),
     };
-    v.filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "(none)".to_string())
+    v.filter(|s| !s.is_empty()).map_or_else(|| "(none)".to_string(), |s| s.to_string())
 }
 
 pub(crate) fn selected_dimensions<'a>(all: &'a [Dimension], wanted: &[String]) -> CliResult<Vec<&'a Dimension>> {

@@ -117,7 +117,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         .dimensions
         .iter()
         .map(|d| {
-            let judge: Vec<Option<i64>> = data.responses.iter().map(|r| r.judge.get(&d.name).copied()).collect();
+            let judge: Vec<Option<i64>> = data.responses.iter().map(|r| r.judge_value(&d.name)).collect();
             (d, data.dimension(d), judge)
         })
         .collect();

@@ -174,15 +174,24 @@ pub struct TaskInfo {
     pub judge: Vec<Option<Value>>,
 }
 
-/// A response with what agreement and reports group by.
+/// A response with what agreement and reports group by. The strings are shared with every
+/// other response that names them (a million of these must fit in memory).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseInfo {
-    pub item_id: String,
-    pub model: String,
-    pub country: Option<String>,
-    pub language: Option<String>,
-    pub domain: Option<String>,
-    pub judge: BTreeMap<String, Value>,
+    pub item_id: Shared,
+    pub model: Shared,
+    pub country: Option<Shared>,
+    pub language: Option<Shared>,
+    pub domain: Option<Shared>,
+    /// The judge's values: (dimension, value), in schema order, only where the judge gave one.
+    pub judge: Vec<(Shared, Value)>,
+}
+
+impl ResponseInfo {
+    /// The judge's value on dimension `name`, if any.
+    pub fn judge_value(&self, name: &str) -> Option<Value> {
+        self.judge.iter().find(|(d, _)| &**d == name).map(|(_, v)| *v)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -593,16 +602,16 @@ impl Store {
     /// Every response with its grouping fields and judge scores, in import order.
     pub fn response_index(&self) -> rusqlite::Result<Vec<ResponseInfo>> {
         // The task index's fast read (narrow indexes, no response texts), reshaped.
-        let dims = self.schema.dimension_names();
+        let dims: Vec<Shared> = self.schema.dimension_names().into_iter().map(Shared::from).collect();
         Ok(self
             .response_task_index()?
             .into_iter()
             .map(|t| ResponseInfo {
-                item_id: t.item_id.to_string(),
-                model: t.model.to_string(),
-                country: t.country.map(|s| s.to_string()),
-                language: t.language.map(|s| s.to_string()),
-                domain: t.domain.map(|s| s.to_string()),
+                item_id: t.item_id,
+                model: t.model,
+                country: t.country,
+                language: t.language,
+                domain: t.domain,
                 judge: dims.iter().zip(t.judge).filter_map(|(d, v)| Some((d.clone(), v?))).collect(),
             })
             .collect())
