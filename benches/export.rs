@@ -7,6 +7,11 @@
 //! `cargo bench --bench export` (with `CR_EXPORT_BENCH_SESSION=/tmp/bench.db` the session is kept,
 //! to time the command itself: `crossreview export /tmp/bench.db --format dpo-trl --out x.jsonl`)
 
+
+// The same allocator as the crossreview binary (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossreview::cli::ExportFormat;
 use crossreview::export::images::ImagePaths;

@@ -8,12 +8,21 @@
 //!   median and p99 over 400 presses (image decoding is off the UI thread and excluded);
 //! - search: per-keystroke time of the fuzzy search as a query is typed (the index is built once,
 //!   lazily, on the first search: its build time is printed separately).
-//!
 //! - long-response: a 1 MB hostile multilingual response (`benches/support/long_text.rs`) in the
 //!   task view at 80x24 and 160x48: the first frame, then the time per frame while paging through
 //!   it (`cargo bench --bench tui -- --long-response` runs only this).
+//! - commands (with `--commands`): on a copy of the session with three annotators' labels on
+//!   10 % of the responses, the wall time and peak memory of `status`, `agreement --judge`,
+//!   `report`, and `export` (labels-jsonl, gold-jsonl), each run as the real binary. With
+//!   `--items 333334` (1,000,000 responses) this is the check that a session of a million
+//!   responses stays usable (issue 7; the budgets are in README.md).
 //!
-//! Options after `--`: `--items N` (default 100000).
+//! Options after `--`: `--items N` (default 100000), `--commands`, `--long-response`.
+
+
+// The same allocator as the crossreview binary (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crossreview::cli::{AnnotateArgs, ImageProtocol, Mode};
 use crossreview::model::{Item, Response};
@@ -126,6 +135,107 @@ fn session(n: usize) -> PathBuf {
     path
 }
 
+/// A copy of the session in which three annotators have labelled every tenth response on every
+/// dimension (each label copies the judge's value 80 % of the time), written straight into the
+/// event log in one transaction and then folded into `current`, as `merge` does.
+fn labelled_session(path: &Path, n: usize) -> PathBuf {
+    let labelled = path.with_file_name(format!("tui-{n}-labelled.db"));
+    if labelled.exists() {
+        return labelled;
+    }
+    let tmp = path.with_file_name(format!("tui-{n}-labelled.db.building"));
+    // A consistent copy (the source is in WAL mode): VACUUM INTO.
+    let _ = std::fs::remove_file(&tmp);
+    Store::open(path).unwrap().conn().execute("VACUUM INTO ?1", [tmp.to_str().unwrap()]).unwrap();
+    let t = Instant::now();
+    let store = Store::open(&tmp).unwrap();
+    let dims = ["awareness", "education", "compliance", "helpfulness"];
+    let annotators = ["ann-a", "ann-b", "ann-c"];
+    for a in annotators {
+        store.ensure_annotator(a).unwrap();
+    }
+    let conn = store.conn();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    {
+        let mut responses = conn
+            .prepare("SELECT item_id, model, judge FROM responses WHERE seq % 10 = 0 ORDER BY seq")
+            .unwrap();
+        let rows: Vec<(String, String, String)> =
+            responses.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO events(uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, seconds, judge_visible)
+                 VALUES (?1, ?2, ?3, 'response', ?4, ?5, '', ?6, 'set', ?7, ?8, 1)",
+            )
+            .unwrap();
+        let mut rng = crossreview::rng::SplitMix64::new(7);
+        let mut k = 0u64;
+        for (item_id, model, judge) in &rows {
+            let judge: BTreeMap<String, i64> = serde_json::from_str(judge).unwrap();
+            for a in annotators {
+                for d in dims {
+                    let j = judge.get(d).copied().unwrap_or(0);
+                    let v = if rng.next_f64() < 0.8 { j } else { 1 - j };
+                    k += 1;
+                    let at = format!("2026-11-01T00:00:00.{:06}Z", k % 1_000_000);
+                    insert
+                        .execute(rusqlite::params![format!("bench-{k}"), at, a, item_id, model, d, v, 3.5])
+                        .unwrap();
+                }
+            }
+        }
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    store.rebuild_current().unwrap();
+    drop(store);
+    std::fs::rename(&tmp, &labelled).unwrap();
+    eprintln!("labelled copy {} built in {:.1?}", labelled.display(), t.elapsed());
+    labelled
+}
+
+/// Runs the real binary with `args`; returns the wall time and the child's peak RSS in MB.
+fn time_command(args: &[&str]) -> (Duration, f64) {
+    let bin = env!("CARGO_BIN_EXE_crossreview");
+    let t = Instant::now();
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("MAXRSS_KB=%M")
+        .arg(bin)
+        .args(args)
+        .output()
+        .or_else(|_| std::process::Command::new(bin).args(args).output())
+        .unwrap();
+    let wall = t.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "crossreview {args:?} failed: {stderr}");
+    let rss = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("MAXRSS_KB="))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0);
+    (wall, rss)
+}
+
+/// The other commands on a large labelled session, each in its own process.
+fn commands_phase(path: &Path) {
+    let s = path.to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| out_dir.path().join(name).to_str().unwrap().to_string();
+    let (labels, gold) = (out("labels.jsonl"), out("gold.jsonl"));
+    let runs: [(&str, Vec<&str>); 6] = [
+        ("status --json", vec!["status", s, "--json"]),
+        ("agreement --json", vec!["agreement", s, "--json"]),
+        ("agreement --judge --json", vec!["agreement", s, "--judge", "--json"]),
+        ("report", vec!["report", s]),
+        ("export labels-jsonl", vec!["export", s, "--format", "labels-jsonl", "--out", &labels]),
+        ("export gold-jsonl", vec!["export", s, "--format", "gold-jsonl", "--out", &gold]),
+    ];
+    for (name, args) in runs {
+        let (wall, rss) = time_command(&args);
+        println!("command {name}: {:.0} ms, peak resident {rss:.0} MB", wall.as_secs_f64() * 1e3);
+    }
+}
+
 fn args(path: &Path) -> AnnotateArgs {
     AnnotateArgs {
         session: path.to_path_buf(),
@@ -180,7 +290,7 @@ fn open_phase(path: &Path, annotator: &str, breakdown: bool) {
     let t2 = Instant::now();
     let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
     let t_state = t2.elapsed();
-    let id = state.current_task().unwrap().item_id.clone();
+    let id = state.current_task().unwrap().item_id.to_string();
     run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut images = NoImages("off".into());
@@ -211,7 +321,7 @@ fn keypress_phase(path: &Path) {
     a.annotator = format!("bench-{}-{}", std::process::id(), crossreview::store::time::now_micros());
     store.ensure_annotator(&a.annotator).unwrap();
     let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
-    let id = state.current_task().unwrap().item_id.clone();
+    let id = state.current_task().unwrap().item_id.to_string();
     run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut images = NoImages("off".into());
@@ -284,7 +394,7 @@ fn long_response_phase() {
     let mut images = NoImages("off".into());
     for (w, h) in [(80u16, 24u16), (160, 48)] {
         let mut state = initial_state(&store, &args(&path), &Keymap::default(), "none").unwrap();
-        let id = state.current_task().unwrap().item_id.clone();
+        let id = state.current_task().unwrap().item_id.to_string();
         run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut frame = |state: &mut State| {
@@ -329,6 +439,7 @@ fn main() {
             "keypress" => keypress_phase(&path),
             "search" => search_phase(&path),
             "long-response" => long_response_phase(),
+            "commands" => commands_phase(&path),
             other => panic!("unknown phase {other}"),
         }
         return;
@@ -348,5 +459,13 @@ fn main() {
             .status()
             .unwrap();
         assert!(status.success(), "phase {phase} failed");
+    }
+    if quick || argv.iter().any(|a| a == "--commands") {
+        let labelled = labelled_session(&path, n);
+        let status = std::process::Command::new(&me)
+            .args(["--phase", "commands", labelled.to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "phase commands failed");
     }
 }

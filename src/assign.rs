@@ -135,7 +135,7 @@ mod tests {
         (0..n)
             .map(|i| TaskInfo {
                 task: TaskRef::Response { item_id: format!("i{i}"), model: "m".into() },
-                item_id: format!("i{i}"),
+                item_id: format!("i{i}").into(),
                 model: "m".into(),
                 country: Some(["Japan", "China", "India"][i % 3].into()),
                 language: Some(["ja", "zh", "hi"][i % 3].into()),
@@ -329,7 +329,7 @@ pub fn shared_queue(
         }
     }
     let mut gold = HashSet::new();
-    let wanted: HashSet<&str> = candidates.iter().map(|&i| tasks[i].item_id.as_str()).collect();
+    let wanted: HashSet<&str> = candidates.iter().map(|&i| &*tasks[i].item_id).collect();
     store.for_each_item(|item| {
         if wanted.contains(item.id.as_str()) && item.meta.contains_key("gold") {
             for (task, _, _) in gold_answers(&item.id, &item.meta, store.schema()) {

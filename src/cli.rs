@@ -106,6 +106,10 @@ pub struct InputArgs {
     /// Where images given as URLs are looked up by file name.
     #[arg(long)]
     pub images_dir: Option<PathBuf>,
+    /// Make every item of these files a gold item (known answers): its meta.gold, else the
+    /// judge's scores of its responses.
+    #[arg(long)]
+    pub gold: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

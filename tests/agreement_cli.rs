@@ -299,7 +299,7 @@ fn session_agreement_matches_the_same_table_through_ratings() {
                 .find(|l| {
                     l.annotator == a
                         && l.field == "education"
-                        && l.task == TaskRef::Response { item_id: r.item_id.clone(), model: r.model.clone() }
+                        && l.task == TaskRef::Response { item_id: r.item_id.to_string(), model: r.model.to_string() }
                 })
                 .and_then(|l| l.value)
                 .map(|v| v.to_string())
@@ -342,7 +342,7 @@ fn report_shares_per_model() {
     // The judge's share over all responses is the mean of what the store holds.
     let store = Store::open(Path::new(s)).unwrap();
     let resp = store.response_index().unwrap();
-    let ones = resp.iter().filter(|r| r.model == "gpt-4o" && r.judge["awareness"] == 1).count();
+    let ones = resp.iter().filter(|r| &*r.model == "gpt-4o" && r.judge_value("awareness") == Some(1)).count();
     assert!((share - ones as f64 / 12.0).abs() < 1e-12);
 
     let by_country = json_out(&["report", s, "--by", "country", "--json"]);

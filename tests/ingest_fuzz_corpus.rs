@@ -89,7 +89,7 @@ fn check(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    let opts = IngestOptions { format: None, model: Some("m".into()), images_dir: None, progress: None };
+    let opts = IngestOptions { format: None, model: Some("m".into()), images_dir: None, gold: false, progress: None };
     let mut n = 0usize;
     match read_inputs(&[path.clone()], &opts, &Schema::cross_eval(), &mut |_| {
         n += 1;

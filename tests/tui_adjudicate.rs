@@ -72,7 +72,7 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let shown: Vec<(String, String)> =
-        state.order.iter().map(|&i| (state.tasks[i].item_id.clone(), state.tasks[i].model.clone())).collect();
+        state.order.iter().map(|&i| (state.tasks[i].item_id.to_string(), state.tasks[i].model.to_string())).collect();
     assert_eq!(
         shown,
         vec![
@@ -85,7 +85,7 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
     let fx = update(&mut state, Action::Command(Command::NextTask));
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
-    assert_eq!(state.current_task().unwrap().item_id, "casa/ja/1");
+    assert_eq!(&*state.current_task().unwrap().item_id, "casa/ja/1");
 
     // The reason first (m), then the value on awareness.
     update(&mut state, Action::Command(Command::Note));
@@ -139,4 +139,180 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["dimensions"]["awareness"]["humans"]["n_raters"], 2, "{j}");
+}
+
+fn pair_put(store: &mut Store, annotator: &str, pair: &str, f: &str, value: Option<i64>, text: Option<&str>, seconds: f64) {
+    store
+        .record(&NewEvent {
+            annotator: annotator.into(),
+            task: TaskRef::Pair { pair_id: pair.into() },
+            field: f.into(),
+            value,
+            text: text.map(str::to_string),
+            seconds,
+            judge_visible: true,
+        })
+        .unwrap();
+}
+
+fn draw_at(state: &crossreview::tui::state::State, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut images = NoImages("images off".into());
+    term.draw(|f| {
+        draw(f, state, &Theme::default(), &mut images);
+    })
+    .unwrap();
+    format!("{}", term.backend())
+}
+
+#[test]
+fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
+    use crossreview::model::{Pair, Verdict};
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let path = tui_common::session(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    let img = tui_common::images_dir().join("gift04.png").to_string_lossy().into_owned();
+    let pairs = vec![
+        Pair {
+            id: "p-clock".into(),
+            prompt: json!("この時計を友達の結婚祝いに贈りたいです。"),
+            chosen: json!("Clocks are associated with death in Japan and China; choose tableware instead."),
+            rejected: json!("Great idea! Wrap it in white paper."),
+            images: vec![img],
+            item_id: Some("casa/ja/1".into()),
+            meta: Default::default(),
+        },
+        Pair {
+            id: "p-wine".into(),
+            prompt: json!("Can I give this wine to my host in Riyadh?"),
+            chosen: json!("No: alcohol is prohibited in Saudi Arabia. Dates or perfume are better."),
+            rejected: json!("Yes, wine is always appreciated."),
+            images: vec![],
+            item_id: None,
+            meta: Default::default(),
+        },
+    ];
+    store
+        .import(|imp| {
+            for p in &pairs {
+                imp.upsert_pair(p)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    // p-clock: ana agrees in a second (with tags and a note), ben and cai flip it: contested,
+    // majority flip. p-wine: everyone agrees: not shown.
+    pair_put(&mut store, "ana", "p-clock", field::ORDER, None, Some("chosen_left"), 1.1);
+    pair_put(&mut store, "ana", "p-clock", field::VERDICT, Some(Verdict::Agree.code()), None, 1.1);
+    pair_put(&mut store, "ana", "p-clock", field::TAGS, None, Some("cultural misstep"), 1.1);
+    pair_put(&mut store, "ana", "p-clock", field::NOTE, None, Some("obvious"), 1.1);
+    pair_put(&mut store, "ben", "p-clock", field::ORDER, None, Some("chosen_right"), 30.0);
+    pair_put(&mut store, "ben", "p-clock", field::VERDICT, Some(Verdict::Flip.code()), None, 30.0);
+    pair_put(&mut store, "cai", "p-clock", field::VERDICT, Some(Verdict::Flip.code()), None, 12.0);
+    for who in ["ana", "ben"] {
+        pair_put(&mut store, who, "p-wine", field::VERDICT, Some(Verdict::Agree.code()), None, 9.0);
+    }
+    store.set_adjudicator("lead").unwrap();
+    let args = AnnotateArgs {
+        session: path.clone(),
+        annotator: "lead".into(),
+        mode: Mode::Adjudicate,
+        blind: false,
+        filter: vec![],
+        sample: None,
+        seed: None,
+        stratify: None,
+        languages: vec![],
+        image_protocol: ImageProtocol::None,
+        keymap: None,
+        theme: None,
+    };
+    let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
+    let shown: Vec<&TaskRef> = state.order.iter().map(|&i| &state.tasks[i].task).collect();
+    assert_eq!(shown, vec![&TaskRef::Pair { pair_id: "p-clock".into() }]);
+    let fx = update(&mut state, Action::Start);
+    run_effects(&mut store, &mut state, fx, None, |_, _| {});
+    assert!(state.pairs_screen());
+    let i = state.current().unwrap();
+    let chosen_left = state.chosen_on_left(i);
+
+    // Every annotator's verdict as a side of the adjudicator's screen; which is "chosen" stays
+    // hidden.
+    let (agree_side, flip_side) = if chosen_left { ("left", "right") } else { ("right", "left") };
+    for (w, h) in [(80, 24), (160, 48)] {
+        let screen = draw_at(&state, w, h);
+        assert!(screen.contains(&format!("ana   {agree_side} is better")), "{screen}");
+        assert!(screen.contains(&format!("ben   {flip_side} is better")), "{screen}");
+        assert!(screen.contains("⚠ under 2s"), "{screen}");
+        assert!(!screen.to_lowercase().contains("chosen") && !screen.contains("agree") && !screen.contains("flip"), "{screen}");
+        insta::assert_snapshot!(format!("adjudicate_pair_{w}x{h}"), screen);
+    }
+    let screen = draw_at(&state, 160, 48);
+    assert!(screen.contains("tags: cultural misstep · note: obvious"), "{screen}");
+
+    // The adjudicator sides with ana against the majority: a reason is asked for first.
+    let side = if chosen_left { Command::LeftBetter } else { Command::RightBetter };
+    let fx = update(&mut state, Action::Command(side));
+    run_effects(&mut store, &mut state, fx, None, |_, _| {});
+    let screen = draw_at(&state, 80, 24);
+    assert!(screen.contains(&format!("2 of 3 annotators said: {flip_side} is better")), "{screen}");
+    insta::assert_snapshot!("adjudicate_pair_reason_80x24", screen);
+    for c in "the clock is the taboo; ben and cai misread".chars() {
+        update(&mut state, Action::Char(c));
+    }
+    let fx = update(&mut state, Action::Enter);
+    run_effects(&mut store, &mut state, fx, None, |_, _| {});
+    let ev = store.events().unwrap().into_iter().rfind(|e| e.annotator == "lead" && e.field == field::VERDICT).unwrap();
+    assert_eq!(
+        (ev.value, ev.text.as_deref()),
+        (Some(Verdict::Agree.code()), Some("the clock is the taboo; ben and cai misread"))
+    );
+    drop(store);
+
+    // dpo-trl: the adjudicated verdict (agree) decides, not the majority (flip).
+    let out = dir.path().join("dpo.jsonl");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
+        .args(["export", path.to_str().unwrap(), "--format", "dpo-trl", "--out", out.to_str().unwrap(), "--min-annotators", "4"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let rows: Vec<serde_json::Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1, "p-wine has 2 annotators of the 4 needed; p-clock is adjudicated: {rows:?}");
+    let row = &rows[0];
+    assert_eq!(row["chosen"], pairs[0].chosen);
+    assert_eq!(row["rejected"], pairs[0].rejected);
+    assert_eq!(row["meta"]["pair_id"], "p-clock");
+    assert_eq!(row["meta"]["verdict"], "agree");
+    assert_eq!(row["meta"]["swapped"], false);
+    assert_eq!(row["meta"]["adjudicator"], "lead");
+    // The adjudicator is not one of the voters.
+    assert_eq!(row["meta"]["annotators"], json!(["ana", "ben", "cai"]));
+    assert_eq!(row["meta"]["verdicts"], json!(["agree", "flip", "flip"]));
+    assert_eq!(row["meta"]["agreement"], json!(0.3333));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("fewer than 4 annotators: 1"), "{stderr}");
+
+    // The adjudicated verdict also decides kto (both sides), and status/report leave the
+    // adjudicator out of the pair statistics.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
+        .args(["export", path.to_str().unwrap(), "--format", "kto", "--out", "-"])
+        .output()
+        .unwrap();
+    let kto: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&run.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let clock: Vec<(&str, bool)> = kto
+        .iter()
+        .filter(|r| r["meta"]["pair_id"] == "p-clock")
+        .map(|r| (r["meta"]["side"].as_str().unwrap(), r["label"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(clock, vec![("chosen", true), ("rejected", false)]);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
+        .args(["status", path.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert!(status["pair_stats"]["side_bias"].get("lead").is_none(), "{status}");
+    assert_eq!(status["pair_stats"]["overall"]["verdicts"]["agree"], 3, "{status}");
 }

@@ -123,7 +123,7 @@ fn a_1_mb_response_draws_aligned_and_pages_to_its_end() {
     for (w, h) in [(80u16, 24u16), (160, 48)] {
         let mut store = Store::open(&path).unwrap();
         let mut state = initial_state(&store, &args(path.clone()), &Keymap::default(), "none").unwrap();
-        let id = state.current_task().unwrap().item_id.clone();
+        let id = state.current_task().unwrap().item_id.to_string();
         run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         frame(&mut term, &mut state);

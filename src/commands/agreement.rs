@@ -7,9 +7,8 @@ use crate::agreement::{self, Agreement, Level, Options, Scale, Stat, count_of};
 use crate::cli::{AgreementArgs, GroupBy, LevelArg};
 use crate::error::{CliError, CliResult};
 use crate::ingest::ratings::parse_ratings;
-use crate::model::TaskRef;
 use crate::schema::Dimension;
-use crate::store::{ResponseInfo, Store, field};
+use crate::store::{ResponseInfo, Shared, Store, field};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -23,11 +22,9 @@ pub fn run(args: AgreementArgs) -> CliResult {
     let opts = Options { bootstrap: args.bootstrap, seed: args.seed };
     match (&args.ratings, &args.session) {
         (Some(file), _) => {
-            for (given, flag) in [
-                (!args.dimensions.is_empty(), "--dimension"),
-                (args.judge, "--judge"),
-                (args.by.is_some(), "--by"),
-            ] {
+            for (given, flag) in
+                [(!args.dimensions.is_empty(), "--dimension"), (args.judge, "--judge"), (args.by.is_some(), "--by")]
+            {
                 if given {
                     return Err(CliError::usage(format!(
                         "{flag} applies to a session, not to --ratings (a ratings table has no dimensions, judge or groups)"
@@ -59,11 +56,14 @@ fn level_of(arg: LevelArg) -> Level {
 
 fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let shown = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
+    let bytes =
+        std::fs::read(file).map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
     if let Some(list) = &args.categories
         && list.iter().all(|c| c.trim().is_empty())
     {
-        return Err(CliError::usage("--categories: list the categories in scale order, e.g. --categories low,mid,high"));
+        return Err(CliError::usage(
+            "--categories: list the categories in scale order, e.g. --categories low,mid,high",
+        ));
     }
     let table = parse_ratings(&bytes, &shown, args.categories.as_deref()).map_err(CliError::data_lines)?;
     let level = args.level.map(level_of).or(table.level).unwrap_or(Level::Nominal);
@@ -108,38 +108,63 @@ pub(crate) fn emit(text: &str) -> CliResult {
 pub(crate) struct SessionLabels {
     pub responses: Vec<ResponseInfo>,
     /// dimension -> (annotator, response index, value)
-    pub labels: HashMap<String, Vec<(String, usize, i64)>>,
+    pub labels: HashMap<String, Vec<(Shared, usize, i64)>>,
     /// Pair verdicts: (annotator, pair index, verdict code).
-    pub verdicts: Vec<(String, usize, i64)>,
+    pub verdicts: Vec<(Shared, usize, i64)>,
 }
 
 impl SessionLabels {
+    /// Why not `Store::current_labels`: a large session has millions of current rows, and
+    /// this keeps one copy of each annotator's name and no other string per row.
     pub fn load(store: &Store) -> CliResult<SessionLabels> {
         let responses = store.response_index()?;
         let index: HashMap<(&str, &str), usize> =
-            responses.iter().enumerate().map(|(i, r)| ((r.item_id.as_str(), r.model.as_str()), i)).collect();
-        let pair_ids: HashMap<String, usize> =
-            store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let mut labels: HashMap<String, Vec<(String, usize, i64)>> = HashMap::new();
+            responses.iter().enumerate().map(|(i, r)| ((&*r.item_id, &*r.model), i)).collect();
+        let pair_ids: HashMap<String, usize> = store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut labels: HashMap<String, Vec<(Shared, usize, i64)>> = HashMap::new();
         let mut verdicts = Vec::new();
         // Adjudicators decide disagreements; their labels are not one more rater's.
         let adjudicators = store.adjudicators()?;
-        for c in store.current_labels()?.into_iter().filter(|c| !adjudicators.contains(&c.annotator)) {
-            let Some(value) = c.value else { continue };
-            match &c.task {
-                TaskRef::Response { item_id, model } => {
-                    if let Some(&r) = index.get(&(item_id.as_str(), model.as_str())) {
-                        labels.entry(c.field.clone()).or_default().push((c.annotator.clone(), r, value));
-                    }
+        let mut names: HashMap<String, Shared> = HashMap::new();
+        let mut read = || -> rusqlite::Result<()> {
+            let mut st = store.conn().prepare(
+                "SELECT annotator, task_kind, item_id, model, pair_id, field, value FROM current
+             WHERE field NOT LIKE '@%' AND value IS NOT NULL",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let annotator = r.get_ref(0)?.as_str()?;
+                if adjudicators.iter().any(|a| a == annotator) {
+                    continue;
                 }
-                TaskRef::Pair { pair_id } if c.field == field::VERDICT => {
-                    if let Some(&p) = pair_ids.get(pair_id) {
-                        verdicts.push((c.annotator.clone(), p, value));
+                let (kind, f, value) = (r.get_ref(1)?.as_str()?, r.get_ref(5)?.as_str()?, r.get::<_, i64>(6)?);
+                let mut name = || -> Shared {
+                    if let Some(n) = names.get(annotator) {
+                        return n.clone();
                     }
+                    let n: Shared = annotator.into();
+                    names.insert(annotator.to_string(), n.clone());
+                    n
+                };
+                if kind == "response" {
+                    if let Some(&i) = index.get(&(r.get_ref(2)?.as_str()?, r.get_ref(3)?.as_str()?)) {
+                        let name = name();
+                        match labels.get_mut(f) {
+                            Some(v) => v.push((name, i, value)),
+                            None => {
+                                labels.insert(f.to_string(), vec![(name, i, value)]);
+                            }
+                        }
+                    }
+                } else if f == field::VERDICT
+                    && let Some(&p) = pair_ids.get(r.get_ref(4)?.as_str()?)
+                {
+                    verdicts.push((name(), p, value));
                 }
-                TaskRef::Pair { .. } => {}
             }
-        }
+            Ok(())
+        };
+        read()?;
         Ok(SessionLabels { responses, labels, verdicts })
     }
 
@@ -149,7 +174,7 @@ impl SessionLabels {
             .get(&dim.name)
             .map(|v| v.iter().map(|(a, r, value)| HumanLabel { annotator: a, response: *r, value: *value }).collect())
             .unwrap_or_default();
-        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge.get(&dim.name).copied()).collect();
+        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge_value(&dim.name)).collect();
         DimensionRatings::build(dim, &labels, &judge)
     }
 
@@ -168,7 +193,7 @@ pub(crate) fn group_value(r: &ResponseInfo, by: GroupBy) -> String {
         GroupBy::Language => r.language.as_ref(),
         GroupBy::Domain => r.domain.as_ref(),
     };
-    v.filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "(none)".to_string())
+    v.filter(|s| !s.is_empty()).map_or_else(|| "(none)".to_string(), |s| s.to_string())
 }
 
 pub(crate) fn selected_dimensions<'a>(all: &'a [Dimension], wanted: &[String]) -> CliResult<Vec<&'a Dimension>> {
@@ -201,7 +226,8 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     // cannot use): shown when some exist, or when asked for with --dimension verdict.
     let asked_verdict = args.dimensions.iter().any(|d| d == field::VERDICT);
     let wanted: Vec<String> = args.dimensions.iter().filter(|d| *d != field::VERDICT).cloned().collect();
-    let dims = if asked_verdict && wanted.is_empty() { Vec::new() } else { selected_dimensions(&schema.dimensions, &wanted)? };
+    let dims =
+        if asked_verdict && wanted.is_empty() { Vec::new() } else { selected_dimensions(&schema.dimensions, &wanted)? };
     let data = SessionLabels::load(&store)?;
     let mut results = Vec::new();
     for dim in dims {
@@ -226,7 +252,12 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     if asked_verdict || (args.dimensions.is_empty() && !data.verdicts.is_empty()) {
         // No judge and no groups for pairs: the judge scores responses, and pairs carry no
         // model.
-        results.push(DimensionResult { name: field::VERDICT.to_string(), humans: data.verdicts().humans(opts), judge: None, by: Vec::new() });
+        results.push(DimensionResult {
+            name: field::VERDICT.to_string(),
+            humans: data.verdicts().humans(opts),
+            judge: None,
+            by: Vec::new(),
+        });
     }
     if args.json {
         let mut dims = Map::new();
@@ -394,7 +425,11 @@ pub(crate) fn render_agreement(a: &Agreement, title: &str) -> String {
     out.push('\n');
     out.push_str(&render_table(&header, &rows, &[0], "  "));
     if let Some(p) = &a.pair {
-        let _ = writeln!(out, "\n  confusion matrix on {} items rated by both (rows: {}, columns: {})", p.n_items, a.raters[0], a.raters[1]);
+        let _ = writeln!(
+            out,
+            "\n  confusion matrix on {} items rated by both (rows: {}, columns: {})",
+            p.n_items, a.raters[0], a.raters[1]
+        );
         out.push_str(&render_matrix(&a.scale.labels, &p.confusion.to_rows(), "    "));
     }
     if !a.pairwise.is_empty() {
@@ -498,7 +533,11 @@ fn render_groups(field: GroupBy, groups: &[(String, Agreement, Option<JudgeRepor
                 h.alpha.last().map(|(_, s)| fmt_stat(s)).unwrap_or_default(),
             ];
             if let Some(j) = j {
-                r.extend([j.vs_majority.n.to_string(), fmt_share(&j.vs_majority.accuracy), fmt_stat(&j.vs_majority.cohen_kappa)]);
+                r.extend([
+                    j.vs_majority.n.to_string(),
+                    fmt_share(&j.vs_majority.accuracy),
+                    fmt_stat(&j.vs_majority.cohen_kappa),
+                ]);
             }
             r
         })

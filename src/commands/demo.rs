@@ -24,7 +24,7 @@ pub fn prepare(base: &Path) -> CliResult<PathBuf> {
     }
     let mut store = Store::create(&session, &Schema::cross_eval(), false)?;
     let files = [assets.join(crate::demo::ITEMS_FILE), assets.join(crate::demo::PAIRS_FILE)];
-    let input = crate::cli::InputArgs { format: crate::cli::InputFormat::Auto, model: None, images_dir: None };
+    let input = crate::cli::InputArgs { format: crate::cli::InputFormat::Auto, model: None, images_dir: None, gold: false };
     match import_files(&mut store, &files, options(&input), |_| {}) {
         Ok(_) => Ok(session),
         Err(e) => {

@@ -36,6 +36,7 @@ pub fn options(input: &InputArgs) -> IngestOptions {
         format: Some(input.format.into()),
         model: input.model.clone(),
         images_dir: input.images_dir.clone(),
+        gold: input.gold,
         progress: None,
     }
 }
@@ -194,8 +195,12 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
                 eprintln!("{w}");
             }
             let new = counts.items_new.min(summary.items);
+            let gold = match summary.gold_items {
+                0 => String::new(),
+                n => format!("; {n} gold items (known answers)"),
+            };
             println!(
-                "imported {} items ({} new, {} updated), {} responses, {} pairs into {shown}",
+                "imported {} items ({} new, {} updated), {} responses, {} pairs into {shown}{gold}",
                 summary.items,
                 new,
                 summary.items - new,

@@ -5,6 +5,7 @@
 //! own Krippendorff's alpha. A dimension that is not binary reports the mean value instead of
 //! the share of 1s.
 
+use super::status::pair_summary;
 use super::agreement::{SessionLabels, emit, fmt_share, fmt_stat, group_value, pretty, render_table};
 use crate::agreement::session::DimensionRatings;
 use crate::agreement::{MISSING, Options, Stat, Undefined, judge};
@@ -105,6 +106,8 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
     let store = Store::open(session)?;
     let schema = store.schema().clone();
     let data = SessionLabels::load(&store)?;
+    // Pair verdicts, grouped like the responses (`pair_stats` groups pairs by their meta or item).
+    let pairs = if store.counts()?.pairs > 0 { pair_summary(&store, by.as_str())? } else { None };
     let groups_of: Vec<String> = data.responses.iter().map(|r| group_value(r, by)).collect();
     let mut group_names: Vec<String> = groups_of.clone();
     group_names.sort();
@@ -114,7 +117,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         .dimensions
         .iter()
         .map(|d| {
-            let judge: Vec<Option<i64>> = data.responses.iter().map(|r| r.judge.get(&d.name).copied()).collect();
+            let judge: Vec<Option<i64>> = data.responses.iter().map(|r| r.judge_value(&d.name)).collect();
             (d, data.dimension(d), judge)
         })
         .collect();
@@ -147,13 +150,16 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
                 None => overall = to_obj(*n, cells),
             }
         }
-        let out = json!({
+        let mut out = json!({
             "session": session.display().to_string(),
             "by": by.as_str(),
             "dimensions": schema.dimension_names(),
             "groups": groups,
             "overall": overall,
         });
+        if let Some(p) = &pairs {
+            out["pairs"] = p.to_json();
+        }
         return emit(&pretty(&out));
     }
 
@@ -202,5 +208,8 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         "\njudge/humans: n = responses scored/labelled; labels = human labels; agree, kappa: judge vs human majority \
          (ties left out); alpha: Krippendorff's alpha among the humans at the dimension's level; n/a = not enough data.\n",
     );
+    if let Some(p) = &pairs {
+        out.push_str(&p.render());
+    }
     emit(&out)
 }

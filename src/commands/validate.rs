@@ -26,8 +26,12 @@ pub fn run(files: &[PathBuf], input: &InputArgs, schema_path: Option<&Path>) -> 
                 0 => String::new(),
                 n => format!(" ({})", plural(n as u64, "warning", "warnings")),
             };
+            let gold = match summary.gold_items {
+                0 => String::new(),
+                n => format!(", {}", plural(n, "gold item", "gold items")),
+            };
             println!(
-                "ok: {}, {}, {}{warnings}",
+                "ok: {}, {}, {}{gold}{warnings}",
                 plural(summary.items, "item", "items"),
                 plural(summary.responses, "response", "responses"),
                 plural(summary.pairs, "pair", "pairs"),

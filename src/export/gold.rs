@@ -141,8 +141,8 @@ pub fn gold_rows(
     let mut summary = ExportSummary::default();
     let empty = BTreeMap::new();
     for r in &data.responses {
-        let per_dim = given.get(&(r.item_id.as_str(), r.model.as_str())).unwrap_or(&empty);
-        let task = TaskRef::Response { item_id: r.item_id.clone(), model: r.model.clone() };
+        let per_dim = given.get(&(&*r.item_id, &*r.model)).unwrap_or(&empty);
+        let task = TaskRef::Response { item_id: r.item_id.to_string(), model: r.model.to_string() };
         for dim in &data.schema.dimensions {
             let labels: &[(&str, Value)] = per_dim.get(dim.name.as_str()).map(Vec::as_slice).unwrap_or(&[]);
             let values: Vec<Value> = labels.iter().map(|(_, v)| *v).collect();
@@ -154,13 +154,13 @@ pub fn gold_rows(
             match decide(&values, adjudication, min_annotators) {
                 Ok(d) => {
                     emit(json!({
-                        "item_id": r.item_id,
-                        "model": r.model,
+                        "item_id": &*r.item_id,
+                        "model": &*r.model,
                         "dimension": dim.name,
                         "value": d.value,
                         "decided_by": d.decided_by.as_str(),
                         "adjudicator": d.adjudicator,
-                        "judge": r.judge.get(&dim.name),
+                        "judge": r.judge_value(&dim.name),
                         "meta": {
                             "annotators": labels.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
                             "values": values,

@@ -9,7 +9,7 @@ use super::{ExportData, FastHash};
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::{CurrentLabel, field};
 use serde_json::{Value as Json, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 
 pub const COLUMNS: [&str; 11] = [
@@ -122,10 +122,10 @@ pub fn label_rows<'a>(
     // Session order of tasks: responses in import order, then pairs.
     let mut rank: HashMap<TaskRef, usize, FastHash> =
         HashMap::with_capacity_and_hasher(data.responses.len() + data.pairs.len(), FastHash::default());
-    let mut judge: HashMap<(&str, &str), &BTreeMap<String, Value>> = HashMap::new();
+    let mut judge: HashMap<(&str, &str), &crate::store::ResponseInfo> = HashMap::new();
     for (i, r) in data.responses.iter().enumerate() {
-        rank.insert(TaskRef::Response { item_id: r.item_id.clone(), model: r.model.clone() }, i);
-        judge.insert((&r.item_id, &r.model), &r.judge);
+        rank.insert(TaskRef::Response { item_id: r.item_id.to_string(), model: r.model.to_string() }, i);
+        judge.insert((&*r.item_id, &*r.model), r);
     }
     let mut pair_item: HashMap<&str, Option<&str>> = HashMap::new();
     for (j, p) in data.pairs.iter().enumerate() {
@@ -184,7 +184,7 @@ pub fn label_rows<'a>(
                 LabelValue::Number(value)
             };
             let judge = match (item_id, model) {
-                (Some(i), Some(m)) => judge.get(&(i, m)).and_then(|j| j.get(&c.field)).copied(),
+                (Some(i), Some(m)) => judge.get(&(i, m)).and_then(|r| r.judge_value(&c.field)),
                 _ => None,
             };
             emit(LabelRow {

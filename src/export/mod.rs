@@ -61,8 +61,12 @@ impl ExportData {
         check_annotators(store, annotators)?;
         // Only what the decision reads: the time, text and seconds of a verdict are not exported
         // by these formats, and skipping them halves the cost of the query.
+        // The time only of adjudicators' verdicts: when two adjudicators decided one pair, the
+        // latest decides.
         let mut st = store.conn().prepare(
-            "SELECT annotator, pair_id, value FROM current
+            "SELECT annotator, pair_id, value,
+                    CASE WHEN annotator IN (SELECT name FROM annotators WHERE role = 'adjudicator') THEN at END
+             FROM current
              WHERE task_kind = 'pair' AND field = ?1 AND value IS NOT NULL",
         )?;
         let mut current = Vec::new();
@@ -80,7 +84,7 @@ impl ExportData {
                 text: None,
                 blind_value: None,
                 seconds: 0.0,
-                at: String::new(),
+                at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
             });
         }
         Ok(ExportData {
@@ -205,6 +209,45 @@ pub fn pair_verdicts(current: &[CurrentLabel]) -> HashMap<&str, PairVerdicts<'_>
     out
 }
 
+/// An adjudicator's verdict on a pair: final, whatever the annotators said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairAdjudication<'a> {
+    pub adjudicator: &'a str,
+    pub verdict: Verdict,
+}
+
+/// The annotators' verdicts per pair (as [`pair_verdicts`]) without the adjudicators', and the
+/// adjudicators' verdicts apart: they decide instead of voting, as for gold labels (when two
+/// adjudicators decided one pair, the latest verdict wins).
+pub fn split_pair_verdicts<'a>(
+    current: &'a [CurrentLabel],
+    adjudicators: &[String],
+) -> (HashMap<&'a str, PairVerdicts<'a>, FastHash>, HashMap<&'a str, PairAdjudication<'a>, FastHash>) {
+    if adjudicators.is_empty() {
+        return (pair_verdicts(current), HashMap::default());
+    }
+    let mut votes: HashMap<&str, PairVerdicts, FastHash> = HashMap::default();
+    let mut decided: HashMap<&str, (PairAdjudication, &str), FastHash> = HashMap::default();
+    for c in current {
+        if c.field != field::VERDICT {
+            continue;
+        }
+        let (TaskRef::Pair { pair_id }, Some(v)) = (&c.task, c.value.and_then(Verdict::from_code)) else { continue };
+        if adjudicators.contains(&c.annotator) {
+            let later = decided.get(pair_id.as_str()).is_none_or(|(_, at)| *at <= c.at.as_str());
+            if later {
+                decided.insert(pair_id, (PairAdjudication { adjudicator: &c.annotator, verdict: v }, &c.at));
+            }
+        } else {
+            votes.entry(pair_id.as_str()).or_default().push((c.annotator.as_str(), v));
+        }
+    }
+    for v in votes.values_mut() {
+        v.sort_unstable();
+    }
+    (votes, decided.into_iter().map(|(k, (a, _))| (k, a)).collect())
+}
+
 /// FNV-1a: the maps here are keyed by ids from the user's own session, so the flooding
 /// resistance of the default hasher buys nothing, and FNV is several times faster on short ids.
 #[derive(Default, Clone, Copy)]
@@ -229,17 +272,30 @@ pub type FastHash = std::hash::BuildHasherDefault<Fnv>;
 /// What the humans decided about one pair, before a format decides what to do with it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PairDecision {
-    /// At least `min_annotators` verdicts and a strict majority for this one.
-    Decided { verdict: Verdict, majority: Majority<Verdict> },
+    /// At least `min_annotators` verdicts and a strict majority for this one; or an
+    /// adjudicator's verdict (`adjudicator`), which is final whatever the annotators said.
+    Decided { verdict: Verdict, majority: Majority<Verdict>, adjudicator: Option<String> },
     /// Nobody gave a verdict.
     NoVerdict,
     TooFewAnnotators { n: usize },
     NoMajority { majority: Majority<Verdict> },
 }
 
-/// The decision rule for pairs: kept when at least `min_annotators` annotators gave a verdict
-/// (`unsure` counts as a verdict given) and more than half of them gave the same one.
-pub fn decide_pair(verdicts: &[(&str, Verdict)], min_annotators: usize) -> PairDecision {
+/// The decision rule for pairs: an adjudicator's verdict when there is one (final, as for gold
+/// labels); otherwise kept when at least `min_annotators` annotators gave a verdict (`unsure`
+/// counts as a verdict given) and more than half of them gave the same one.
+pub fn decide_pair(
+    verdicts: &[(&str, Verdict)],
+    min_annotators: usize,
+    adjudication: Option<&PairAdjudication>,
+) -> PairDecision {
+    if let Some(a) = adjudication {
+        return PairDecision::Decided {
+            verdict: a.verdict,
+            majority: majority(verdicts.iter().map(|(_, v)| *v)),
+            adjudicator: Some(a.adjudicator.to_string()),
+        };
+    }
     if verdicts.is_empty() {
         return PairDecision::NoVerdict;
     }
@@ -248,7 +304,7 @@ pub fn decide_pair(verdicts: &[(&str, Verdict)], min_annotators: usize) -> PairD
     }
     let m = majority(verdicts.iter().map(|(_, v)| *v));
     match m.value {
-        Some(verdict) => PairDecision::Decided { verdict, majority: m },
+        Some(verdict) => PairDecision::Decided { verdict, majority: m, adjudicator: None },
         None => PairDecision::NoMajority { majority: m },
     }
 }
@@ -257,6 +313,7 @@ impl PairDecision {
     /// Why a pair with this decision is left out of a format that keeps only `kept` verdicts.
     pub fn left_out_reason(&self, min_annotators: usize) -> String {
         match self {
+            PairDecision::Decided { verdict, adjudicator: Some(_), .. } => format!("adjudicated verdict {}", verdict.as_str()),
             PairDecision::Decided { verdict, .. } => format!("majority verdict {}", verdict.as_str()),
             PairDecision::NoVerdict => "no verdict yet".to_string(),
             PairDecision::TooFewAnnotators { .. } => format!("fewer than {min_annotators} annotators"),
@@ -270,22 +327,27 @@ impl PairDecision {
 pub struct PairMeta<'a> {
     pub pair_id: &'a str,
     pub item_id: Option<&'a str>,
-    /// The majority verdict.
+    /// The final verdict: the majority's, or the adjudicator's.
     pub verdict: &'static str,
     /// Whether chosen and rejected were swapped (a `flip`).
     pub swapped: bool,
     /// Annotators by name, and their verdicts in the same order.
     pub annotators: Vec<&'a str>,
     pub verdicts: Vec<&'static str>,
-    /// Share of the annotators who gave the majority verdict.
+    /// Share of the annotators who gave the final verdict.
     pub agreement: f64,
+    /// The adjudicator whose verdict decided (absent when the annotators' majority did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjudicator: Option<&'a str>,
     /// KTO: which side of the pair the completion was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<&'static str>,
 }
 
 impl<'a> PairMeta<'a> {
-    pub fn new(pair: &'a Pair, verdicts: &[(&'a str, Verdict)], verdict: Verdict, m: &Majority<Verdict>) -> PairMeta<'a> {
+    pub fn new(pair: &'a Pair, verdicts: &[(&'a str, Verdict)], verdict: Verdict, adjudicator: Option<&'a str>) -> PairMeta<'a> {
+        let gave = verdicts.iter().filter(|(_, v)| *v == verdict).count();
+        let agreement = if verdicts.is_empty() { 0.0 } else { gave as f64 / verdicts.len() as f64 };
         PairMeta {
             pair_id: &pair.id,
             item_id: pair.item_id.as_deref(),
@@ -293,7 +355,8 @@ impl<'a> PairMeta<'a> {
             swapped: verdict == Verdict::Flip,
             annotators: verdicts.iter().map(|(a, _)| *a).collect(),
             verdicts: verdicts.iter().map(|(_, v)| v.as_str()).collect(),
-            agreement: round4(m.agreement()),
+            agreement: round4(agreement),
+            adjudicator,
             side: None,
         }
     }
@@ -363,13 +426,56 @@ mod tests {
     fn pair_rule() {
         let v = |xs: &[(&'static str, Verdict)]| -> PairVerdicts<'static> { xs.to_vec() };
         use Verdict::*;
-        assert_eq!(decide_pair(&[], 1), PairDecision::NoVerdict);
-        assert!(matches!(decide_pair(&v(&[("a", Agree)]), 2), PairDecision::TooFewAnnotators { n: 1 }));
-        assert!(matches!(decide_pair(&v(&[("a", Agree)]), 1), PairDecision::Decided { verdict: Agree, .. }));
+        assert_eq!(decide_pair(&[], 1, None), PairDecision::NoVerdict);
+        assert!(matches!(decide_pair(&v(&[("a", Agree)]), 2, None), PairDecision::TooFewAnnotators { n: 1 }));
+        assert!(matches!(decide_pair(&v(&[("a", Agree)]), 1, None), PairDecision::Decided { verdict: Agree, .. }));
         assert!(matches!(
-            decide_pair(&v(&[("a", Flip), ("b", Flip), ("c", Agree)]), 2),
-            PairDecision::Decided { verdict: Flip, .. }
+            decide_pair(&v(&[("a", Flip), ("b", Flip), ("c", Agree)]), 2, None),
+            PairDecision::Decided { verdict: Flip, adjudicator: None, .. }
         ));
-        assert!(matches!(decide_pair(&v(&[("a", Agree), ("b", Unsure)]), 2), PairDecision::NoMajority { .. }));
+        assert!(matches!(decide_pair(&v(&[("a", Agree), ("b", Unsure)]), 2, None), PairDecision::NoMajority { .. }));
+    }
+
+    #[test]
+    fn an_adjudicated_pair_verdict_is_final() {
+        use Verdict::*;
+        let lead = PairAdjudication { adjudicator: "lead", verdict: Flip };
+        // A tie, too few annotators, no verdict, even a unanimous vote: the adjudicator decides.
+        for given in [vec![("a", Agree), ("b", Flip)], vec![("a", Agree)], vec![], vec![("a", Agree), ("b", Agree)]] {
+            let d = decide_pair(&given, 3, Some(&lead));
+            assert!(matches!(&d, PairDecision::Decided { verdict: Flip, adjudicator: Some(a), .. } if a == "lead"), "{d:?}");
+        }
+        let both_bad = PairAdjudication { adjudicator: "lead", verdict: BothBad };
+        let d = decide_pair(&[("a", Agree), ("b", Agree)], 1, Some(&both_bad));
+        assert_eq!(d.left_out_reason(1), "adjudicated verdict both_bad");
+    }
+
+    #[test]
+    fn adjudicators_verdicts_are_split_off_the_votes_latest_first() {
+        let row = |who: &str, pair: &str, v: Verdict, at: &str| CurrentLabel {
+            annotator: who.into(),
+            task: TaskRef::Pair { pair_id: pair.into() },
+            field: field::VERDICT.into(),
+            value: Some(v.code()),
+            text: None,
+            blind_value: None,
+            seconds: 0.0,
+            at: at.into(),
+        };
+        let current = vec![
+            row("ann", "p1", Verdict::Agree, ""),
+            row("lead", "p1", Verdict::Tie, "2026-01-02T00:00:00.000000Z"),
+            row("boss", "p1", Verdict::Flip, "2026-01-01T00:00:00.000000Z"),
+            row("bob", "p1", Verdict::Flip, ""),
+            row("bob", "p2", Verdict::Agree, ""),
+        ];
+        let adjudicators = vec!["boss".to_string(), "lead".to_string()];
+        let (votes, decided) = split_pair_verdicts(&current, &adjudicators);
+        assert_eq!(votes["p1"], vec![("ann", Verdict::Agree), ("bob", Verdict::Flip)]);
+        assert_eq!(decided["p1"], PairAdjudication { adjudicator: "lead", verdict: Verdict::Tie });
+        assert!(!decided.contains_key("p2"));
+        let (votes, decided) = split_pair_verdicts(&current, &[]);
+        assert_eq!(votes["p1"].len(), 4);
+        assert!(decided.is_empty());
     }
 }

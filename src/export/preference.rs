@@ -1,12 +1,12 @@
 //! Training data from validated preference pairs: `dpo-trl`, `dpo-openai` and `kto`.
 //!
-//! Every pair goes through [`decide_pair`](super::decide_pair) (at least K annotators, a strict
-//! majority). Then, for DPO, `agree` keeps the pair as it is, `flip` swaps chosen and rejected,
+//! Every pair goes through [`decide_pair`](super::decide_pair): an adjudicator's verdict is
+//! final; otherwise at least K annotators and a strict majority. Then, for DPO, `agree` keeps the pair as it is, `flip` swaps chosen and rejected,
 //! and `tie`, `both_bad` and `unsure` leave it out; for KTO, each side becomes one example whose
 //! label says whether it is desirable (`agree`: chosen true, rejected false; `flip`: the reverse;
 //! `both_bad`: both false; `tie`, "both fine": both true; `unsure`: left out).
 
-use super::{ExportData, ExportOptions, ExportSummary, OpenAiImages, PairDecision, PairMeta, decide_pair, pair_verdicts};
+use super::{ExportData, ExportOptions, ExportSummary, OpenAiImages, PairDecision, PairMeta, decide_pair, split_pair_verdicts};
 use crate::model::{Pair, Verdict};
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
@@ -87,14 +87,15 @@ fn for_each_decided<'a>(
     kept: &[Verdict],
     f: &mut dyn FnMut(Decided<'a>, &mut ExportSummary) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExportSummary> {
-    let verdicts = pair_verdicts(&data.current);
+    let (verdicts, adjudicated) = split_pair_verdicts(&data.current, &data.adjudicators);
     let mut summary = ExportSummary::default();
     for pair in &data.pairs {
         let given = verdicts.get(pair.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        let decision = decide_pair(given, opts.min_annotators);
+        let adjudication = adjudicated.get(pair.id.as_str());
+        let decision = decide_pair(given, opts.min_annotators, adjudication);
         match &decision {
-            PairDecision::Decided { verdict, majority } if kept.contains(verdict) => {
-                let meta = PairMeta::new(pair, given, *verdict, majority);
+            PairDecision::Decided { verdict, .. } if kept.contains(verdict) => {
+                let meta = PairMeta::new(pair, given, *verdict, adjudication.map(|a| a.adjudicator));
                 f(Decided { pair, verdict: *verdict, meta }, &mut summary)?;
             }
             other => summary.leave_out(other.left_out_reason(opts.min_annotators)),

@@ -73,6 +73,10 @@ pub struct IngestOptions {
     pub model: Option<String>,
     /// Where image URLs are looked up by file name.
     pub images_dir: Option<PathBuf>,
+    /// `--gold`: every item read becomes a gold item. Its known answers are its `meta.gold`
+    /// when it has one, else its responses' judge scores, written into `meta.gold` (the shape
+    /// `assign::gold_answers` reads); an item with neither is an error.
+    pub gold: bool,
     /// Bytes read so far, over all files (for a progress bar).
     pub progress: Option<Arc<AtomicU64>>,
 }
@@ -141,6 +145,8 @@ pub struct IngestSummary {
     pub items: u64,
     pub responses: u64,
     pub pairs: u64,
+    /// Items made gold items (`--gold`).
+    pub gold_items: u64,
     /// Each file with the format it was read as.
     pub files: Vec<(PathBuf, Format)>,
     /// Warnings (errors are empty on success).
@@ -373,7 +379,25 @@ struct Run<'a> {
     files: Vec<String>,
     seen_items: HashMap<String, Seen>,
     seen_pairs: HashMap<String, (u32, u32)>,
+    /// `--gold`: the items read, in first-seen order, with their answers so far.
+    gold: Vec<GoldItem>,
+    gold_index: HashMap<String, usize>,
     summary: IngestSummary,
+}
+
+/// An item imported with `--gold`, and the known answers found for it so far. A CROSS item
+/// comes as one record per model, so the answers build up over its records; each record's
+/// `meta.gold` carries all of them so far, so the last one written holds every model's.
+struct GoldItem {
+    id: String,
+    file: u32,
+    line: u32,
+    /// Whether the item has its own `meta.gold` (which then wins over the judge's scores), and
+    /// how many valid answers it holds.
+    has_meta: bool,
+    from_meta: usize,
+    /// model -> the judge's scores, from the responses that have any.
+    from_judge: serde_json::Map<String, Value>,
 }
 
 /// Everything one file's records share.
@@ -500,7 +524,74 @@ impl Run<'_> {
         if let Some(raw) = item.image.take() {
             item.image = self.resolve_image(ctx, line, raw);
         }
+        if self.opts.gold {
+            self.make_gold(ctx.index, line, &mut item);
+        }
         self.deliver(Record::Item(item), sink)
+    }
+
+    /// `--gold`: notes the item's known answers and, when they come from the judge, writes
+    /// them into its `meta.gold`.
+    fn make_gold(&mut self, file: u32, line: usize, item: &mut Item) {
+        let k = match self.gold_index.get(&item.id) {
+            Some(&k) => k,
+            None => {
+                self.gold.push(GoldItem {
+                    id: item.id.clone(),
+                    file,
+                    line: line as u32,
+                    has_meta: false,
+                    from_meta: 0,
+                    from_judge: serde_json::Map::new(),
+                });
+                self.gold_index.insert(item.id.clone(), self.gold.len() - 1);
+                self.gold.len() - 1
+            }
+        };
+        let g = &mut self.gold[k];
+        if item.meta.contains_key("gold") {
+            g.has_meta = true;
+            g.from_meta = g.from_meta.max(crate::assign::gold_answers(&item.id, &item.meta, self.schema).len());
+            return;
+        }
+        for r in item.responses.iter().filter(|r| !r.judge.is_empty()) {
+            let scores = r.judge.iter().map(|(d, v)| (d.clone(), Value::from(*v))).collect();
+            g.from_judge.insert(r.model.clone(), Value::Object(scores));
+        }
+        if !g.from_judge.is_empty() {
+            item.meta.insert("gold".to_string(), Value::Object(g.from_judge.clone()));
+        }
+    }
+
+    /// `--gold`: every item needs known answers; reported at the end because a CROSS item's
+    /// responses may come from several files.
+    fn check_gold(&mut self) {
+        for k in 0..self.gold.len() {
+            let g = &self.gold[k];
+            let shape = "{\"MODEL\": {\"DIMENSION\": value}}";
+            let msg = if g.has_meta {
+                if g.from_meta > 0 {
+                    continue;
+                }
+                format!(
+                    "{}: --gold: item {:?} has a meta.gold with no answer on the session's dimensions; write it as {shape} with valid values ({}), or import this item without --gold",
+                    self.location(g.file, g.line),
+                    g.id,
+                    self.schema.dimension_names().join(", ")
+                )
+            } else {
+                if !g.from_judge.is_empty() {
+                    continue;
+                }
+                format!(
+                    "{}: --gold: item {:?} has no known answers: no meta.gold and no response with judge scores; add \"judge\" scores to its responses or \"meta\": {{\"gold\": {shape}}}, or import this item without --gold",
+                    self.location(g.file, g.line),
+                    g.id
+                )
+            };
+            self.diag.error(msg);
+        }
+        self.summary.gold_items = self.gold.len() as u64;
     }
 
     fn accept_pair(
@@ -655,6 +746,8 @@ pub fn read_inputs(
         files: Vec::new(),
         seen_items: HashMap::new(),
         seen_pairs: HashMap::new(),
+        gold: Vec::new(),
+        gold_index: HashMap::new(),
         summary: IngestSummary::default(),
     };
     if let Some(dir) = &opts.images_dir
@@ -664,6 +757,9 @@ pub fn read_inputs(
     }
     for path in files {
         run.read_file(path, sink)?;
+    }
+    if opts.gold {
+        run.check_gold();
     }
     if run.diag.error_count > 0 {
         return Err(IngestError::Invalid(run.diag));

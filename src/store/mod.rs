@@ -155,30 +155,43 @@ impl TaskLabels {
     }
 }
 
+/// A shared, immutable string: the task index holds one copy of each item id, model, country,
+/// language and domain, however many tasks name it.
+pub type Shared = std::sync::Arc<str>;
+
 /// A compact row per task, for the task list, filters and sampling (300,000 of these must load
 /// fast and stay small).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskInfo {
     pub task: TaskRef,
-    pub item_id: String,
+    pub item_id: Shared,
     /// The model for a response; empty for a pair.
-    pub model: String,
-    pub country: Option<String>,
-    pub language: Option<String>,
-    pub domain: Option<String>,
+    pub model: Shared,
+    pub country: Option<Shared>,
+    pub language: Option<Shared>,
+    pub domain: Option<Shared>,
     /// The judge's value per schema dimension, in schema order (responses only).
     pub judge: Vec<Option<Value>>,
 }
 
-/// A response with what agreement and reports group by.
+/// A response with what agreement and reports group by. The strings are shared with every
+/// other response that names them (a million of these must fit in memory).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseInfo {
-    pub item_id: String,
-    pub model: String,
-    pub country: Option<String>,
-    pub language: Option<String>,
-    pub domain: Option<String>,
-    pub judge: BTreeMap<String, Value>,
+    pub item_id: Shared,
+    pub model: Shared,
+    pub country: Option<Shared>,
+    pub language: Option<Shared>,
+    pub domain: Option<Shared>,
+    /// The judge's values: (dimension, value), in schema order, only where the judge gave one.
+    pub judge: Vec<(Shared, Value)>,
+}
+
+impl ResponseInfo {
+    /// The judge's value on dimension `name`, if any.
+    pub fn judge_value(&self, name: &str) -> Option<Value> {
+        self.judge.iter().find(|(d, _)| &**d == name).map(|(_, v)| *v)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -558,11 +571,11 @@ impl Store {
             };
             out.push(TaskInfo {
                 task: TaskRef::Response { item_id: item_id.clone(), model: model.clone() },
-                item_id,
-                model,
-                country: r.get(2)?,
-                language: r.get(3)?,
-                domain: r.get(4)?,
+                item_id: item_id.into(),
+                model: model.into(),
+                country: r.get::<_, Option<String>>(2)?.map(Into::into),
+                language: r.get::<_, Option<String>>(3)?.map(Into::into),
+                domain: r.get::<_, Option<String>>(4)?.map(Into::into),
                 judge,
             });
         }
@@ -575,11 +588,11 @@ impl Store {
             let pair_id: String = r.get(0)?;
             out.push(TaskInfo {
                 task: TaskRef::Pair { pair_id },
-                item_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                model: String::new(),
-                country: r.get(2)?,
-                language: r.get(3)?,
-                domain: r.get(4)?,
+                item_id: r.get::<_, Option<String>>(1)?.unwrap_or_default().into(),
+                model: "".into(),
+                country: r.get::<_, Option<String>>(2)?.map(Into::into),
+                language: r.get::<_, Option<String>>(3)?.map(Into::into),
+                domain: r.get::<_, Option<String>>(4)?.map(Into::into),
                 judge: Vec::new(),
             });
         }
@@ -588,21 +601,20 @@ impl Store {
 
     /// Every response with its grouping fields and judge scores, in import order.
     pub fn response_index(&self) -> rusqlite::Result<Vec<ResponseInfo>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT r.item_id, r.model, i.country, i.language, i.domain, r.judge
-             FROM responses r JOIN items i ON i.id = r.item_id ORDER BY i.seq, r.seq",
-        )?;
-        st.query_map([], |r| {
-            Ok(ResponseInfo {
-                item_id: r.get(0)?,
-                model: r.get(1)?,
-                country: r.get(2)?,
-                language: r.get(3)?,
-                domain: r.get(4)?,
-                judge: json_col(r.get::<_, String>(5)?),
+        // The task index's fast read (narrow indexes, no response texts), reshaped.
+        let dims: Vec<Shared> = self.schema.dimension_names().into_iter().map(Shared::from).collect();
+        Ok(self
+            .response_task_index()?
+            .into_iter()
+            .map(|t| ResponseInfo {
+                item_id: t.item_id,
+                model: t.model,
+                country: t.country,
+                language: t.language,
+                domain: t.domain,
+                judge: dims.iter().zip(t.judge).filter_map(|(d, v)| Some((d.clone(), v?))).collect(),
             })
-        })?
-        .collect()
+            .collect())
     }
 
     /// Registers an annotator (idempotent).

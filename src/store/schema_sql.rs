@@ -104,6 +104,18 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX events_by_time ON events(at);
     "#,
+    // 3 -> 4: opening the TUI reads every item's grouping fields; from this narrow index (in id
+    // order, which also lines the items up with the responses' (item_id, model) index) instead
+    // of a scan of the whole items table with its texts.
+    r#"
+    CREATE INDEX items_grouping ON items(id, country, language, domain);
+    "#,
+    // 4 -> 5: agreement, reports, exports and the adjudication queue read every response's
+    // judge scores; in the table they sit after the response text, so reading them meant
+    // reading every text (a gigabyte for a million responses). This index holds them apart.
+    r#"
+    CREATE INDEX responses_judge ON responses(item_id, model, judge);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

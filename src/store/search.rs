@@ -1,8 +1,8 @@
 //! Fast reads for the annotation TUI on large sessions.
 
-use super::{Store, TaskInfo};
+use super::{Shared, Store, TaskInfo};
 use crate::model::{TaskRef, Value};
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 impl Store {
     /// The response tasks of `task_index()`, in the same order (item import order, then
@@ -22,64 +22,96 @@ impl Store {
     }
 
     fn response_tasks(&self, with_judge: bool) -> rusqlite::Result<Vec<TaskInfo>> {
+        // Each distinct string once: items' grouping fields and models repeat across tasks.
+        let mut interned: HashSet<Shared> = HashSet::new();
+        let mut intern = |s: Option<&str>| -> Option<Shared> {
+            let s = s?;
+            if let Some(x) = interned.get(s) {
+                return Some(x.clone());
+            }
+            let x: Shared = s.into();
+            interned.insert(x.clone());
+            Some(x)
+        };
         struct ItemRow {
-            pos: u32,
-            country: Option<String>,
-            language: Option<String>,
-            domain: Option<String>,
+            seq: i64,
+            id: Shared,
+            country: Option<Shared>,
+            language: Option<Shared>,
+            domain: Option<Shared>,
         }
-        let mut items: HashMap<String, ItemRow> = HashMap::new();
-        let mut st = self.conn().prepare("SELECT id, country, language, domain FROM items ORDER BY seq")?;
+        // Items in id order, from the narrow `items_grouping` index (not the table and its texts).
+        let mut items: Vec<ItemRow> = Vec::new();
+        let mut st = self.conn().prepare(
+            "SELECT seq, id, country, language, domain FROM items INDEXED BY items_grouping ORDER BY id",
+        )?;
         let mut rows = st.query([])?;
-        let mut pos = 0u32;
         while let Some(r) = rows.next()? {
-            items.insert(r.get(0)?, ItemRow { pos, country: r.get(1)?, language: r.get(2)?, domain: r.get(3)? });
-            pos += 1;
+            items.push(ItemRow {
+                seq: r.get(0)?,
+                id: r.get_ref(1)?.as_str()?.into(),
+                country: intern(r.get_ref(2)?.as_str_or_null()?),
+                language: intern(r.get_ref(3)?.as_str_or_null()?),
+                domain: intern(r.get_ref(4)?.as_str_or_null()?),
+            });
         }
         drop(rows);
+        drop(st);
 
+        // Each response as (its item's place in `items`, its seq, its model, the judge's values),
+        // read from an index in item id order (the judge's values from `responses_judge`, which
+        // holds them apart from the response texts) and walked beside the items, which are in
+        // the same order: a merge join, no hashing.
+        struct Row {
+            item: u32,
+            seq: i64,
+            model: Shared,
+            judge: Vec<Option<Value>>,
+        }
         let dims = if with_judge { self.schema().dimension_names() } else { Vec::new() };
-        let extract: Vec<String> =
-            (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
-        // Without the judge, the covering (item_id, model) index answers; rows come in index
-        // order and are put in import order (seq) below.
         let sql = if with_judge {
-            format!("SELECT item_id, model, seq{} FROM responses ORDER BY seq", extract.concat())
+            let extract: String = (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
+            format!("SELECT item_id, model, seq{extract} FROM responses INDEXED BY responses_judge ORDER BY item_id, model")
         } else {
-            "SELECT item_id, model, seq FROM responses".to_string()
+            "SELECT item_id, model, seq FROM responses ORDER BY item_id, model".to_string()
         };
         let paths: Vec<String> = dims.iter().map(|d| format!("$.\"{d}\"")).collect();
+        let mut found: Vec<Row> = Vec::new();
         let mut st = self.conn().prepare(&sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(paths.iter()))?;
-        let mut out: Vec<(u32, i64, TaskInfo)> = Vec::new();
+        let mut k = 0usize;
         while let Some(r) = rows.next()? {
-            let item_id: String = r.get(0)?;
-            let Some(item) = items.get(&item_id) else { continue };
-            let model: String = r.get(1)?;
-            let seq: i64 = r.get(2)?;
+            let item_id = r.get_ref(0)?.as_str()?;
+            while k < items.len() && &*items[k].id < item_id {
+                k += 1;
+            }
+            if k == items.len() || &*items[k].id != item_id {
+                continue; // a response whose item is gone
+            }
+            let Some(model) = intern(Some(r.get_ref(1)?.as_str()?)) else { continue };
             let judge: Vec<Option<Value>> =
-                (0..dims.len()).map(|k| r.get::<_, Option<Value>>(k + 3)).collect::<rusqlite::Result<_>>()?;
-            out.push((
-                item.pos,
-                seq,
+                (0..dims.len()).map(|j| r.get::<_, Option<Value>>(j + 3)).collect::<rusqlite::Result<_>>()?;
+            found.push(Row { item: k as u32, seq: r.get(2)?, model, judge });
+        }
+        drop(rows);
+        drop(st);
+        // Import order: by item seq, then response seq. Sorted as small rows, then built.
+        found.sort_unstable_by_key(|r| (items[r.item as usize].seq, r.seq));
+        Ok(found
+            .into_iter()
+            .map(|r| {
+                let item = &items[r.item as usize];
                 TaskInfo {
-                    task: TaskRef::Response { item_id: item_id.clone(), model: model.clone() },
-                    item_id,
-                    model,
+                    task: TaskRef::Response { item_id: item.id.to_string(), model: r.model.to_string() },
+                    item_id: item.id.clone(),
+                    model: r.model,
                     country: item.country.clone(),
                     language: item.language.clone(),
                     domain: item.domain.clone(),
-                    judge,
-                },
-            ));
-        }
-        // The item rows are no longer needed: free them before the final vector is built, which
-        // lowers the peak memory of opening a large session.
-        drop(rows);
-        drop(st);
-        drop(items);
-        out.sort_unstable_by_key(|(p, seq, _)| (*p, *seq));
-        Ok(out.into_iter().map(|(_, _, t)| t).collect())
+                    judge: r.judge,
+                }
+            })
+            .collect())
     }
 }
 

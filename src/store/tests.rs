@@ -204,8 +204,8 @@ fn task_index_lists_responses_with_judge_in_schema_order() {
     let idx = s.task_index().unwrap();
     assert_eq!(idx.len(), 3);
     assert_eq!(idx[0].judge, vec![None, None, Some(1), None]);
-    assert_eq!(idx[2].item_id, "b");
-    assert_eq!(s.response_index().unwrap()[1].model, "m2");
+    assert_eq!(&*idx[2].item_id, "b");
+    assert_eq!(&*s.response_index().unwrap()[1].model, "m2");
     let mut seen = Vec::new();
     s.for_each_item(|it| {
         seen.push((it.id, it.responses.len()));

@@ -1,8 +1,8 @@
 //! What can happen to the TUI (actions, from keys or from the outside world) and what the
 //! pure `update` asks the outside world to do in return (effects).
 
-use crate::model::{Item, Pair, Value};
-use crate::store::{LabelEvent, NewEvent};
+use crate::model::{Item, Pair, TaskRef, Value};
+use crate::store::{LabelEvent, NewEvent, TaskLabels};
 
 /// What a key means on the main screen. These are the names used in the TOML keymap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -191,6 +191,10 @@ pub enum Action {
     StatsReady(Result<Box<super::stats::StatsView>, String>),
     /// Something outside failed (the message is shown; the state is unchanged).
     Failed(String),
+    /// A label could not be written: the screen had already shown it (labels are drawn the
+    /// moment a key is pressed), so the task's labels go back to what the session holds
+    /// (`stored`, when it could still be read) and the message says NOT SAVED.
+    NotSaved { task: TaskRef, stored: Option<Box<TaskLabels>>, message: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]

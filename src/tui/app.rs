@@ -99,8 +99,8 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
     // Pairs mode works on pairs, the other modes on responses.
     let want_pairs = args.mode == Mode::Pairs;
     let tasks: Vec<_> = if args.mode == Mode::Adjudicate {
-        // The judge's score is shown next to every annotator's.
-        store.response_task_index()?
+        // Responses (with the judge's scores, shown next to every annotator's) and pairs.
+        store.task_index()?
     } else if want_pairs {
         store.task_index()?.into_iter().filter(|t| matches!(t.task, TaskRef::Pair { .. })).collect()
     } else if filters.iter().any(filter::Filter::needs_judge) {
@@ -153,6 +153,7 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
                 crate::store::field::FLAG => l.flagged = c.value == Some(1),
                 crate::store::field::NOTE => l.note = c.text.clone().filter(|t| !t.is_empty()),
                 crate::store::field::SKIP => l.skipped = c.text.clone(),
+                crate::store::field::TAGS => l.tags = c.text.clone().filter(|t| !t.is_empty()),
                 f if f.starts_with('@') => {}
                 f => {
                     if let Some(v) = c.value {
@@ -163,7 +164,8 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         }
         let dims = schema.dimension_names();
         answers = by_task.into_iter().map(|(i, m)| (i, m.into_iter().collect())).collect();
-        order = super::adjudicate::order(&order, |t| answers.get(&t).cloned(), &dims);
+        let is_pair = |t: usize| matches!(tasks[t].task, TaskRef::Pair { .. });
+        order = super::adjudicate::order(&order, |t| answers.get(&t).cloned(), &dims, is_pair);
     }
     let mut state = State::new(StateInit {
         annotator: args.annotator.clone(),
@@ -178,6 +180,9 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         image_protocol: image_protocol.to_string(),
     });
     state.answers = answers;
+    if args.mode == Mode::Adjudicate {
+        state.pair_hints = pair_hints(keymap);
+    }
     Ok(state)
 }
 
@@ -197,7 +202,11 @@ pub fn run_effects(
             let action = match fx {
                 Effect::Record(ev) => match store.record(&ev) {
                     Ok(_) => None,
-                    Err(e) => Some(Action::Failed(format!("NOT SAVED: {e:#}"))),
+                    Err(e) => Some(Action::NotSaved {
+                        stored: store.task_labels(&state.annotator, &ev.task).ok().map(Box::new),
+                        task: ev.task,
+                        message: format!("NOT SAVED: {e:#}"),
+                    }),
                 },
                 Effect::Undo | Effect::Redo => {
                     let redo = matches!(fx, Effect::Redo);

@@ -103,9 +103,9 @@ fn field_value(task: &TaskInfo, field: Field) -> Option<&str> {
     match field {
         Field::Country => task.country.as_deref(),
         Field::Language => task.language.as_deref(),
-        Field::Model => Some(task.model.as_str()),
+        Field::Model => Some(&*task.model),
         Field::Domain => task.domain.as_deref(),
-        Field::Id => Some(task.item_id.as_str()),
+        Field::Id => Some(&*task.item_id),
     }
 }
 
@@ -154,7 +154,7 @@ pub fn group_value(task: &TaskInfo, by: GroupBy) -> &str {
     match by {
         GroupBy::Country => task.country.as_deref().unwrap_or(""),
         GroupBy::Language => task.language.as_deref().unwrap_or(""),
-        GroupBy::Model => task.model.as_str(),
+        GroupBy::Model => &*task.model,
         GroupBy::Domain => task.domain.as_deref().unwrap_or(""),
     }
 }

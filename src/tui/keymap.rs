@@ -247,6 +247,10 @@ impl Keymap {
                 }))
                 .chain([Command::Stats])
                 .collect(),
+            // Adjudication walks responses and pairs: both sets of keys.
+            crate::cli::Mode::Adjudicate => {
+                Command::ALL.into_iter().chain(Command::PAIRS).chain([Command::Stats]).collect()
+            }
             _ => Command::ALL.into_iter().chain([Command::Stats]).collect(),
         };
         cmds.iter()
@@ -266,7 +270,11 @@ impl Keymap {
         }
         let key = Key::from_event(ev);
         match &state.overlay {
-            Overlay::Skip { .. } | Overlay::Note { .. } | Overlay::Search | Overlay::Tags { .. } => {
+            Overlay::Skip { .. }
+            | Overlay::Note { .. }
+            | Overlay::Search
+            | Overlay::Tags { .. }
+            | Overlay::Reason { .. } => {
                 return match key.code {
                     KeyCode::Esc => Some(Action::Escape),
                     KeyCode::Enter => Some(Action::Enter),
@@ -278,7 +286,7 @@ impl Keymap {
                 };
             }
             Overlay::Stats => {
-                let cmd = if state.mode == crate::cli::Mode::Pairs { self.pairs_command(&key) } else { self.command(&key) };
+                let cmd = if state.pairs_screen() { self.pairs_command(&key) } else { self.command(&key) };
                 return Some(match cmd {
                     Some(c @ (Command::ScrollDown | Command::ScrollUp | Command::FocusNext | Command::FocusPrev)) => {
                         Action::Command(c)
@@ -295,7 +303,7 @@ impl Keymap {
             }
             Overlay::None => {}
         }
-        let pairs_mode = state.mode == crate::cli::Mode::Pairs;
+        let pairs_mode = state.pairs_screen();
         let cmd = if pairs_mode { self.pairs_command(&key) } else { self.command(&key) };
         if let Some(cmd) = cmd {
             return Some(Action::Command(cmd));

@@ -23,4 +23,6 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_adjudicate;
+#[cfg(test)]
 mod tests_pairs;

@@ -31,6 +31,10 @@ pub enum Overlay {
     Stats,
     /// Pairs mode: toggling reason tags (`on` parallel to `pairs::REASON_TAGS`).
     Tags { selected: usize, on: Vec<bool> },
+    /// Adjudicate mode: the pick overrules the annotators' majority (described in `majority`);
+    /// the reason is typed in `text`. Enter saves the reason as the note, then the pick; Esc
+    /// drops the pick.
+    Reason { pick: super::adjudicate::Pick, majority: String, text: String },
 }
 
 /// The annotator's labels by task index. Sparse: most tasks of a large session have none, and
@@ -108,6 +112,8 @@ pub struct State {
     pub help: Vec<(String, String)>,
     /// Short key hints for the status line.
     pub hints: String,
+    /// Adjudicate mode: the key hints shown on a pair (empty in the other modes).
+    pub pair_hints: String,
     /// What the image pane says about the protocol ("halfblocks", "none", …).
     pub image_protocol: String,
     pub quit: bool,
@@ -171,6 +177,7 @@ impl State {
             done: 0,
             help,
             hints,
+            pair_hints: String::new(),
             image_protocol,
             quit: false,
         };
@@ -216,13 +223,23 @@ impl State {
     /// The open task's item, if it is loaded and belongs to the open task.
     pub fn current_item(&self) -> Option<&Item> {
         let t = self.current_task()?;
-        self.item.as_ref().filter(|i| i.id == t.item_id)
+        self.item.as_ref().filter(|i| *i.id == *t.item_id)
     }
 
     /// The open pair, if it is loaded and belongs to the open task.
     pub fn current_pair(&self) -> Option<&Pair> {
         let TaskRef::Pair { pair_id } = &self.current_task()?.task else { return None };
         self.pair.as_ref().filter(|p| &p.id == pair_id)
+    }
+
+    /// Whether the pairs screen, keys and hints apply: in pairs mode, and on a pair in
+    /// adjudicate mode (which walks contested responses and pairs).
+    pub fn pairs_screen(&self) -> bool {
+        match self.mode {
+            Mode::Pairs => true,
+            Mode::Adjudicate => self.current_task().is_some_and(|t| matches!(t.task, TaskRef::Pair { .. })),
+            Mode::Responses => false,
+        }
     }
 
     /// Pairs mode: whether the open pair shows its chosen response on the left.
@@ -241,8 +258,8 @@ impl State {
             return t.judge.get(dim).copied().flatten();
         }
         let name = &self.schema.dimensions.get(dim)?.name;
-        let item = self.item.as_ref().filter(|i| i.id == t.item_id)?;
-        item.responses.iter().find(|r| r.model == t.model)?.judge.get(name).copied()
+        let item = self.item.as_ref().filter(|i| *i.id == *t.item_id)?;
+        item.responses.iter().find(|r| *r.model == *t.model)?.judge.get(name).copied()
     }
 
     /// Resets what belongs to one task (scroll, focus, timer) after the cursor moved.

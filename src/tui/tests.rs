@@ -397,3 +397,40 @@ fn keymap_routes_keys_by_overlay() {
     cmd(&mut s, Command::Help);
     assert_eq!(k.action_for(&s, &key('j')), Some(Action::Escape));
 }
+
+#[test]
+fn a_label_that_could_not_be_saved_is_taken_back() {
+    let mut s = state();
+    s.item = Some(item("a"));
+    for _ in 0..4 {
+        cmd(&mut s, Command::Yes);
+    }
+    assert_eq!(s.done, 1);
+    assert_eq!(s.labels[0].values.len(), 4);
+    // The last write failed; the session holds the first three labels.
+    let mut stored = TaskLabels::default();
+    for d in ["awareness", "education", "compliance"] {
+        stored.values.insert(d.to_string(), 1);
+    }
+    update(
+        &mut s,
+        Action::NotSaved {
+            task: TaskRef::Response { item_id: "a".into(), model: "m1".into() },
+            stored: Some(Box::new(stored.clone())),
+            message: "NOT SAVED: disk full".into(),
+        },
+    );
+    assert_eq!(s.labels[0], stored);
+    assert_eq!(s.done, 0);
+    assert!(s.flash.as_deref().unwrap().starts_with("NOT SAVED"));
+    // When even the stored labels cannot be read, the message still shows.
+    update(
+        &mut s,
+        Action::NotSaved {
+            task: TaskRef::Response { item_id: "a".into(), model: "m1".into() },
+            stored: None,
+            message: "NOT SAVED: the session is gone".into(),
+        },
+    );
+    assert!(s.flash.as_deref().unwrap().contains("session is gone"));
+}

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 fn pair_info(id: &str) -> TaskInfo {
     TaskInfo {
         task: TaskRef::Pair { pair_id: id.into() },
-        item_id: String::new(),
-        model: String::new(),
+        item_id: "".into(),
+        model: "".into(),
         country: None,
         language: None,
         domain: None,

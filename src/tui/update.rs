@@ -7,7 +7,9 @@
 
 use super::action::{Action, Command, Effect};
 use super::state::{FLASH_SECONDS, Overlay, SKIP_REASONS, State};
+use super::adjudicate::{self, Pick};
 use super::pairs;
+use crate::cli::Mode;
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::{NewEvent, field};
 
@@ -17,7 +19,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command(cmd) => command(state, cmd, &mut fx),
         Action::SetValue(v) => set_value(state, v, &mut fx),
         Action::Char(c) => match &mut state.overlay {
-            Overlay::Skip { text, .. } | Overlay::Note { text } => text.push(c),
+            Overlay::Skip { text, .. } | Overlay::Note { text } | Overlay::Reason { text, .. } => text.push(c),
             Overlay::Tags { selected, on } => {
                 // 1–5 toggle a tag directly; Space toggles the selected one.
                 let k = match c {
@@ -35,7 +37,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         },
         Action::Backspace => match &mut state.overlay {
-            Overlay::Skip { text, .. } | Overlay::Note { text } => {
+            Overlay::Skip { text, .. } | Overlay::Note { text } | Overlay::Reason { text, .. } => {
                 text.pop();
             }
             Overlay::Search => {
@@ -59,7 +61,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         },
         Action::Enter => enter(state, &mut fx),
-        Action::Escape => state.overlay = Overlay::None,
+        Action::Escape => {
+            if matches!(std::mem::replace(&mut state.overlay, Overlay::None), Overlay::Reason { .. }) {
+                flash(state, "pick cancelled: nothing saved");
+            }
+        }
         Action::Tick { dt, active } => {
             if active && state.overlay != Overlay::Stats {
                 state.task_seconds += dt;
@@ -96,6 +102,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.scroll = state.scroll.min(max_scroll);
         }
         Action::Failed(msg) => flash(state, msg),
+        Action::NotSaved { task, stored, message } => {
+            if let (Some(i), Some(stored)) = (find_task(state, &task), stored) {
+                let was_complete = state.is_complete(i);
+                state.labels[i] = *stored;
+                let now_complete = state.is_complete(i);
+                if state.pos[i] != u32::MAX {
+                    match (was_complete, now_complete) {
+                        (false, true) => state.done += 1,
+                        (true, false) => state.done -= 1,
+                        _ => {}
+                    }
+                }
+            }
+            flash(state, message);
+        }
         Action::StatsReady(r) => match r {
             Ok(v) => state.stats = Some(*v),
             Err(e) => flash(state, format!("stats: {e}")),
@@ -278,8 +299,8 @@ fn go_to(state: &mut State, pos: usize, fx: &mut Vec<Effect>) {
         return;
     }
     let item_id = state.tasks[i].item_id.clone();
-    if state.item.as_ref().is_none_or(|i| i.id != item_id) {
-        fx.push(Effect::LoadItem(item_id));
+    if state.item.as_ref().is_none_or(|i| *i.id != *item_id) {
+        fx.push(Effect::LoadItem(item_id.to_string()));
     }
 }
 
@@ -287,11 +308,10 @@ fn go_to(state: &mut State, pos: usize, fx: &mut Vec<Effect>) {
 /// from the side picked and the side the chosen response was shown on; then the next pair opens.
 fn pair_verdict(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
     let Some(i) = state.current() else { return };
-    let TaskRef::Pair { pair_id } = &state.tasks[i].task else {
+    if !matches!(state.tasks[i].task, TaskRef::Pair { .. }) {
         flash(state, "pair verdicts need --mode pairs");
         return;
-    };
-    let pair_id = pair_id.clone();
+    }
     let chosen_left = state.chosen_on_left(i);
     if state.labels[i].order.is_none() {
         // Shown before its order was stored (it is stored on opening; this keeps the two in step).
@@ -304,7 +324,33 @@ fn pair_verdict(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::BothBad => Verdict::BothBad,
         _ => Verdict::Unsure,
     };
-    record(state, field::VERDICT, Some(verdict.code()), None, fx);
+    if state.mode == Mode::Adjudicate
+        && let Some((m, top, n)) = state.answers.get(&i).and_then(|a| adjudicate::overruled(a, field::VERDICT, verdict.code()))
+    {
+        let shown = Verdict::from_code(m).map_or("?", |v| pairs::on_screen(v, chosen_left));
+        let majority = format!("{top} of {n} annotators said: {shown}");
+        ask_reason(state, i, Pick::Verdict(verdict), majority);
+        return;
+    }
+    apply_verdict(state, verdict, fx);
+}
+
+/// Asks why the adjudicator overrules the majority before the pick is saved (the text starts
+/// from their note, which the reason replaces).
+fn ask_reason(state: &mut State, task: usize, pick: Pick, majority: String) {
+    let text = state.labels[task].note.clone().unwrap_or_default();
+    state.overlay = Overlay::Reason { pick, majority, text };
+}
+
+/// Records a pair verdict on the open pair, then opens the next one. In adjudicate mode the
+/// adjudicator's note (their reason) goes with the verdict event, as with dimension labels.
+fn apply_verdict(state: &mut State, verdict: Verdict, fx: &mut Vec<Effect>) {
+    let Some(i) = state.current() else { return };
+    let TaskRef::Pair { pair_id } = &state.tasks[i].task else { return };
+    let pair_id = pair_id.clone();
+    let chosen_left = state.chosen_on_left(i);
+    let reason = if state.mode == Mode::Adjudicate { state.labels[i].note.clone() } else { None };
+    record(state, field::VERDICT, Some(verdict.code()), reason, fx);
     let saved = format!("✓ saved {pair_id}: {}", pairs::on_screen(verdict, chosen_left));
     let pos = state.cursor;
     if pos + 1 < state.order.len() {
@@ -374,9 +420,25 @@ fn set_value(state: &mut State, v: Value, fx: &mut Vec<Effect>) {
         return;
     }
     let name = dim.name.clone();
+    if state.mode == Mode::Adjudicate
+        && let Some((m, top, n)) = state.answers.get(&i).and_then(|a| adjudicate::overruled(a, &name, v))
+    {
+        let majority = format!("{top} of {n} annotators gave {name} = {m}");
+        ask_reason(state, i, Pick::Value { dim: state.focus, value: v }, majority);
+        return;
+    }
+    apply_value(state, state.focus, v, fx);
+}
+
+/// Records value `v` on dimension `dim` of the open task, then focuses the next dimension, or
+/// after the last one opens the next task.
+fn apply_value(state: &mut State, dim: usize, v: Value, fx: &mut Vec<Effect>) {
+    let Some(i) = state.current() else { return };
+    let Some(name) = state.schema.dimensions.get(dim).map(|d| d.name.clone()) else { return };
     // An adjudication carries its reason (the note, `m`) as the label event's text.
-    let reason = if state.mode == crate::cli::Mode::Adjudicate { state.labels[i].note.clone() } else { None };
+    let reason = if state.mode == Mode::Adjudicate { state.labels[i].note.clone() } else { None };
     record(state, &name, Some(v), reason, fx);
+    state.focus = dim;
     let n = state.schema.dimensions.len();
     if state.focus + 1 < n {
         state.focus += 1;
@@ -429,6 +491,22 @@ fn enter(state: &mut State, fx: &mut Vec<Effect>) {
             let cleared = t.is_empty();
             record(state, field::NOTE, None, if cleared { None } else { Some(t) }, fx);
             flash(state, if cleared { "note cleared" } else { "note saved" });
+        }
+        Overlay::Reason { pick, majority, text } => {
+            let reason = text.trim().to_string();
+            if reason.is_empty() {
+                state.overlay = Overlay::Reason { pick, majority, text };
+                flash(state, "write why you overrule the majority (Esc cancels the pick)");
+                return;
+            }
+            // The reason is the adjudicator's note on the task, and the text of the label event.
+            if state.current().is_some_and(|i| state.labels[i].note.as_deref() != Some(reason.as_str())) {
+                record(state, field::NOTE, None, Some(reason), fx);
+            }
+            match pick {
+                Pick::Value { dim, value } => apply_value(state, dim, value, fx),
+                Pick::Verdict(v) => apply_verdict(state, v, fx),
+            }
         }
         Overlay::Tags { on, .. } => {
             let text = pairs::tags_text(&on);

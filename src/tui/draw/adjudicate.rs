@@ -67,3 +67,70 @@ pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// Rows the pair answers pane wants: a line per annotator, one more for a note or tags.
+pub fn pair_height(state: &State, tall: bool) -> u16 {
+    let answers = state.current().and_then(|i| state.answers.get(&i));
+    let rows: usize = answers
+        .into_iter()
+        .flatten()
+        .map(|(_, l)| 1 + usize::from(l.note.is_some() || l.skipped.is_some() || l.tags.is_some()))
+        .sum();
+    (rows.max(1) as u16 + 2).min(if tall { 12 } else { 6 })
+}
+
+/// Every annotator's verdict on the open pair, as the side of this screen they mean (so the
+/// words match what the adjudicator sees; which response is "chosen" stays hidden), with their
+/// active time, a warning under 2 seconds, flags, reason tags, notes and skip reasons.
+pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    use crate::model::Verdict;
+    use crate::store::field;
+    let b = Block::bordered()
+        .title(Span::styled("annotators' verdicts (your verdict decides; m: reason)", theme.title()))
+        .border_style(theme.fg(theme.border));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(i) = state.current() else { return };
+    let w = inner.width as usize;
+    let chosen_left = state.chosen_on_left(i);
+    let answers = state.answers.get(&i).map(Vec::as_slice).unwrap_or(&[]);
+    if answers.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("no verdict from an annotator", theme.fg(theme.muted))), inner);
+        return;
+    }
+    let name_w = answers.iter().map(|(a, _)| text::width(a)).max().unwrap_or(5).clamp(5, 16);
+    let mut lines = Vec::new();
+    for (name, l) in answers {
+        let verdict = l.values.get(field::VERDICT).and_then(|v| Verdict::from_code(*v));
+        let said = verdict.map_or("·  no verdict", |v| crate::tui::pairs::on_screen(v, chosen_left));
+        let mut spans = vec![
+            Span::raw(format!("{} ", text::pad(&text::sanitize_line(name), name_w))),
+            Span::raw(text::pad(said, 17)),
+            Span::raw(format!("{} ", clock(l.seconds))),
+        ];
+        if verdict.is_some() && l.seconds < FAST_SECONDS {
+            spans.push(Span::styled(format!("⚠ under {FAST_SECONDS:.0}s "), theme.fg(theme.warning)));
+        }
+        if l.flagged {
+            spans.push(Span::raw("⚑ "));
+        }
+        lines.push(Line::from(spans));
+        let mut extra = Vec::new();
+        if let Some(t) = &l.tags {
+            extra.push(format!("tags: {}", text::sanitize_line(&t.replace(',', ", "))));
+        }
+        if let Some(n) = &l.note {
+            extra.push(format!("note: {}", text::sanitize_line(n)));
+        }
+        if let Some(s) = &l.skipped {
+            extra.push(format!("skipped: {}", text::sanitize_line(s)));
+        }
+        if !extra.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("{}  {}", " ".repeat(name_w), text::truncate(&extra.join(" · "), w.saturating_sub(name_w + 2))),
+                theme.fg(theme.muted),
+            )));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -76,7 +76,7 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
         let txt = match (visible, dim) {
             (false, _) => "judge's scores hidden (--blind): label every dimension or press r".to_string(),
             (true, Some(d)) => match state.current_item().and_then(|it| {
-                it.responses.iter().find(|r| r.model == state.tasks[i].model)
+                it.responses.iter().find(|r| *r.model == *state.tasks[i].model)
             }) {
                 Some(r) => match r.judge_rationale.get(&d.name) {
                     Some(why) => format!("judge on {}: {}", d.name, text::sanitize_line(why)),
@@ -109,7 +109,7 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let response = state
         .current_item()
-        .and_then(|it| it.responses.iter().find(|r| r.model == state.tasks[i].model));
+        .and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model));
     let mut lines = Vec::new();
     for (k, d) in state.schema.dimensions.iter().enumerate() {
         let focused = k == state.focus;

@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         too_small(frame, area);
         return FrameInfo::default();
     }
-    let info = if state.mode == crate::cli::Mode::Pairs {
+    let info = if state.pairs_screen() {
         let [body, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
         let info = pairs::draw(frame, body, state, theme, images);
         panes::status(frame, status, state, theme);
@@ -105,6 +105,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
             stats::draw(frame, body, state, theme)
         }
         Overlay::Tags { selected, on } => pairs::tags_overlay(frame, area, *selected, on, theme),
+        Overlay::Reason { majority, text, .. } => overlay::reason(frame, area, majority, text, theme),
     }
     info
 }

@@ -87,17 +87,30 @@ pub fn skip(frame: &mut Frame, area: Rect, selected: usize, typed: &str, theme: 
 pub fn note(frame: &mut Frame, area: Rect, typed: &str, theme: &Theme) {
     let r = centered(area, 70, 5);
     let inner = frame_box(frame, r, "note: Enter saves (empty clears), Esc cancels", theme);
-    let shown = text::sanitize_line(typed);
-    let w = inner.width as usize;
-    // Keep the end of a long note (where the cursor is) in view.
-    let tail: String = {
-        let mut t = shown.clone();
-        while text::width(&t) + 1 > w && !t.is_empty() {
-            t.remove(0);
-        }
-        t
-    };
+    let tail = typed_tail(typed, inner.width as usize);
     frame.render_widget(Paragraph::new(vec![Line::from(format!("{tail}▏"))]), inner);
+}
+
+/// The end of a typed text (where the cursor is) that fits `w` cells with the cursor.
+fn typed_tail(typed: &str, w: usize) -> String {
+    let mut t = text::sanitize_line(typed);
+    while text::width(&t) + 1 > w && !t.is_empty() {
+        t.remove(0);
+    }
+    t
+}
+
+/// Adjudicate mode: the reason for a pick that overrules the annotators' majority.
+pub fn reason(frame: &mut Frame, area: Rect, majority: &str, typed: &str, theme: &Theme) {
+    let r = centered(area, 90, 6);
+    let inner = frame_box(frame, r, "why overrule the majority? Enter saves, Esc cancels the pick", theme);
+    let w = inner.width as usize;
+    let lines = vec![
+        Line::from(Span::styled(text::truncate(&text::sanitize_line(majority), w), theme.fg(theme.muted))),
+        Line::from(""),
+        Line::from(format!("{}▏", typed_tail(typed, w))),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Fuzzy search: the query and the best hits among the tasks shown.

@@ -1,6 +1,7 @@
 //! Pairs mode's screen: the prompt and image on top, the two responses side by side (stacked
 //! below 120 columns) in the order drawn for this annotator, your verdict at the bottom. Which
-//! response is "chosen" is never shown.
+//! response is "chosen" is never shown. Adjudicate mode shows a pair on the same screen, with
+//! the annotators' verdicts (as sides of this screen) above the adjudicator's own.
 
 use super::FrameInfo;
 use crate::model::{TaskRef, Verdict};
@@ -34,9 +35,23 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &State, theme: &Theme, images:
     } else {
         body
     };
-    let top_h = if tall { 14 } else { 7 };
-    let [top, responses, verdict] =
-        Layout::vertical([Constraint::Length(top_h), Constraint::Min(0), Constraint::Length(4)]).areas(main);
+    let adjudicating = state.mode == crate::cli::Mode::Adjudicate;
+    let top_h = match (tall, adjudicating) {
+        (true, _) => 14,
+        (false, false) => 7,
+        (false, true) => 6,
+    };
+    let answers_h = if adjudicating { super::adjudicate::pair_height(state, tall) } else { 0 };
+    let [top, responses, answers, verdict] = Layout::vertical([
+        Constraint::Length(top_h),
+        Constraint::Min(0),
+        Constraint::Length(answers_h),
+        Constraint::Length(4),
+    ])
+    .areas(main);
+    if adjudicating {
+        super::adjudicate::pair_answers(frame, answers, state, theme);
+    }
     let image_w = if wide { (top.width / 3).min(50) } else { 18 };
     let [image_area, prompt_area] = Layout::horizontal([Constraint::Length(image_w), Constraint::Min(0)]).areas(top);
     image(frame, image_area, state, theme, images);
@@ -66,7 +81,8 @@ fn mark(state: &State, task: usize) -> String {
 }
 
 fn pair_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let b = block(format!("pairs {}/{}", state.cursor + 1, state.order.len()), theme);
+    let what = if state.mode == crate::cli::Mode::Adjudicate { "tasks" } else { "pairs" };
+    let b = block(format!("{what} {}/{}", state.cursor + 1, state.order.len()), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let h = inner.height as usize;
@@ -198,7 +214,8 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
 }
 
 fn verdict_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let b = block("your verdict".into(), theme);
+    let title = if state.mode == crate::cli::Mode::Adjudicate { "your verdict (final)" } else { "your verdict" };
+    let b = block(title.into(), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(i) = state.current() else { return };

@@ -55,20 +55,25 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let t = &state.tasks[i];
         let here = pos == state.cursor;
         let marker = if here { "▶" } else { " " };
+        // A pair (adjudicate mode lists pairs among the responses): its id, and "pair".
+        let (id, model) = match &t.task {
+            crate::model::TaskRef::Pair { pair_id } => (pair_id.as_str(), "pair"),
+            crate::model::TaskRef::Response { .. } => (&*t.item_id, &*t.model),
+        };
         let body = if wide {
             let country = text::pad(&text::sanitize_line(t.country.as_deref().unwrap_or("-")), 10);
             let lang = text::pad(&text::sanitize_line(t.language.as_deref().unwrap_or("-")), 3);
-            let model = text::sanitize_line(&t.model);
+            let model = text::sanitize_line(model);
             let id_w = w.saturating_sub(3 + 1 + 10 + 1 + 3 + 1 + 12).max(8);
             format!(
                 "{} {} {} {}",
-                text::pad(&text::sanitize_line(&t.item_id), id_w),
+                text::pad(&text::sanitize_line(id), id_w),
                 country,
                 lang,
                 text::truncate(&model, 12)
             )
         } else {
-            format!("{} {}", text::sanitize_line(&t.item_id), text::sanitize_line(&t.model))
+            format!("{} {}", text::sanitize_line(id), text::sanitize_line(model))
         };
         let row = text::pad(&format!("{marker}{}{body}", status_mark(state, i)), w);
         let style = if here { theme.selected() } else { Style::default() };
@@ -147,7 +152,7 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
     // Wrapped once per response and width (a response may be a megabyte); each frame only
     // copies the visible lines.
     let text_lines: Rc<Vec<String>> = match state.current_item() {
-        Some(item) => match item.responses.iter().find(|r| r.model == model) {
+        Some(item) => match item.responses.iter().find(|r| *r.model == *model) {
             Some(r) => wrap_cache::display_lines(&r.text, inner_w),
             None => Rc::new(vec!["(this response is no longer in the session)".into()]),
         },
@@ -200,7 +205,14 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
     let right = match &state.flash {
         Some(f) => Span::styled(text::sanitize_line(f), theme.focused()),
-        None => Span::styled(state.hints.clone(), theme.fg(theme.muted)),
+        None => {
+            let hints = if state.mode == crate::cli::Mode::Adjudicate && state.pairs_screen() && !state.pair_hints.is_empty() {
+                &state.pair_hints
+            } else {
+                &state.hints
+            };
+            Span::styled(hints.clone(), theme.fg(theme.muted))
+        }
     };
     let line = Line::from(vec![Span::styled(left, theme.title()), right]);
     frame.render_widget(Paragraph::new(line), area);
