@@ -8,14 +8,16 @@
 //!   median and p99 over 400 presses (image decoding is off the UI thread and excluded);
 //! - search: per-keystroke time of the fuzzy search as a query is typed (the index is built once,
 //!   lazily, on the first search: its build time is printed separately).
-//!
+//! - long-response: a 1 MB hostile multilingual response (`benches/support/long_text.rs`) in the
+//!   task view at 80x24 and 160x48: the first frame, then the time per frame while paging through
+//!   it (`cargo bench --bench tui -- --long-response` runs only this).
 //! - commands (with `--commands`): on a copy of the session with three annotators' labels on
 //!   10 % of the responses, the wall time and peak memory of `status`, `agreement --judge`,
 //!   `report`, and `export` (labels-jsonl, gold-jsonl), each run as the real binary. With
 //!   `--items 333334` (1,000,000 responses) this is the check that a session of a million
 //!   responses stays usable (issue 7; the budgets are in README.md).
 //!
-//! Options after `--`: `--items N` (default 100000), `--commands`.
+//! Options after `--`: `--items N` (default 100000), `--commands`, `--long-response`.
 
 
 // The same allocator as the crossreview binary (src/main.rs), so the figures are the binary's.
@@ -32,6 +34,7 @@ use crossreview::tui::draw::draw;
 use crossreview::tui::image::NoImages;
 use crossreview::tui::keymap::Keymap;
 use crossreview::tui::search::{Corpus, Searcher};
+use crossreview::tui::state::State;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
 use ratatui::Terminal;
@@ -39,6 +42,9 @@ use ratatui::backend::TestBackend;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+#[path = "support/long_text.rs"]
+mod long_text;
 
 const COUNTRIES: [(&str, &str, &str); 9] = [
     ("Japan", "ja", "この時計を友達の結婚祝いに贈りたいです。包み方を教えてください。"),
@@ -370,6 +376,53 @@ fn search_phase(path: &Path) {
     }
 }
 
+/// A 1 MB response drawn in the task view: first frame, then frames while paging down.
+fn long_response_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.db");
+    let mut store = Store::create(&path, &Schema::cross_eval(), false).unwrap();
+    let text = long_text::long_response(1 << 20);
+    store
+        .import(|imp| {
+            let mut it = item(0);
+            it.responses.truncate(1);
+            it.responses[0].text = text.clone();
+            imp.upsert_item(&it)
+        })
+        .unwrap();
+    let theme = Theme::default();
+    let mut images = NoImages("off".into());
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut state = initial_state(&store, &args(&path), &Keymap::default(), "none").unwrap();
+        let id = state.current_task().unwrap().item_id.to_string();
+        run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut frame = |state: &mut State| {
+            let t = Instant::now();
+            let mut info = Default::default();
+            term.draw(|f| info = draw(f, state, &theme, &mut images)).unwrap();
+            let crossreview::tui::draw::FrameInfo { max_scroll, page } = info;
+            update(state, Action::ResponseViewport { max_scroll, page });
+            t.elapsed()
+        };
+        let first = frame(&mut state);
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            update(&mut state, Action::Command(Command::PageDown));
+            times.push(frame(&mut state));
+        }
+        times.sort();
+        println!(
+            "1 MB response at {w}x{h}: first frame {:.1} ms; paging, per frame: median {:.2} ms, p99 {:.2} ms, max {:.2} ms (200 frames, {} lines)",
+            first.as_secs_f64() * 1e3,
+            percentile(&times, 0.5).as_secs_f64() * 1e3,
+            percentile(&times, 0.99).as_secs_f64() * 1e3,
+            times.last().unwrap().as_secs_f64() * 1e3,
+            state.max_scroll as u64 + state.page as u64
+        );
+    }
+}
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     let n = argv
@@ -385,9 +438,14 @@ fn main() {
             "open-breakdown" => open_phase(&path, "bench", true),
             "keypress" => keypress_phase(&path),
             "search" => search_phase(&path),
+            "long-response" => long_response_phase(),
             "commands" => commands_phase(&path),
             other => panic!("unknown phase {other}"),
         }
+        return;
+    }
+    if argv.iter().any(|a| a == "--long-response") {
+        long_response_phase();
         return;
     }
     // `cargo bench` passes --bench; anything else (e.g. `cargo test --benches`) just checks it runs.
@@ -395,7 +453,7 @@ fn main() {
     let n = if quick { 300 } else { n };
     let path = session(n);
     let me = std::env::current_exe().unwrap();
-    for phase in ["open", "open", "open-breakdown", "keypress", "search"] {
+    for phase in ["open", "open", "open-breakdown", "keypress", "search", "long-response"] {
         let status = std::process::Command::new(&me)
             .args(["--phase", phase, path.to_str().unwrap()])
             .status()

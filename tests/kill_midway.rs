@@ -2,10 +2,11 @@
 //! the output file) either untouched or complete, and the session passes `PRAGMA
 //! integrity_check`. (`Child::kill` sends SIGKILL on Unix.)
 
-use crossreview::model::{Item, Response, TaskRef};
+use crossreview::model::{Item, Pair, Response, TaskRef, Verdict};
 use crossreview::rng::SplitMix64;
 use crossreview::schema::Schema;
-use crossreview::store::{NewEvent, Store};
+use crossreview::store::{NewEvent, Store, field};
+use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -150,4 +151,104 @@ fn merge_killed_midway_leaves_target_untouched_or_complete() {
         }
     }
     assert!(untouched > 0, "no kill landed inside the merge");
+}
+
+/// A session with `n` pairs, each validated by one annotator (every 5th flipped), so a `dpo-trl`
+/// export writes `n` rows. The verdict events go straight into the event log in one transaction
+/// (as in `benches/export.rs`): labelling through `Store::record` syncs every label.
+fn validated_pairs_session(path: &Path, n: usize) {
+    let mut store = Store::create(path, &Schema::cross_eval(), false).unwrap();
+    store
+        .import(|imp| {
+            for i in 0..n {
+                imp.upsert_pair(&Pair {
+                    id: format!("p-{i:06}"),
+                    prompt: json!(format!("Item {i}: is this gift appropriate for my host? Please explain the custom.")),
+                    chosen: json!(format!("Response {i}: a clock as a gift suggests a funeral here; tea is a respectful choice. ").repeat(4)),
+                    rejected: json!(format!("Response {i}: sure, a clock is a great gift, wrap it in white paper.")),
+                    images: vec![format!("/data/images/img_{:05}.png", i % 500)],
+                    item_id: None,
+                    meta: Default::default(),
+                })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let conn = store.conn();
+    conn.execute_batch("BEGIN").unwrap();
+    {
+        let mut st = conn
+            .prepare(
+                "INSERT INTO events(uid, at, annotator, task_kind, pair_id, field, kind, value, text, seconds)
+                 VALUES (?1, '2026-11-29T03:00:00.000000Z', 'ann', 'pair', ?2, ?3, 'set', ?4, ?5, 3.0)",
+            )
+            .unwrap();
+        for i in 0..n {
+            let verdict = if i % 5 == 0 { Verdict::Flip } else { Verdict::Agree };
+            let id = format!("p-{i:06}");
+            st.execute(rusqlite::params![format!("o-{i}"), id, field::ORDER, None::<i64>, Some("chosen_left")]).unwrap();
+            st.execute(rusqlite::params![format!("v-{i}"), id, field::VERDICT, Some(verdict.code()), None::<&str>])
+                .unwrap();
+        }
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    store.rebuild_current().unwrap();
+}
+
+/// The files in `dir` whose names contain `.partial-` (export temporary files).
+fn partial_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial-"))
+        .collect()
+}
+
+#[test]
+fn export_killed_midway_leaves_the_old_file_or_the_complete_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("s.db");
+    const N: usize = 40_000;
+    validated_pairs_session(&session, N);
+    let out_dir = dir.path().join("exports");
+    std::fs::create_dir(&out_dir).unwrap();
+    let export = |out: &Path| {
+        let mut c = Command::new(BIN);
+        c.arg("export").arg(&session).args(["--format", "dpo-trl", "--out"]).arg(out);
+        c
+    };
+    // The reference: a full export, beside the target (image paths are relative to the folder).
+    let reference = out_dir.join("reference.jsonl");
+    let full = duration_of(export(&reference));
+    let expected = std::fs::read(&reference).unwrap();
+    assert_eq!(expected.iter().filter(|&&b| b == b'\n').count(), N);
+
+    let out = out_dir.join("dpo.jsonl");
+    const OLD: &[u8] = b"the previous export\n";
+    let mut rng = SplitMix64::new(13);
+    let (mut untouched, mut complete, mut left_behind) = (0, 0, 0);
+    for _ in 0..12 {
+        std::fs::write(&out, OLD).unwrap();
+        kill_after(export(&out), full.mul_f64(rng.next_f64() * 1.1));
+        let now = std::fs::read(&out).unwrap();
+        if now == OLD {
+            untouched += 1;
+        } else {
+            assert!(now == expected, "a killed export left {} bytes that are neither the old file nor the full export", now.len());
+            complete += 1;
+        }
+        // SIGKILL cannot be caught: the temporary file may stay, hidden (a dot file), never
+        // under the target's name. At most one: each export removes those of killed ones.
+        let partial = partial_files(&out_dir);
+        assert!(partial.len() <= 1, "temporary files pile up: {partial:?}");
+        assert!(partial.iter().all(|n| n.starts_with(".dpo.jsonl.partial-")), "{partial:?}");
+        left_behind += partial.len();
+    }
+    assert!(untouched > 0, "no kill landed inside the export ({complete} complete)");
+    assert!(left_behind > 0, "no kill landed while the temporary file existed");
+    // The next export to the same target cleans up, and writes the full export.
+    let st = export(&out).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    assert!(st.success());
+    assert!(std::fs::read(&out).unwrap() == expected, "the export after the kills differs from the reference");
+    assert_eq!(partial_files(&out_dir), Vec::<String>::new());
 }

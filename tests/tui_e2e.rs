@@ -1,105 +1,20 @@
-//! The real binary in a pseudo-terminal (portable-pty), its screen read with vt100. Images are
-//! off (`--image-protocol none`) so no terminal query is involved.
+//! The real binary in a pseudo-terminal (`tui_common::pty`), its screen read with vt100. Images
+//! are off (`--image-protocol none`) so no terminal query is involved, except in the half-block
+//! test.
 
 mod tui_common;
 
 use crossreview::model::TaskRef;
 use crossreview::store::Store;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tui_common::pty::Tui;
 
 const ROWS: u16 = 30;
 const COLS: u16 = 100;
 
-struct Tui {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Tui {
-    fn start(session: &Path, annotator: &str, extra: &[&str]) -> Tui {
-        Tui::start_with(session, annotator, "none", extra)
-    }
-
-    fn start_with(session: &Path, annotator: &str, protocol: &str, extra: &[&str]) -> Tui {
-        let pty = native_pty_system();
-        let pair = pty.openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_crossreview"));
-        cmd.args(["annotate", session.to_str().unwrap(), "--annotator", annotator, "--image-protocol", protocol]);
-        cmd.args(extra);
-        cmd.env("TERM", "xterm-256color");
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        p.lock().unwrap().process(&buf[..n]);
-                        r.lock().unwrap().extend_from_slice(&buf[..n]);
-                    }
-                }
-            }
-        });
-        Tui { child, writer, parser, raw, _master: pair.master }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, what: &str) {
-        let start = Instant::now();
-        while !self.screen().contains(what) {
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("timed out waiting for {what:?}; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn keys(&mut self, keys: &str) {
-        for b in keys.as_bytes() {
-            self.writer.write_all(&[*b]).unwrap();
-            self.writer.flush().unwrap();
-            // One key per read, as a person types.
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last bytes.
-                std::thread::sleep(Duration::from_millis(200));
-                return status;
-            }
-            if start.elapsed() > Duration::from_secs(20) {
-                let _ = self.child.kill();
-                panic!("the TUI did not exit; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn quit(&mut self) {
-        self.keys("q");
-        let status = self.wait_exit();
-        assert!(status.success(), "exit status {status:?}");
-    }
+fn start(session: &Path, annotator: &str, extra: &[&str]) -> Tui {
+    Tui::annotate(session, annotator, extra, ROWS, COLS)
 }
 
 fn session() -> (tempfile::TempDir, PathBuf) {
@@ -115,7 +30,7 @@ fn first_task() -> TaskRef {
 #[test]
 fn labelling_with_keys_reaches_the_store() {
     let (_dir, path) = session();
-    let mut tui = Tui::start(&path, "eve", &[]);
+    let mut tui = start(&path, "eve", &[]);
     tui.wait_for("0/18 done");
     tui.keys("1101");
     tui.wait_for("1/18 done");
@@ -139,7 +54,7 @@ fn labelling_with_keys_reaches_the_store() {
 #[test]
 fn undo_works_in_the_session_and_after_a_restart() {
     let (_dir, path) = session();
-    let mut tui = Tui::start(&path, "uma", &[]);
+    let mut tui = start(&path, "uma", &[]);
     tui.wait_for("0/18 done");
     tui.keys("10");
     tui.wait_for("[0 no]");
@@ -152,7 +67,7 @@ fn undo_works_in_the_session_and_after_a_restart() {
     drop(store);
 
     // A new run undoes what the previous one did.
-    let mut tui = Tui::start(&path, "uma", &[]);
+    let mut tui = start(&path, "uma", &[]);
     tui.wait_for("0/18 done");
     tui.keys("u");
     tui.wait_for("undone: awareness cleared");
@@ -164,11 +79,11 @@ fn undo_works_in_the_session_and_after_a_restart() {
 #[test]
 fn quitting_restores_the_terminal() {
     let (_dir, path) = session();
-    let mut tui = Tui::start(&path, "quinn", &[]);
+    let mut tui = start(&path, "quinn", &[]);
     tui.wait_for("0/18 done");
-    assert!(tui.parser.lock().unwrap().screen().alternate_screen(), "the TUI runs in the alternate screen");
+    assert!(tui.alternate_screen(), "the TUI runs in the alternate screen");
     tui.quit();
-    assert!(!tui.parser.lock().unwrap().screen().alternate_screen(), "still in the alternate screen after exit");
+    assert!(!tui.alternate_screen(), "still in the alternate screen after exit");
     let raw = tui.raw.lock().unwrap().clone();
     let text = String::from_utf8_lossy(&raw);
     // Cursor shown again.
@@ -178,7 +93,7 @@ fn quitting_restores_the_terminal() {
 #[test]
 fn sigterm_restores_the_terminal_and_keeps_labels() {
     let (_dir, path) = session();
-    let mut tui = Tui::start(&path, "tess", &[]);
+    let mut tui = start(&path, "tess", &[]);
     tui.wait_for("0/18 done");
     tui.keys("1");
     tui.wait_for("[1 yes]");
@@ -186,7 +101,7 @@ fn sigterm_restores_the_terminal_and_keeps_labels() {
     let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(status.success());
     tui.wait_exit();
-    assert!(!tui.parser.lock().unwrap().screen().alternate_screen());
+    assert!(!tui.alternate_screen());
     let store = Store::open(&path).unwrap();
     assert_eq!(store.task_labels("tess", &first_task()).unwrap().values.get("awareness"), Some(&1));
 }
@@ -194,7 +109,7 @@ fn sigterm_restores_the_terminal_and_keeps_labels() {
 #[test]
 fn escape_sequences_in_a_response_do_not_reach_the_terminal() {
     let (_dir, path) = session();
-    let mut tui = Tui::start(&path, "esc", &[]);
+    let mut tui = start(&path, "esc", &[]);
     tui.wait_for("0/18 done");
     tui.keys("j");
     tui.wait_for("SGVsbG8");
@@ -210,7 +125,7 @@ fn escape_sequences_in_a_response_do_not_reach_the_terminal() {
 #[test]
 fn filters_and_bad_filters() {
     let (_dir, path) = session();
-    let mut tui = Tui::start(&path, "fil", &["--filter", "country=Japan", "--filter", "judge.compliance=0"]);
+    let mut tui = start(&path, "fil", &["--filter", "country=Japan", "--filter", "judge.compliance=0"]);
     tui.wait_for("0/1 done");
     tui.wait_for("llava");
     tui.quit();
@@ -225,7 +140,7 @@ fn filters_and_bad_filters() {
 #[test]
 fn halfblock_images_are_drawn_and_broken_ones_say_why() {
     let (_dir, path) = session();
-    let mut tui = Tui::start_with(&path, "img", "halfblocks", &[]);
+    let mut tui = Tui::annotate_with(&path, "img", "halfblocks", &[], ROWS, COLS);
     tui.wait_for("0/18 done");
     // The fixture image is decoded on the worker thread and drawn with half-block characters.
     let start = Instant::now();
@@ -242,5 +157,5 @@ fn halfblock_images_are_drawn_and_broken_ones_say_why() {
     tui.wait_for("casa/ar/4");
     tui.wait_for("cannot open");
     tui.quit();
-    assert!(!tui.parser.lock().unwrap().screen().alternate_screen());
+    assert!(!tui.alternate_screen());
 }

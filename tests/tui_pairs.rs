@@ -15,14 +15,11 @@ use crossreview::tui::pairs::drawn_chosen_on_left;
 use crossreview::tui::state::State;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use tui_common::pty::Tui;
 
 /// The multilingual session plus three pairs: plain strings, conversational messages, and one
 /// on an item of the session (its norm is shown).
@@ -183,84 +180,13 @@ fn stacked_below_120_columns() {
 const ROWS: u16 = 30;
 const COLS: u16 = 100;
 
-struct Tui {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-impl Tui {
-    fn start(session: &Path, annotator: &str) -> Tui {
-        let pty = native_pty_system();
-        let pair = pty.openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_crossreview"));
-        cmd.args(["annotate", session.to_str().unwrap(), "--annotator", annotator, "--mode", "pairs", "--image-protocol", "none"]);
-        cmd.env("TERM", "xterm-256color");
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let p = Arc::clone(&parser);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        Tui { child, writer, parser, _master: pair.master }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, what: &str) {
-        let start = Instant::now();
-        while !self.screen().contains(what) {
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("timed out waiting for {what:?}; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn keys(&mut self, keys: &str) {
-        for b in keys.as_bytes() {
-            self.writer.write_all(&[*b]).unwrap();
-            self.writer.flush().unwrap();
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn quit(&mut self) {
-        self.keys("q");
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "exit status {status:?}");
-                return;
-            }
-            if start.elapsed() > Duration::from_secs(20) {
-                let _ = self.child.kill();
-                panic!("the TUI did not exit; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 #[test]
 fn validating_pairs_with_keys_reaches_the_dpo_export_flipped_where_the_rejected_was_better() {
     let dir = tempfile::tempdir().unwrap();
     let path = session_with_pairs(dir.path());
     // Both pairs show the chosen answer on the left for this annotator.
     let name = annotator_with(&[("p-clock", true), ("p-wine", true), ("p-flowers", false)]);
-    let mut tui = Tui::start(&path, &name);
+    let mut tui = Tui::annotate(&path, &name, &["--mode", "pairs"], ROWS, COLS);
     tui.wait_for("0/3 done");
     tui.wait_for("Clocks are associated");
     // p-clock: right (the rejected one) is better → flip.

@@ -1,10 +1,33 @@
-//! Any bytes as a `--ratings` table, then every statistic on whatever parsed: no panic, no NaN
-//! leaking out as a number (undefined statistics are `null` with a note).
+//! Any bytes as a `--ratings` table, then every statistic on whatever parsed, at every level the
+//! categories allow: no panic, and no NaN or infinity leaking out as a number (an undefined
+//! statistic is an `Undefined` reason, printed as `null` with a note).
 #![no_main]
 
+use crossreview::agreement::{self, Options, Scale};
 use crossreview::ingest::ratings::parse_ratings;
+use crossreview::schema::Level;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = parse_ratings(data, "fuzz.csv", None);
+    let Ok(table) = parse_ratings(data, "fuzz.csv", None) else { return };
+    // Keep each run fast: the statistics are quadratic in the categories at worst.
+    if table.matrix.n_items() > 2_000 || table.labels.len() > 64 {
+        return;
+    }
+    for level in [Level::Nominal, Level::Ordinal, Level::Interval, Level::Ratio] {
+        if matches!(level, Level::Interval | Level::Ratio) && table.values.is_none() {
+            continue;
+        }
+        if level == Level::Ratio && table.values.as_ref().is_some_and(|v| v.iter().any(|&x| x < 0.0)) {
+            continue;
+        }
+        let scale = Scale { labels: table.labels.clone(), values: table.values.clone(), level };
+        let result = agreement::analyze(&table.matrix, &table.raters, &scale, &Options { bootstrap: None, seed: 1 });
+        for (name, stat) in result.statistics() {
+            if let Ok(x) = stat {
+                assert!(x.is_finite(), "{name} = {x} at level {level:?}");
+            }
+        }
+        let _ = result.to_json();
+    }
 });

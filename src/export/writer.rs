@@ -3,6 +3,13 @@
 //! target, so a reader never sees a half-written export, and a failed or interrupted export leaves
 //! the previous file (if any) as it was. Interrupts (Ctrl-C, SIGTERM) are caught while writing so
 //! that the temporary file is removed too.
+//!
+//! SIGKILL (or a power cut) cannot be caught: it leaves the temporary file `.NAME.partial-PID`
+//! behind, hidden (a dot file) and never under the target's name. The writer holds an exclusive
+//! lock (`flock`) on its temporary file while it writes, and the kernel drops that lock when the
+//! process dies, so the next export to the same target recognises a temporary file nobody holds
+//! as left over from a killed export and removes it; one that is still locked belongs to an
+//! export running now and is left alone.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -88,7 +95,9 @@ impl AtomicFile {
         {
             return Err(io::Error::other(format!("the folder {} does not exist; create it first", parent.display())));
         }
-        let tmp = target.with_file_name(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
+        let prefix = format!(".{}.partial-", name.to_string_lossy());
+        remove_abandoned(target.parent().unwrap_or(Path::new("")), &prefix);
+        let tmp = target.with_file_name(format!("{prefix}{}", std::process::id()));
         let interrupted = Arc::new(AtomicBool::new(false));
         let mut signal_ids = Vec::new();
         for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -98,7 +107,7 @@ impl AtomicFile {
                 signal_ids.push(id);
             }
         }
-        let file = File::create(&tmp).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", tmp.display())))?;
+        let file = create_locked(&tmp).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", tmp.display())))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
             tmp,
@@ -128,6 +137,40 @@ impl AtomicFile {
         // The file is in place: nothing to remove on drop.
         self.tmp = PathBuf::new();
         Ok(())
+    }
+}
+
+/// Creates `tmp` and takes an exclusive lock on it, the mark of an export in progress. Another
+/// export may have removed the file between its creation and the lock (it looked abandoned);
+/// then it is created again.
+fn create_locked(tmp: &Path) -> io::Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    for _ in 0..8 {
+        let file = File::create(tmp)?;
+        file.lock()?;
+        let (ours, named) = (file.metadata()?, std::fs::metadata(tmp));
+        if named.is_ok_and(|m| m.dev() == ours.dev() && m.ino() == ours.ino()) {
+            return Ok(file);
+        }
+    }
+    Err(io::Error::other("the temporary file keeps disappearing (another process removes it)"))
+}
+
+/// Removes the temporary files named `PREFIX…` in `dir` that no process holds locked: exports
+/// killed before they could clean up (see the module comment). Best effort: a file that cannot
+/// be opened or removed is left.
+fn remove_abandoned(dir: &Path, prefix: &str) {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::open(&path) else { continue };
+        if file.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 
@@ -184,6 +227,24 @@ mod tests {
         f.commit().unwrap();
         assert_eq!(entries(dir.path()), vec!["out.jsonl"]);
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+    }
+
+    #[test]
+    fn a_temporary_file_left_by_a_killed_export_is_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        // What SIGKILL leaves: a temporary file nobody holds (the PID is of no matter).
+        std::fs::write(dir.path().join(".out.jsonl.partial-999999"), "half").unwrap();
+        // Another target's temporary file is not ours to remove.
+        std::fs::write(dir.path().join(".other.jsonl.partial-999999"), "half").unwrap();
+        // An export in progress holds its lock: left alone.
+        let live = dir.path().join(".out.jsonl.partial-1");
+        let held = create_locked(&live).unwrap();
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"new\n").unwrap();
+        f.commit().unwrap();
+        assert_eq!(entries(dir.path()), vec![".other.jsonl.partial-999999", ".out.jsonl.partial-1", "out.jsonl"]);
+        drop(held);
     }
 
     #[test]

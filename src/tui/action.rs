@@ -181,7 +181,7 @@ pub enum Action {
     /// Search hits (task indices, best first) for `query`.
     SearchResults { query: String, hits: Vec<usize> },
     /// How many lines the response pane can scroll, measured by the last draw.
-    ResponseViewport { max_scroll: u16, page: u16 },
+    ResponseViewport { max_scroll: u32, page: u32 },
     /// Open the task under the cursor (the app sends this once at start: it loads what the
     /// first task shows and, in pairs mode, records the order the pair is shown in).
     Start,

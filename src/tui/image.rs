@@ -3,7 +3,7 @@
 //! the UI keeps decoded thumbnails in a small cache and builds the terminal protocol (kitty,
 //! sixel, iTerm2, half-blocks) for the pane's size when it is drawn.
 
-use image::{DynamicImage, ImageReader, Limits};
+use image::{DynamicImage, ImageReader};
 use ratatui::layout::{Rect, Size};
 use ratatui_image::picker::Picker;
 use ratatui_image::protocol::Protocol;
@@ -12,10 +12,6 @@ use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-/// Largest image side the decoder accepts, in pixels.
-pub const MAX_SIDE: u32 = 16_384;
-/// Most memory the decoder may allocate for one image.
-pub const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 /// Thumbnails are at most this many pixels on a side: enough for a full-screen half-block or a
 /// pane-sized sixel/kitty image, small enough to keep and to re-encode quickly.
 pub const THUMB_SIDE: u32 = 1024;
@@ -51,17 +47,15 @@ impl ImageSource for NoImages {
     }
 }
 
-/// Decodes one image file with the limits, then shrinks it to a thumbnail.
+/// Decodes one image file with the limits shared with `show` (`crate::imaging`: a 50-megapixel
+/// photo passes, memory stays bounded), then shrinks it to a thumbnail.
 pub fn decode(path: &Path) -> Result<DynamicImage, String> {
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
     let mut reader = ImageReader::open(path)
         .map_err(|e| format!("cannot open: {e}"))?
         .with_guessed_format()
         .map_err(|e| format!("cannot read: {e}"))?;
-    reader.limits(limits);
+    crate::imaging::check_decode_budget(path).map_err(|e| format!("cannot decode: {e}"))?;
+    reader.limits(crate::imaging::decode_limits());
     let img = reader.decode().map_err(|e| format!("cannot decode: {e}"))?;
     Ok(if img.width() > THUMB_SIDE || img.height() > THUMB_SIDE {
         img.thumbnail(THUMB_SIDE, THUMB_SIDE)

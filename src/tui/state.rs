@@ -95,9 +95,9 @@ pub struct State {
     /// The latest stats (`a`), and seconds since they were asked for.
     pub stats: Option<super::stats::StatsView>,
     pub stats_age: f64,
-    pub scroll: u16,
-    pub max_scroll: u16,
-    pub page: u16,
+    pub scroll: u32,
+    pub max_scroll: u32,
+    pub page: u32,
     pub overlay: Overlay,
     pub help_scroll: u16,
     pub search: SearchState,

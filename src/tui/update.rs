@@ -264,6 +264,7 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
             };
             let down = matches!(cmd, Command::ScrollDown | Command::PageDown);
             if matches!(state.overlay, Overlay::Help | Overlay::Guidelines | Overlay::Stats) {
+                let step = u16::try_from(step).unwrap_or(u16::MAX);
                 state.help_scroll =
                     if down { state.help_scroll.saturating_add(step) } else { state.help_scroll.saturating_sub(step) };
             } else {

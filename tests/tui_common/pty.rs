@@ -1,5 +1,6 @@
-//! The real binary in a pseudo-terminal (portable-pty), its screen read with vt100. Images are
-//! off (`--image-protocol none`) so no terminal query is involved.
+//! The real binary in a pseudo-terminal (portable-pty), its screen read with vt100, shared by
+//! every end-to-end test of the TUI. Images are off (`--image-protocol none`) unless a test asks
+//! for a protocol, so no terminal query is involved.
 #![allow(dead_code)]
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
@@ -48,7 +49,12 @@ impl Tui {
 
     /// `crossreview annotate SESSION --annotator NAME --image-protocol none EXTRA…`.
     pub fn annotate(session: &Path, annotator: &str, extra: &[&str], rows: u16, cols: u16) -> Tui {
-        let mut args = vec!["annotate", session.to_str().unwrap(), "--annotator", annotator, "--image-protocol", "none"];
+        Tui::annotate_with(session, annotator, "none", extra, rows, cols)
+    }
+
+    /// `crossreview annotate SESSION --annotator NAME --image-protocol PROTOCOL EXTRA…`.
+    pub fn annotate_with(session: &Path, annotator: &str, protocol: &str, extra: &[&str], rows: u16, cols: u16) -> Tui {
+        let mut args = vec!["annotate", session.to_str().unwrap(), "--annotator", annotator, "--image-protocol", protocol];
         args.extend_from_slice(extra);
         Tui::spawn(&args, rows, cols)
     }
@@ -78,6 +84,18 @@ impl Tui {
             self.writer.flush().unwrap();
             std::thread::sleep(gap);
         }
+    }
+
+    /// Types `keys` as a person does: one key per read, 30 ms apart.
+    pub fn keys(&mut self, keys: &str) {
+        self.type_keys(keys, Duration::from_millis(30));
+    }
+
+    /// `q`, then waits for a successful exit.
+    pub fn quit(&mut self) {
+        self.keys("q");
+        let status = self.wait_exit();
+        assert!(status.success(), "exit status {status:?}");
     }
 
     pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {

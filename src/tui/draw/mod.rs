@@ -8,6 +8,7 @@ mod overlay;
 mod pairs;
 mod panes;
 mod stats;
+mod wrap_cache;
 
 use super::image::ImageSource;
 use super::state::{Overlay, State};
@@ -24,8 +25,8 @@ pub const MIN_HEIGHT: u16 = 24;
 /// What the last frame measured.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FrameInfo {
-    pub max_scroll: u16,
-    pub page: u16,
+    pub max_scroll: u32,
+    pub page: u32,
 }
 
 /// The rectangles of the main screen.

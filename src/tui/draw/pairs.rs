@@ -139,7 +139,7 @@ fn message_lines(v: &serde_json::Value, width: usize, theme: &Theme) -> Vec<Line
         if let Some(role) = m.role {
             lines.push(Line::from(Span::styled(format!("{}:", text::sanitize_line(&role)), theme.title())));
         }
-        lines.extend(text::display_lines(&m.text, width).into_iter().map(Line::from));
+        lines.extend(super::wrap_cache::display_lines(&m.text, width).iter().map(|l| Line::from(l.clone())));
     }
     lines
 }
@@ -174,7 +174,7 @@ fn prompt(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: bool) -> FrameInfo {
     let inner_w = area.width.saturating_sub(2) as usize;
-    let inner_h = area.height.saturating_sub(2);
+    let inner_h = area.height.saturating_sub(2) as u32;
     let (lines, picked) = match (state.current(), state.current_pair()) {
         (Some(i), Some(pair)) => {
             let chosen_left = state.chosen_on_left(i);
@@ -191,7 +191,7 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
         }
         _ => (vec![Line::from("loading…")], None),
     };
-    let total = lines.len() as u16;
+    let total = u32::try_from(lines.len()).unwrap_or(u32::MAX);
     let max_scroll = total.saturating_sub(inner_h);
     let scroll = state.scroll.min(max_scroll);
     let more = if max_scroll > 0 {

@@ -1,6 +1,6 @@
 //! The task list, image, query, response and status panes.
 
-use super::FrameInfo;
+use super::{FrameInfo, wrap_cache};
 use crate::text;
 use crate::tui::image::{ImageSource, ImageView};
 use crate::tui::state::State;
@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
+use std::rc::Rc;
 
 fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::bordered().title(Span::styled(title, theme.title())).border_style(theme.fg(theme.border))
@@ -147,16 +148,20 @@ pub fn query(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> FrameInfo {
     let model = state.current_task().map(|t| t.model.clone()).unwrap_or_default();
     let inner_w = area.width.saturating_sub(2) as usize;
-    let inner_h = area.height.saturating_sub(2);
-    let text_lines: Vec<String> = match state.current_item() {
+    let inner_h = area.height.saturating_sub(2) as u32;
+    // Wrapped once per response and width (a response may be a megabyte); each frame only
+    // copies the visible lines.
+    let text_lines: Rc<Vec<String>> = match state.current_item() {
         Some(item) => match item.responses.iter().find(|r| *r.model == *model) {
-            Some(r) => text::display_lines(&r.text, inner_w),
-            None => vec!["(this response is no longer in the session)".into()],
+            Some(r) => wrap_cache::display_lines(&r.text, inner_w),
+            None => Rc::new(vec!["(this response is no longer in the session)".into()]),
         },
-        None if state.order.is_empty() => vec!["No task matches --filter/--sample. Quit with q and widen the selection.".into()],
-        None => vec!["loading…".into()],
+        None if state.order.is_empty() => {
+            Rc::new(vec!["No task matches --filter/--sample. Quit with q and widen the selection.".into()])
+        }
+        None => Rc::new(vec!["loading…".into()]),
     };
-    let total = text_lines.len() as u16;
+    let total = u32::try_from(text_lines.len()).unwrap_or(u32::MAX);
     let max_scroll = total.saturating_sub(inner_h);
     let scroll = state.scroll.min(max_scroll);
     let more = if max_scroll > 0 {
@@ -167,12 +172,8 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
     let b = block(format!("response · {}{more}", text::sanitize_line(&model)), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let lines: Vec<Line> = text_lines
-        .into_iter()
-        .skip(scroll as usize)
-        .take(inner_h as usize)
-        .map(Line::from)
-        .collect();
+    let lines: Vec<Line> =
+        text_lines.iter().skip(scroll as usize).take(inner_h as usize).map(|l| Line::from(l.clone())).collect();
     frame.render_widget(Paragraph::new(lines), inner);
     FrameInfo { max_scroll, page: inner_h }
 }
