@@ -107,13 +107,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 let was_complete = state.is_complete(i);
                 state.labels[i] = *stored;
                 let now_complete = state.is_complete(i);
-                if state.pos[i] != u32::MAX {
-                    match (was_complete, now_complete) {
-                        (false, true) => state.done += 1,
-                        (true, false) => state.done -= 1,
-                        _ => {}
-                    }
-                }
+                count_done(state, i, was_complete, now_complete);
             }
             flash(state, message);
         }
@@ -378,6 +372,12 @@ fn record(state: &mut State, field_name: &str, value: Option<Value>, text: Optio
     apply_field(state, i, field_name, value, text);
     state.labels[i].seconds = state.labels[i].seconds.max(state.task_seconds);
     let now_complete = state.is_complete(i);
+    count_done(state, i, was_complete, now_complete);
+}
+
+/// Keeps the "n of N done" count in step when task `i` became complete or stopped being so
+/// (tasks outside this session's queue do not count).
+fn count_done(state: &mut State, i: usize, was_complete: bool, now_complete: bool) {
     if state.pos[i] != u32::MAX {
         match (was_complete, now_complete) {
             (false, true) => state.done += 1,
@@ -540,12 +540,8 @@ fn applied(state: &mut State, event: Option<crate::store::LabelEvent>, redo: boo
     let was_complete = state.is_complete(i);
     apply_field(state, i, &ev.field, ev.value, ev.text.clone());
     let now_complete = state.is_complete(i);
+    count_done(state, i, was_complete, now_complete);
     if state.pos[i] != u32::MAX {
-        match (was_complete, now_complete) {
-            (false, true) => state.done += 1,
-            (true, false) => state.done -= 1,
-            _ => {}
-        }
         // Show where the change happened, with the changed dimension focused.
         let p = state.pos[i] as usize;
         if p != state.cursor {
