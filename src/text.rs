@@ -49,6 +49,14 @@ pub fn sanitize(s: &str) -> String {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            // Emoji sequences are drawn as their separate emoji: a terminal with grapheme
+            // clustering (kitty, WezTerm) draws 👨‍👩‍👧 in two cells, one without it (xterm, tmux)
+            // in six, and no width the TUI could compute fits both. Without the joiner (and
+            // the presentation selector and skin-tone modifiers) every terminal agrees.
+            '\u{200D}' if out.chars().next_back().is_some_and(is_pictograph)
+                && chars.peek().is_some_and(|&n| is_pictograph(n)) => {}
+            '\u{FE0F}' => {}
+            '\u{1F3FB}'..='\u{1F3FF}' if out.chars().next_back().is_some_and(is_pictograph) => {}
             '\n' => out.push('\n'),
             '\t' => out.extend(std::iter::repeat_n(' ', TAB_WIDTH)),
             '\r' if chars.peek() == Some(&'\n') => {}
@@ -60,6 +68,12 @@ pub fn sanitize(s: &str) -> String {
         }
     }
     out
+}
+
+/// Characters drawn as emoji pictures (the Extended_Pictographic blocks, roughly).
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2300..=0x23FF | 0x2B00..=0x2BFF)
+        && !matches!(c as u32, 0x1F3FB..=0x1F3FF)
 }
 
 /// [`sanitize`] for a single-line field (a task-list cell, a title): newlines become `⏎`.
@@ -261,6 +275,15 @@ mod tests {
     fn bidi_overrides_are_marked() {
         let s = sanitize("abc\u{202E}def\u{2066}g");
         assert_eq!(s, "abc⟦RLO⟧def⟦LRI⟧g");
+    }
+
+    #[test]
+    fn emoji_sequences_are_shown_as_their_emoji() {
+        assert_eq!(sanitize("👨\u{200D}👩\u{200D}👧 ok"), "👨👩👧 ok");
+        assert_eq!(width(&sanitize("👨\u{200D}👩\u{200D}👧")), 6);
+        assert_eq!(sanitize("❤\u{FE0F} 👍\u{1F3FD}"), "❤ 👍");
+        // A joiner between letters (Indic conjuncts) is kept.
+        assert_eq!(sanitize("क्\u{200D}ष"), "क्\u{200D}ष");
     }
 
     #[test]
