@@ -345,9 +345,37 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
 
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
     let mut terminal = ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    let finished = Arc::new(AtomicBool::new(false));
+    spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
     let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
+    finished.store(true, Ordering::SeqCst);
     ratatui::restore();
     result
+}
+
+/// How long the event loop has to notice SIGTERM or SIGHUP before the watch ends the process.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// Why: when the terminal goes away (a closed SSH connection, a killed terminal window), the
+/// kernel sends SIGHUP, but crossterm's `event::poll` then spins on the dead terminal and never
+/// returns, so the event loop never sees the flag: the process stayed behind, using a core and
+/// ignoring SIGTERM. Every label is already durable when it is shown, so after a short grace
+/// the watch ends the process.
+fn spawn_stop_watch(stop: Arc<AtomicBool>, finished: Arc<AtomicBool>) {
+    let _ = std::thread::Builder::new().name("stop-watch".into()).spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let asked = Instant::now();
+        while asked.elapsed() < STOP_GRACE {
+            if finished.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // No terminal to restore: the loop would have stopped by itself on a live one.
+        std::process::exit(0);
+    });
 }
 
 fn event_loop(

@@ -120,3 +120,14 @@ impl Tui {
         let _ = self.child.wait();
     }
 }
+
+/// A test that fails half-way must not leave its TUI running (it would keep a core busy for
+/// the rest of the run).
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
