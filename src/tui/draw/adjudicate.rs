@@ -4,6 +4,7 @@
 use crate::text;
 use crate::tui::adjudicate::FAST_SECONDS;
 use super::panes::clock;
+use crate::store::TaskLabels;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -51,19 +52,7 @@ pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             spans.push(Span::raw("⚑ "));
         }
         lines.push(Line::from(spans));
-        let mut extra = Vec::new();
-        if let Some(n) = &l.note {
-            extra.push(format!("note: {}", text::sanitize_line(n)));
-        }
-        if let Some(s) = &l.skipped {
-            extra.push(format!("skipped: {}", text::sanitize_line(s)));
-        }
-        if !extra.is_empty() {
-            lines.push(Line::from(Span::styled(
-                format!("{}  {}", " ".repeat(name_w), text::truncate(&extra.join(" · "), w.saturating_sub(name_w + 2))),
-                theme.fg(theme.muted),
-            )));
-        }
+        lines.extend(details(l, false, name_w, w, theme));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -115,22 +104,28 @@ pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
             spans.push(Span::raw("⚑ "));
         }
         lines.push(Line::from(spans));
-        let mut extra = Vec::new();
-        if let Some(t) = &l.tags {
-            extra.push(format!("tags: {}", text::sanitize_line(&t.replace(',', ", "))));
-        }
-        if let Some(n) = &l.note {
-            extra.push(format!("note: {}", text::sanitize_line(n)));
-        }
-        if let Some(s) = &l.skipped {
-            extra.push(format!("skipped: {}", text::sanitize_line(s)));
-        }
-        if !extra.is_empty() {
-            lines.push(Line::from(Span::styled(
-                format!("{}  {}", " ".repeat(name_w), text::truncate(&extra.join(" · "), w.saturating_sub(name_w + 2))),
-                theme.fg(theme.muted),
-            )));
-        }
+        lines.extend(details(l, true, name_w, w, theme));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The muted line under an annotator's answer: their reason tags (when `with_tags`), note and
+/// skip reason, indented past the name column; `None` when there is none of these.
+fn details(l: &TaskLabels, with_tags: bool, name_w: usize, w: usize, theme: &Theme) -> Option<Line<'static>> {
+    let mut extra = Vec::new();
+    if let Some(t) = l.tags.as_ref().filter(|_| with_tags) {
+        extra.push(format!("tags: {}", text::sanitize_line(&t.replace(',', ", "))));
+    }
+    if let Some(n) = &l.note {
+        extra.push(format!("note: {}", text::sanitize_line(n)));
+    }
+    if let Some(s) = &l.skipped {
+        extra.push(format!("skipped: {}", text::sanitize_line(s)));
+    }
+    (!extra.is_empty()).then(|| {
+        Line::from(Span::styled(
+            format!("{}  {}", " ".repeat(name_w), text::truncate(&extra.join(" · "), w.saturating_sub(name_w + 2))),
+            theme.fg(theme.muted),
+        ))
+    })
 }
