@@ -292,12 +292,18 @@ fn subset_items(m: &RatingMatrix, items: &[usize]) -> RatingMatrix {
 }
 
 /// Light (1971): the mean of the pairwise Cohen kappas that are defined. Returns the mean and how
-/// many pairs were left out as undefined.
+/// many pairs were left out as undefined. When no pair is defined and every pair fails for the
+/// same reason, that reason is given (with two raters Light's kappa is Cohen's, error included);
+/// mixed reasons are summed up as `NoDefinedPair`.
 pub fn light_kappa(pairwise: &[Result<f64, Undefined>]) -> (Result<f64, Undefined>, usize) {
     let defined: Vec<f64> = pairwise.iter().filter_map(|k| k.as_ref().ok().copied()).collect();
     let left_out = pairwise.len() - defined.len();
     if defined.is_empty() {
-        let why = if pairwise.is_empty() { Undefined::FewerThanTwoRaters } else { Undefined::NoDefinedPair };
+        let why = match pairwise.split_first() {
+            None => Undefined::FewerThanTwoRaters,
+            Some((Err(first), rest)) if rest.iter().all(|k| k == &Err(*first)) => *first,
+            Some(_) => Undefined::NoDefinedPair,
+        };
         return (Err(why), left_out);
     }
     (Ok(defined.iter().sum::<f64>() / defined.len() as f64), left_out)
@@ -350,7 +356,11 @@ mod tests {
         let (k, left) = light_kappa(&[Ok(0.5), Err(Undefined::NoCoRatedItem), Ok(0.7)]);
         assert!((k.unwrap() - 0.6).abs() < 1e-12);
         assert_eq!(left, 1);
-        assert_eq!(light_kappa(&[Err(Undefined::NoCoRatedItem)]).0, Err(Undefined::NoDefinedPair));
+        assert_eq!(light_kappa(&[Err(Undefined::NoCoRatedItem)]).0, Err(Undefined::NoCoRatedItem));
+        let same = [Err(Undefined::OneCategoryOnly), Err(Undefined::OneCategoryOnly)];
+        assert_eq!(light_kappa(&same).0, Err(Undefined::OneCategoryOnly));
+        let mixed = [Err(Undefined::OneCategoryOnly), Err(Undefined::NoCoRatedItem)];
+        assert_eq!(light_kappa(&mixed), (Err(Undefined::NoDefinedPair), 2));
         assert_eq!(light_kappa(&[]).0, Err(Undefined::FewerThanTwoRaters));
     }
 }
