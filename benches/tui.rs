@@ -24,7 +24,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use crossreview::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crossreview::cli::{AnnotateArgs, ImageProtocol};
 use crossreview::model::{Item, Response};
 use crossreview::schema::Schema;
 use crossreview::store::Store;
@@ -237,20 +237,7 @@ fn commands_phase(path: &Path) {
 }
 
 fn args(path: &Path) -> AnnotateArgs {
-    AnnotateArgs {
-        session: path.to_path_buf(),
-        annotator: "bench".into(),
-        mode: Mode::Responses,
-        blind: false,
-        filter: vec![],
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: vec![],
-        image_protocol: ImageProtocol::None,
-        keymap: None,
-        theme: None,
-    }
+    AnnotateArgs { image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path.to_path_buf(), "bench") }
 }
 
 fn peak_rss_mb() -> f64 {

@@ -188,6 +188,30 @@ pub struct AnnotateArgs {
     /// A TOML theme.
     #[arg(long)]
     pub theme: Option<PathBuf>,
+    /// Leave the mouse to the terminal (its own text selection) instead of scrolling and clicking.
+    #[arg(long)]
+    pub no_mouse: bool,
+}
+
+impl AnnotateArgs {
+    /// `annotate SESSION --annotator NAME` with every option at its default.
+    pub fn new(session: PathBuf, annotator: &str) -> AnnotateArgs {
+        AnnotateArgs {
+            session,
+            annotator: annotator.to_string(),
+            mode: Mode::Responses,
+            blind: false,
+            filter: Vec::new(),
+            sample: None,
+            seed: None,
+            stratify: None,
+            languages: Vec::new(),
+            image_protocol: ImageProtocol::Auto,
+            keymap: None,
+            theme: None,
+            no_mouse: false,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

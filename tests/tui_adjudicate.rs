@@ -56,20 +56,7 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     put(&mut store, "ana", "casa/ru/9", "llava", field::FLAG, Some(1), None, 5.0);
 
     store.set_adjudicator("lead").unwrap();
-    let args = AnnotateArgs {
-        session: path.clone(),
-        annotator: "lead".into(),
-        mode: Mode::Adjudicate,
-        blind: false,
-        filter: vec![],
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: vec![],
-        image_protocol: ImageProtocol::None,
-        keymap: None,
-        theme: None,
-    };
+    let args = AnnotateArgs { mode: Mode::Adjudicate, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path.clone(), "lead") };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let shown: Vec<(String, String)> =
         state.order.iter().map(|&i| (state.tasks[i].item_id.to_string(), state.tasks[i].model.to_string())).collect();
@@ -214,20 +201,7 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
         pair_put(&mut store, who, "p-wine", field::VERDICT, Some(Verdict::Agree.code()), None, 9.0);
     }
     store.set_adjudicator("lead").unwrap();
-    let args = AnnotateArgs {
-        session: path.clone(),
-        annotator: "lead".into(),
-        mode: Mode::Adjudicate,
-        blind: false,
-        filter: vec![],
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: vec![],
-        image_protocol: ImageProtocol::None,
-        keymap: None,
-        theme: None,
-    };
+    let args = AnnotateArgs { mode: Mode::Adjudicate, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path.clone(), "lead") };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let shown: Vec<&TaskRef> = state.order.iter().map(|&i| &state.tasks[i].task).collect();
     assert_eq!(shown, vec![&TaskRef::Pair { pair_id: "p-clock".into() }]);

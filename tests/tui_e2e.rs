@@ -91,6 +91,44 @@ fn quitting_restores_the_terminal() {
 }
 
 #[test]
+fn a_click_opens_a_task_and_the_mouse_is_given_back_on_quit() {
+    let (_dir, path) = session();
+    let mut tui = start(&path, "mo", &[]);
+    tui.wait_for("0/18 done");
+    assert!(tui.mouse_reporting(), "the TUI asks for mouse reports");
+    // At 100x30 the task list's third row is screen row 3.
+    tui.click(5, 3);
+    tui.wait_for("tasks 3/18");
+    tui.quit();
+    assert!(!tui.mouse_reporting(), "mouse reporting left on after exit");
+
+    // --no-mouse leaves the mouse to the terminal.
+    let mut tui = start(&path, "mo", &["--no-mouse"]);
+    tui.wait_for("0/18 done");
+    assert!(!tui.mouse_reporting());
+    tui.quit();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_keeps_labels() {
+    let (_dir, path) = session();
+    let p = path.to_str().unwrap();
+    let args = ["annotate", p, "--annotator", "pat", "--image-protocol", "none"];
+    let mut tui = Tui::spawn_env(&args, &[("CROSSREVIEW_TEST_PANIC_KEY", "!")], ROWS, COLS);
+    tui.wait_for("0/18 done");
+    tui.keys("1101");
+    tui.wait_for("1/18 done");
+    tui.keys("!");
+    let status = tui.wait_exit();
+    assert!(!status.success(), "a panic exits with failure");
+    assert!(!tui.alternate_screen(), "still in the alternate screen after the panic");
+    assert!(!tui.mouse_reporting(), "mouse reporting left on after the panic");
+    assert!(tui.screen().contains("test panic"), "the panic message is shown:\n{}", tui.screen());
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.task_labels("pat", &first_task()).unwrap().values.len(), 4, "labels lost in the crash");
+}
+
+#[test]
 fn sigterm_restores_the_terminal_and_keeps_labels() {
     let (_dir, path) = session();
     let mut tui = start(&path, "tess", &[]);

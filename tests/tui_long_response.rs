@@ -9,7 +9,7 @@ mod tui_common;
 #[path = "../benches/support/long_text.rs"]
 mod long_text;
 
-use crossreview::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crossreview::cli::{AnnotateArgs, ImageProtocol};
 use crossreview::model::{Item, Response};
 use crossreview::schema::Schema;
 use crossreview::store::Store;
@@ -50,20 +50,7 @@ fn session(dir: &Path) -> (PathBuf, String) {
 }
 
 fn args(session: PathBuf) -> AnnotateArgs {
-    AnnotateArgs {
-        session,
-        annotator: "ana".into(),
-        mode: Mode::Responses,
-        blind: false,
-        filter: vec![],
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: vec![],
-        image_protocol: ImageProtocol::None,
-        keymap: None,
-        theme: None,
-    }
+    AnnotateArgs { image_protocol: ImageProtocol::None, ..AnnotateArgs::new(session, "ana") }
 }
 
 /// Draws a frame and tells the state the viewport, as the app's loop does.

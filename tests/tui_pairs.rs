@@ -69,20 +69,7 @@ fn session_with_pairs(dir: &Path) -> PathBuf {
 }
 
 fn args(session: PathBuf, annotator: &str) -> AnnotateArgs {
-    AnnotateArgs {
-        session,
-        annotator: annotator.into(),
-        mode: Mode::Pairs,
-        blind: false,
-        filter: vec![],
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: vec![],
-        image_protocol: ImageProtocol::None,
-        keymap: None,
-        theme: None,
-    }
+    AnnotateArgs { mode: Mode::Pairs, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(session, annotator) }
 }
 
 struct Fixture {

@@ -2,7 +2,7 @@
 
 mod tui_common;
 
-use crossreview::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crossreview::cli::{AnnotateArgs, ImageProtocol};
 use crossreview::store::Store;
 use crossreview::tui::action::{Action, Command};
 use crossreview::tui::app::{initial_state, run_effects};
@@ -16,20 +16,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn args(session: std::path::PathBuf, blind: bool) -> AnnotateArgs {
-    AnnotateArgs {
-        session,
-        annotator: "ana".into(),
-        mode: Mode::Responses,
-        blind,
-        filter: vec![],
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: vec![],
-        image_protocol: ImageProtocol::None,
-        keymap: None,
-        theme: None,
-    }
+    AnnotateArgs { blind, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(session, "ana") }
 }
 
 struct Fixture {

@@ -2,7 +2,7 @@
 
 mod tui_common;
 
-use crossreview::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crossreview::cli::{AnnotateArgs, ImageProtocol};
 use crossreview::model::TaskRef;
 use crossreview::store::{NewEvent, Store};
 use crossreview::tui::action::{Action, Command};
@@ -45,20 +45,7 @@ fn stats_screen_shows_agreement_distributions_heat_map_and_progress() {
             label(&mut store, "ana", item, "llava", dim, if *dim == "helpfulness" { 1 } else { 0 });
         }
     }
-    let args = AnnotateArgs {
-        session: path,
-        annotator: "ana".into(),
-        mode: Mode::Responses,
-        blind: false,
-        filter: vec![],
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: vec![],
-        image_protocol: ImageProtocol::None,
-        keymap: None,
-        theme: None,
-    };
+    let args = AnnotateArgs { image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path, "ana") };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let fx = update(&mut state, Action::Start);
     run_effects(&mut store, &mut state, fx, None, |_, _| {});

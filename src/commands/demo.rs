@@ -2,7 +2,7 @@
 //! binary; they are written under `sessions/demo/` (so the images are real files the session
 //! can point at) and imported into `sessions/demo.db` the first time.
 
-use crate::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crate::cli::{AnnotateArgs, ImageProtocol};
 use crate::commands::import::{import_files, options};
 use crate::error::{CliError, CliResult};
 use crate::ingest::IngestError;
@@ -41,20 +41,7 @@ pub fn prepare(base: &Path) -> CliResult<PathBuf> {
 
 pub fn run(annotator: &str, image_protocol: ImageProtocol) -> CliResult {
     let session = prepare(Path::new(""))?;
-    let args = AnnotateArgs {
-        session: session.clone(),
-        annotator: annotator.to_string(),
-        mode: Mode::Responses,
-        blind: false,
-        filter: Vec::new(),
-        sample: None,
-        seed: None,
-        stratify: None,
-        languages: Vec::new(),
-        image_protocol,
-        keymap: None,
-        theme: None,
-    };
+    let args = AnnotateArgs { image_protocol, ..AnnotateArgs::new(session.clone(), annotator) };
     open(args)
 }
 

@@ -182,6 +182,9 @@ pub enum Action {
     SearchResults { query: String, hits: Vec<usize> },
     /// How many lines the response pane can scroll, measured by the last draw.
     ResponseViewport { max_scroll: u32, page: u32 },
+    /// Open the task at this position of the list (a click on the task list); ignored while a
+    /// dialog or overlay is open.
+    OpenTask(usize),
     /// Open the task under the cursor (the app sends this once at start: it loads what the
     /// first task shows and, in pairs mode, records the order the pair is shown in).
     Start,

@@ -17,6 +17,7 @@ use crate::model::TaskRef;
 use crate::store::Store;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::DefaultTerminal;
+use ratatui::layout::Rect;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -345,12 +346,44 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
 
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
     let mut terminal = ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    if !args.no_mouse {
+        capture_mouse()?;
+    }
     let finished = Arc::new(AtomicBool::new(false));
     spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
     let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
     finished.store(true, Ordering::SeqCst);
+    release_mouse();
     ratatui::restore();
     result
+}
+
+/// Asks the terminal for mouse events, and makes a panic give the mouse back before ratatui's
+/// hook restores the rest (a shell left with mouse reporting on prints garbage on every move).
+fn capture_mouse() -> CliResult {
+    crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+        .map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    let restore_rest = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        release_mouse();
+        restore_rest(info);
+    }));
+    Ok(())
+}
+
+/// Debug builds only: `CROSSREVIEW_TEST_PANIC_KEY=X` makes the key `X` panic, so the tests can
+/// check what a crash leaves behind (terminal restored, mouse given back, labels kept).
+fn panic_for_tests(k: &crossterm::event::KeyEvent) {
+    if cfg!(debug_assertions)
+        && let KeyCode::Char(c) = k.code
+        && std::env::var("CROSSREVIEW_TEST_PANIC_KEY").is_ok_and(|v| v.starts_with(c))
+    {
+        panic!("test panic on key {c:?} (CROSSREVIEW_TEST_PANIC_KEY)");
+    }
+}
+
+fn release_mouse() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
 }
 
 /// How long the event loop has to notice SIGTERM or SIGHUP before the watch ends the process.
@@ -472,6 +505,7 @@ fn event_loop(
                     continue;
                 }
                 last_input = now;
+                panic_for_tests(&k);
                 // Ctrl-C quits too: raw mode turns it into a key, and people expect it to work.
                 let action = if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
                     Some(Action::Command(super::action::Command::Quit))
@@ -485,6 +519,18 @@ fn event_loop(
                     if quit {
                         return Ok(());
                     }
+                }
+            }
+            Some(Event::Mouse(m)) => {
+                let screen = terminal.size().map_err(io)?;
+                let actions = super::mouse::actions(state, Rect::new(0, 0, screen.width, screen.height), &m);
+                if !actions.is_empty() {
+                    last_input = now;
+                    dirty = true;
+                }
+                for a in actions {
+                    let fx = to_worker(update(state, a));
+                    run_effects(store, state, fx, Some(&search), |path, _| pending_image = Some(path));
                 }
             }
             Some(Event::Resize(..)) => {

@@ -434,3 +434,61 @@ fn a_label_that_could_not_be_saved_is_taken_back() {
     );
     assert!(s.flash.as_deref().unwrap().contains("session is gone"));
 }
+
+/// The mouse: a click on a task row opens that task, the wheel scrolls what is under it.
+#[test]
+fn mouse_clicks_open_tasks_and_the_wheel_scrolls_what_is_under_it() {
+    use super::draw::{Spot, spot_at};
+    use super::mouse::{WHEEL_LINES, actions};
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use ratatui::layout::Rect;
+    let ev = |kind, column, row| MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE };
+    let click = |column, row| ev(MouseEventKind::Down(MouseButton::Left), column, row);
+    let screen = Rect::new(0, 0, 100, 30);
+    let mut s = state();
+    s.max_scroll = 50;
+
+    // At 100x30 the task list is the left 24 columns; its frame is row 0, tasks from row 1.
+    assert_eq!(spot_at(screen, &s, 5, 0), Spot::TaskList);
+    assert_eq!(spot_at(screen, &s, 5, 1), Spot::Task(0));
+    assert_eq!(spot_at(screen, &s, 5, 3), Spot::Task(2));
+    assert_eq!(spot_at(screen, &s, 5, 4), Spot::TaskList, "below the last task");
+    assert_eq!(spot_at(screen, &s, 60, 20), Spot::Response);
+    assert_eq!(spot_at(screen, &s, 60, 29), Spot::Other, "the status line");
+    assert_eq!(spot_at(Rect::new(0, 0, 60, 20), &s, 5, 1), Spot::Other, "too small: nothing is drawn");
+
+    // A click on the third row opens the third task (and asks for its item).
+    let fx: Vec<Effect> = actions(&s, screen, &click(5, 3)).into_iter().flat_map(|a| update(&mut s, a)).collect();
+    assert_eq!(s.cursor, 2);
+    assert_eq!(fx, vec![Effect::LoadItem("b".into())]);
+    // A click on the open task, or outside the list, does nothing.
+    assert!(actions(&s, screen, &click(5, 3)).is_empty());
+    assert!(actions(&s, screen, &click(60, 20)).is_empty());
+
+    // The wheel over the response scrolls it, over the list moves between tasks.
+    for a in actions(&s, screen, &ev(MouseEventKind::ScrollDown, 60, 20)) {
+        update(&mut s, a);
+    }
+    assert_eq!(s.scroll as usize, WHEEL_LINES);
+    for a in actions(&s, screen, &ev(MouseEventKind::ScrollUp, 5, 10)) {
+        update(&mut s, a);
+    }
+    assert_eq!(s.cursor, 1);
+
+    // With a dialog open, clicks do nothing and the wheel moves the dialog's selection.
+    cmd(&mut s, Command::Skip);
+    assert!(actions(&s, screen, &click(5, 1)).is_empty());
+    for a in actions(&s, screen, &ev(MouseEventKind::ScrollDown, 60, 20)) {
+        update(&mut s, a);
+    }
+    assert!(matches!(s.overlay, Overlay::Skip { selected: 1, .. }));
+    // Help scrolls under the wheel; a click does not reach the list underneath.
+    update(&mut s, Action::Escape);
+    cmd(&mut s, Command::Help);
+    for a in actions(&s, screen, &ev(MouseEventKind::ScrollDown, 5, 2)) {
+        update(&mut s, a);
+    }
+    assert_eq!((s.help_scroll as usize, s.cursor), (WHEEL_LINES, 1));
+    update(&mut s, Action::OpenTask(0));
+    assert_eq!(s.cursor, 1, "OpenTask is ignored while an overlay is open");
+}

@@ -115,6 +115,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Ok(v) => state.stats = Some(*v),
             Err(e) => flash(state, format!("stats: {e}")),
         },
+        Action::OpenTask(pos) => {
+            if matches!(state.overlay, Overlay::None) {
+                go_to(state, pos, &mut fx);
+            }
+        }
         Action::Start => {
             state.item = None;
             state.pair = None;

@@ -20,11 +20,19 @@ pub struct Tui {
 impl Tui {
     /// `crossreview ARGS…` in a `rows` x `cols` terminal.
     pub fn spawn(args: &[&str], rows: u16, cols: u16) -> Tui {
+        Tui::spawn_env(args, &[], rows, cols)
+    }
+
+    /// [`Tui::spawn`] with extra environment variables.
+    pub fn spawn_env(args: &[&str], env: &[(&str, &str)], rows: u16, cols: u16) -> Tui {
         let pty = native_pty_system();
         let pair = pty.openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_crossreview"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -84,6 +92,23 @@ impl Tui {
             self.writer.flush().unwrap();
             std::thread::sleep(gap);
         }
+    }
+
+    /// Writes `bytes` in one go (an escape sequence must arrive whole to be read as one event).
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// A left click at 0-based `column`, `row`, as an xterm SGR mouse report (press, release).
+    pub fn click(&mut self, column: u16, row: u16) {
+        let (x, y) = (column + 1, row + 1);
+        self.send(format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m").as_bytes());
+    }
+
+    /// Whether the program has asked the terminal for mouse reports.
+    pub fn mouse_reporting(&self) -> bool {
+        self.parser.lock().unwrap().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
     }
 
     /// Types `keys` as a person does: one key per read, 30 ms apart.

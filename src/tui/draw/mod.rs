@@ -110,6 +110,37 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
     info
 }
 
+/// What is drawn at a cell of the screen, as far as the mouse cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spot {
+    /// A row of the task list: this position in the list.
+    Task(usize),
+    /// The task list, below its last task or on its frame.
+    TaskList,
+    /// The response (both responses on the pairs screen).
+    Response,
+    Other,
+}
+
+/// Which part of the screen `area` is at column `x`, row `y`: the same layout as [`draw`].
+pub fn spot_at(area: Rect, state: &State, x: u16, y: u16) -> Spot {
+    let at = ratatui::layout::Position { x, y };
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT || !area.contains(at) {
+        return Spot::Other;
+    }
+    let [body, _status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    if state.pairs_screen() {
+        return if body.contains(at) { Spot::Response } else { Spot::Other };
+    }
+    let a = layout(area);
+    if a.list.contains(at) {
+        let (rows, offset) = panes::task_rows(a.list, state);
+        let pos = offset + usize::from(y.saturating_sub(rows.y));
+        return if rows.contains(at) && pos < state.order.len() { Spot::Task(pos) } else { Spot::TaskList };
+    }
+    if a.response.contains(at) { Spot::Response } else { Spot::Other }
+}
+
 /// A terminal below 80x24 gets a plain message instead of a squeezed, garbled screen.
 fn too_small(frame: &mut Frame, area: Rect) {
     let msg = vec![

@@ -35,11 +35,19 @@ fn status_mark(state: &State, task: usize) -> &'static str {
 }
 
 /// The task list: id, country, language, model and your status; the open task marked `▶`.
+/// The rows of the task list inside its frame, and the list position shown on the first row
+/// (the cursor is kept in the middle). Drawing and the mouse both use it.
+pub fn task_rows(area: Rect, state: &State) -> (Rect, usize) {
+    let inner = Block::bordered().inner(area);
+    let h = inner.height as usize;
+    let offset = state.cursor.saturating_sub(h / 2).min(state.order.len().saturating_sub(h));
+    (inner, offset)
+}
+
 pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let title = format!("tasks {}/{}", state.cursor + 1, state.order.len());
-    let b = block(title, theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    frame.render_widget(block(title, theme), area);
+    let (inner, offset) = task_rows(area, state);
     let h = inner.height as usize;
     let w = inner.width as usize;
     if h == 0 || state.order.is_empty() {
@@ -47,7 +55,6 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let n = state.order.len();
-    let offset = state.cursor.saturating_sub(h / 2).min(n.saturating_sub(h));
     let wide = w >= 40;
     let mut lines = Vec::with_capacity(h);
     for pos in offset..(offset + h).min(n) {
