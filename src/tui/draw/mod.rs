@@ -15,8 +15,8 @@ use super::state::{Overlay, State};
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
 
 /// The smallest terminal the layout is designed for.
 pub const MIN_WIDTH: u16 = 80;
@@ -27,6 +27,43 @@ pub const MIN_HEIGHT: u16 = 24;
 pub struct FrameInfo {
     pub max_scroll: u32,
     pub page: u32,
+}
+
+/// A pane's frame with its title, in the theme's colours.
+fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::bordered().title(Span::styled(title, theme.title())).border_style(theme.fg(theme.border))
+}
+
+/// Where a scrolling pane of `height` rows stands on `total` lines when `wanted` lines are
+/// scrolled past (the state may ask for more than there is, e.g. after a resize).
+struct Scrolled {
+    scroll: u32,
+    max_scroll: u32,
+    total: u32,
+    height: u32,
+}
+
+impl Scrolled {
+    fn new(total: usize, height: u32, wanted: u32) -> Scrolled {
+        let total = u32::try_from(total).unwrap_or(u32::MAX);
+        let max_scroll = total.saturating_sub(height);
+        Scrolled { scroll: wanted.min(max_scroll), max_scroll, total, height }
+    }
+
+    /// `first-last of total` for the title, when the lines do not all fit.
+    fn range(&self) -> Option<String> {
+        (self.max_scroll > 0)
+            .then(|| format!("{}-{} of {}", self.scroll + 1, (self.scroll + self.height).min(self.total), self.total))
+    }
+
+    /// The visible part of `lines`.
+    fn visible<T>(&self, lines: impl IntoIterator<Item = T>) -> impl Iterator<Item = T> {
+        lines.into_iter().skip(self.scroll as usize).take(self.height as usize)
+    }
+
+    fn info(&self) -> FrameInfo {
+        FrameInfo { max_scroll: self.max_scroll, page: self.height }
+    }
 }
 
 /// The rectangles of the main screen.

@@ -3,7 +3,7 @@
 //! response is "chosen" is never shown. Adjudicate mode shows a pair on the same screen, with
 //! the annotators' verdicts (as sides of this screen) above the adjudicator's own.
 
-use super::FrameInfo;
+use super::{FrameInfo, Scrolled, block};
 use crate::model::{TaskRef, Verdict};
 use crate::store::field;
 use crate::text;
@@ -19,10 +19,6 @@ use ratatui::widgets::{Block, Paragraph};
 
 /// Side by side from this width; stacked below.
 pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
-
-fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::bordered().title(Span::styled(title, theme.title())).border_style(theme.fg(theme.border))
-}
 
 /// The pairs screen without the status line and overlays.
 pub fn draw(frame: &mut Frame, body: Rect, state: &State, theme: &Theme, images: &mut dyn ImageSource) -> FrameInfo {
@@ -164,10 +160,7 @@ fn prompt(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let w = inner.width as usize;
     let mut lines = message_lines(&pair.prompt, w, theme);
     if let Some(norm) = state.current_item().and_then(|i| i.norm.as_deref()) {
-        for (k, l) in text::display_lines(norm, w.saturating_sub(6).max(1)).into_iter().enumerate() {
-            let head = if k == 0 { "norm: " } else { "      " };
-            lines.push(Line::from(vec![Span::styled(head, theme.fg(theme.warning)), Span::raw(l)]));
-        }
+        super::panes::labelled_block(&mut lines, "norm:", norm, w, theme.fg(theme.warning));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -191,14 +184,8 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
         }
         _ => (vec![Line::from("loading…")], None),
     };
-    let total = u32::try_from(lines.len()).unwrap_or(u32::MAX);
-    let max_scroll = total.saturating_sub(inner_h);
-    let scroll = state.scroll.min(max_scroll);
-    let more = if max_scroll > 0 {
-        format!(" {}-{} of {} ", scroll + 1, (scroll + inner_h).min(total), total)
-    } else {
-        String::new()
-    };
+    let at = Scrolled::new(lines.len(), inner_h, state.scroll);
+    let more = at.range().map(|r| format!(" {r} ")).unwrap_or_default();
     let name = if left { "left (1)" } else { "right (2)" };
     let mark = match picked {
         Some(true) => " ★ better",
@@ -208,9 +195,8 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
     let b = if picked == Some(true) { b.border_style(theme.fg(theme.yes)) } else { b };
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let shown: Vec<Line> = lines.into_iter().skip(scroll as usize).take(inner_h as usize).collect();
-    frame.render_widget(Paragraph::new(shown), inner);
-    FrameInfo { max_scroll, page: inner_h }
+    frame.render_widget(Paragraph::new(at.visible(lines).collect::<Vec<Line>>()), inner);
+    at.info()
 }
 
 fn verdict_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {

@@ -1,6 +1,6 @@
 //! The task list, image, query, response and status panes.
 
-use super::{FrameInfo, wrap_cache};
+use super::{FrameInfo, Scrolled, block, wrap_cache};
 use crate::text;
 use crate::tui::image::{ImageSource, ImageView};
 use crate::tui::state::State;
@@ -11,10 +11,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use std::rc::Rc;
-
-fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::bordered().title(Span::styled(title, theme.title())).border_style(theme.fg(theme.border))
-}
 
 /// A one-letter status per task: `✓` complete, `~` partly labelled, `s` skipped, `·` to do; `⚑`
 /// is added for a flag.
@@ -110,7 +106,7 @@ pub fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images
     }
 }
 
-fn labelled_block(lines: &mut Vec<Line<'static>>, label: &str, body: &str, width: usize, style: Style) {
+pub(super) fn labelled_block(lines: &mut Vec<Line<'static>>, label: &str, body: &str, width: usize, style: Style) {
     let indent = label.chars().count() + 1;
     let wrapped = text::display_lines(body, width.saturating_sub(indent).max(1));
     for (k, l) in wrapped.into_iter().enumerate() {
@@ -168,21 +164,14 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
         }
         None => Rc::new(vec!["loading…".into()]),
     };
-    let total = u32::try_from(text_lines.len()).unwrap_or(u32::MAX);
-    let max_scroll = total.saturating_sub(inner_h);
-    let scroll = state.scroll.min(max_scroll);
-    let more = if max_scroll > 0 {
-        format!(" lines {}-{} of {} (Space/b, J/K) ", scroll + 1, (scroll + inner_h).min(total), total)
-    } else {
-        String::new()
-    };
+    let at = Scrolled::new(text_lines.len(), inner_h, state.scroll);
+    let more = at.range().map(|r| format!(" lines {r} (Space/b, J/K) ")).unwrap_or_default();
     let b = block(format!("response · {}{more}", text::sanitize_line(&model)), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let lines: Vec<Line> =
-        text_lines.iter().skip(scroll as usize).take(inner_h as usize).map(|l| Line::from(l.clone())).collect();
+    let lines: Vec<Line> = at.visible(text_lines.iter()).map(|l| Line::from(l.clone())).collect();
     frame.render_widget(Paragraph::new(lines), inner);
-    FrameInfo { max_scroll, page: inner_h }
+    at.info()
 }
 
 /// Formats active seconds as m:ss (or h:mm:ss).

@@ -2,6 +2,7 @@
 //! label distribution as bar charts, the judge-vs-human confusion matrix of the focused
 //! dimension as a heat map, and each annotator's progress.
 
+use super::block;
 use crate::agreement::Stat;
 use crate::text;
 use crate::tui::state::State;
@@ -11,11 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Clear, Paragraph};
-
-fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::bordered().title(Span::styled(title, theme.title())).border_style(theme.fg(theme.border))
-}
+use ratatui::widgets::{Bar, BarChart, BarGroup, Clear, Paragraph};
 
 fn stat(s: &Stat) -> String {
     match s {
