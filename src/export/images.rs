@@ -13,24 +13,9 @@ pub fn is_url(s: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("data:")
 }
 
-/// `p` made absolute against `base` (itself absolute), with `.` and `..` removed.
-pub fn absolute_lexical(base: &Path, p: &Path) -> PathBuf {
-    let joined = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                // `..` at the root stays at the root, as the operating system does.
-                if !matches!(out.components().next_back(), Some(Component::RootDir | Component::Prefix(_)) | None) {
-                    out.pop();
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+/// `p` made absolute against `base` (itself absolute), with `.` and `..` removed: the same
+/// rule as the importer's.
+pub use crate::ingest::images::absolute_lexical;
 
 /// The path that leads from the folder `from_dir` to `to` (both absolute and lexically
 /// normalised). When they share no root (another drive), `to` itself.

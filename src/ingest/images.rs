@@ -92,7 +92,7 @@ pub fn absolute_lexical(base: &Path, p: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                // Never climb above the root.
+                // Never climb above the root (`/..` is `/`, as the operating system has it).
                 if !matches!(out.components().next_back(), Some(Component::RootDir | Component::Prefix(_)) | None) {
                     out.pop();
                 }
