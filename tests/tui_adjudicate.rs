@@ -8,13 +8,9 @@ use crossreview::model::TaskRef;
 use crossreview::store::{NewEvent, Store, field};
 use crossreview::tui::action::{Action, Command};
 use crossreview::tui::app::{initial_state, run_effects};
-use crossreview::tui::draw::draw;
-use crossreview::tui::image::NoImages;
 use crossreview::tui::keymap::Keymap;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn put(store: &mut Store, annotator: &str, item: &str, model: &str, f: &str, value: Option<i64>, text: Option<&str>, seconds: f64) {
     store
@@ -84,13 +80,7 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     let fx = update(&mut state, Action::Command(Command::No));
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
 
-    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    let mut images = NoImages("images off".into());
-    term.draw(|f| {
-        draw(f, &state, &Theme::default(), &mut images);
-    })
-    .unwrap();
-    let screen = format!("{}", term.backend());
+    let screen = tui_common::frame(&state, 160, 48, &Theme::default());
     assert!(screen.contains("⚠ under 2s"), "{screen}");
     assert!(screen.contains("note: the clock is fine"), "{screen}");
     insta::assert_snapshot!("adjudicate_160x48", screen);
@@ -101,13 +91,7 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     drop(store);
 
     let out = dir.path().join("gold.jsonl");
-    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
-        .args(["export", path.to_str().unwrap(), "--format", "gold-jsonl", "--out", out.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let rows: Vec<serde_json::Value> =
-        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows = tui_common::export_rows(&path, "gold-jsonl", &out);
     let row = rows
         .iter()
         .find(|r| r["item_id"] == "casa/ja/1" && r["model"] == "gpt-4o" && r["dimension"] == "awareness")
@@ -143,13 +127,7 @@ fn pair_put(store: &mut Store, annotator: &str, pair: &str, f: &str, value: Opti
 }
 
 fn draw_at(state: &crossreview::tui::state::State, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let mut images = NoImages("images off".into());
-    term.draw(|f| {
-        draw(f, state, &Theme::default(), &mut images);
-    })
-    .unwrap();
-    format!("{}", term.backend())
+    tui_common::frame(state, w, h, &Theme::default())
 }
 
 #[test]

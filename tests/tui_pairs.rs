@@ -8,15 +8,11 @@ use crossreview::model::{Pair, TaskRef, Verdict};
 use crossreview::store::{Store, field};
 use crossreview::tui::action::{Action, Command, Effect};
 use crossreview::tui::app::{initial_state, run_effects};
-use crossreview::tui::draw::draw;
-use crossreview::tui::image::NoImages;
 use crossreview::tui::keymap::Keymap;
 use crossreview::tui::pairs::drawn_chosen_on_left;
 use crossreview::tui::state::State;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use tui_common::pty::Tui;
@@ -90,21 +86,10 @@ fn fixture(annotator: &str) -> Fixture {
 
 impl Fixture {
     fn cmd(&mut self, c: Command) {
-        let fx = update(&mut self.state, Action::Command(c));
-        run_effects(&mut self.store, &mut self.state, fx, None, |_, _| {});
+        tui_common::act(&mut self.store, &mut self.state, Action::Command(c));
     }
     fn screen(&mut self, w: u16, h: u16, theme: &Theme) -> String {
-        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        let mut images = NoImages("images off (--image-protocol none)".into());
-        let mut info = Default::default();
-        term.draw(|f| info = draw(f, &self.state, theme, &mut images)).unwrap();
-        let crossreview::tui::draw::FrameInfo { max_scroll, page } = info;
-        update(&mut self.state, Action::ResponseViewport { max_scroll, page });
-        term.draw(|f| {
-            draw(f, &self.state, theme, &mut images);
-        })
-        .unwrap();
-        format!("{}", term.backend())
+        tui_common::screen(&mut self.state, w, h, theme)
     }
 }
 
@@ -199,13 +184,7 @@ fn validating_pairs_with_keys_reaches_the_dpo_export_flipped_where_the_rejected_
     drop(store);
 
     let out = dir.path().join("dpo.jsonl");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
-        .args(["export", path.to_str().unwrap(), "--format", "dpo-trl", "--out", out.to_str().unwrap()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let rows: Vec<serde_json::Value> =
-        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows = tui_common::export_rows(&path, "dpo-trl", &out);
     assert_eq!(rows.len(), 2, "{rows:?}");
     let by_pair = |id: &str| rows.iter().find(|r| r["meta"]["pair_id"] == id).unwrap_or_else(|| panic!("{id} not exported"));
     let clock = by_pair("p-clock");

@@ -6,14 +6,9 @@ use crossreview::cli::{AnnotateArgs, ImageProtocol};
 use crossreview::store::Store;
 use crossreview::tui::action::{Action, Command};
 use crossreview::tui::app::{initial_state, run_effects};
-use crossreview::tui::draw::draw;
-use crossreview::tui::image::NoImages;
 use crossreview::tui::keymap::Keymap;
 use crossreview::tui::state::State;
 use crossreview::tui::theme::Theme;
-use crossreview::tui::update::update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn args(session: std::path::PathBuf, blind: bool) -> AnnotateArgs {
     AnnotateArgs { blind, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(session, "ana") }
@@ -38,26 +33,14 @@ fn fixture(blind: bool) -> Fixture {
 
 impl Fixture {
     fn act(&mut self, a: Action) {
-        let fx = update(&mut self.state, a);
-        run_effects(&mut self.store, &mut self.state, fx, None, |_, _| {});
+        tui_common::act(&mut self.store, &mut self.state, a);
     }
     fn cmd(&mut self, c: Command) {
         self.act(Action::Command(c));
     }
-    /// Draws twice like the app does (the first frame measures the response viewport).
+    /// Flashes carry no timing: they stay in the snapshot.
     fn screen(&mut self, w: u16, h: u16, theme: &Theme) -> String {
-        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        let mut images = NoImages("images off (--image-protocol none)".into());
-        let mut info = Default::default();
-        term.draw(|f| info = draw(f, &self.state, theme, &mut images)).unwrap();
-        let crossreview::tui::draw::FrameInfo { max_scroll, page } = info;
-        update(&mut self.state, Action::ResponseViewport { max_scroll, page });
-        term.draw(|f| {
-            draw(f, &self.state, theme, &mut images);
-        })
-        .unwrap();
-        // Flashes carry no timing: keep them in the snapshot.
-        format!("{}", term.backend())
+        tui_common::screen(&mut self.state, w, h, theme)
     }
 }
 

@@ -7,13 +7,9 @@ use crossreview::model::TaskRef;
 use crossreview::store::{NewEvent, Store};
 use crossreview::tui::action::{Action, Command};
 use crossreview::tui::app::{initial_state, run_effects};
-use crossreview::tui::draw::draw;
-use crossreview::tui::image::NoImages;
 use crossreview::tui::keymap::Keymap;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn label(store: &mut Store, annotator: &str, item: &str, model: &str, dim: &str, v: i64) {
     store
@@ -58,15 +54,7 @@ fn stats_screen_shows_agreement_distributions_heat_map_and_progress() {
     assert_eq!(aw.distribution.iter().sum::<u64>(), 18);
     assert!(view.annotators.iter().any(|a| a.name == "ana" && a.tasks_done == 12));
 
-    let shot = |w: u16, h: u16, theme: &Theme| {
-        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        let mut images = NoImages("images off".into());
-        term.draw(|f| {
-            draw(f, &state, theme, &mut images);
-        })
-        .unwrap();
-        format!("{}", term.backend())
-    };
+    let shot = |w: u16, h: u16, theme: &Theme| tui_common::frame(&state, w, h, theme);
     insta::assert_snapshot!("stats_160x48", shot(160, 48, &Theme::default()));
     insta::assert_snapshot!("stats_80x24", shot(80, 24, &Theme::default()));
     let mono = shot(100, 30, &Theme::monochrome());

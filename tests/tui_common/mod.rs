@@ -102,3 +102,52 @@ pub fn session(dir: &Path) -> PathBuf {
     path
 }
 pub mod pty;
+
+use crossreview::tui::action::Action;
+use crossreview::tui::app::run_effects;
+use crossreview::tui::draw::{FrameInfo, draw};
+use crossreview::tui::image::NoImages;
+use crossreview::tui::state::State;
+use crossreview::tui::theme::Theme;
+use crossreview::tui::update::update;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// `update`, then its effects run against the session, as the app does.
+pub fn act(store: &mut Store, state: &mut State, action: Action) {
+    let fx = update(state, action);
+    run_effects(store, state, fx, None, |_, _| {});
+}
+
+/// One frame of `w` x `h`, as text.
+pub fn frame(state: &State, w: u16, h: u16, theme: &Theme) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut images = NoImages("images off (--image-protocol none)".into());
+    term.draw(|f| {
+        draw(f, state, theme, &mut images);
+    })
+    .unwrap();
+    format!("{}", term.backend())
+}
+
+/// The screen as the app shows it: drawn twice, the first frame measuring the response
+/// viewport (which the state needs to scroll).
+pub fn screen(state: &mut State, w: u16, h: u16, theme: &Theme) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut images = NoImages("images off (--image-protocol none)".into());
+    let mut info = FrameInfo::default();
+    term.draw(|f| info = draw(f, state, theme, &mut images)).unwrap();
+    update(state, Action::ResponseViewport { max_scroll: info.max_scroll, page: info.page });
+    frame(state, w, h, theme)
+}
+
+/// `crossreview export SESSION --format FORMAT --out OUT` (must succeed), and the JSON lines
+/// it wrote.
+pub fn export_rows(session: &Path, format: &str, out: &Path) -> Vec<serde_json::Value> {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
+        .args(["export", session.to_str().unwrap(), "--format", format, "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "export {format}: {}", String::from_utf8_lossy(&run.stderr));
+    std::fs::read_to_string(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
