@@ -130,40 +130,28 @@ pub fn tags_text(on: &[bool]) -> Option<String> {
     if s.is_empty() { None } else { Some(s.join(",")) }
 }
 
-/// Fuzzy search over pairs (id, prompt, both responses). Pairs are few compared to responses,
-/// so the whole text is searched; `pairs[k]` belongs to task `tasks[k]`.
+/// Search over pairs: the responses' search (`search.rs`: every word must occur; ranked by a
+/// fuzzy match of the id, then by how early the first word occurs) on a corpus with one task
+/// per pair (id and prompt, then both responses' openings). `tasks[k]` is the state's task of
+/// the corpus's pair `k`.
 pub struct PairSearch {
-    hay: Vec<(usize, String)>,
+    searcher: super::search::Searcher,
+    tasks: Vec<usize>,
 }
 
 impl PairSearch {
     pub fn new(pairs: impl IntoIterator<Item = (usize, Pair)>) -> PairSearch {
-        let hay = pairs
+        let (tasks, texts): (Vec<usize>, Vec<[String; 4]>) = pairs
             .into_iter()
-            .map(|(task, p)| {
-                (task, format!("{} {} {} {}", p.id, as_text(&p.prompt), as_text(&p.chosen), as_text(&p.rejected)))
-            })
-            .collect();
-        PairSearch { hay }
+            .map(|(task, p)| (task, [p.id.clone(), as_text(&p.prompt), as_text(&p.chosen), as_text(&p.rejected)]))
+            .unzip();
+        let corpus = super::search::Corpus::of_pairs(texts.iter().map(|[id, q, c, r]| (id.as_str(), q.as_str(), c.as_str(), r.as_str())));
+        PairSearch { searcher: super::search::Searcher::new(corpus), tasks }
     }
 
     /// Task indices, best first.
-    pub fn search(&self, query: &str) -> Vec<usize> {
-        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-        use nucleo_matcher::{Config, Matcher, Utf32Str};
-        if query.trim().is_empty() {
-            return Vec::new();
-        }
-        let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        let mut scored: Vec<(u32, usize)> = self
-            .hay
-            .iter()
-            .filter_map(|(task, h)| pattern.score(Utf32Str::new(h, &mut buf), &mut matcher).map(|s| (s, *task)))
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, t)| t).take(super::search::MAX_HITS).collect()
+    pub fn search(&mut self, query: &str) -> Vec<usize> {
+        self.searcher.search(query).into_iter().map(|k| self.tasks[k]).collect()
     }
 }
 
@@ -191,7 +179,7 @@ pub fn spawn_search(session: std::path::PathBuf, tasks_of_pairs: std::collection
                         pairs.into_iter().filter_map(|p| tasks_of_pairs.get(&p.id).map(|&t| (t, p))),
                     ));
                 }
-                let hits = searcher.as_ref().expect("built above").search(&query);
+                let hits = searcher.as_mut().expect("built above").search(&query);
                 if r_tx.send((query, hits)).is_err() {
                     break;
                 }
@@ -267,8 +255,21 @@ mod tests {
             item_id: None,
             meta: Default::default(),
         };
-        let s = PairSearch::new(vec![(3, p("a", "tea is a fine gift")), (4, p("b", "clocks are unlucky"))]);
+        let mut s = PairSearch::new(vec![
+            (3, p("p-tea", "tea is a fine gift")),
+            (4, p("p-clock", "clocks are unlucky")),
+            (7, p("p-wine", "wine is a fine gift here")),
+        ]);
         assert_eq!(s.search("clock"), vec![4]);
+        assert_eq!(s.search("CLOCKS unlucky"), vec![4], "every word, any case");
+        // Scattered letters do not match a long text (pure fuzzy matching found "fine gift"
+        // in almost anything).
+        assert!(s.search("fgt").is_empty());
+        // Best first: "gift" occurs earlier in the tea pair.
+        assert_eq!(s.search("gift"), vec![3, 7]);
+        // Ids match fuzzily; the rejected response is searched too.
+        assert_eq!(s.search("p-wi"), vec![7]);
+        assert_eq!(s.search("no"), vec![3, 4, 7]);
         assert!(s.search("").is_empty());
     }
 }

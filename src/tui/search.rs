@@ -191,16 +191,40 @@ impl Corpus {
             }
             c.items.end();
             for r in &item.responses {
-                let prefix = r.text.char_indices().nth(RESPONSE_PREFIX_CHARS).map_or(r.text.len(), |(at, _)| at);
                 c.responses.push_lower(&r.model);
                 c.responses.push_lower(" ");
-                c.responses.push_lower(&r.text[..prefix]);
+                c.responses.push_lower(opening(&r.text));
                 c.responses.end();
                 c.task_item.push(item_ix);
             }
             Ok(())
         })?;
         Ok(c)
+    }
+
+    /// A corpus of preference pairs, one task per pair: the pair's id and prompt stand where an
+    /// item's text does, the openings of both responses where a response's does (so neither
+    /// which one is chosen nor the order shown matters to the search).
+    pub fn of_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str, &'a str, &'a str)>) -> Corpus {
+        let mut c = Corpus {
+            ids: Texts::new(),
+            items: Texts::with_trigrams(),
+            task_item: Vec::new(),
+            responses: Texts::with_trigrams(),
+        };
+        for (id, prompt, chosen, rejected) in pairs {
+            c.task_item.push(c.items.len() as u32);
+            c.ids.push(id);
+            c.items.push_lower(id);
+            c.items.push_lower(" ");
+            c.items.push_lower(prompt);
+            c.items.end();
+            c.responses.push_lower(opening(chosen));
+            c.responses.push_lower("\n");
+            c.responses.push_lower(opening(rejected));
+            c.responses.end();
+        }
+        c
     }
 
     pub fn len(&self) -> usize {
@@ -210,6 +234,11 @@ impl Corpus {
     pub fn is_empty(&self) -> bool {
         self.responses.is_empty()
     }
+}
+
+/// The first [`RESPONSE_PREFIX_CHARS`] characters of a response.
+fn opening(text: &str) -> &str {
+    &text[..text.char_indices().nth(RESPONSE_PREFIX_CHARS).map_or(text.len(), |(at, _)| at)]
 }
 
 /// What a query matched, kept for narrowing when the next query extends it.
