@@ -129,19 +129,22 @@ fn a_panic_restores_the_terminal_and_keeps_labels() {
 }
 
 #[test]
-fn sigterm_restores_the_terminal_and_keeps_labels() {
-    let (_dir, path) = session();
-    let mut tui = start(&path, "tess", &[]);
-    tui.wait_for("0/18 done");
-    tui.keys("1");
-    tui.wait_for("[1 yes]");
-    let pid = tui.child.process_id().unwrap();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
-    assert!(status.success());
-    tui.wait_exit();
-    assert!(!tui.alternate_screen());
-    let store = Store::open(&path).unwrap();
-    assert_eq!(store.task_labels("tess", &first_task()).unwrap().values.get("awareness"), Some(&1));
+fn sigterm_and_sighup_restore_the_terminal_and_keep_labels() {
+    for signal in ["TERM", "HUP"] {
+        let (_dir, path) = session();
+        let mut tui = start(&path, "tess", &[]);
+        tui.wait_for("0/18 done");
+        tui.keys("1");
+        tui.wait_for("[1 yes]");
+        let pid = tui.child.process_id().unwrap();
+        let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
+        assert!(status.success());
+        tui.wait_exit();
+        assert!(!tui.alternate_screen(), "SIG{signal}: still in the alternate screen");
+        assert!(!tui.mouse_reporting(), "SIG{signal}: mouse reporting left on");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.task_labels("tess", &first_task()).unwrap().values.get("awareness"), Some(&1), "SIG{signal}");
+    }
 }
 
 #[test]
