@@ -96,6 +96,7 @@ fn a_click_opens_a_task_and_the_mouse_is_given_back_on_quit() {
     let mut tui = start(&path, "mo", &[]);
     tui.wait_for("0/18 done");
     assert!(tui.mouse_reporting(), "the TUI asks for mouse reports");
+    assert!(!tui.cursor_shown(), "the TUI hides the cursor");
     // At 100x30 the task list's third row is screen row 3.
     tui.click(5, 3);
     tui.wait_for("tasks 3/18");
@@ -123,6 +124,7 @@ fn a_panic_restores_the_terminal_and_keeps_labels() {
     assert!(!status.success(), "a panic exits with failure");
     assert!(!tui.alternate_screen(), "still in the alternate screen after the panic");
     assert!(!tui.mouse_reporting(), "mouse reporting left on after the panic");
+    assert!(tui.cursor_shown(), "cursor left hidden after the panic");
     assert!(tui.screen().contains("test panic"), "the panic message is shown:\n{}", tui.screen());
     let store = Store::open(&path).unwrap();
     assert_eq!(store.task_labels("pat", &first_task()).unwrap().values.len(), 4, "labels lost in the crash");
@@ -142,6 +144,7 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_labels() {
         tui.wait_exit();
         assert!(!tui.alternate_screen(), "SIG{signal}: still in the alternate screen");
         assert!(!tui.mouse_reporting(), "SIG{signal}: mouse reporting left on");
+        assert!(tui.cursor_shown(), "SIG{signal}: cursor left hidden");
         let store = Store::open(&path).unwrap();
         assert_eq!(store.task_labels("tess", &first_task()).unwrap().values.get("awareness"), Some(&1), "SIG{signal}");
     }

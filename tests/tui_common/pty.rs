@@ -106,6 +106,11 @@ impl Tui {
         self.send(format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m").as_bytes());
     }
 
+    /// Whether the cursor is shown (the TUI hides it while it runs).
+    pub fn cursor_shown(&self) -> bool {
+        !self.parser.lock().unwrap().screen().hide_cursor()
+    }
+
     /// Whether the program has asked the terminal for mouse reports.
     pub fn mouse_reporting(&self) -> bool {
         self.parser.lock().unwrap().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
