@@ -117,6 +117,28 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// Cuts `s` to at most `max` cells, keeping its end: `…h/China_1`. For ids, whose distinct part
+/// is the end (`casa/ja/1`, `casa/ja/2`, …).
+pub fn truncate_start(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut kept = Vec::new();
+    let mut w = 0;
+    for g in s.graphemes(true).rev() {
+        let gw = grapheme_width(g);
+        if w + gw > max - 1 {
+            break;
+        }
+        kept.push(g);
+        w += gw;
+    }
+    std::iter::once("…").chain(kept.into_iter().rev()).collect()
+}
+
 /// Pads `s` with spaces to exactly `cells` wide (cutting it first if needed).
 pub fn pad(s: &str, cells: usize) -> String {
     let t = truncate(s, cells);
@@ -351,5 +373,9 @@ mod tests {
         assert_eq!(truncate("日本語テキスト", 5), "日本…");
         assert_eq!(width(&pad("日本", 7)), 7);
         assert_eq!(pad("abcdef", 3), "ab…");
+        assert_eq!(truncate_start("demo/zh/China_1", 9), "…/China_1");
+        assert_eq!(truncate_start("casa/日本/1", 6), "…本/1");
+        assert_eq!(truncate_start("short", 9), "short");
+        assert_eq!(truncate_start("abc", 0), "");
     }
 }

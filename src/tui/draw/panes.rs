@@ -70,7 +70,7 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let id_w = w.saturating_sub(3 + 1 + 10 + 1 + 3 + 1 + 12).max(8);
             format!(
                 "{} {} {} {}",
-                text::pad(&text::sanitize_line(id), id_w),
+                text::pad(&text::truncate_start(&text::sanitize_line(id), id_w), id_w),
                 country,
                 lang,
                 text::truncate(&model, 12)
