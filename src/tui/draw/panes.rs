@@ -76,7 +76,10 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 text::truncate(&model, 12)
             )
         } else {
-            format!("{} {}", text::sanitize_line(id), text::sanitize_line(model))
+            // Narrow: the model keeps up to 10 cells, the id the rest (its end, where ids differ).
+            let model = text::sanitize_line(model);
+            let id_w = w.saturating_sub(3 + 1 + text::width(&model).min(10)).max(6);
+            format!("{} {model}", text::truncate_start(&text::sanitize_line(id), id_w))
         };
         let row = text::pad(&format!("{marker}{}{body}", status_mark(state, i)), w);
         let style = if here { theme.selected() } else { Style::default() };
