@@ -100,20 +100,10 @@ pub fn truncate(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_string();
     }
-    if max == 0 {
-        return String::new();
+    let mut out = fitting(s.graphemes(true), max).concat();
+    if max > 0 {
+        out.push('…');
     }
-    let mut out = String::new();
-    let mut w = 0;
-    for g in s.graphemes(true) {
-        let gw = grapheme_width(g);
-        if w + gw > max - 1 {
-            break;
-        }
-        out.push_str(g);
-        w += gw;
-    }
-    out.push('…');
     out
 }
 
@@ -123,20 +113,21 @@ pub fn truncate_start(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_string();
     }
-    if max == 0 {
-        return String::new();
-    }
-    let mut kept = Vec::new();
+    let mut kept = fitting(s.graphemes(true).rev(), max);
+    kept.reverse();
+    let ellipsis = if max > 0 { "…" } else { "" };
+    std::iter::once(ellipsis).chain(kept).collect()
+}
+
+/// The first graphemes of `graphemes` that fit in `max - 1` cells (one is left for `…`).
+fn fitting<'a>(graphemes: impl Iterator<Item = &'a str>, max: usize) -> Vec<&'a str> {
     let mut w = 0;
-    for g in s.graphemes(true).rev() {
-        let gw = grapheme_width(g);
-        if w + gw > max - 1 {
-            break;
-        }
-        kept.push(g);
-        w += gw;
-    }
-    std::iter::once("…").chain(kept.into_iter().rev()).collect()
+    graphemes
+        .take_while(|g| {
+            w += grapheme_width(g);
+            w < max
+        })
+        .collect()
 }
 
 /// Pads `s` with spaces to exactly `cells` wide (cutting it first if needed).
