@@ -41,13 +41,7 @@ fn pair(i: usize) -> Pair {
 
 /// Two annotators per pair: agree/agree for most, flip/flip for every 7th, a split every 11th.
 fn verdict(i: usize, annotator: usize) -> Verdict {
-    if i % 11 == 0 && annotator == 1 {
-        Verdict::Flip
-    } else if i % 7 == 0 {
-        Verdict::Flip
-    } else {
-        Verdict::Agree
-    }
+    if (i.is_multiple_of(11) && annotator == 1) || i.is_multiple_of(7) { Verdict::Flip } else { Verdict::Agree }
 }
 
 fn in_memory() -> ExportData {

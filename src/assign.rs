@@ -115,10 +115,10 @@ pub fn queue(tasks: &[TaskInfo], input: &AssignInput<'_>) -> Vec<usize> {
                 continue;
             }
             with_gold.push(i);
-            if every == 1 {
-                if let Some(g) = golds.next() {
-                    with_gold.push(g);
-                }
+            if every == 1
+                && let Some(g) = golds.next()
+            {
+                with_gold.push(g);
             }
         }
         order = with_gold;

@@ -25,7 +25,7 @@ fn shown_labels(screen: &str) -> Option<(TaskRef, Vec<(String, i64)>)> {
     })?;
     let model = screen.lines().find_map(|l| {
         let start = l.find("response · ")? + "response · ".len();
-        Some(l[start..].split(|c: char| c == '─' || c == '┐' || c == ' ').next()?.to_string())
+        Some(l[start..].split(['─', '┐', ' ']).next()?.to_string())
     })?;
     let mut dims = Vec::new();
     for line in screen.lines() {

@@ -91,7 +91,7 @@ fn check(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     std::fs::write(&path, bytes).unwrap();
     let opts = IngestOptions { format: None, model: Some("m".into()), images_dir: None, gold: false, progress: None };
     let mut n = 0usize;
-    match read_inputs(&[path.clone()], &opts, &Schema::cross_eval(), &mut |_| {
+    match read_inputs(std::slice::from_ref(&path), &opts, &Schema::cross_eval(), &mut |_| {
         n += 1;
         Ok(())
     }) {

@@ -78,7 +78,7 @@ fn print_item(store: &Store, item: &Item, tty: bool, width: usize) -> CliResult 
         }
         println!("{judge_row}");
         for a in annotators {
-            let mut row = format!("{}", text::pad(&text::sanitize_line(a), name_w));
+            let mut row = text::pad(&text::sanitize_line(a), name_w);
             for d in &schema.dimensions {
                 let v = labels
                     .iter()

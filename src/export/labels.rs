@@ -202,23 +202,23 @@ pub fn label_rows<'a>(
             })?;
             summary.rows += 1;
         }
-        if labels.is_empty() {
-            if let Some(skip) = t.skip {
-                emit(LabelRow {
-                    item_id,
-                    model,
-                    pair_id,
-                    annotator,
-                    dimension: None,
-                    value: None,
-                    judge: None,
-                    note: t.note,
-                    skipped_reason,
-                    seconds: t.seconds,
-                    labelled_at: &skip.at,
-                })?;
-                summary.rows += 1;
-            }
+        if labels.is_empty()
+            && let Some(skip) = t.skip
+        {
+            emit(LabelRow {
+                item_id,
+                model,
+                pair_id,
+                annotator,
+                dimension: None,
+                value: None,
+                judge: None,
+                note: t.note,
+                skipped_reason,
+                seconds: t.seconds,
+                labelled_at: &skip.at,
+            })?;
+            summary.rows += 1;
         }
     }
     Ok(summary)

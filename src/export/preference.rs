@@ -131,8 +131,8 @@ impl<'a> ImageRefs<'a> {
 }
 
 /// `dpo-trl`: `{"prompt", "chosen", "rejected", "images", "meta"}`.
-pub fn dpo_trl_rows<'a>(
-    data: &'a ExportData,
+pub fn dpo_trl_rows(
+    data: &ExportData,
     opts: &ExportOptions,
     emit: &mut Emit<'_>,
 ) -> anyhow::Result<ExportSummary> {
@@ -150,8 +150,8 @@ pub fn dpo_trl_rows<'a>(
 }
 
 /// `kto`: `{"prompt", "completion", "label", "images", "meta"}`, one row per side.
-pub fn kto_rows<'a>(
-    data: &'a ExportData,
+pub fn kto_rows(
+    data: &ExportData,
     opts: &ExportOptions,
     emit: &mut Emit<'_>,
 ) -> anyhow::Result<ExportSummary> {
@@ -274,8 +274,8 @@ impl DataUrlCache {
 }
 
 /// `dpo-openai`: `{"input": {"messages"}, "preferred_output", "non_preferred_output", "meta"}`.
-pub fn dpo_openai_rows<'a>(
-    data: &'a ExportData,
+pub fn dpo_openai_rows(
+    data: &ExportData,
     opts: &ExportOptions,
     emit: &mut Emit<'_>,
 ) -> anyhow::Result<ExportSummary> {

@@ -60,7 +60,7 @@ pub fn order(
             score.map(|s| (s, t))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
     scored.into_iter().map(|(_, t)| t).collect()
 }
 

@@ -154,7 +154,7 @@ pub fn group_value(task: &TaskInfo, by: GroupBy) -> &str {
     match by {
         GroupBy::Country => task.country.as_deref().unwrap_or(""),
         GroupBy::Language => task.language.as_deref().unwrap_or(""),
-        GroupBy::Model => &*task.model,
+        GroupBy::Model => &task.model,
         GroupBy::Domain => task.domain.as_deref().unwrap_or(""),
     }
 }
