@@ -183,6 +183,23 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let shown: Vec<&TaskRef> = state.order.iter().map(|&i| &state.tasks[i].task).collect();
     assert_eq!(shown, vec![&TaskRef::Pair { pair_id: "p-clock".into() }]);
+
+    // `/` finds pairs in this mode too: the search covers the responses, then the pairs, in the
+    // order of the tasks.
+    use crossreview::tui::search::{Corpus, Searcher};
+    let corpus = Corpus::build_with_pairs(&store).unwrap();
+    assert_eq!(corpus.len(), state.tasks.len());
+    let mut searcher = Searcher::new(corpus);
+    let wine = TaskRef::Pair { pair_id: "p-wine".into() };
+    let found = |searcher: &mut Searcher, q: &str| -> Vec<TaskRef> {
+        searcher.search(q).into_iter().map(|t| state.tasks[t].task.clone()).collect()
+    };
+    // In the pair's chosen response only.
+    assert_eq!(found(&mut searcher, "perfume"), vec![wine.clone()]);
+    // In a response's item (the Saudi norm) and in the pair.
+    let prohibited = found(&mut searcher, "prohibited");
+    assert!(prohibited.contains(&wine) && prohibited.iter().any(|t| matches!(t, TaskRef::Response { .. })), "{prohibited:?}");
+    assert_eq!(found(&mut searcher, "p-wine"), vec![wine]);
     let fx = update(&mut state, Action::Start);
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
     assert!(state.pairs_screen());

@@ -434,7 +434,7 @@ fn event_loop(
             .collect();
         super::pairs::spawn_search(store.path().to_path_buf(), tasks_of_pairs)
     } else {
-        SearchWorker::spawn(store.path().to_path_buf())
+        SearchWorker::spawn(store.path().to_path_buf(), state.mode == Mode::Adjudicate)
     };
     let stats = super::stats::StatsWorker::spawn(store.path().to_path_buf());
     // Stats are computed on their worker, never on this thread.

@@ -165,13 +165,13 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    fn empty() -> Corpus {
+        Corpus { ids: Texts::new(), items: Texts::with_trigrams(), task_item: Vec::new(), responses: Texts::with_trigrams() }
+    }
+
+    /// The session's responses, one task each, in `Store::task_index()` order.
     pub fn build(store: &Store) -> anyhow::Result<Corpus> {
-        let mut c = Corpus {
-            ids: Texts::new(),
-            items: Texts::with_trigrams(),
-            task_item: Vec::new(),
-            responses: Texts::with_trigrams(),
-        };
+        let mut c = Corpus::empty();
         // Room for typical texts up front, so the buffers are not grown by doubling (each
         // doubling briefly holds the old and the new copy: about twice the memory at the peak).
         // Room never written to is never resident.
@@ -206,25 +206,35 @@ impl Corpus {
     /// item's text does, the openings of both responses where a response's does (so neither
     /// which one is chosen nor the order shown matters to the search).
     pub fn of_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str, &'a str, &'a str)>) -> Corpus {
-        let mut c = Corpus {
-            ids: Texts::new(),
-            items: Texts::with_trigrams(),
-            task_item: Vec::new(),
-            responses: Texts::with_trigrams(),
-        };
+        let mut c = Corpus::empty();
         for (id, prompt, chosen, rejected) in pairs {
-            c.task_item.push(c.items.len() as u32);
-            c.ids.push(id);
-            c.items.push_lower(id);
-            c.items.push_lower(" ");
-            c.items.push_lower(prompt);
-            c.items.end();
-            c.responses.push_lower(opening(chosen));
-            c.responses.push_lower("\n");
-            c.responses.push_lower(opening(rejected));
-            c.responses.end();
+            c.push_pair(id, prompt, chosen, rejected);
         }
         c
+    }
+
+    /// The session's responses, then its pairs (as in [`Corpus::of_pairs`]): the tasks of
+    /// adjudicate mode, in `Store::task_index()` order.
+    pub fn build_with_pairs(store: &Store) -> anyhow::Result<Corpus> {
+        use super::pairs::as_text;
+        let mut c = Corpus::build(store)?;
+        for p in store.pairs()? {
+            c.push_pair(&p.id, &as_text(&p.prompt), &as_text(&p.chosen), &as_text(&p.rejected));
+        }
+        Ok(c)
+    }
+
+    fn push_pair(&mut self, id: &str, prompt: &str, chosen: &str, rejected: &str) {
+        self.task_item.push(self.items.len() as u32);
+        self.ids.push(id);
+        self.items.push_lower(id);
+        self.items.push_lower(" ");
+        self.items.push_lower(prompt);
+        self.items.end();
+        self.responses.push_lower(opening(chosen));
+        self.responses.push_lower("\n");
+        self.responses.push_lower(opening(rejected));
+        self.responses.end();
     }
 
     pub fn len(&self) -> usize {
@@ -476,14 +486,15 @@ impl Searcher {
 }
 
 /// The search worker thread: receives queries, answers `(query, hits)`; builds its index on the
-/// first query. Only the newest pending query is run.
+/// first query (the responses, and the pairs too when `with_pairs`, for adjudicate mode). Only
+/// the newest pending query is run.
 pub struct SearchWorker {
     pub(crate) queries: Sender<String>,
     pub results: Receiver<(String, Vec<usize>)>,
 }
 
 impl SearchWorker {
-    pub fn spawn(session: PathBuf) -> SearchWorker {
+    pub fn spawn(session: PathBuf, with_pairs: bool) -> SearchWorker {
         let (q_tx, q_rx) = channel::<String>();
         let (r_tx, r_rx) = channel();
         std::thread::Builder::new()
@@ -497,7 +508,10 @@ impl SearchWorker {
                     if searcher.is_none() {
                         let corpus = Store::open(&session)
                             .map_err(|e| e.to_string())
-                            .and_then(|s| Corpus::build(&s).map_err(|e| e.to_string()));
+                            .and_then(|s| {
+                                let built = if with_pairs { Corpus::build_with_pairs(&s) } else { Corpus::build(&s) };
+                                built.map_err(|e| e.to_string())
+                            });
                         match corpus {
                             Ok(c) => searcher = Some(Searcher::new(c)),
                             Err(_) => {
