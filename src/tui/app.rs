@@ -258,12 +258,14 @@ pub fn run_effects(
     quit
 }
 
-fn picker_for(protocol: ImageProtocol) -> Option<ratatui_image::picker::Picker> {
+/// The image picker for `--image-protocol`, and a note for the status line when the probe's
+/// choice had to be overruled.
+fn picker_for(protocol: ImageProtocol) -> (Option<ratatui_image::picker::Picker>, Option<String>) {
     use ratatui_image::picker::{Picker, ProtocolType};
     let forced = match protocol {
-        ImageProtocol::None => return None,
+        ImageProtocol::None => return (None, None),
         ImageProtocol::Auto => None,
-        ImageProtocol::Halfblocks => return Some(Picker::halfblocks()),
+        ImageProtocol::Halfblocks => return (Some(Picker::halfblocks()), None),
         ImageProtocol::Kitty => Some(ProtocolType::Kitty),
         ImageProtocol::Sixel => Some(ProtocolType::Sixel),
         ImageProtocol::Iterm2 => Some(ProtocolType::Iterm2),
@@ -273,8 +275,19 @@ fn picker_for(protocol: ImageProtocol) -> Option<ratatui_image::picker::Picker> 
     let mut picker = Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
     if let Some(p) = forced {
         picker.set_protocol_type(p);
+        return (Some(picker), None);
     }
-    Some(picker)
+    let mut note = None;
+    if picker.protocol_type() == ProtocolType::Kitty
+        && let Some(answer) = super::terminal_version::query(Duration::from_millis(500))
+        && let Some(version) = super::terminal_version::kitty_without_placeholders(&answer)
+    {
+        picker.set_protocol_type(ProtocolType::Halfblocks);
+        note = Some(format!(
+            "kitty {version} cannot show images the way this tool draws them (0.28 or later can): half-blocks instead"
+        ));
+    }
+    (Some(picker), note)
 }
 
 /// Shows an image full screen (viuer) until a key is pressed.
@@ -420,7 +433,11 @@ fn event_loop(
     args: &AnnotateArgs,
     stop: &AtomicBool,
 ) -> CliResult {
-    let mut cache = picker_for(args.image_protocol).map(ImageCache::new);
+    let (picker, picker_note) = picker_for(args.image_protocol);
+    let mut cache = picker.map(ImageCache::new);
+    if let Some(note) = picker_note {
+        update(state, Action::Failed(note));
+    }
     let mut no_images = NoImages("images off (--image-protocol none)".into());
     let search = if state.mode == Mode::Pairs {
         let tasks_of_pairs = state

@@ -18,6 +18,7 @@ pub mod pairs;
 pub mod search;
 pub mod state;
 pub mod stats;
+pub mod terminal_version;
 pub mod theme;
 pub mod update;
 
