@@ -359,9 +359,6 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
 
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
     let mut terminal = ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
-    if !args.no_mouse {
-        capture_mouse()?;
-    }
     let finished = Arc::new(AtomicBool::new(false));
     spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
     let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
@@ -437,6 +434,10 @@ fn event_loop(
     let mut cache = picker.map(ImageCache::new);
     if let Some(note) = picker_note {
         update(state, Action::Failed(note));
+    }
+    // After the terminal queries above, so no mouse report gets in between their answers.
+    if !args.no_mouse {
+        capture_mouse()?;
     }
     let mut no_images = NoImages("images off (--image-protocol none)".into());
     let search = if state.mode == Mode::Pairs {
