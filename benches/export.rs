@@ -25,6 +25,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[path = "support/verdicts.rs"]
+mod verdicts;
+
 const PAIRS: usize = 100_000;
 
 fn pair(i: usize) -> Pair {
@@ -75,10 +78,8 @@ fn options() -> ExportOptions {
     }
 }
 
-/// A session file with the same pairs and verdicts. The verdict events are inserted in one
-/// transaction straight into the event log, then the current labels rebuilt from it (labelling
-/// through `Store::record` commits each label to disk, which is right for people and far too slow
-/// for setting up 200,000 labels).
+/// A session file with the same pairs and verdicts (the verdicts written straight into the
+/// event log, see `support/verdicts.rs`).
 fn session(path: &Path) {
     let mut store = Store::create(path, &Schema::cross_eval(), true).unwrap();
     store
@@ -89,34 +90,10 @@ fn session(path: &Path) {
             Ok(())
         })
         .unwrap();
-    let conn = store.conn();
-    conn.execute_batch("BEGIN").unwrap();
-    {
-        let mut st = conn
-            .prepare(
-                "INSERT INTO events(uid, at, annotator, task_kind, pair_id, field, kind, value, text, seconds)
-                 VALUES (?1, ?2, ?3, 'pair', ?4, ?5, 'set', ?6, ?7, 3.0)",
-            )
-            .unwrap();
-        let mut n = 0u64;
-        for annotator in 0..2 {
-            for i in 0..PAIRS {
-                let id = format!("p-{i:06}");
-                let name = format!("annotator{annotator}");
-                for (f, value, text) in [
-                    (field::ORDER, None, Some("chosen_left")),
-                    (field::VERDICT, Some(verdict(i, annotator).code()), None),
-                ] {
-                    n += 1;
-                    let at = format!("2026-11-29T03:00:00.{:06}Z", n % 1_000_000);
-                    let uid = format!("bench-{n:09}");
-                    st.execute(rusqlite::params![uid, at, name, id, f, value, text]).unwrap();
-                }
-            }
-        }
-    }
-    conn.execute_batch("COMMIT").unwrap();
-    store.rebuild_current().unwrap();
+    let verdicts = (0..2).flat_map(|annotator| {
+        (0..PAIRS).map(move |i| (format!("annotator{annotator}"), format!("p-{i:06}"), verdict(i, annotator)))
+    });
+    verdicts::record_verdicts(&store, verdicts);
 }
 
 fn bench(c: &mut Criterion) {

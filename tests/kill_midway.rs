@@ -5,12 +5,15 @@
 use crossreview::model::{Item, Pair, Response, TaskRef, Verdict};
 use crossreview::rng::SplitMix64;
 use crossreview::schema::Schema;
-use crossreview::store::{NewEvent, Store, field};
+use crossreview::store::{NewEvent, Store};
 use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "../benches/support/verdicts.rs"]
+mod verdicts;
 
 const BIN: &str = env!("CARGO_BIN_EXE_crossreview");
 
@@ -154,8 +157,8 @@ fn merge_killed_midway_leaves_target_untouched_or_complete() {
 }
 
 /// A session with `n` pairs, each validated by one annotator (every 5th flipped), so a `dpo-trl`
-/// export writes `n` rows. The verdict events go straight into the event log in one transaction
-/// (as in `benches/export.rs`): labelling through `Store::record` syncs every label.
+/// export writes `n` rows. The verdicts go straight into the event log
+/// (`benches/support/verdicts.rs`): labelling through `Store::record` syncs every label.
 fn validated_pairs_session(path: &Path, n: usize) {
     let mut store = Store::create(path, &Schema::cross_eval(), false).unwrap();
     store
@@ -174,25 +177,10 @@ fn validated_pairs_session(path: &Path, n: usize) {
             Ok(())
         })
         .unwrap();
-    let conn = store.conn();
-    conn.execute_batch("BEGIN").unwrap();
-    {
-        let mut st = conn
-            .prepare(
-                "INSERT INTO events(uid, at, annotator, task_kind, pair_id, field, kind, value, text, seconds)
-                 VALUES (?1, '2026-11-29T03:00:00.000000Z', 'ann', 'pair', ?2, ?3, 'set', ?4, ?5, 3.0)",
-            )
-            .unwrap();
-        for i in 0..n {
-            let verdict = if i % 5 == 0 { Verdict::Flip } else { Verdict::Agree };
-            let id = format!("p-{i:06}");
-            st.execute(rusqlite::params![format!("o-{i}"), id, field::ORDER, None::<i64>, Some("chosen_left")]).unwrap();
-            st.execute(rusqlite::params![format!("v-{i}"), id, field::VERDICT, Some(verdict.code()), None::<&str>])
-                .unwrap();
-        }
-    }
-    conn.execute_batch("COMMIT").unwrap();
-    store.rebuild_current().unwrap();
+    let verdicts = (0..n).map(|i| {
+        ("ann".to_string(), format!("p-{i:06}"), if i % 5 == 0 { Verdict::Flip } else { Verdict::Agree })
+    });
+    verdicts::record_verdicts(&store, verdicts);
 }
 
 /// The files in `dir` whose names contain `.partial-` (export temporary files).
