@@ -1,11 +1,12 @@
 //! Unit tests of `update` in adjudicate mode: pair verdicts as adjudications, and the reason
 //! asked for when a pick overrules the annotators' majority.
 
-use super::action::{Action, Command, Effect};
+use super::action::{Action, Command};
 use super::adjudicate::{Answers, Pick};
 use super::keymap::Keymap;
 use super::pairs;
 use super::state::{Overlay, State, StateInit};
+use super::tests_pairs::records;
 use super::update::update;
 use crate::cli::Mode;
 use crate::model::{TaskRef, Verdict};
@@ -72,15 +73,6 @@ fn state() -> State {
     let p2: Answers = vec![("ana".into(), v(Verdict::Agree)), ("ben".into(), v(Verdict::BothBad))];
     s.answers = HashMap::from([(0, response), (1, p1), (2, p2)]);
     s
-}
-
-fn records(fx: &[Effect]) -> Vec<(String, Option<i64>, Option<String>)> {
-    fx.iter()
-        .filter_map(|e| match e {
-            Effect::Record(ev) => Some((ev.field.clone(), ev.value, ev.text.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 fn type_text(s: &mut State, text: &str) {

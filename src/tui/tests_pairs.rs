@@ -52,7 +52,8 @@ fn state(annotator: &str, labels: HashMap<TaskRef, TaskLabels>) -> State {
     })
 }
 
-fn records(fx: &[Effect]) -> Vec<(String, Option<i64>, Option<String>)> {
+/// The label events among `fx`: field, value, text.
+pub(super) fn records(fx: &[Effect]) -> Vec<(String, Option<i64>, Option<String>)> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Record(ev) => Some((ev.field.clone(), ev.value, ev.text.clone())),
