@@ -3,6 +3,7 @@
 
 use crate::text;
 use crate::tui::adjudicate::FAST_SECONDS;
+use super::block;
 use super::panes::clock;
 use crate::store::TaskLabels;
 use crate::tui::state::State;
@@ -10,7 +11,7 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// Rows this pane wants for the open task.
 pub fn height(state: &State) -> u16 {
@@ -19,9 +20,7 @@ pub fn height(state: &State) -> u16 {
 }
 
 pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let b = Block::bordered()
-        .title(Span::styled("annotators' answers (your value decides; m: reason)", theme.title()))
-        .border_style(theme.fg(theme.border));
+    let b = block("annotators' answers (your value decides; m: reason)".into(), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(i) = state.current() else { return };
@@ -74,9 +73,7 @@ pub fn pair_height(state: &State, tall: bool) -> u16 {
 pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     use crate::model::Verdict;
     use crate::store::field;
-    let b = Block::bordered()
-        .title(Span::styled("annotators' verdicts (your verdict decides; m: reason)", theme.title()))
-        .border_style(theme.fg(theme.border));
+    let b = block("annotators' verdicts (your verdict decides; m: reason)".into(), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(i) = state.current() else { return };

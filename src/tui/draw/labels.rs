@@ -1,5 +1,6 @@
 //! Your labels (focused dimension marked) and the judge's scores with rationale.
 
+use super::block;
 use crate::text;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -7,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Paragraph;
 
 const HIDDEN: &str = "hidden";
 
@@ -15,9 +16,7 @@ const HIDDEN: &str = "hidden";
 /// `with_rationale` (narrow screens, no judge pane) the judge's rationale for the focused
 /// dimension follows.
 pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_rationale: bool) {
-    let b = Block::bordered()
-        .title(Span::styled("your labels (1 yes / 0 no, Tab: next)", theme.title()))
-        .border_style(theme.fg(theme.border));
+    let b = block("your labels (1 yes / 0 no, Tab: next)".into(), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(i) = state.current() else { return };
@@ -96,7 +95,7 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
 
 /// The judge's score and rationale on every dimension (hidden in blind mode until revealed).
 pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let b = Block::bordered().title(Span::styled("judge", theme.title())).border_style(theme.fg(theme.border));
+    let b = block("judge".into(), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(i) = state.current() else { return };
