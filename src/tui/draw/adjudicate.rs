@@ -3,7 +3,7 @@
 
 use crate::text;
 use crate::tui::adjudicate::FAST_SECONDS;
-use super::block;
+use super::pane;
 use super::panes::clock;
 use crate::store::TaskLabels;
 use crate::tui::state::State;
@@ -20,9 +20,7 @@ pub fn height(state: &State) -> u16 {
 }
 
 pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let b = block("annotators' answers (your value decides; m: reason)".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "annotators' answers (your value decides; m: reason)".into(), theme);
     let Some(i) = state.current() else { return };
     let w = inner.width as usize;
     let dims = &state.schema.dimensions;
@@ -73,9 +71,7 @@ pub fn pair_height(state: &State, tall: bool) -> u16 {
 pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     use crate::model::Verdict;
     use crate::store::field;
-    let b = block("annotators' verdicts (your verdict decides; m: reason)".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "annotators' verdicts (your verdict decides; m: reason)".into(), theme);
     let Some(i) = state.current() else { return };
     let w = inner.width as usize;
     let chosen_left = state.chosen_on_left(i);

@@ -1,6 +1,6 @@
 //! Your labels (focused dimension marked) and the judge's scores with rationale.
 
-use super::block;
+use super::pane;
 use crate::text;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -16,9 +16,7 @@ const HIDDEN: &str = "hidden";
 /// `with_rationale` (narrow screens, no judge pane) the judge's rationale for the focused
 /// dimension follows.
 pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_rationale: bool) {
-    let b = block("your labels (1 yes / 0 no, Tab: next)".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "your labels (1 yes / 0 no, Tab: next)".into(), theme);
     let Some(i) = state.current() else { return };
     let l = &state.labels[i];
     let visible = state.judge_visible(i);
@@ -95,9 +93,7 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
 
 /// The judge's score and rationale on every dimension (hidden in blind mode until revealed).
 pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let b = block("judge".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "judge".into(), theme);
     let Some(i) = state.current() else { return };
     let w = inner.width as usize;
     if !state.judge_visible(i) {

@@ -34,6 +34,14 @@ fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::bordered().title(Span::styled(title, theme.title())).border_style(theme.fg(theme.border))
 }
 
+/// Draws a pane's frame with its title and returns the area inside it.
+fn pane(frame: &mut Frame, area: Rect, title: String, theme: &Theme) -> Rect {
+    let b = block(title, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    inner
+}
+
 /// Where a scrolling pane of `height` rows stands on `total` lines when `wanted` lines are
 /// scrolled past (the state may ask for more than there is, e.g. after a resize).
 struct Scrolled {

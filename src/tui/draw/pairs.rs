@@ -3,7 +3,7 @@
 //! response is "chosen" is never shown. Adjudicate mode shows a pair on the same screen, with
 //! the annotators' verdicts (as sides of this screen) above the adjudicator's own.
 
-use super::{FrameInfo, Scrolled, block};
+use super::{FrameInfo, Scrolled, block, pane};
 use crate::model::{TaskRef, Verdict};
 use crate::store::field;
 use crate::text;
@@ -78,9 +78,7 @@ fn mark(state: &State, task: usize) -> String {
 
 fn pair_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let what = if state.mode == crate::cli::Mode::Adjudicate { "tasks" } else { "pairs" };
-    let b = block(format!("{what} {}/{}", state.cursor + 1, state.order.len()), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, format!("{what} {}/{}", state.cursor + 1, state.order.len()), theme);
     let h = inner.height as usize;
     let w = inner.width as usize;
     if h == 0 || state.order.is_empty() {
@@ -108,9 +106,7 @@ fn pair_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images: &mut dyn ImageSource) {
-    let b = block("image (z)".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "image (z)".into(), theme);
     let Some(pair) = state.current_pair() else {
         frame.render_widget(Paragraph::new("loading…"), inner);
         return;
@@ -150,9 +146,7 @@ fn prompt(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         )),
         _ => "prompt".into(),
     };
-    let b = block(title, theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, title, theme);
     let Some(pair) = state.current_pair() else {
         frame.render_widget(Paragraph::new(if state.order.is_empty() { "no pair to show" } else { "loading…" }), inner);
         return;
@@ -201,9 +195,7 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
 
 fn verdict_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let title = if state.mode == crate::cli::Mode::Adjudicate { "your verdict (final)" } else { "your verdict" };
-    let b = block(title.into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, title.into(), theme);
     let Some(i) = state.current() else { return };
     let l = &state.labels[i];
     let w = inner.width as usize;

@@ -1,6 +1,6 @@
 //! The task list, image, query, response and status panes.
 
-use super::{FrameInfo, Scrolled, block, wrap_cache};
+use super::{FrameInfo, Scrolled, block, pane, wrap_cache};
 use crate::text;
 use crate::tui::image::{ImageSource, ImageView};
 use crate::tui::state::State;
@@ -90,9 +90,7 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The item's image (or a placeholder saying why there is none).
 pub fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images: &mut dyn ImageSource) {
-    let b = block("image (z: full screen)".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "image (z: full screen)".into(), theme);
     let Some(item) = state.current_item() else {
         frame.render_widget(Paragraph::new("loading…"), inner);
         return;
@@ -130,9 +128,7 @@ pub fn query(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         )),
         None => "no task".into(),
     };
-    let b = block(title, theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, title, theme);
     let Some(item) = state.current_item() else {
         frame.render_widget(Paragraph::new(if state.order.is_empty() { "" } else { "loading…" }), inner);
         return;
@@ -169,9 +165,7 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
     };
     let at = Scrolled::new(text_lines.len(), inner_h, state.scroll);
     let more = at.range().map(|r| format!(" lines {r} (Space/b, J/K) ")).unwrap_or_default();
-    let b = block(format!("response · {}{more}", text::sanitize_line(&model)), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, format!("response · {}{more}", text::sanitize_line(&model)), theme);
     let lines: Vec<Line> = at.visible(text_lines.iter()).map(|l| Line::from(l.clone())).collect();
     frame.render_widget(Paragraph::new(lines), inner);
     at.info()

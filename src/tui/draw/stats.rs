@@ -2,7 +2,7 @@
 //! label distribution as bar charts, the judge-vs-human confusion matrix of the focused
 //! dimension as a heat map, and each annotator's progress.
 
-use super::block;
+use super::{block, pane};
 use crate::agreement::Stat;
 use crate::text;
 use crate::tui::state::State;
@@ -48,9 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsView, theme: &Theme) {
-    let b = block("agreement (humans: Krippendorff's α; judge vs human majority: Cohen's κ)".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "agreement (humans: Krippendorff's α; judge vs human majority: Cohen's κ)".into(), theme);
     let name_w = view.dimensions.iter().map(|d| text::width(&d.name)).max().unwrap_or(9).max(9);
     let mut lines = vec![Line::from(Span::styled(
         format!("  {}  {:>7} {:>6} {:>6}   {:>7} {:>8} {:>6}", text::pad("dimension", name_w), "α", "items", "raters", "κ judge", "accuracy", "n"),
@@ -75,9 +73,7 @@ fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsVie
 }
 
 fn distributions(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
-    let b = block("human labels per value".into(), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, "human labels per value".into(), theme);
     let groups: Vec<BarGroup> = view
         .dimensions
         .iter()
@@ -111,9 +107,7 @@ fn shade(count: u64, max: u64, theme: &Theme) -> (Style, char) {
 }
 
 fn heat_map(frame: &mut Frame, area: Rect, d: &DimensionStats, theme: &Theme) {
-    let b = block(format!("{}: human majority (rows) × judge (columns)", d.name), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, format!("{}: human majority (rows) × judge (columns)", d.name), theme);
     let q = d.confusion.q;
     let max = d.confusion.counts.iter().copied().max().unwrap_or(0);
     let cell_w = 9usize;
@@ -142,9 +136,7 @@ fn heat_map(frame: &mut Frame, area: Rect, d: &DimensionStats, theme: &Theme) {
 }
 
 fn annotators(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
-    let b = block(format!("progress ({} responses, {} pairs)", view.responses, view.pairs), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = pane(frame, area, format!("progress ({} responses, {} pairs)", view.responses, view.pairs), theme);
     let name_w = view.annotators.iter().map(|a| text::width(&a.name)).max().unwrap_or(8).clamp(8, 24);
     let bar_w = (inner.width as usize).saturating_sub(name_w + 40).clamp(5, 40);
     let lines: Vec<Line> = view
