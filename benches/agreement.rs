@@ -18,7 +18,9 @@ fn alpha(c: &mut Criterion) {
     g.bench_function("nominal", |b| b.iter(|| krippendorff::alpha(black_box(&m), &Metric::Nominal).unwrap()));
     g.bench_function("ordinal", |b| b.iter(|| krippendorff::alpha(black_box(&m), &Metric::Ordinal).unwrap()));
     g.bench_function("interval", |b| {
-        b.iter(|| krippendorff::alpha(black_box(&m), &Metric::Interval(vec![1.0, 2.0, 3.0, 4.0, 5.0])).unwrap())
+        b.iter(|| {
+            krippendorff::alpha(black_box(&m), &Metric::Interval(vec![1.0, 2.0, 3.0, 4.0, 5.0])).unwrap()
+        })
     });
     g.finish();
 }
@@ -52,7 +54,9 @@ fn cohen(c: &mut Criterion) {
     let m = agreement_data::cohen_case();
     let mut g = c.benchmark_group("cohen_kappa_1M_pairs_5cat");
     g.sample_size(20);
-    g.bench_function("unweighted", |b| b.iter(|| kappa::cohen_kappa(&black_box(&m).confusion(0, 1)).unwrap()));
+    g.bench_function("unweighted", |b| {
+        b.iter(|| kappa::cohen_kappa(&black_box(&m).confusion(0, 1)).unwrap())
+    });
     g.bench_function("quadratic", |b| {
         b.iter(|| kappa::cohen_kappa_weighted(&black_box(&m).confusion(0, 1), Weighting::Quadratic).unwrap())
     });

@@ -7,7 +7,6 @@
 //! `cargo bench --bench export` (with `CR_EXPORT_BENCH_SESSION=/tmp/bench.db` the session is kept,
 //! to time the command itself: `crossreview export /tmp/bench.db --format dpo-trl --out x.jsonl`)
 
-
 // The same allocator as the crossreview binary (src/main.rs), so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -34,7 +33,9 @@ fn pair(i: usize) -> Pair {
     Pair {
         id: format!("p-{i:06}"),
         prompt: json!(format!("Item {i}: is this gift appropriate for my host? Please explain the custom.")),
-        chosen: json!(format!("Response {i}: In this culture a clock as a gift suggests … a respectful alternative is tea.")),
+        chosen: json!(format!(
+            "Response {i}: In this culture a clock as a gift suggests … a respectful alternative is tea."
+        )),
         rejected: json!(format!("Response {i}: Sure, a clock is a great gift, wrap it in white paper.")),
         images: vec![format!("/data/images/img_{:05}.png", i % 5000)],
         item_id: Some(format!("casa/en/Item_{i}")),
@@ -44,7 +45,11 @@ fn pair(i: usize) -> Pair {
 
 /// Two annotators per pair: agree/agree for most, flip/flip for every 7th, a split every 11th.
 fn verdict(i: usize, annotator: usize) -> Verdict {
-    if (i.is_multiple_of(11) && annotator == 1) || i.is_multiple_of(7) { Verdict::Flip } else { Verdict::Agree }
+    if (i.is_multiple_of(11) && annotator == 1) || i.is_multiple_of(7) {
+        Verdict::Flip
+    } else {
+        Verdict::Agree
+    }
 }
 
 fn in_memory() -> ExportData {
@@ -67,7 +72,13 @@ fn in_memory() -> ExportData {
             current.push(row(field::VERDICT, Some(verdict(i, annotator).code()), None));
         }
     }
-    ExportData { schema: Schema::cross_eval(), responses: Vec::new(), pairs, current, adjudicators: Vec::new() }
+    ExportData {
+        schema: Schema::cross_eval(),
+        responses: Vec::new(),
+        pairs,
+        current,
+        adjudicators: Vec::new(),
+    }
 }
 
 fn options() -> ExportOptions {
@@ -113,7 +124,8 @@ fn bench(c: &mut Criterion) {
 
     let dir = tempfile::tempdir().unwrap();
     // CR_EXPORT_BENCH_SESSION=FILE keeps the session, to time `crossreview export` on it.
-    let db = std::env::var_os("CR_EXPORT_BENCH_SESSION").map(PathBuf::from).unwrap_or(dir.path().join("bench.db"));
+    let db =
+        std::env::var_os("CR_EXPORT_BENCH_SESSION").map(PathBuf::from).unwrap_or(dir.path().join("bench.db"));
     session(&db);
     let out = dir.path().join("dpo.jsonl");
     g.bench_function("dpo_trl_session_100k", |b| {

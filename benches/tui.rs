@@ -19,7 +19,6 @@
 //!
 //! Options after `--`: `--items N` (default 100000), `--commands`, `--long-response`.
 
-
 // The same allocator as the crossreview binary (src/main.rs), so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -59,9 +58,30 @@ const COUNTRIES: [(&str, &str, &str); 9] = [
 ];
 const MODELS: [&str; 3] = ["gpt-4o", "llava-1.6", "qwen2-vl"];
 const WORDS: [&str; 24] = [
-    "gift", "clock", "wrap", "host", "temple", "shoes", "respect", "custom", "colour", "flowers",
-    "alcohol", "funeral", "wedding", "elder", "hand", "offer", "tradition", "avoid", "consider",
-    "instead", "local", "culture", "meaning", "polite",
+    "gift",
+    "clock",
+    "wrap",
+    "host",
+    "temple",
+    "shoes",
+    "respect",
+    "custom",
+    "colour",
+    "flowers",
+    "alcohol",
+    "funeral",
+    "wedding",
+    "elder",
+    "hand",
+    "offer",
+    "tradition",
+    "avoid",
+    "consider",
+    "instead",
+    "local",
+    "culture",
+    "meaning",
+    "polite",
 ];
 
 fn item(i: usize) -> Item {
@@ -160,8 +180,11 @@ fn labelled_session(path: &Path, n: usize) -> PathBuf {
         let mut responses = conn
             .prepare("SELECT item_id, model, judge FROM responses WHERE seq % 10 = 0 ORDER BY seq")
             .unwrap();
-        let rows: Vec<(String, String, String)> =
-            responses.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        let rows: Vec<(String, String, String)> = responses
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         let mut insert = conn
             .prepare(
                 "INSERT INTO events(uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, seconds, judge_visible)
@@ -348,7 +371,8 @@ fn search_phase(path: &Path) {
     // "clock" is in most texts; "templeshoes" matches less and less, then nothing (at "temples",
     // every text is tested); "zq…" and "qt…" match nothing from their second key on, with a word
     // too short for the trigram sets.
-    for query in ["clock", "templeshoes", "bench/ja/4242", "結婚祝い", "wedding gift", "zqzqzqz", "qtemples"] {
+    for query in ["clock", "templeshoes", "bench/ja/4242", "結婚祝い", "wedding gift", "zqzqzqz", "qtemples"]
+    {
         let mut typed = String::new();
         let mut per_key = Vec::new();
         let mut hits = 0;

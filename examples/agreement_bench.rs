@@ -88,7 +88,8 @@ fn time_all() {
         out.insert(name.to_string(), json!({"value": v, "min_ms": min, "median_ms": med}));
     }
     if let Ok(path) = std::env::var("AGREEMENT_BENCH_JSON") {
-        std::fs::write(&path, serde_json::to_string_pretty(&out).expect("JSON")).expect("write the timing file");
+        std::fs::write(&path, serde_json::to_string_pretty(&out).expect("JSON"))
+            .expect("write the timing file");
     }
 }
 
@@ -118,7 +119,8 @@ fn write_data(dir: &str) {
             "cohen_quadratic": cohen(&co, Some(Weighting::Quadratic)),
         },
     });
-    std::fs::write(format!("{dir}/meta.json"), serde_json::to_string_pretty(&meta).expect("JSON")).expect("write meta");
+    std::fs::write(format!("{dir}/meta.json"), serde_json::to_string_pretty(&meta).expect("JSON"))
+        .expect("write meta");
     println!("wrote {dir}/alpha_10x1M.u8, fleiss_5x1M.u8, cohen_2x1M.u8, meta.json");
 }
 
@@ -127,7 +129,9 @@ fn main() {
     match args.first().map(String::as_str) {
         None | Some("rss") => rss(),
         Some("time") => time_all(),
-        Some("write-data") => write_data(args.get(1).map(String::as_str).unwrap_or("target/agreement-bench-data")),
+        Some("write-data") => {
+            write_data(args.get(1).map(String::as_str).unwrap_or("target/agreement-bench-data"))
+        }
         Some(other) => {
             eprintln!("unknown mode {other:?}: use rss, time or write-data DIR");
             std::process::exit(2);

@@ -40,7 +40,12 @@ fn main() {
             let t = Instant::now();
             photo::write_synthetic_photo(file, w, h).expect("writing the photo");
             let size = std::fs::metadata(file).unwrap().len();
-            println!("{w} x {h} ({:.1} MP), {:.1} MB JPEG, written in {:.2} s", (w as f64 * h as f64) / 1e6, size as f64 / 1e6, t.elapsed().as_secs_f64());
+            println!(
+                "{w} x {h} ({:.1} MP), {:.1} MB JPEG, written in {:.2} s",
+                (w as f64 * h as f64) / 1e6,
+                size as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
         }
         "tui" | "show" => {
             let before = peak_rss_mb().unwrap_or(0.0);
@@ -58,7 +63,9 @@ fn main() {
                     img.width(),
                     img.height()
                 ),
-                Err(why) => println!("{what}: placeholder \"{why}\" after {secs:.2} s; peak RSS {peak:.0} MB"),
+                Err(why) => {
+                    println!("{what}: placeholder \"{why}\" after {secs:.2} s; peak RSS {peak:.0} MB")
+                }
             }
         }
         _ => {

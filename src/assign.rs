@@ -146,7 +146,11 @@ mod tests {
     }
 
     /// Annotators take turns labelling the head of their queue until no queue has work.
-    fn simulate(ts: &[TaskInfo], annotators: &[&str], overlap: usize) -> (HashMap<TaskRef, usize>, Vec<usize>) {
+    fn simulate(
+        ts: &[TaskInfo],
+        annotators: &[&str],
+        overlap: usize,
+    ) -> (HashMap<TaskRef, usize>, Vec<usize>) {
         let mut done_by: HashMap<TaskRef, usize> = HashMap::new();
         let mut own: Vec<HashSet<TaskRef>> = vec![HashSet::new(); annotators.len()];
         loop {
@@ -214,9 +218,15 @@ mod tests {
     #[test]
     fn languages_first_then_stratified_alternation() {
         let ts = tasks(9);
-        let q = queue(&ts, &AssignInput { annotator: "a", overlap: 1, languages: vec!["hi".into()], ..Default::default() });
+        let q = queue(
+            &ts,
+            &AssignInput { annotator: "a", overlap: 1, languages: vec!["hi".into()], ..Default::default() },
+        );
         assert!(q[..3].iter().all(|&i| ts[i].language.as_deref() == Some("hi")), "{q:?}");
-        let q = queue(&ts, &AssignInput { annotator: "a", overlap: 1, stratify: Some("country"), ..Default::default() });
+        let q = queue(
+            &ts,
+            &AssignInput { annotator: "a", overlap: 1, stratify: Some("country"), ..Default::default() },
+        );
         let countries: Vec<&str> = q.iter().map(|&i| ts[i].country.as_deref().unwrap()).collect();
         for w in countries.chunks(3) {
             let mut w = w.to_vec();
@@ -233,9 +243,20 @@ mod tests {
         for t in &ts[..2] {
             done_by.insert(t.task.clone(), 5);
         }
-        let q = queue(&ts, &AssignInput { annotator: "a", overlap: 1, gold: gold.clone(), gold_rate: 0.25, done_by, ..Default::default() });
+        let q = queue(
+            &ts,
+            &AssignInput {
+                annotator: "a",
+                overlap: 1,
+                gold: gold.clone(),
+                gold_rate: 0.25,
+                done_by,
+                ..Default::default()
+            },
+        );
         assert_eq!(q.len(), 20, "gold served despite others having done it");
-        let positions: Vec<usize> = q.iter().enumerate().filter(|(_, i)| gold.contains(&ts[**i].task)).map(|(p, _)| p).collect();
+        let positions: Vec<usize> =
+            q.iter().enumerate().filter(|(_, i)| gold.contains(&ts[**i].task)).map(|(p, _)| p).collect();
         assert_eq!(positions, vec![3, 7]);
     }
 }
@@ -379,7 +400,11 @@ mod session_tests {
                         id: format!("i{i}"),
                         query: "q".into(),
                         meta,
-                        responses: vec![Response { model: "m".into(), text: "t".into(), ..Default::default() }],
+                        responses: vec![Response {
+                            model: "m".into(),
+                            text: "t".into(),
+                            ..Default::default()
+                        }],
                         ..Default::default()
                     })?;
                 }
@@ -411,6 +436,9 @@ mod session_tests {
         assert_eq!(qb.len(), 5);
         let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
         assert_eq!(tasks[*qa.last().unwrap()].task, first, "own done tasks stay reviewable at the end");
-        assert!(SessionAssignment::of(&store).unwrap().is_none(), "not a shared session until init --overlap");
+        assert!(
+            SessionAssignment::of(&store).unwrap().is_none(),
+            "not a shared session until init --overlap"
+        );
     }
 }

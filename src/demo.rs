@@ -105,7 +105,8 @@ mod tests {
 
     #[test]
     fn every_image_decodes() {
-        let images: Vec<_> = DEMO_FILES.iter().filter(|(n, _)| n.ends_with(".png") || n.ends_with(".jpg")).collect();
+        let images: Vec<_> =
+            DEMO_FILES.iter().filter(|(n, _)| n.ends_with(".png") || n.ends_with(".jpg")).collect();
         assert_eq!(images.len(), 12);
         for (name, bytes) in images {
             let img = image::load_from_memory(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -150,7 +151,10 @@ mod tests {
             }
             let language = str_of(item, "language");
             let country = str_of(item, "country").replace(' ', "_");
-            assert!(id.starts_with(&format!("demo/{language}/{country}_")), "{id}: id names language and country");
+            assert!(
+                id.starts_with(&format!("demo/{language}/{country}_")),
+                "{id}: id names language and country"
+            );
             let image = str_of(item, "image");
             let bytes = demo_file(image).unwrap_or_else(|| panic!("{id}: image {image} is not embedded"));
             assert!(image::load_from_memory(bytes).is_ok());
@@ -216,7 +220,11 @@ mod tests {
         }
         for item in &items {
             let (language, query) = (str_of(item, "language"), str_of(item, "query"));
-            assert!(script_matches(language, query), "{}: query is not written in {language}'s script", str_of(item, "id"));
+            assert!(
+                script_matches(language, query),
+                "{}: query is not written in {language}'s script",
+                str_of(item, "id")
+            );
             assert!(is_latin(str_of(item, "query_en")), "{}: query_en is not English", str_of(item, "id"));
         }
     }
@@ -267,7 +275,11 @@ mod tests {
                 // judge is declared wrong.
                 gold_items += 1;
                 let gold = gold.as_object().unwrap();
-                assert_eq!(gold.keys().collect::<BTreeSet<_>>(), judge.keys().collect::<BTreeSet<_>>(), "{id}");
+                assert_eq!(
+                    gold.keys().collect::<BTreeSet<_>>(),
+                    judge.keys().collect::<BTreeSet<_>>(),
+                    "{id}"
+                );
                 for (model, answers) in gold {
                     for dim in &dims {
                         let g = answers[dim].as_i64().unwrap();

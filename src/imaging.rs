@@ -224,7 +224,10 @@ mod tests {
         DynamicImage::ImageRgb8(image::RgbImage::new(33, 17))
             .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Jpeg)
             .unwrap();
-        assert_eq!(frame(&bytes), Some(JpegFrame { width: 33, height: 17, components: 3, progressive: false }));
+        assert_eq!(
+            frame(&bytes),
+            Some(JpegFrame { width: 33, height: 17, components: 3, progressive: false })
+        );
         assert_eq!(frame(b"\x89PNG\r\n"), None);
         assert_eq!(frame(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2]), None);
         assert_eq!(frame(&jpeg_head(10, 10, false)[..12]), None, "cut short");
@@ -243,7 +246,10 @@ mod tests {
         // 100 MP progressive: ~900 MB. Refused with the reason, by both paths, without decoding.
         std::fs::write(&photo, jpeg_head(12_000, 8_400, true)).unwrap();
         let err = check_decode_budget(&photo).unwrap_err();
-        assert!(err.contains("too large") && err.contains("progressive") && err.contains("12000 x 8400"), "{err}");
+        assert!(
+            err.contains("too large") && err.contains("progressive") && err.contains("12000 x 8400"),
+            "{err}"
+        );
         assert_eq!(load_display_image(&photo).unwrap_err(), err);
         let tui = crate::tui::image::decode(&photo).unwrap_err();
         assert!(tui.contains(&err), "{tui}");

@@ -185,12 +185,13 @@ impl Schema {
         let mut seen = std::collections::HashSet::new();
         for (i, d) in raw.dimension.into_iter().enumerate() {
             let name = d.name.trim().to_string();
-            if name.is_empty()
-                || !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-            {
+            if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
                 errors.push(at(
                     i,
-                    &format!("name {:?}: use letters, digits, '_' or '-' (it becomes a column name in exports)", d.name),
+                    &format!(
+                        "name {:?}: use letters, digits, '_' or '-' (it becomes a column name in exports)",
+                        d.name
+                    ),
                 ));
             }
             if name == "verdict" {
@@ -217,7 +218,11 @@ impl Schema {
                 Some(l) if l.len() != values.len() => {
                     errors.push(at(
                         i,
-                        &format!("({name}): `labels` has {} entries but `values` has {}", l.len(), values.len()),
+                        &format!(
+                            "({name}): `labels` has {} entries but `values` has {}",
+                            l.len(),
+                            values.len()
+                        ),
                     ));
                     values.iter().map(|v| v.to_string()).collect()
                 }
@@ -236,7 +241,11 @@ impl Schema {
                     if k.len() != values.len() {
                         errors.push(at(
                             i,
-                            &format!("({name}): `keys` has {} entries but `values` has {}", k.len(), values.len()),
+                            &format!(
+                                "({name}): `keys` has {} entries but `values` has {}",
+                                k.len(),
+                                values.len()
+                            ),
                         ));
                     }
                     k.iter()
@@ -245,7 +254,10 @@ impl Schema {
                             match (cs.next(), cs.next()) {
                                 (Some(c), None) => c,
                                 _ => {
-                                    errors.push(at(i, &format!("({name}): key {s:?} must be a single character")));
+                                    errors.push(at(
+                                        i,
+                                        &format!("({name}): key {s:?} must be a single character"),
+                                    ));
                                     '?'
                                 }
                             }
@@ -255,7 +267,8 @@ impl Schema {
                 None => {
                     let mut ks = Vec::new();
                     for v in &values {
-                        match u32::try_from(*v).ok().filter(|v| *v <= 9).and_then(|v| char::from_digit(v, 10)) {
+                        match u32::try_from(*v).ok().filter(|v| *v <= 9).and_then(|v| char::from_digit(v, 10))
+                        {
                             Some(c) => ks.push(c),
                             None => {
                                 errors.push(at(

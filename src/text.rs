@@ -53,8 +53,9 @@ pub fn sanitize(s: &str) -> String {
             // clustering (kitty, WezTerm) draws 👨‍👩‍👧 in two cells, one without it (xterm, tmux)
             // in six, and no width the TUI could compute fits both. Without the joiner (and
             // the presentation selector and skin-tone modifiers) every terminal agrees.
-            '\u{200D}' if out.chars().next_back().is_some_and(is_pictograph)
-                && chars.peek().is_some_and(|&n| is_pictograph(n)) => {}
+            '\u{200D}'
+                if out.chars().next_back().is_some_and(is_pictograph)
+                    && chars.peek().is_some_and(|&n| is_pictograph(n)) => {}
             '\u{FE0F}' => {}
             '\u{1F3FB}'..='\u{1F3FF}' if out.chars().next_back().is_some_and(is_pictograph) => {}
             '\n' => out.push('\n'),
@@ -341,7 +342,8 @@ mod tests {
 
     #[test]
     fn thai_and_amharic_wrap_within_width() {
-        for text in ["สวัสดีครับ ยินดีต้อนรับ", "ሰላም ነው እንዴት ነህ ዛሬ"] {
+        for text in ["สวัสดีครับ ยินดีต้อนรับ", "ሰላም ነው እንዴት ነህ ዛሬ"]
+        {
             for l in wrap(text, 6) {
                 assert!(width(&l) <= 6, "{l:?}");
             }

@@ -73,8 +73,18 @@ fn ratings_two_raters_have_cohen_and_confusion() {
 fn ratings_csv_with_item_column_and_missing_cells() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("r.csv");
-    std::fs::write(&p, "item,ann,bo,cy\ni1,low,low,\ni2,high,high,high\ni3,mid,low,mid\ni4,low,,low\n").unwrap();
-    let out = json_out(&["agreement", "--ratings", p.to_str().unwrap(), "--categories", "low,mid,high", "--level", "ordinal", "--json"]);
+    std::fs::write(&p, "item,ann,bo,cy\ni1,low,low,\ni2,high,high,high\ni3,mid,low,mid\ni4,low,,low\n")
+        .unwrap();
+    let out = json_out(&[
+        "agreement",
+        "--ratings",
+        p.to_str().unwrap(),
+        "--categories",
+        "low,mid,high",
+        "--level",
+        "ordinal",
+        "--json",
+    ]);
     assert_eq!(out["categories"], serde_json::json!(["low", "mid", "high"]));
     assert_eq!(out["n_items"], 4);
     assert_eq!(out["n_ratings"], 10);
@@ -103,7 +113,18 @@ fn ratings_text_output_is_a_table() {
 #[test]
 fn ratings_bootstrap_is_seeded() {
     let f = fixture("synthetic_binary_3x500_missing10.json");
-    let run = |seed: &str| json_out(&["agreement", "--ratings", f.to_str().unwrap(), "--bootstrap", "500", "--seed", seed, "--json"]);
+    let run = |seed: &str| {
+        json_out(&[
+            "agreement",
+            "--ratings",
+            f.to_str().unwrap(),
+            "--bootstrap",
+            "500",
+            "--seed",
+            seed,
+            "--json",
+        ])
+    };
     let a = run("7");
     let b = run("7");
     let c = run("8");
@@ -269,7 +290,11 @@ fn session_agreement_per_dimension_with_judge_and_groups() {
     let one = json_out(&["agreement", s, "--dimension", "compliance", "--json"]);
     assert_eq!(one["dimensions"].as_object().unwrap().len(), 1);
     assert!(one["dimensions"]["compliance"].get("judge").is_none());
-    bin().args(["agreement", s, "--dimension", "fluency"]).assert().code(2).stderr(predicate::str::contains("no such dimension"));
+    bin()
+        .args(["agreement", s, "--dimension", "fluency"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such dimension"));
     bin().args(["agreement", s, "--level", "ordinal"]).assert().code(2);
 
     // Text output.
@@ -299,7 +324,11 @@ fn session_agreement_matches_the_same_table_through_ratings() {
                 .find(|l| {
                     l.annotator == a
                         && l.field == "education"
-                        && l.task == TaskRef::Response { item_id: r.item_id.to_string(), model: r.model.to_string() }
+                        && l.task
+                            == TaskRef::Response {
+                                item_id: r.item_id.to_string(),
+                                model: r.model.to_string(),
+                            }
                 })
                 .and_then(|l| l.value)
                 .map(|v| v.to_string())
@@ -314,7 +343,15 @@ fn session_agreement_matches_the_same_table_through_ratings() {
     std::fs::write(&p, csv).unwrap();
     let table = json_out(&["agreement", "--ratings", p.to_str().unwrap(), "--json"]);
     let h = &out["dimensions"]["education"]["humans"];
-    for k in ["n_items", "n_ratings", "percent_agreement", "krippendorff_alpha_nominal", "fleiss_kappa", "gwet_ac1", "light_kappa"] {
+    for k in [
+        "n_items",
+        "n_ratings",
+        "percent_agreement",
+        "krippendorff_alpha_nominal",
+        "fleiss_kappa",
+        "gwet_ac1",
+        "light_kappa",
+    ] {
         assert_eq!(h[k], table[k], "{k}");
     }
 }
@@ -477,11 +514,28 @@ fn ordinal_schema_gets_weighted_statistics_and_means_in_the_report() {
     assert!(h["gwet_ac2_linear"].is_number());
     assert!(h["krippendorff_alpha_ordinal_ci95"].is_array());
     // The same table through --ratings gives the same statistics.
-    let csv: String = std::iter::once("ann,bo\n".to_string()).chain((0..6).map(|i| format!("{},{}\n", a[i], b[i]))).collect();
+    let csv: String = std::iter::once("ann,bo\n".to_string())
+        .chain((0..6).map(|i| format!("{},{}\n", a[i], b[i])))
+        .collect();
     let p = dir.path().join("f.csv");
     std::fs::write(&p, csv).unwrap();
-    let t = json_out(&["agreement", "--ratings", p.to_str().unwrap(), "--categories", "1,2,3,4,5", "--level", "ordinal", "--json"]);
-    for k in ["krippendorff_alpha_ordinal", "cohen_kappa_linear", "cohen_kappa_quadratic", "gwet_ac2_quadratic", "confusion_matrix"] {
+    let t = json_out(&[
+        "agreement",
+        "--ratings",
+        p.to_str().unwrap(),
+        "--categories",
+        "1,2,3,4,5",
+        "--level",
+        "ordinal",
+        "--json",
+    ]);
+    for k in [
+        "krippendorff_alpha_ordinal",
+        "cohen_kappa_linear",
+        "cohen_kappa_quadratic",
+        "gwet_ac2_quadratic",
+        "confusion_matrix",
+    ] {
         assert_eq!(h[k], t[k], "{k}");
     }
     let report = json_out(&["report", s, "--json"]);

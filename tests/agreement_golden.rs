@@ -49,7 +49,11 @@ impl Checker {
             let pv = p["value"].as_f64().unwrap();
             let decimals = p["decimals"].as_i64().unwrap() as i32;
             let tol = 0.5 * 10f64.powi(-decimals);
-            assert!((got - pv).abs() <= tol + 1e-15, "{}: {key} = {got}, published {pv} ({decimals} decimals)", self.file);
+            assert!(
+                (got - pv).abs() <= tol + 1e-15,
+                "{}: {key} = {got}, published {pv} ({decimals} decimals)",
+                self.file
+            );
             self.checked += 1;
         }
     }
@@ -71,14 +75,23 @@ fn metric_for(name: &str, t: &RatingsTable) -> Metric {
     }
 }
 
-fn check_pair(c: &mut Checker, key_prefix: &str, expected: &serde_json::Map<String, Value>, m: &RatingMatrix, a: usize, b: usize) {
+fn check_pair(
+    c: &mut Checker,
+    key_prefix: &str,
+    expected: &serde_json::Map<String, Value>,
+    m: &RatingMatrix,
+    a: usize,
+    b: usize,
+) {
     let conf = m.confusion(a, b);
     for (k, v) in expected {
         let key = format!("{key_prefix}{k}");
         match k.as_str() {
             "cohen_kappa" => c.value(&key, v, kappa::cohen_kappa(&conf)),
             "cohen_kappa_linear" => c.value(&key, v, kappa::cohen_kappa_weighted(&conf, Weighting::Linear)),
-            "cohen_kappa_quadratic" => c.value(&key, v, kappa::cohen_kappa_weighted(&conf, Weighting::Quadratic)),
+            "cohen_kappa_quadratic" => {
+                c.value(&key, v, kappa::cohen_kappa_weighted(&conf, Weighting::Quadratic))
+            }
             "scott_pi" => c.value(&key, v, kappa::scott_pi(&conf)),
             "gwet_ac1_table" => c.value(&key, v, kappa::gwet_ac1_table(&conf)),
             "confusion_matrix" => c.counts(&key, v, conf.to_rows()),
@@ -112,20 +125,28 @@ fn every_reference_value_matches() {
                 "conger_kappa" => c.value(key, v, kappa::conger_kappa(&s, &m.rater_category_counts())),
                 "gwet_ac1" => c.value(key, v, kappa::gwet_ac1(&s)),
                 "gwet_ac1_observed_categories" => {
-                    let used = co.n_c.iter().zip(s.category_share_sum.iter()).filter(|(_, x)| **x > 0.0).count();
+                    let used =
+                        co.n_c.iter().zip(s.category_share_sum.iter()).filter(|(_, x)| **x > 0.0).count();
                     c.value(key, v, kappa::gwet_ac1_with_q(&s, used))
                 }
                 "gwet_ac2_linear" => c.value(key, v, kappa::gwet_ac2(&s, Weighting::Linear)),
                 "gwet_ac2_quadratic" => c.value(key, v, kappa::gwet_ac2(&s, Weighting::Quadratic)),
                 "light_kappa" => {
                     let n = m.n_raters();
-                    let ks: Vec<_> =
-                        (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).map(|(a, b)| kappa::cohen_kappa(&m.confusion(a, b))).collect();
+                    let ks: Vec<_> = (0..n)
+                        .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+                        .map(|(a, b)| kappa::cohen_kappa(&m.confusion(a, b)))
+                        .collect();
                     c.value(key, v, kappa::light_kappa(&ks).0)
                 }
-                "cohen_kappa" | "cohen_kappa_linear" | "cohen_kappa_quadratic" | "scott_pi" | "gwet_ac1_table"
+                "cohen_kappa"
+                | "cohen_kappa_linear"
+                | "cohen_kappa_quadratic"
+                | "scott_pi"
+                | "gwet_ac1_table"
                 | "confusion_matrix" => {
-                    let one: serde_json::Map<String, Value> = [(key.clone(), v.clone())].into_iter().collect();
+                    let one: serde_json::Map<String, Value> =
+                        [(key.clone(), v.clone())].into_iter().collect();
                     check_pair(&mut c, "", &one, m, 0, 1);
                 }
                 "coincidence_matrix" => {
@@ -144,11 +165,19 @@ fn every_reference_value_matches() {
                         let (a, b) = pair.split_once('|').unwrap();
                         let ia = t.raters.iter().position(|r| r == a).unwrap();
                         let ib = t.raters.iter().position(|r| r == b).unwrap();
-                        check_pair(&mut c, &format!("pairwise {pair} "), stats.as_object().unwrap(), m, ia, ib);
+                        check_pair(
+                            &mut c,
+                            &format!("pairwise {pair} "),
+                            stats.as_object().unwrap(),
+                            m,
+                            ia,
+                            ib,
+                        );
                     }
                 }
                 k if k.starts_with("krippendorff_alpha_") && k.ends_with("_bootstrap_ci95") => {
-                    let level = k.trim_start_matches("krippendorff_alpha_").trim_end_matches("_bootstrap_ci95");
+                    let level =
+                        k.trim_start_matches("krippendorff_alpha_").trim_end_matches("_bootstrap_ci95");
                     let metric = metric_for(level, &t);
                     let point = krippendorff::alpha_from_coincidence(&co, &metric).unwrap();
                     assert!((point - v["point"].as_f64().unwrap()).abs() <= 1e-9, "{file}: {k} point");
@@ -161,10 +190,22 @@ fn every_reference_value_matches() {
                         let (lo, hi) = (want[0].as_f64().unwrap(), want[1].as_f64().unwrap());
                         let tol = if m.n_items() <= 30 { 0.03 } else { 0.01 };
                         assert!((ci.low - lo).abs() <= tol, "{file}: {k} seed {seed} low {} vs {lo}", ci.low);
-                        assert!((ci.high - hi).abs() <= tol, "{file}: {k} seed {seed} high {} vs {hi}", ci.high);
+                        assert!(
+                            (ci.high - hi).abs() <= tol,
+                            "{file}: {k} seed {seed} high {} vs {hi}",
+                            ci.high
+                        );
                         let se = v["bootstrap_se"].as_f64().unwrap();
-                        assert!((ci.se - se).abs() <= 0.15 * se, "{file}: {k} seed {seed} se {} vs {se}", ci.se);
-                        assert_eq!(ci.valid, reference["n_valid"].as_u64().unwrap() as usize, "{file}: {k} valid resamples");
+                        assert!(
+                            (ci.se - se).abs() <= 0.15 * se,
+                            "{file}: {k} seed {seed} se {} vs {se}",
+                            ci.se
+                        );
+                        assert_eq!(
+                            ci.valid,
+                            reference["n_valid"].as_u64().unwrap() as usize,
+                            "{file}: {k} valid resamples"
+                        );
                         c.checked += 1;
                     }
                 }
@@ -224,7 +265,11 @@ fn agreement_object_uses_spec_keys_and_reference_values() {
         let has = |k: &str| a.get(k).is_some();
         assert!(has("krippendorff_alpha_nominal"));
         assert_eq!(has("krippendorff_alpha_ordinal"), level != Level::Nominal, "{file}");
-        assert_eq!(has("krippendorff_alpha_interval"), matches!(level, Level::Interval | Level::Ratio), "{file}");
+        assert_eq!(
+            has("krippendorff_alpha_interval"),
+            matches!(level, Level::Interval | Level::Ratio),
+            "{file}"
+        );
         assert!(!has("krippendorff_alpha_ratio"));
         assert_eq!(has("gwet_ac2_linear"), level != Level::Nominal);
         // Two raters: the pair statistics at the top; more: a pairwise table.
@@ -259,7 +304,8 @@ fn matrix_from_json(rows: &Value) -> (RatingMatrix, Vec<String>) {
 /// edge_cases.json: where implementations differ we chose, and the choice is pinned here.
 #[test]
 fn edge_cases() {
-    let json: Value = serde_json::from_slice(&std::fs::read(fixture_dir().join("edge_cases.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(fixture_dir().join("edge_cases.json")).unwrap()).unwrap();
     let cases = json["cases"].as_object().unwrap();
     assert_eq!(cases.len(), 6, "a new edge case needs a decision here");
     for (name, case) in cases {
@@ -270,7 +316,8 @@ fn edge_cases() {
             values: None,
             level: Level::Nominal,
         };
-        let out = agreement::analyze(&m, &raters, &scale, &Options { bootstrap: Some(200), seed: 1 }).to_json();
+        let out =
+            agreement::analyze(&m, &raters, &scale, &Options { bootstrap: Some(200), seed: 1 }).to_json();
         let text = out.to_string();
         assert!(!text.contains("NaN") && !text.contains("inf"), "{name}: {text}");
         let num = |k: &str| out[k].as_f64();
@@ -285,7 +332,14 @@ fn edge_cases() {
             "single_category_everywhere" => {
                 // Undefined (0/0), as scikit-learn and statsmodels (NaN), not 1.0 as nltk: the
                 // data cannot show agreement beyond chance.
-                for k in ["krippendorff_alpha_nominal", "fleiss_kappa", "cohen_kappa", "scott_pi", "gwet_ac1", "randolph_kappa"] {
+                for k in [
+                    "krippendorff_alpha_nominal",
+                    "fleiss_kappa",
+                    "cohen_kappa",
+                    "scott_pi",
+                    "gwet_ac1",
+                    "randolph_kappa",
+                ] {
                     assert!(out[k].is_null(), "{name}: {k} = {}", out[k]);
                 }
                 assert_eq!(num("percent_agreement"), case["percent_agreement"].as_f64());
@@ -294,17 +348,33 @@ fn edge_cases() {
                 assert!(out["krippendorff_alpha_nominal_ci95"].is_null());
             }
             "no_pairable_unit" => {
-                for k in ["krippendorff_alpha_nominal", "fleiss_kappa", "gwet_ac1", "percent_agreement", "cohen_kappa"] {
+                for k in [
+                    "krippendorff_alpha_nominal",
+                    "fleiss_kappa",
+                    "gwet_ac1",
+                    "percent_agreement",
+                    "cohen_kappa",
+                ] {
                     assert!(out[k].is_null(), "{name}: {k}");
                 }
                 let notes = out["notes"].as_array().unwrap();
-                assert!(notes.iter().any(|n| n.as_str().unwrap().contains("no item has ratings from two or more raters")));
+                assert!(
+                    notes
+                        .iter()
+                        .any(|n| n.as_str().unwrap().contains("no item has ratings from two or more raters"))
+                );
             }
             _ => {
                 let close = |a: Option<f64>, b: Option<f64>| (a.unwrap() - b.unwrap()).abs() < 1e-9;
-                assert!(close(num("krippendorff_alpha_nominal"), reference("krippendorff 0.9.0 alpha nominal")), "{name}");
+                assert!(
+                    close(num("krippendorff_alpha_nominal"), reference("krippendorff 0.9.0 alpha nominal")),
+                    "{name}"
+                );
                 assert!(close(num("fleiss_kappa"), reference("statsmodels 0.15.0 fleiss_kappa")), "{name}");
-                assert!(close(num("cohen_kappa"), reference("scikit-learn 1.9.1 cohen_kappa_score")), "{name}");
+                assert!(
+                    close(num("cohen_kappa"), reference("scikit-learn 1.9.1 cohen_kappa_score")),
+                    "{name}"
+                );
                 assert!(close(num("gwet_ac1"), reference("irrCAC 0.4.4 gwet AC1")), "{name}");
                 assert!(close(num("percent_agreement"), case["percent_agreement"].as_f64()), "{name}");
             }

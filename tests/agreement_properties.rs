@@ -2,28 +2,32 @@
 
 use crossreview::agreement::kappa::{self, Weighting};
 use crossreview::agreement::{
-    self, Coincidence, CountSummary, Level, Metric, Options, RatingMatrix, Scale, Stat, UnitPatterns, krippendorff,
+    self, Coincidence, CountSummary, Level, Metric, Options, RatingMatrix, Scale, Stat, UnitPatterns,
+    krippendorff,
 };
 use proptest::prelude::*;
 
 /// Raters × items with `q` categories and some missing cells.
 fn matrix(max_raters: usize, max_items: usize) -> impl Strategy<Value = RatingMatrix> {
     (2usize..=5, 1usize..=max_raters, 1usize..=max_items).prop_flat_map(|(q, r, n)| {
-        proptest::collection::vec(proptest::option::weighted(0.8, 0u16..q as u16), r * n)
-            .prop_map(move |cells| {
+        proptest::collection::vec(proptest::option::weighted(0.8, 0u16..q as u16), r * n).prop_map(
+            move |cells| {
                 let codes = cells.into_iter().map(|c| c.unwrap_or(agreement::MISSING)).collect();
                 RatingMatrix::new(r, n, q, codes).unwrap()
-            })
+            },
+        )
     })
 }
 
 /// Exactly `raters` raters, some cells missing.
 fn matrix_of(raters: usize, max_items: usize) -> impl Strategy<Value = RatingMatrix> {
     (2usize..=5, 1usize..=max_items).prop_flat_map(move |(q, n)| {
-        proptest::collection::vec(proptest::option::weighted(0.8, 0u16..q as u16), raters * n).prop_map(move |cells| {
-            let codes = cells.into_iter().map(|c| c.unwrap_or(agreement::MISSING)).collect();
-            RatingMatrix::new(raters, n, q, codes).unwrap()
-        })
+        proptest::collection::vec(proptest::option::weighted(0.8, 0u16..q as u16), raters * n).prop_map(
+            move |cells| {
+                let codes = cells.into_iter().map(|c| c.unwrap_or(agreement::MISSING)).collect();
+                RatingMatrix::new(raters, n, q, codes).unwrap()
+            },
+        )
     })
 }
 
@@ -62,8 +66,10 @@ fn exchangeable(m: &RatingMatrix) -> Vec<Stat> {
 
 fn light(m: &RatingMatrix) -> Stat {
     let n = m.n_raters();
-    let ks: Vec<Stat> =
-        (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).map(|(a, b)| kappa::cohen_kappa(&m.confusion(a, b))).collect();
+    let ks: Vec<Stat> = (0..n)
+        .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+        .map(|(a, b)| kappa::cohen_kappa(&m.confusion(a, b)))
+        .collect();
     kappa::light_kappa(&ks).0
 }
 
@@ -202,7 +208,9 @@ proptest! {
 #[test]
 fn bootstrap_is_reproducible_for_a_seed() {
     let rows: Vec<Vec<Option<u16>>> = (0..3)
-        .map(|r| (0..60).map(|i| if (i + r) % 7 == 0 { None } else { Some(((i * (r + 2)) % 3) as u16) }).collect())
+        .map(|r| {
+            (0..60).map(|i| if (i + r) % 7 == 0 { None } else { Some(((i * (r + 2)) % 3) as u16) }).collect()
+        })
         .collect();
     let m = RatingMatrix::from_rows(3, &rows);
     let p = UnitPatterns::from_matrix(&m, true);

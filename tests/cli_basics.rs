@@ -62,8 +62,16 @@ fn status_on_a_file_that_is_not_a_session_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("x.db");
     std::fs::write(&f, "not sqlite").unwrap();
-    cr().args(["status"]).arg(&f).assert().code(1).stderr(predicate::str::contains("not a crossreview session"));
-    cr().args(["status"]).arg(dir.path().join("missing.db")).assert().code(1).stderr(predicate::str::contains("crossreview init"));
+    cr().args(["status"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a crossreview session"));
+    cr().args(["status"])
+        .arg(dir.path().join("missing.db"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("crossreview init"));
     assert_eq!(std::fs::read(&f).unwrap(), b"not sqlite");
 }
 
@@ -128,7 +136,13 @@ fn status_reports_pair_validity_flip_rate_and_side_bias() {
                 seconds: 2.0,
                 judge_visible: true,
             };
-            store.record(&ev(field::ORDER, None, Some(if k % 2 == 0 { "chosen_left" } else { "chosen_right" }))).unwrap();
+            store
+                .record(&ev(
+                    field::ORDER,
+                    None,
+                    Some(if k % 2 == 0 { "chosen_left" } else { "chosen_right" }),
+                ))
+                .unwrap();
             let v = if k == 2 { Verdict::Flip } else { Verdict::Agree };
             store.record(&ev(field::VERDICT, Some(v.code()), None)).unwrap();
         }

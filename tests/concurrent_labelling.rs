@@ -100,8 +100,15 @@ fn run_workers(n: usize, seconds: f64) {
         let mut last: HashMap<(String, String, String), i64> = HashMap::new();
         for line in text.lines() {
             let f: Vec<&str> = line.split('\t').collect();
-            assert!(events.iter().any(|e| e.uid == f[0]), "label {} shown as saved but not in the session", f[0]);
-            last.insert((format!("item-{}", f[1]), f[2].to_string(), f[3].to_string()), f[4].parse().unwrap());
+            assert!(
+                events.iter().any(|e| e.uid == f[0]),
+                "label {} shown as saved but not in the session",
+                f[0]
+            );
+            last.insert(
+                (format!("item-{}", f[1]), f[2].to_string(), f[3].to_string()),
+                f[4].parse().unwrap(),
+            );
             logged += 1;
         }
         assert!(!last.is_empty(), "worker {w} labelled nothing");

@@ -57,7 +57,8 @@ fn sigkill_at_random_moments_loses_no_saved_label() {
         tui.wait_for(" done │");
         // A burst of labels and moves, then a kill somewhere inside or just after it.
         let n = 1 + rng.below(7) as usize;
-        let keys: String = (0..n).map(|_| ["1", "0", "1", "0", "j", "k", "\t"][rng.below(7) as usize]).collect();
+        let keys: String =
+            (0..n).map(|_| ["1", "0", "1", "0", "j", "k", "\t"][rng.below(7) as usize]).collect();
         let gap = Duration::from_millis(1 + rng.below(15));
         tui.type_keys(&keys, gap);
         // Often the kill lands while the last keys are still being handled.

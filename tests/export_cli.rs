@@ -64,8 +64,14 @@ fn verdicts_map_to_chosen_and_rejected_under_both_display_orders() {
     assert_eq!(flip.len(), 1);
     assert_eq!(flip[0]["meta"]["verdicts"], serde_json::json!(["flip", "flip"]));
     assert_eq!(flip[0]["meta"]["swapped"], true);
-    assert_eq!(flip[0]["chosen"], serde_json::json!([{"role": "assistant", "content": "bad answer to p-flip"}]));
-    assert_eq!(flip[0]["rejected"], serde_json::json!([{"role": "assistant", "content": "good answer to p-flip"}]));
+    assert_eq!(
+        flip[0]["chosen"],
+        serde_json::json!([{"role": "assistant", "content": "bad answer to p-flip"}])
+    );
+    assert_eq!(
+        flip[0]["rejected"],
+        serde_json::json!([{"role": "assistant", "content": "good answer to p-flip"}])
+    );
     // tie, both_bad, unsure, the split and the unjudged pair are left out; the single verdict kept.
     let ids: Vec<&str> = dpo.iter().map(|r| r["meta"]["pair_id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["p-agree", "p-flip", "p-single"]);
@@ -77,7 +83,10 @@ fn verdicts_map_to_chosen_and_rejected_under_both_display_orders() {
             .map(|r| (text_of(&r["completion"]).to_string(), r["label"].as_bool().unwrap()))
             .collect()
     };
-    assert_eq!(labels("p-agree"), [("good answer to p-agree".into(), true), ("bad answer to p-agree".into(), false)]);
+    assert_eq!(
+        labels("p-agree"),
+        [("good answer to p-agree".into(), true), ("bad answer to p-agree".into(), false)]
+    );
     assert_eq!(labels("p-flip").iter().map(|x| x.1).collect::<Vec<_>>(), [false, true]);
     assert_eq!(labels("p-bothbad").iter().map(|x| x.1).collect::<Vec<_>>(), [false, false]);
     assert_eq!(labels("p-tie").iter().map(|x| x.1).collect::<Vec<_>>(), [true, true]);
@@ -110,7 +119,10 @@ fn min_annotators_and_annotator_filter() {
     let decided: Vec<(&str, &str)> =
         gold.iter().map(|r| (r["dimension"].as_str().unwrap(), r["decided_by"].as_str().unwrap())).collect();
     // Japan_1/gpt-4o: ann 1,1,1,0 vs bob 1,0,1,0 -> education is a tie, left out.
-    assert_eq!(decided, [("awareness", "unanimous"), ("compliance", "unanimous"), ("helpfulness", "unanimous")]);
+    assert_eq!(
+        decided,
+        [("awareness", "unanimous"), ("compliance", "unanimous"), ("helpfulness", "unanimous")]
+    );
 }
 
 #[test]
@@ -159,7 +171,10 @@ fn image_paths_relative_absolute_and_urls() {
     let openai = rows(&export_to(&fx, "dpo-openai", &[]));
     let url = |r: &Value| -> String {
         let content = r["input"]["messages"][0]["content"].as_array().unwrap().clone();
-        content.iter().find(|p| p["type"] == "image_url").unwrap()["image_url"]["url"].as_str().unwrap().to_string()
+        content.iter().find(|p| p["type"] == "image_url").unwrap()["image_url"]["url"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     assert!(url(&openai[0]).starts_with("data:image/png;base64,iVBORw0KGgo"));
     assert_eq!(url(&openai[2]), "https://example.org/fan.png");

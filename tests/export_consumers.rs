@@ -67,7 +67,9 @@ fn dpo_trl_standard_prompts_load_in_datasets() {
     let mut store = Store::create(&session, &Schema::cross_eval(), false).unwrap();
     store
         .import(|imp| {
-            for (id, images) in [("a", vec![image.to_string_lossy().into_owned()]), ("b", vec![]), ("c", vec![])] {
+            for (id, images) in
+                [("a", vec![image.to_string_lossy().into_owned()]), ("b", vec![]), ("c", vec![])]
+            {
                 imp.upsert_pair(&Pair {
                     id: id.into(),
                     prompt: json!(format!("prompt {id}")),

@@ -80,7 +80,9 @@ fn cross_subsets_have_their_distinguishing_keys() {
 #[test]
 fn judge_outputs_extend_the_multilingual_records() {
     let dataset = json_array("cross_casa_multilingual.json");
-    for name in ["results_gpt-4o_r1.json", "results_qwen2-vl-7b_r1.json", "release_shape/results_gpt-4o_r1.json"] {
+    for name in
+        ["results_gpt-4o_r1.json", "results_qwen2-vl-7b_r1.json", "release_shape/results_gpt-4o_r1.json"]
+    {
         let results = json_array(name);
         assert_eq!(results.len(), dataset.len(), "{name}");
         for (result, record) in results.iter().zip(&dataset) {
@@ -125,7 +127,8 @@ fn canonical_fixtures_have_their_documented_counts() {
 fn multilingual_fixture_covers_nine_scripts_and_carries_hostile_text() {
     let items = jsonl("multilingual.jsonl");
     let languages: BTreeSet<&str> = items.iter().map(|i| i["language"].as_str().unwrap()).collect();
-    let expected: BTreeSet<&str> = ["zh", "ja", "ko", "ar", "fa", "hi", "th", "am", "ru"].into_iter().collect();
+    let expected: BTreeSet<&str> =
+        ["zh", "ja", "ko", "ar", "fa", "hi", "th", "am", "ru"].into_iter().collect();
     assert_eq!(languages, expected);
     for item in &items {
         let image = item["image"].as_str().unwrap();
@@ -138,7 +141,16 @@ fn multilingual_fixture_covers_nine_scripts_and_carries_hostile_text() {
         .map(|r| r["text"].as_str().unwrap())
         .collect();
     let hostile = texts.iter().find(|t| t.contains('\u{1b}')).expect("a response with escape sequences");
-    for needle in ["\u{1b}]52;c;", "\u{1b}]0;pwned\u{7}", "\u{1b}[2J", "\u{9b}", "\u{202e}", "👨\u{200d}👩\u{200d}👧", "\t", "\u{301}"] {
+    for needle in [
+        "\u{1b}]52;c;",
+        "\u{1b}]0;pwned\u{7}",
+        "\u{1b}[2J",
+        "\u{9b}",
+        "\u{202e}",
+        "👨\u{200d}👩\u{200d}👧",
+        "\t",
+        "\u{301}",
+    ] {
         assert!(hostile.contains(needle), "missing {needle:?}");
     }
 

@@ -125,7 +125,11 @@ fn missing_id() {
 
 #[test]
 fn missing_query() {
-    rejects("bad.jsonl", "{\"id\": \"a\"}\n", "bad.jsonl:1: missing \"query\" (the text the model was given)");
+    rejects(
+        "bad.jsonl",
+        "{\"id\": \"a\"}\n",
+        "bad.jsonl:1: missing \"query\" (the text the model was given)",
+    );
 }
 
 #[test]
@@ -229,7 +233,11 @@ fn bad_pair_messages() {
 
 #[test]
 fn format_cannot_be_told() {
-    rejects("odd.jsonl", "{\"name\": \"x\"}\n", "odd.jsonl:1: cannot tell the format from this record's keys (name)");
+    rejects(
+        "odd.jsonl",
+        "{\"name\": \"x\"}\n",
+        "odd.jsonl:1: cannot tell the format from this record's keys (name)",
+    );
 }
 
 #[test]
@@ -244,7 +252,8 @@ fn a_ten_megabyte_line_imports() {
         .success()
         .stdout("imported 1 items (1 new, 0 updated), 0 responses, 0 pairs into s.db\n");
     let conn = rusqlite::Connection::open(w.path(session)).unwrap();
-    let n: i64 = conn.query_row("SELECT length(query) FROM items WHERE id = 'long'", [], |r| r.get(0)).unwrap();
+    let n: i64 =
+        conn.query_row("SELECT length(query) FROM items WHERE id = 'long'", [], |r| r.get(0)).unwrap();
     assert_eq!(n as usize, long.chars().count());
     // A broken 10 MB line gives a clean message.
     w.write("long_bad.jsonl", format!("{{\"id\": \"long\", \"query\": \"{long}}}\n"));
@@ -266,10 +275,9 @@ fn a_session_file_that_is_not_sqlite() {
         .code(1)
         .stderr(predicate::str::contains("notes.db: not a crossreview session"));
     assert_eq!(std::fs::read_to_string(w.path("notes.db")).unwrap(), "these are my notes, not a database\n");
-    w.cmd(&["import", "missing.db", "items.jsonl"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("missing.db: no such session; create it with `crossreview init missing.db`"));
+    w.cmd(&["import", "missing.db", "items.jsonl"]).assert().code(1).stderr(predicate::str::contains(
+        "missing.db: no such session; create it with `crossreview init missing.db`",
+    ));
 }
 
 #[test]
@@ -324,7 +332,10 @@ fn custom_schema_checks_judge_values() {
         .code(1)
         .stderr(predicate::str::contains("6 is not a valid value of fluency (valid: 1, 2, 3, 4, 5)"));
     // The default schema has no such dimension.
-    w.cmd(&["validate", "items.jsonl"]).assert().code(1).stderr(predicate::str::contains("unknown dimension \"fluency\""));
+    w.cmd(&["validate", "items.jsonl"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown dimension \"fluency\""));
     // A session keeps its schema: import checks against it.
     w.cmd(&["init", "f.db", "--schema", "fluency.toml"]).assert().success();
     w.cmd(&["import", "f.db", "items.jsonl"]).assert().success();
@@ -344,7 +355,9 @@ fn validate_reports_counts_and_warnings() {
         .assert()
         .success()
         .stdout("ok: 2 items, 2 responses, 1 pair (1 warning)\n")
-        .stderr(predicate::str::starts_with("warning: items.jsonl:2: image \"images/missing.png\" not found"));
+        .stderr(predicate::str::starts_with(
+            "warning: items.jsonl:2: image \"images/missing.png\" not found",
+        ));
 }
 
 #[test]
@@ -380,8 +393,9 @@ fn reimport_updates_and_merges_models() {
     assert!(rows[0].1.contains("\"compliance\":0"), "{rows:?}");
     assert!(rows[1].1.contains("\"compliance\":1"), "{rows:?}");
     assert_eq!(rows[0].2, "{\"compliance\":\"why\"}");
-    let image: String =
-        conn.query_row("SELECT image FROM items WHERE id = 'casa/english/Japan_1'", [], |r| r.get(0)).unwrap();
+    let image: String = conn
+        .query_row("SELECT image FROM items WHERE id = 'casa/english/Japan_1'", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(Path::new(&image), std::fs::canonicalize(w.path("imgs/slippers.png")).unwrap());
     // The same model's file again, under another round, is refused.
     w.write("results_gpt-4o_r2.json", record(0));
@@ -396,8 +410,14 @@ fn reimport_updates_and_merges_models() {
 #[test]
 fn explicit_format_and_model_flags() {
     let w = Work::new();
-    w.write("judged.json", r#"[{"index": "Korea_2", "violated_norm": "n", "query": "q", "model_response": "ok"}]"#);
-    w.cmd(&["validate", "judged.json", "--model", "llava"]).assert().success().stdout("ok: 1 item, 1 response, 0 pairs\n");
+    w.write(
+        "judged.json",
+        r#"[{"index": "Korea_2", "violated_norm": "n", "query": "q", "model_response": "ok"}]"#,
+    );
+    w.cmd(&["validate", "judged.json", "--model", "llava"])
+        .assert()
+        .success()
+        .stdout("ok: 1 item, 1 response, 0 pairs\n");
     // Read as canonical items, the same file is wrong.
     w.cmd(&["validate", "judged.json", "--format", "jsonl", "--model", "llava"])
         .assert()

@@ -89,7 +89,13 @@ fn check(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    let opts = IngestOptions { format: None, model: Some("m".into()), images_dir: None, gold: false, progress: None };
+    let opts = IngestOptions {
+        format: None,
+        model: Some("m".into()),
+        images_dir: None,
+        gold: false,
+        progress: None,
+    };
     let mut n = 0usize;
     match read_inputs(std::slice::from_ref(&path), &opts, &Schema::cross_eval(), &mut |_| {
         n += 1;
@@ -106,7 +112,10 @@ fn check(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
                 let located = rest.starts_with(": ")
                     || rest.strip_prefix(':').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
                 prop_assert!(located, "badly located error: {e}");
-                prop_assert!(!e.chars().any(|c| c.is_control() && c != '\t'), "control character in an error message: {e:?}");
+                prop_assert!(
+                    !e.chars().any(|c| c.is_control() && c != '\t'),
+                    "control character in an error message: {e:?}"
+                );
             }
         }
         Err(IngestError::Aborted(e)) => prop_assert!(false, "unexpected abort: {e}"),

@@ -149,7 +149,10 @@ fn merge_killed_midway_leaves_target_untouched_or_complete() {
                 assert_eq!(current, 0);
                 untouched += 1
             }
-            5_000 => assert_eq!(current, 100, "current rebuilt with the events (50 items x 4 dimensions, k % 50 and k % 4 meet on 100)"),
+            5_000 => assert_eq!(
+                current, 100,
+                "current rebuilt with the events (50 items x 4 dimensions, k % 50 and k % 4 meet on 100)"
+            ),
             n => panic!("merge left {n} of 5000 events"),
         }
     }
@@ -222,7 +225,11 @@ fn export_killed_midway_leaves_the_old_file_or_the_complete_export() {
         if now == OLD {
             untouched += 1;
         } else {
-            assert!(now == expected, "a killed export left {} bytes that are neither the old file nor the full export", now.len());
+            assert!(
+                now == expected,
+                "a killed export left {} bytes that are neither the old file nor the full export",
+                now.len()
+            );
             complete += 1;
         }
         // SIGKILL cannot be caught: the temporary file may stay, hidden (a dot file), never
@@ -237,6 +244,9 @@ fn export_killed_midway_leaves_the_old_file_or_the_complete_export() {
     // The next export to the same target cleans up, and writes the full export.
     let st = export(&out).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
     assert!(st.success());
-    assert!(std::fs::read(&out).unwrap() == expected, "the export after the kills differs from the reference");
+    assert!(
+        std::fs::read(&out).unwrap() == expected,
+        "the export after the kills differs from the reference"
+    );
     assert_eq!(partial_files(&out_dir), Vec::<String>::new());
 }

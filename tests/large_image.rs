@@ -23,7 +23,12 @@ fn a_50_megapixel_photo_is_decoded_and_downscaled_by_both_paths() {
 
     let show = imaging::load_display_image(&path).expect("show decodes a 50 MP photo");
     assert_eq!(show.width(), DISPLAY_BOX);
-    assert!(show.height().abs_diff(expected_height(DISPLAY_BOX)) <= 1, "{} x {}", show.width(), show.height());
+    assert!(
+        show.height().abs_diff(expected_height(DISPLAY_BOX)) <= 1,
+        "{} x {}",
+        show.width(),
+        show.height()
+    );
 
     // Not a flat image: the pixels survived the decode and the downscale.
     let px = |x, y| show.to_rgb8().get_pixel(x, y).0;

@@ -19,11 +19,19 @@ fn demo_in(dir: &Path) -> PathBuf {
 }
 
 fn json_of(args: &[&str], session: &Path) -> Value {
-    let out = cr().args(&args[..1]).arg(session).args(&args[1..]).assert().success().get_output().stdout.clone();
+    let out =
+        cr().args(&args[..1]).arg(session).args(&args[1..]).assert().success().get_output().stdout.clone();
     serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
 }
 
-fn pair_event(who: &str, pair_id: &str, f: &str, value: Option<i64>, text: Option<&str>, seconds: f64) -> NewEvent {
+fn pair_event(
+    who: &str,
+    pair_id: &str,
+    f: &str,
+    value: Option<i64>,
+    text: Option<&str>,
+    seconds: f64,
+) -> NewEvent {
     NewEvent {
         annotator: who.into(),
         task: TaskRef::Pair { pair_id: pair_id.into() },

@@ -12,7 +12,16 @@ use crossreview::tui::keymap::Keymap;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
 
-fn put(store: &mut Store, annotator: &str, item: &str, model: &str, f: &str, value: Option<i64>, text: Option<&str>, seconds: f64) {
+fn put(
+    store: &mut Store,
+    annotator: &str,
+    item: &str,
+    model: &str,
+    f: &str,
+    value: Option<i64>,
+    text: Option<&str>,
+    seconds: f64,
+) {
     store
         .record(&NewEvent {
             annotator: annotator.into(),
@@ -52,10 +61,17 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     put(&mut store, "ana", "casa/ru/9", "llava", field::FLAG, Some(1), None, 5.0);
 
     store.set_adjudicator("lead").unwrap();
-    let args = AnnotateArgs { mode: Mode::Adjudicate, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path.clone(), "lead") };
+    let args = AnnotateArgs {
+        mode: Mode::Adjudicate,
+        image_protocol: ImageProtocol::None,
+        ..AnnotateArgs::new(path.clone(), "lead")
+    };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
-    let shown: Vec<(String, String)> =
-        state.order.iter().map(|&i| (state.tasks[i].item_id.to_string(), state.tasks[i].model.to_string())).collect();
+    let shown: Vec<(String, String)> = state
+        .order
+        .iter()
+        .map(|&i| (state.tasks[i].item_id.to_string(), state.tasks[i].model.to_string()))
+        .collect();
     assert_eq!(
         shown,
         vec![
@@ -86,7 +102,12 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     insta::assert_snapshot!("adjudicate_160x48", screen);
 
     // The event carries the reason.
-    let ev = store.events().unwrap().into_iter().rfind(|e| e.annotator == "lead" && e.field == "awareness").unwrap();
+    let ev = store
+        .events()
+        .unwrap()
+        .into_iter()
+        .rfind(|e| e.annotator == "lead" && e.field == "awareness")
+        .unwrap();
     assert_eq!((ev.value, ev.text.as_deref()), (Some(0), Some("ben answered in 1s; the norm is broken")));
     drop(store);
 
@@ -96,10 +117,16 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
         .iter()
         .find(|r| r["item_id"] == "casa/ja/1" && r["model"] == "gpt-4o" && r["dimension"] == "awareness")
         .expect("adjudicated row");
-    assert_eq!((row["value"].as_i64(), row["decided_by"].as_str(), row["adjudicator"].as_str()), (Some(0), Some("adjudicated"), Some("lead")));
+    assert_eq!(
+        (row["value"].as_i64(), row["decided_by"].as_str(), row["adjudicator"].as_str()),
+        (Some(0), Some("adjudicated"), Some("lead"))
+    );
     // The adjudicator is not one of the voters.
     assert_eq!(row["meta"]["annotators"], serde_json::json!(["ana", "ben"]));
-    let unanimous = rows.iter().find(|r| r["item_id"] == "casa/ja/1" && r["model"] == "gpt-4o" && r["dimension"] == "education").unwrap();
+    let unanimous = rows
+        .iter()
+        .find(|r| r["item_id"] == "casa/ja/1" && r["model"] == "gpt-4o" && r["dimension"] == "education")
+        .unwrap();
     assert_eq!(unanimous["decided_by"], "unanimous");
 
     // Agreement among annotators leaves the adjudicator out.
@@ -112,7 +139,15 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     assert_eq!(j["dimensions"]["awareness"]["humans"]["n_raters"], 2, "{j}");
 }
 
-fn pair_put(store: &mut Store, annotator: &str, pair: &str, f: &str, value: Option<i64>, text: Option<&str>, seconds: f64) {
+fn pair_put(
+    store: &mut Store,
+    annotator: &str,
+    pair: &str,
+    f: &str,
+    value: Option<i64>,
+    text: Option<&str>,
+    seconds: f64,
+) {
     store
         .record(&NewEvent {
             annotator: annotator.into(),
@@ -179,7 +214,11 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
         pair_put(&mut store, who, "p-wine", field::VERDICT, Some(Verdict::Agree.code()), None, 9.0);
     }
     store.set_adjudicator("lead").unwrap();
-    let args = AnnotateArgs { mode: Mode::Adjudicate, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path.clone(), "lead") };
+    let args = AnnotateArgs {
+        mode: Mode::Adjudicate,
+        image_protocol: ImageProtocol::None,
+        ..AnnotateArgs::new(path.clone(), "lead")
+    };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let shown: Vec<&TaskRef> = state.order.iter().map(|&i| &state.tasks[i].task).collect();
     assert_eq!(shown, vec![&TaskRef::Pair { pair_id: "p-clock".into() }]);
@@ -198,7 +237,10 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
     assert_eq!(found(&mut searcher, "perfume"), vec![wine.clone()]);
     // In a response's item (the Saudi norm) and in the pair.
     let prohibited = found(&mut searcher, "prohibited");
-    assert!(prohibited.contains(&wine) && prohibited.iter().any(|t| matches!(t, TaskRef::Response { .. })), "{prohibited:?}");
+    assert!(
+        prohibited.contains(&wine) && prohibited.iter().any(|t| matches!(t, TaskRef::Response { .. })),
+        "{prohibited:?}"
+    );
     assert_eq!(found(&mut searcher, "p-wine"), vec![wine]);
     let fx = update(&mut state, Action::Start);
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
@@ -214,7 +256,12 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
         assert!(screen.contains(&format!("ana   {agree_side} is better")), "{screen}");
         assert!(screen.contains(&format!("ben   {flip_side} is better")), "{screen}");
         assert!(screen.contains("⚠ under 2s"), "{screen}");
-        assert!(!screen.to_lowercase().contains("chosen") && !screen.contains("agree") && !screen.contains("flip"), "{screen}");
+        assert!(
+            !screen.to_lowercase().contains("chosen")
+                && !screen.contains("agree")
+                && !screen.contains("flip"),
+            "{screen}"
+        );
         insta::assert_snapshot!(format!("adjudicate_pair_{w}x{h}"), screen);
     }
     let screen = draw_at(&state, 160, 48);
@@ -232,7 +279,12 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
     }
     let fx = update(&mut state, Action::Enter);
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
-    let ev = store.events().unwrap().into_iter().rfind(|e| e.annotator == "lead" && e.field == field::VERDICT).unwrap();
+    let ev = store
+        .events()
+        .unwrap()
+        .into_iter()
+        .rfind(|e| e.annotator == "lead" && e.field == field::VERDICT)
+        .unwrap();
     assert_eq!(
         (ev.value, ev.text.as_deref()),
         (Some(Verdict::Agree.code()), Some("the clock is the taboo; ben and cai misread"))
@@ -242,7 +294,16 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
     // dpo-trl: the adjudicated verdict (agree) decides, not the majority (flip).
     let out = dir.path().join("dpo.jsonl");
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_crossreview"))
-        .args(["export", path.to_str().unwrap(), "--format", "dpo-trl", "--out", out.to_str().unwrap(), "--min-annotators", "4"])
+        .args([
+            "export",
+            path.to_str().unwrap(),
+            "--format",
+            "dpo-trl",
+            "--out",
+            out.to_str().unwrap(),
+            "--min-annotators",
+            "4",
+        ])
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));

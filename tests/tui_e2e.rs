@@ -41,7 +41,12 @@ fn labelling_with_keys_reaches_the_store() {
     let got: Vec<(String, i64)> = labels.values.into_iter().collect();
     assert_eq!(
         got,
-        vec![("awareness".into(), 1), ("compliance".into(), 0), ("education".into(), 1), ("helpfulness".into(), 1)]
+        vec![
+            ("awareness".into(), 1),
+            ("compliance".into(), 0),
+            ("education".into(), 1),
+            ("helpfulness".into(), 1)
+        ]
     );
     // The same through the documented `labels` view.
     let n: i64 = store
@@ -139,14 +144,21 @@ fn sigterm_and_sighup_restore_the_terminal_and_keep_labels() {
         tui.keys("1");
         tui.wait_for("[1 yes]");
         let pid = tui.child.process_id().unwrap();
-        let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
         tui.wait_exit();
         assert!(!tui.alternate_screen(), "SIG{signal}: still in the alternate screen");
         assert!(!tui.mouse_reporting(), "SIG{signal}: mouse reporting left on");
         assert!(tui.cursor_shown(), "SIG{signal}: cursor left hidden");
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.task_labels("tess", &first_task()).unwrap().values.get("awareness"), Some(&1), "SIG{signal}");
+        assert_eq!(
+            store.task_labels("tess", &first_task()).unwrap().values.get("awareness"),
+            Some(&1),
+            "SIG{signal}"
+        );
     }
 }
 

@@ -41,7 +41,11 @@ fn session(dir: &Path) -> (PathBuf, String) {
         language: Some("ja".into()),
         responses: vec![
             Response { model: "verbose".into(), text: text.clone(), ..Default::default() },
-            Response { model: "brief".into(), text: "Choose tableware instead.".into(), ..Default::default() },
+            Response {
+                model: "brief".into(),
+                text: "Choose tableware instead.".into(),
+                ..Default::default()
+            },
         ],
         ..Default::default()
     };
@@ -80,12 +84,20 @@ fn check_rows(buf: &Buffer, what: &str) {
         rows.push(row);
     }
     // The response pane: from its title row to its bottom border, `│` at both edges.
-    let top = rows.iter().position(|r| r.contains("response · verbose")).unwrap_or_else(|| panic!("{what}: no response pane"));
+    let top = rows
+        .iter()
+        .position(|r| r.contains("response · verbose"))
+        .unwrap_or_else(|| panic!("{what}: no response pane"));
     let left = rows[top].chars().take_while(|&c| c != '┌').count() as u16;
     let right = left + rows[top].chars().skip(left as usize).take_while(|&c| c != '┐').count() as u16;
     let mut y = top as u16 + 1;
     while buf[(left, y)].symbol() == "│" {
-        assert_eq!(buf[(right, y)].symbol(), "│", "{what}: right border moved on row {y}:\n{}", rows[y as usize]);
+        assert_eq!(
+            buf[(right, y)].symbol(),
+            "│",
+            "{what}: right border moved on row {y}:\n{}",
+            rows[y as usize]
+        );
         y += 1;
     }
     assert!(y > top as u16 + 5, "{what}: the response pane has rows");
@@ -173,7 +185,13 @@ fn a_1_mb_response_in_the_terminal_leaks_no_escape_and_keys_still_work() {
     assert!(find("␛]52;c;SGVsbG8=␇".as_bytes()), "the escaped sequence was not drawn");
     let store = Store::open(&path).unwrap();
     let labels = store
-        .task_labels("pty", &crossreview::model::TaskRef::Response { item_id: "casa/ja/long".into(), model: "verbose".into() })
+        .task_labels(
+            "pty",
+            &crossreview::model::TaskRef::Response {
+                item_id: "casa/ja/long".into(),
+                model: "verbose".into(),
+            },
+        )
         .unwrap();
     assert_eq!(labels.values.len(), 4, "{:?}", labels.values);
 }

@@ -65,7 +65,11 @@ fn session_with_pairs(dir: &Path) -> PathBuf {
 }
 
 fn args(session: PathBuf, annotator: &str) -> AnnotateArgs {
-    AnnotateArgs { mode: Mode::Pairs, image_protocol: ImageProtocol::None, ..AnnotateArgs::new(session, annotator) }
+    AnnotateArgs {
+        mode: Mode::Pairs,
+        image_protocol: ImageProtocol::None,
+        ..AnnotateArgs::new(session, annotator)
+    }
 }
 
 struct Fixture {
@@ -186,7 +190,9 @@ fn validating_pairs_with_keys_reaches_the_dpo_export_flipped_where_the_rejected_
     let out = dir.path().join("dpo.jsonl");
     let rows = tui_common::export_rows(&path, "dpo-trl", &out);
     assert_eq!(rows.len(), 2, "{rows:?}");
-    let by_pair = |id: &str| rows.iter().find(|r| r["meta"]["pair_id"] == id).unwrap_or_else(|| panic!("{id} not exported"));
+    let by_pair = |id: &str| {
+        rows.iter().find(|r| r["meta"]["pair_id"] == id).unwrap_or_else(|| panic!("{id} not exported"))
+    };
     let clock = by_pair("p-clock");
     let text = |v: &serde_json::Value| v.to_string();
     assert!(text(&clock["chosen"]).contains("Great idea!"), "flipped: {clock}");

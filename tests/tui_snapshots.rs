@@ -27,7 +27,13 @@ fn fixture(blind: bool) -> Fixture {
     let a = args(path, blind);
     let mut state = initial_state(&store, &a, &Keymap::default(), "none").unwrap();
     let id = state.current_task().unwrap().item_id.to_string();
-    run_effects(&mut store, &mut state, vec![crossreview::tui::action::Effect::LoadItem(id)], None, |_, _| {});
+    run_effects(
+        &mut store,
+        &mut state,
+        vec![crossreview::tui::action::Effect::LoadItem(id)],
+        None,
+        |_, _| {},
+    );
     Fixture { _dir: dir, store, state }
 }
 
@@ -51,7 +57,12 @@ fn both(name: &str, f: &mut Fixture) {
 }
 
 fn go_to(f: &mut Fixture, item: &str, model: &str) {
-    let pos = f.state.order.iter().position(|&i| &*f.state.tasks[i].item_id == item && &*f.state.tasks[i].model == model).unwrap();
+    let pos = f
+        .state
+        .order
+        .iter()
+        .position(|&i| &*f.state.tasks[i].item_id == item && &*f.state.tasks[i].model == model)
+        .unwrap();
     f.cmd(Command::FirstTask);
     for _ in 0..pos {
         f.cmd(Command::NextTask);
@@ -187,7 +198,10 @@ fn overlays() {
         .order
         .iter()
         .copied()
-        .filter(|&i| &*f.state.tasks[i].item_id == "casa/fa/5" || &*f.state.tasks[i].model == "llava" && &*f.state.tasks[i].item_id == "casa/ar/4")
+        .filter(|&i| {
+            &*f.state.tasks[i].item_id == "casa/fa/5"
+                || &*f.state.tasks[i].model == "llava" && &*f.state.tasks[i].item_id == "casa/ar/4"
+        })
         .collect();
     f.act(Action::SearchResults { query: "wine".into(), hits });
     both("search", &mut f);

@@ -37,7 +37,14 @@ fn stats_screen_shows_agreement_distributions_heat_map_and_progress() {
         for (d, dim) in dims.iter().enumerate() {
             let judge_good = if *dim == "education" { (k % 2) as i64 } else { 1 };
             label(&mut store, "ana", item, "gpt-4o", dim, judge_good);
-            label(&mut store, "ben", item, "gpt-4o", dim, if (k + d) % 3 == 0 { 1 - judge_good } else { judge_good });
+            label(
+                &mut store,
+                "ben",
+                item,
+                "gpt-4o",
+                dim,
+                if (k + d) % 3 == 0 { 1 - judge_good } else { judge_good },
+            );
             label(&mut store, "ana", item, "llava", dim, if *dim == "helpfulness" { 1 } else { 0 });
         }
     }

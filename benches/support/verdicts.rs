@@ -20,7 +20,9 @@ pub fn record_verdicts(store: &Store, verdicts: impl IntoIterator<Item = (String
             .unwrap();
         let mut n = 0u64;
         for (annotator, pair_id, verdict) in verdicts {
-            for (f, value, text) in [(field::ORDER, None, Some("chosen_left")), (field::VERDICT, Some(verdict.code()), None)] {
+            for (f, value, text) in
+                [(field::ORDER, None, Some("chosen_left")), (field::VERDICT, Some(verdict.code()), None)]
+            {
                 n += 1;
                 let at = format!("2026-11-29T03:00:00.{:06}Z", n % 1_000_000);
                 let uid = format!("fixture-{n:09}");

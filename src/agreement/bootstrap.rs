@@ -54,7 +54,8 @@ impl PatternSampler {
             .collect();
         let n = cum.last().copied().unwrap_or(0);
         let g = (4 * cum.len()).max(1) as u64;
-        let bucket_multiplier = if n == 0 { 0 } else { u64::try_from(((g as u128) << 64) / n as u128).unwrap_or(u64::MAX) };
+        let bucket_multiplier =
+            if n == 0 { 0 } else { u64::try_from(((g as u128) << 64) / n as u128).unwrap_or(u64::MAX) };
         let guide = (0..g)
             .map(|b| {
                 // Smallest x with ⌊x·g/n⌋ = b is ⌈b·n/g⌉.
@@ -82,7 +83,13 @@ impl PatternSampler {
 }
 
 /// The bootstrapped alphas of resamples `range`, `None` where α was undefined.
-fn alphas(patterns: &UnitPatterns, sampler: &PatternSampler, metric: &Metric, seed: u64, range: std::ops::Range<usize>) -> Vec<Option<f64>> {
+fn alphas(
+    patterns: &UnitPatterns,
+    sampler: &PatternSampler,
+    metric: &Metric,
+    seed: u64,
+    range: std::ops::Range<usize>,
+) -> Vec<Option<f64>> {
     let mut weights = vec![0u64; patterns.len()];
     range
         .map(|b| {

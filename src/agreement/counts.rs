@@ -36,7 +36,13 @@ const PARALLEL_CELLS: usize = 1_000_000;
 
 /// The dense-key histogram of the items in `range`; each item's key is also written to
 /// `unit_keys` (one slot per item of the range) unless it is empty.
-fn count_keys(m: &RatingMatrix, range: std::ops::Range<usize>, pow: &[u32], size: usize, unit_keys: &mut [u32]) -> Vec<u32> {
+fn count_keys(
+    m: &RatingMatrix,
+    range: std::ops::Range<usize>,
+    pow: &[u32],
+    size: usize,
+    unit_keys: &mut [u32],
+) -> Vec<u32> {
     let q = pow.len() - 1;
     let mut hist = vec![0u32; size];
     let mut block = vec![0u32; BLOCK];
@@ -308,7 +314,8 @@ impl CountSummary {
             s.pair_share_correction += w as f64 / (m - 1) as f64;
             for &(ca, na) in e {
                 for &(cb, nb) in e {
-                    s.pair_share_products[ca as usize * q + cb as usize] += (na as u64 * nb as u64) as f64 * factor;
+                    s.pair_share_products[ca as usize * q + cb as usize] +=
+                        (na as u64 * nb as u64) as f64 * factor;
                 }
             }
         }
@@ -344,8 +351,10 @@ mod tests {
         let m = canonical();
         let a = UnitPatterns::dense(&m, true);
         let b = UnitPatterns::hashed(&m, true);
-        let mut pa: Vec<(Vec<(u32, u32)>, u64)> = (0..a.len()).map(|p| (a.entries(p).to_vec(), a.multiplicity[p])).collect();
-        let mut pb: Vec<(Vec<(u32, u32)>, u64)> = (0..b.len()).map(|p| (b.entries(p).to_vec(), b.multiplicity[p])).collect();
+        let mut pa: Vec<(Vec<(u32, u32)>, u64)> =
+            (0..a.len()).map(|p| (a.entries(p).to_vec(), a.multiplicity[p])).collect();
+        let mut pb: Vec<(Vec<(u32, u32)>, u64)> =
+            (0..b.len()).map(|p| (b.entries(p).to_vec(), b.multiplicity[p])).collect();
         pa.sort();
         pb.sort();
         assert_eq!(pa, pb);
@@ -360,15 +369,23 @@ mod tests {
         // Above the parallel thresholds: 3 raters x 400,000 items.
         let (r, n) = (3, 400_000);
         let mut rng = crate::rng::SplitMix64::new(11);
-        let codes: Vec<u16> =
-            (0..r * n).map(|_| if rng.below(6) == 0 { crate::agreement::MISSING } else { rng.below(4) as u16 }).collect();
+        let codes: Vec<u16> = (0..r * n)
+            .map(|_| if rng.below(6) == 0 { crate::agreement::MISSING } else { rng.below(4) as u16 })
+            .collect();
         let m = RatingMatrix::new(r, n, 4, codes).unwrap();
         let a = UnitPatterns::dense(&m, true);
         let b = UnitPatterns::hashed(&m, true);
         assert_eq!(Coincidence::from_patterns(&a), Coincidence::from_patterns(&b));
-        assert_eq!(CountSummary::from_patterns(&a).pairable_units, CountSummary::from_patterns(&b).pairable_units);
+        assert_eq!(
+            CountSummary::from_patterns(&a).pairable_units,
+            CountSummary::from_patterns(&b).pairable_units
+        );
         for i in (0..n).step_by(997) {
-            assert_eq!(a.entries(a.unit_pattern[i] as usize), b.entries(b.unit_pattern[i] as usize), "item {i}");
+            assert_eq!(
+                a.entries(a.unit_pattern[i] as usize),
+                b.entries(b.unit_pattern[i] as usize),
+                "item {i}"
+            );
         }
     }
 

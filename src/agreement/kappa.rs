@@ -201,7 +201,8 @@ pub fn gwet_ac2(s: &CountSummary, w: Weighting) -> Result<f64, Undefined> {
         return Err(Undefined::FewerThanTwoCategories);
     }
     let pa = weighted_percent_agreement(s, Some(w))?;
-    let total_weight: f64 = (0..q).flat_map(|c| (0..q).map(move |k| (c, k))).map(|(c, k)| w.agreement_weight(c, k, q)).sum();
+    let total_weight: f64 =
+        (0..q).flat_map(|c| (0..q).map(move |k| (c, k))).map(|(c, k)| w.agreement_weight(c, k, q)).sum();
     let spread: f64 = s.category_shares().iter().map(|p| p * (1.0 - p)).sum();
     chance_corrected(pa, total_weight / (q * (q - 1)) as f64 * spread)
 }
@@ -279,7 +280,9 @@ pub fn gwet_ac1_with_q(s: &CountSummary, q: usize) -> Result<f64, Undefined> {
 }
 
 fn complete_items(m: &RatingMatrix) -> Vec<usize> {
-    (0..m.n_items()).filter(|&i| (0..m.n_raters()).all(|r| m.row(r)[i] != crate::agreement::MISSING)).collect()
+    (0..m.n_items())
+        .filter(|&i| (0..m.n_raters()).all(|r| m.row(r)[i] != crate::agreement::MISSING))
+        .collect()
 }
 
 fn subset_items(m: &RatingMatrix, items: &[usize]) -> RatingMatrix {
@@ -288,7 +291,8 @@ fn subset_items(m: &RatingMatrix, items: &[usize]) -> RatingMatrix {
         let row = m.row(r);
         codes.extend(items.iter().map(|&i| row[i]));
     }
-    RatingMatrix::new(m.n_raters(), items.len(), m.n_categories(), codes).expect("codes come from a valid matrix")
+    RatingMatrix::new(m.n_raters(), items.len(), m.n_categories(), codes)
+        .expect("codes come from a valid matrix")
 }
 
 /// Light (1971): the mean of the pairwise Cohen kappas that are defined. Returns the mean and how
@@ -320,10 +324,7 @@ mod tests {
     #[test]
     fn edge_cases_from_the_reference_file() {
         // one_rater_constant: Cohen 0, Fleiss −1/3, AC1 0.2, percent agreement 0.5.
-        let m = RatingMatrix::from_rows(
-            2,
-            &[vec![Some(0); 4], vec![Some(0), Some(1), Some(0), Some(1)]],
-        );
+        let m = RatingMatrix::from_rows(2, &[vec![Some(0); 4], vec![Some(0), Some(1), Some(0), Some(1)]]);
         let s = summary(&m);
         assert!((cohen_kappa(&m.confusion(0, 1)).unwrap()).abs() < 1e-12);
         assert!((fleiss_kappa(&s).unwrap() + 1.0 / 3.0).abs() < 1e-12);

@@ -21,7 +21,12 @@ pub struct RatingMatrix {
 impl RatingMatrix {
     /// `codes` is rater-major, `n_raters * n_items` long; every code is below `n_categories`
     /// or [`MISSING`].
-    pub fn new(n_raters: usize, n_items: usize, n_categories: usize, codes: Vec<u16>) -> Result<RatingMatrix, String> {
+    pub fn new(
+        n_raters: usize,
+        n_items: usize,
+        n_categories: usize,
+        codes: Vec<u16>,
+    ) -> Result<RatingMatrix, String> {
         if n_categories > MAX_CATEGORIES {
             return Err(format!("{n_categories} categories: at most {MAX_CATEGORIES} are supported"));
         }

@@ -43,7 +43,9 @@ impl Undefined {
     /// Why, as the end of a sentence.
     pub fn reason(self) -> &'static str {
         match self {
-            Undefined::NoPairableItem => "no item has ratings from two or more raters, so there is nothing to compare",
+            Undefined::NoPairableItem => {
+                "no item has ratings from two or more raters, so there is nothing to compare"
+            }
             Undefined::NoCoRatedItem => "the two raters have no item in common",
             Undefined::OneCategoryOnly => {
                 "all the ratings compared fall in a single category, so chance agreement is total and the coefficient is 0/0"
@@ -110,7 +112,9 @@ impl Scale {
         match self.level {
             Level::Nominal => Ok(Metric::Nominal),
             Level::Ordinal => Ok(Metric::Ordinal),
-            Level::Interval => self.values.clone().map(Metric::Interval).ok_or(Undefined::NonNumericCategories),
+            Level::Interval => {
+                self.values.clone().map(Metric::Interval).ok_or(Undefined::NonNumericCategories)
+            }
             Level::Ratio => self.values.clone().map(Metric::Ratio).ok_or(Undefined::NonNumericCategories),
         }
     }
@@ -158,7 +162,8 @@ impl PairStats {
             percent_agreement: kappa::observed_agreement(&confusion),
             cohen_kappa: kappa::cohen_kappa(&confusion),
             cohen_kappa_linear: ordered.then(|| kappa::cohen_kappa_weighted(&confusion, Weighting::Linear)),
-            cohen_kappa_quadratic: ordered.then(|| kappa::cohen_kappa_weighted(&confusion, Weighting::Quadratic)),
+            cohen_kappa_quadratic: ordered
+                .then(|| kappa::cohen_kappa_weighted(&confusion, Weighting::Quadratic)),
             scott_pi: kappa::scott_pi(&confusion),
             confusion,
         }
@@ -229,14 +234,13 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
     let pair_list: Vec<(usize, usize)> = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).collect();
     let pair_stats: Vec<(String, PairStats)> = pair_list
         .iter()
-        .map(|&(a, b)| (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(m.confusion(a, b), ordered)))
+        .map(|&(a, b)| {
+            (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(m.confusion(a, b), ordered))
+        })
         .collect();
     let pair_kappas: Vec<Stat> = pair_stats.iter().map(|(_, p)| p.cohen_kappa).collect();
-    let (light_kappa, light_left_out) = if n < 2 {
-        (Err(Undefined::FewerThanTwoRaters), 0)
-    } else {
-        kappa::light_kappa(&pair_kappas)
-    };
+    let (light_kappa, light_left_out) =
+        if n < 2 { (Err(Undefined::FewerThanTwoRaters), 0) } else { kappa::light_kappa(&pair_kappas) };
 
     let alpha_ci95 = opts.bootstrap.map(|resamples| {
         let name = scale.level.as_str();
@@ -268,7 +272,9 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
         conger_kappa: kappa::conger_kappa(&summary, &m.rater_category_counts()),
         light_kappa,
         gwet_ac1: kappa::gwet_ac1(&summary),
-        gwet_ac2: ordered.then(|| (kappa::gwet_ac2(&summary, Weighting::Linear), kappa::gwet_ac2(&summary, Weighting::Quadratic))),
+        gwet_ac2: ordered.then(|| {
+            (kappa::gwet_ac2(&summary, Weighting::Linear), kappa::gwet_ac2(&summary, Weighting::Quadratic))
+        }),
         pair,
         pairwise,
         alpha_ci95,
@@ -367,7 +373,8 @@ impl Agreement {
         let mut i = 0;
         while i < nulls.len() {
             let why = nulls[i].0;
-            let keys: Vec<&str> = nulls[i..].iter().take_while(|(w, _)| *w == why).map(|(_, k)| k.as_str()).collect();
+            let keys: Vec<&str> =
+                nulls[i..].iter().take_while(|(w, _)| *w == why).map(|(_, k)| k.as_str()).collect();
             i += keys.len();
             let verb = if keys.len() == 1 { "is" } else { "are" };
             notes.push(format!("{} {verb} null: {}.", keys.join(", "), why.reason()));
@@ -404,7 +411,11 @@ impl Agreement {
         }
         let unrated = self.n_items as u64 - rated;
         if unrated > 0 {
-            notes.push(format!("{unrated} of {} items {} no rating at all.", self.n_items, if unrated == 1 { "has" } else { "have" }));
+            notes.push(format!(
+                "{unrated} of {} items {} no rating at all.",
+                self.n_items,
+                if unrated == 1 { "has" } else { "have" }
+            ));
         }
         if light_left_out > 0 && self.light_kappa.is_ok() {
             let total = self.n_raters * (self.n_raters - 1) / 2;

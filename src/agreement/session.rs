@@ -36,7 +36,11 @@ pub fn scale_values(dim: &Dimension) -> Vec<i64> {
 /// The scale of a schema dimension (numeric values, see [`scale_values`] for the order).
 pub fn scale_of(dim: &Dimension) -> Scale {
     let v = scale_values(dim);
-    Scale { labels: v.iter().map(|&x| Value::from(x)).collect(), values: Some(v.iter().map(|&x| x as f64).collect()), level: dim.level }
+    Scale {
+        labels: v.iter().map(|&x| Value::from(x)).collect(),
+        values: Some(v.iter().map(|&x| x as f64).collect()),
+        level: dim.level,
+    }
 }
 
 /// One dimension's labels as a ratings matrix.
@@ -117,7 +121,8 @@ impl DimensionRatings {
             scale: self.scale.clone(),
             annotators: rows.iter().map(|&r| self.annotators[r].clone()).collect(),
             responses: cols.iter().map(|&i| self.responses[i]).collect(),
-            matrix: RatingMatrix::new(rows.len(), cols.len(), self.scale.q(), codes).expect("subset of a valid matrix"),
+            matrix: RatingMatrix::new(rows.len(), cols.len(), self.scale.q(), codes)
+                .expect("subset of a valid matrix"),
             judge: cols.iter().map(|&i| self.judge[i]).collect(),
             off_scale_labels: 0,
         }
@@ -163,11 +168,21 @@ impl DimensionRatings {
         }
         let mut raters = self.annotators.clone();
         raters.push(judge_name.clone());
-        let mut codes: Vec<u16> = (0..self.matrix.n_raters()).flat_map(|r| self.matrix.row(r).to_vec()).collect();
+        let mut codes: Vec<u16> =
+            (0..self.matrix.n_raters()).flat_map(|r| self.matrix.row(r).to_vec()).collect();
         codes.extend_from_slice(&self.judge);
-        let with_judge = RatingMatrix::new(raters.len(), self.matrix.n_items(), q, codes).expect("valid codes");
+        let with_judge =
+            RatingMatrix::new(raters.len(), self.matrix.n_items(), q, codes).expect("valid codes");
         let as_rater = analyze(&with_judge, &raters, &self.scale, opts);
-        JudgeReport { vs_majority, ties, without_judge, per_annotator, judge_name, as_rater, categories: self.scale.labels.clone() }
+        JudgeReport {
+            vs_majority,
+            ties,
+            without_judge,
+            per_annotator,
+            judge_name,
+            as_rater,
+            categories: self.scale.labels.clone(),
+        }
     }
 }
 
@@ -230,7 +245,10 @@ impl JudgeReport {
         o.insert("items_without_judge".into(), json!(self.without_judge));
         let mut per = Map::new();
         for (name, c) in &self.per_annotator {
-            per.insert(name.clone(), json!({"n": c.n, "accuracy": stat(&c.accuracy), "cohen_kappa": stat(&c.cohen_kappa)}));
+            per.insert(
+                name.clone(),
+                json!({"n": c.n, "accuracy": stat(&c.accuracy), "cohen_kappa": stat(&c.cohen_kappa)}),
+            );
         }
         o.insert("per_annotator".into(), Value::Object(per));
         o.insert("as_rater".into(), self.as_rater.to_json());
@@ -262,7 +280,10 @@ impl JudgeReport {
             notes.push(format!("cohen_kappa is null: {}.", why.reason()));
         }
         if self.as_rater.n_raters > 1 && self.judge_name != "judge" {
-            notes.push(format!("an annotator is called \"judge\", so the judge is the rater {:?} in as_rater.", self.judge_name));
+            notes.push(format!(
+                "an annotator is called \"judge\", so the judge is the rater {:?} in as_rater.",
+                self.judge_name
+            ));
         }
         notes
     }

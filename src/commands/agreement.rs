@@ -22,9 +22,11 @@ pub fn run(args: AgreementArgs) -> CliResult {
     let opts = Options { bootstrap: args.bootstrap, seed: args.seed };
     match (&args.ratings, &args.session) {
         (Some(file), _) => {
-            for (given, flag) in
-                [(!args.dimensions.is_empty(), "--dimension"), (args.judge, "--judge"), (args.by.is_some(), "--by")]
-            {
+            for (given, flag) in [
+                (!args.dimensions.is_empty(), "--dimension"),
+                (args.judge, "--judge"),
+                (args.by.is_some(), "--by"),
+            ] {
                 if given {
                     return Err(CliError::usage(format!(
                         "{flag} applies to a session, not to --ratings (a ratings table has no dimensions, judge or groups)"
@@ -56,8 +58,8 @@ fn level_of(arg: LevelArg) -> Level {
 
 fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let shown = file.display().to_string();
-    let bytes =
-        std::fs::read(file).map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
     if let Some(list) = &args.categories
         && list.iter().all(|c| c.trim().is_empty())
     {
@@ -76,7 +78,8 @@ fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
         return Err(if args.level.is_some() { CliError::usage(msg) } else { CliError::data(msg) });
     }
     if level == Level::Ratio && table.values.as_ref().is_some_and(|v| v.iter().any(|&x| x < 0.0)) {
-        let msg = format!("{shown}: level ratio needs non-negative values (a true zero); use --level interval");
+        let msg =
+            format!("{shown}: level ratio needs non-negative values (a true zero); use --level interval");
         return Err(if args.level.is_some() { CliError::usage(msg) } else { CliError::data(msg) });
     }
     let scale = Scale { labels: table.labels.clone(), values: table.values.clone(), level };
@@ -120,7 +123,8 @@ impl SessionLabels {
         let responses = store.response_index()?;
         let index: HashMap<(&str, &str), usize> =
             responses.iter().enumerate().map(|(i, r)| ((&*r.item_id, &*r.model), i)).collect();
-        let pair_ids: HashMap<String, usize> = store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let pair_ids: HashMap<String, usize> =
+            store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
         let mut labels: HashMap<String, Vec<(Shared, usize, i64)>> = HashMap::new();
         let mut verdicts = Vec::new();
         // Adjudicators decide disagreements; their labels are not one more rater's.
@@ -137,7 +141,8 @@ impl SessionLabels {
                 if adjudicators.iter().any(|a| a == annotator) {
                     continue;
                 }
-                let (kind, f, value) = (r.get_ref(1)?.as_str()?, r.get_ref(5)?.as_str()?, r.get::<_, i64>(6)?);
+                let (kind, f, value) =
+                    (r.get_ref(1)?.as_str()?, r.get_ref(5)?.as_str()?, r.get::<_, i64>(6)?);
                 let mut name = || -> Shared {
                     if let Some(n) = names.get(annotator) {
                         return n.clone();
@@ -172,15 +177,22 @@ impl SessionLabels {
         let labels: Vec<HumanLabel> = self
             .labels
             .get(&dim.name)
-            .map(|v| v.iter().map(|(a, r, value)| HumanLabel { annotator: a, response: *r, value: *value }).collect())
+            .map(|v| {
+                v.iter()
+                    .map(|(a, r, value)| HumanLabel { annotator: a, response: *r, value: *value })
+                    .collect()
+            })
             .unwrap_or_default();
         let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge_value(&dim.name)).collect();
         DimensionRatings::build(dim, &labels, &judge)
     }
 
     pub fn verdicts(&self) -> DimensionRatings {
-        let labels: Vec<HumanLabel> =
-            self.verdicts.iter().map(|(a, p, v)| HumanLabel { annotator: a, response: *p, value: *v }).collect();
+        let labels: Vec<HumanLabel> = self
+            .verdicts
+            .iter()
+            .map(|(a, p, v)| HumanLabel { annotator: a, response: *p, value: *v })
+            .collect();
         verdict_ratings(&labels)
     }
 }
@@ -196,7 +208,10 @@ pub(crate) fn group_value(r: &ResponseInfo, by: GroupBy) -> String {
     v.filter(|s| !s.is_empty()).map_or_else(|| "(none)".to_string(), |s| s.to_string())
 }
 
-pub(crate) fn selected_dimensions<'a>(all: &'a [Dimension], wanted: &[String]) -> CliResult<Vec<&'a Dimension>> {
+pub(crate) fn selected_dimensions<'a>(
+    all: &'a [Dimension],
+    wanted: &[String],
+) -> CliResult<Vec<&'a Dimension>> {
     if wanted.is_empty() {
         return Ok(all.iter().collect());
     }
@@ -205,7 +220,10 @@ pub(crate) fn selected_dimensions<'a>(all: &'a [Dimension], wanted: &[String]) -
         .map(|w| {
             all.iter().find(|d| &d.name == w).ok_or_else(|| {
                 let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
-                CliError::usage(format!("--dimension {w}: no such dimension; this session has {}", names.join(", ")))
+                CliError::usage(format!(
+                    "--dimension {w}: no such dimension; this session has {}",
+                    names.join(", ")
+                ))
             })
         })
         .collect()
@@ -226,8 +244,11 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     // cannot use): shown when some exist, or when asked for with --dimension verdict.
     let asked_verdict = args.dimensions.iter().any(|d| d == field::VERDICT);
     let wanted: Vec<String> = args.dimensions.iter().filter(|d| *d != field::VERDICT).cloned().collect();
-    let dims =
-        if asked_verdict && wanted.is_empty() { Vec::new() } else { selected_dimensions(&schema.dimensions, &wanted)? };
+    let dims = if asked_verdict && wanted.is_empty() {
+        Vec::new()
+    } else {
+        selected_dimensions(&schema.dimensions, &wanted)?
+    };
     let data = SessionLabels::load(&store)?;
     let mut results = Vec::new();
     for dim in dims {
@@ -492,10 +513,17 @@ fn render_judge(j: &JudgeReport) -> String {
         let rows: Vec<Vec<String>> = j
             .per_annotator
             .iter()
-            .map(|(name, c)| vec![name.clone(), c.n.to_string(), fmt_share(&c.accuracy), fmt_stat(&c.cohen_kappa)])
+            .map(|(name, c)| {
+                vec![name.clone(), c.n.to_string(), fmt_share(&c.accuracy), fmt_stat(&c.cohen_kappa)]
+            })
             .collect();
         let _ = writeln!(out, "    judge vs each annotator");
-        out.push_str(&render_table(&["annotator", "items", "accuracy", "Cohen's kappa"], &rows, &[0], "      "));
+        out.push_str(&render_table(
+            &["annotator", "items", "accuracy", "Cohen's kappa"],
+            &rows,
+            &[0],
+            "      ",
+        ));
     }
     let level_alpha = j.as_rater.alpha.last().map(|(name, s)| (format!("Krippendorff's alpha ({name})"), *s));
     if let Some((name, s)) = level_alpha {

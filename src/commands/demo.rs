@@ -24,7 +24,12 @@ pub fn prepare(base: &Path) -> CliResult<PathBuf> {
     }
     let mut store = Store::create(&session, &Schema::cross_eval(), false)?;
     let files = [assets.join(crate::demo::ITEMS_FILE), assets.join(crate::demo::PAIRS_FILE)];
-    let input = crate::cli::InputArgs { format: crate::cli::InputFormat::Auto, model: None, images_dir: None, gold: false };
+    let input = crate::cli::InputArgs {
+        format: crate::cli::InputFormat::Auto,
+        model: None,
+        images_dir: None,
+        gold: false,
+    };
     match import_files(&mut store, &files, options(&input), |_| {}) {
         Ok(_) => Ok(session),
         Err(e) => {
@@ -34,7 +39,9 @@ pub fn prepare(base: &Path) -> CliResult<PathBuf> {
                 IngestError::Invalid(d) => d.error_lines("the demo was not imported").join("\n"),
                 IngestError::Aborted(e) => format!("{e:#}"),
             };
-            Err(CliError::data(format!("the bundled demo could not be imported (a bug; please report it):\n{why}")))
+            Err(CliError::data(format!(
+                "the bundled demo could not be imported (a bug; please report it):\n{why}"
+            )))
         }
     }
 }
@@ -50,7 +57,10 @@ pub fn run(annotator: &str, image_protocol: ImageProtocol) -> CliResult {
 fn open(args: AnnotateArgs) -> CliResult {
     use std::io::IsTerminal;
     if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
-        println!("demo session: {} (not a terminal, so the annotate UI was not opened)", args.session.display());
+        println!(
+            "demo session: {} (not a terminal, so the annotate UI was not opened)",
+            args.session.display()
+        );
         return crate::commands::status::run(&args.session, false);
     }
     let store = Store::open(&args.session)?;

@@ -72,18 +72,25 @@ pub fn run(a: ExportArgs) -> CliResult {
     if sink.interrupted() {
         // Dropping the sink removes the partial file.
         drop(sink);
-        return Err(CliError { code: 130, lines: vec![format!("interrupted; {} was not written", a.out.display())] });
+        return Err(CliError {
+            code: 130,
+            lines: vec![format!("interrupted; {} was not written", a.out.display())],
+        });
     }
     let summary = match result {
         Ok(s) => s,
         Err(e) => {
             drop(sink);
-            let not_written =
-                if a.out.as_os_str() == "-" { String::new() } else { format!(" ({} was not written)", a.out.display()) };
+            let not_written = if a.out.as_os_str() == "-" {
+                String::new()
+            } else {
+                format!(" ({} was not written)", a.out.display())
+            };
             return Err(CliError::data(format!("export failed{not_written}: {e:#}")));
         }
     };
-    sink.finish().map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    sink.finish()
+        .map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
     // The process ends right after this: handing hundreds of thousands of small allocations
     // back one by one would only add time (a tenth of the export of 100,000 pairs).
     std::mem::forget(data);

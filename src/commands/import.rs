@@ -22,8 +22,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The progress callback runs after this many records.
@@ -85,34 +85,35 @@ pub fn import_files(
     let result = std::thread::scope(|scope| {
         let (to_writer, batches) = mpsc::sync_channel::<Vec<Prepared>>(BATCHES_IN_FLIGHT);
         let (to_parser, spent) = mpsc::channel::<Vec<Prepared>>();
-        let parser = std::thread::Builder::new().name("import-parser".into()).spawn_scoped(scope, move || {
-            let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
-            let send = |batch: &mut Vec<Prepared>| -> anyhow::Result<()> {
-                // Reuse (and free here) a batch the writer is done with, if one came back.
-                let mut next = match spent.try_recv() {
-                    Ok(mut old) => {
-                        old.clear();
-                        old
-                    }
-                    Err(_) => Vec::with_capacity(BATCH),
+        let parser =
+            std::thread::Builder::new().name("import-parser".into()).spawn_scoped(scope, move || {
+                let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+                let send = |batch: &mut Vec<Prepared>| -> anyhow::Result<()> {
+                    // Reuse (and free here) a batch the writer is done with, if one came back.
+                    let mut next = match spent.try_recv() {
+                        Ok(mut old) => {
+                            old.clear();
+                            old
+                        }
+                        Err(_) => Vec::with_capacity(BATCH),
+                    };
+                    std::mem::swap(batch, &mut next);
+                    to_writer.send(next).map_err(|_| anyhow::anyhow!("the database writer stopped"))
                 };
-                std::mem::swap(batch, &mut next);
-                to_writer
-                    .send(next)
-                    .map_err(|_| anyhow::anyhow!("the database writer stopped"))
-            };
-            let read = read_inputs(files, &opts, &schema, &mut |record| {
-                batch.push(Prepared::of(record)?);
-                if batch.len() == BATCH {
-                    send(&mut batch)?;
+                let read = read_inputs(files, &opts, &schema, &mut |record| {
+                    batch.push(Prepared::of(record)?);
+                    if batch.len() == BATCH {
+                        send(&mut batch)?;
+                    }
+                    Ok(())
+                });
+                match read {
+                    Ok(summary) if !batch.is_empty() => {
+                        send(&mut batch).map(|()| summary).map_err(IngestError::Aborted)
+                    }
+                    other => other,
                 }
-                Ok(())
             });
-            match read {
-                Ok(summary) if !batch.is_empty() => send(&mut batch).map(|()| summary).map_err(IngestError::Aborted),
-                other => other,
-            }
-        });
         let parser = match parser {
             Ok(handle) => handle,
             Err(e) => return Err(anyhow::Error::new(e).context("starting the parsing thread")),

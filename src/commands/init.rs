@@ -8,22 +8,37 @@ use std::path::Path;
 /// Reads a TOML label schema; every problem is reported as `FILE:LINE[:COLUMN]: message`.
 pub fn load_schema(path: &Path) -> Result<Schema, CliError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| CliError::data(format!("{shown}: cannot read the schema: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| CliError::data(format!("{shown}: cannot read the schema: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, col) = crate::ingest::source::locate(e.as_bytes(), e.utf8_error().valid_up_to());
-        CliError::data(format!("{shown}:{}:{col}: invalid UTF-8; the schema must be a UTF-8 TOML file", line + 1))
+        CliError::data(format!(
+            "{shown}:{}:{col}: invalid UTF-8; the schema must be a UTF-8 TOML file",
+            line + 1
+        ))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     Schema::from_toml(text, &shown).map_err(|mut lines| {
         let n = lines.len();
-        lines.push(format!("{n} {} in the schema; nothing was created", if n == 1 { "error" } else { "errors" }));
+        lines.push(format!(
+            "{n} {} in the schema; nothing was created",
+            if n == 1 { "error" } else { "errors" }
+        ));
         CliError::data_lines(lines)
     })
 }
 
-pub fn run(session: &Path, schema_path: Option<&Path>, force: bool, overlap: Option<u32>, gold_rate: f64) -> CliResult {
+pub fn run(
+    session: &Path,
+    schema_path: Option<&Path>,
+    force: bool,
+    overlap: Option<u32>,
+    gold_rate: f64,
+) -> CliResult {
     if !(0.0..=1.0).contains(&gold_rate) {
-        return Err(CliError::usage(format!("--gold-rate {gold_rate}: give a share between 0 and 1, e.g. 0.1")));
+        return Err(CliError::usage(format!(
+            "--gold-rate {gold_rate}: give a share between 0 and 1, e.g. 0.1"
+        )));
     }
     let schema = match schema_path {
         Some(p) => load_schema(p)?,
@@ -34,7 +49,10 @@ pub fn run(session: &Path, schema_path: Option<&Path>, force: bool, overlap: Opt
         store.set_meta("assignment", "overlap")?;
         store.set_meta("overlap", &k.to_string())?;
         store.set_meta("gold_rate", &gold_rate.to_string())?;
-        println!("assignment: each task goes to {k} annotator(s); gold items mixed in at {:.0}%", gold_rate * 100.0);
+        println!(
+            "assignment: each task goes to {k} annotator(s); gold items mixed in at {:.0}%",
+            gold_rate * 100.0
+        );
     }
     println!(
         "created {} (label schema {:?}: {})",

@@ -1,8 +1,8 @@
 //! `crossreview merge TARGET SOURCE…`: brings annotators' copies of a session together.
 
 use crate::error::{CliError, CliResult};
-use crate::store::{Store, field};
 use crate::model::TaskRef;
+use crate::store::{Store, field};
 use std::path::PathBuf;
 
 pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
@@ -19,7 +19,10 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
             )));
         }
         if std::fs::canonicalize(src).ok() == std::fs::canonicalize(target).ok() {
-            return Err(CliError::data(format!("{}: is the target itself; nothing was merged", src.display())));
+            return Err(CliError::data(format!(
+                "{}: is the target itself; nothing was merged",
+                src.display()
+            )));
         }
     }
     for src in sources {

@@ -5,8 +5,8 @@
 //! own Krippendorff's alpha. A dimension that is not binary reports the mean value instead of
 //! the share of 1s.
 
-use super::status::pair_summary;
 use super::agreement::{SessionLabels, emit, fmt_share, fmt_stat, group_value, pretty, render_table};
+use super::status::pair_summary;
 use crate::agreement::session::DimensionRatings;
 use crate::agreement::{MISSING, Options, Stat, Undefined, judge};
 use crate::cli::GroupBy;
@@ -37,7 +37,12 @@ fn mean(sum: f64, n: u64) -> Stat {
 }
 
 /// The statistics of one dimension on the responses `keep` selects.
-fn cell(dim: &Dimension, ratings: &DimensionRatings, judge_values: &[Option<i64>], keep: &dyn Fn(usize) -> bool) -> Cell {
+fn cell(
+    dim: &Dimension,
+    ratings: &DimensionRatings,
+    judge_values: &[Option<i64>],
+    keep: &dyn Fn(usize) -> bool,
+) -> Cell {
     let binary = dim.is_binary();
     let score = |v: i64| if binary { (v == 1) as u8 as f64 } else { v as f64 };
     let (mut judge_n, mut judge_sum) = (0u64, 0.0);
@@ -127,10 +132,18 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
     for g in &group_names {
         let keep = |r: usize| &groups_of[r] == g;
         let n = (0..data.responses.len()).filter(|&r| keep(r)).count();
-        table.push((Some(g.as_str()), n, dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &keep)).collect()));
+        table.push((
+            Some(g.as_str()),
+            n,
+            dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &keep)).collect(),
+        ));
     }
     let all = |_: usize| true;
-    table.push((None, data.responses.len(), dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &all)).collect()));
+    table.push((
+        None,
+        data.responses.len(),
+        dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &all)).collect(),
+    ));
 
     if as_json {
         let to_obj = |n: usize, cells: &[Cell]| {
@@ -175,7 +188,19 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         by.as_str(),
         session.display()
     );
-    let header = [by.as_str(), "responses", "dimension", "judge", "n", "humans", "n", "labels", "agree", "kappa", "alpha"];
+    let header = [
+        by.as_str(),
+        "responses",
+        "dimension",
+        "judge",
+        "n",
+        "humans",
+        "n",
+        "labels",
+        "agree",
+        "kappa",
+        "alpha",
+    ];
     let left = [0, 2];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let show = |d: &Dimension, s: &Stat| if d.is_binary() { fmt_share(s) } else { fmt_stat(s) };
@@ -184,7 +209,11 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
             rows.push(vec![String::new(); header.len()]);
         }
         for (di, ((d, _, _), c)) in dims.iter().zip(cells).enumerate() {
-            let (name, count) = if di == 0 { (g.unwrap_or("all").to_string(), n.to_string()) } else { (String::new(), String::new()) };
+            let (name, count) = if di == 0 {
+                (g.unwrap_or("all").to_string(), n.to_string())
+            } else {
+                (String::new(), String::new())
+            };
             rows.push(vec![
                 name,
                 count,

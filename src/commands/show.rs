@@ -13,11 +13,7 @@ use std::path::Path;
 /// Text as it should be printed: always sanitized; on a terminal, wrapped and with
 /// right-to-left lines in visual order (terminals do not reorder), piped kept in logical order.
 fn block(s: &str, tty: bool, width: usize) -> String {
-    if tty {
-        text::display_lines(s, width).join("\n")
-    } else {
-        text::sanitize(s)
-    }
+    if tty { text::display_lines(s, width).join("\n") } else { text::sanitize(s) }
 }
 
 pub fn run(session: &Path, id: &str, protocol: ImageProtocol) -> CliResult {
@@ -109,7 +105,9 @@ fn print_image(item: &Item, tty: bool, protocol: ImageProtocol) {
         return;
     }
     if image.starts_with("http://") || image.starts_with("https://") {
-        println!("\nimage: {shown} (a URL; crossreview never fetches images: import with --images-dir to use a local copy)");
+        println!(
+            "\nimage: {shown} (a URL; crossreview never fetches images: import with --images-dir to use a local copy)"
+        );
         return;
     }
     match crate::imaging::load_display_image(Path::new(image)) {

@@ -70,7 +70,10 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
 /// Why in SQL: a session of a million responses holds millions of current rows; counting them
 /// where they are (the `current` table's primary key already groups them by annotator and
 /// task) takes a fraction of the time and none of the memory of loading them.
-fn progress_with(store: &Store, gold: &HashMap<(TaskRef, String), i64>) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+fn progress_with(
+    store: &Store,
+    gold: &HashMap<(TaskRef, String), i64>,
+) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
     let dims = store.schema().dimension_names();
     let mut out: BTreeMap<String, AnnotatorProgress> = BTreeMap::new();
     for a in store.annotators()? {
@@ -132,7 +135,8 @@ fn progress_with(store: &Store, gold: &HashMap<(TaskRef, String), i64>) -> anyho
         )?;
         let mut rows = st.query([serde_json::to_string(&gold_items)?])?;
         while let Some(r) = rows.next()? {
-            let task = crate::store::task_from_columns(&r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let task =
+                crate::store::task_from_columns(&r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
             let (f, v): (String, i64) = (r.get(5)?, r.get(6)?);
             if let Some(answer) = gold.get(&(task, f)) {
                 let p = out.entry(r.get(0)?).or_default();
@@ -193,7 +197,10 @@ impl PairSummary {
             .max()
             .unwrap_or(3)
             .min(30);
-        let _ = writeln!(out, "\npairs: validity = share of verdicts agreeing with the chosen response; flip = picking the rejected one");
+        let _ = writeln!(
+            out,
+            "\npairs: validity = share of verdicts agreeing with the chosen response; flip = picking the rejected one"
+        );
         let _ = writeln!(
             out,
             "  {}  {:>6}  {:>8}  {:>8}  {:>6}",
@@ -231,8 +238,17 @@ impl PairSummary {
                 let _ = writeln!(out, "  agreement on verdicts: not enough overlapping verdicts yet");
             }
         }
-        let _ = writeln!(out, "  side bias (share of decisive verdicts picking the left response; exact binomial test)");
-        let name_w = self.stats.side_bias.keys().map(|k| crate::text::width(&crate::text::sanitize_line(k))).max().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "  side bias (share of decisive verdicts picking the left response; exact binomial test)"
+        );
+        let name_w = self
+            .stats
+            .side_bias
+            .keys()
+            .map(|k| crate::text::width(&crate::text::sanitize_line(k)))
+            .max()
+            .unwrap_or(0);
         for (who, b) in &self.stats.side_bias {
             let _ = writeln!(
                 out,
@@ -359,7 +375,14 @@ mod tests {
     use crate::schema::Schema;
     use crate::store::NewEvent;
 
-    fn ev(annotator: &str, task: &TaskRef, f: &str, value: Option<i64>, text: Option<&str>, seconds: f64) -> NewEvent {
+    fn ev(
+        annotator: &str,
+        task: &TaskRef,
+        f: &str,
+        value: Option<i64>,
+        text: Option<&str>,
+        seconds: f64,
+    ) -> NewEvent {
         NewEvent {
             annotator: annotator.into(),
             task: task.clone(),
@@ -380,7 +403,10 @@ mod tests {
             query: "q".into(),
             responses: vec![Response { model: "m".into(), text: "t".into(), ..Default::default() }],
             meta: if gold {
-                serde_json::json!({"gold": {"m": {"compliance": 1, "awareness": 0}}}).as_object().unwrap().clone()
+                serde_json::json!({"gold": {"m": {"compliance": 1, "awareness": 0}}})
+                    .as_object()
+                    .unwrap()
+                    .clone()
             } else {
                 Default::default()
             },

@@ -77,7 +77,11 @@ pub fn decide(
 ) -> Result<GoldDecision, NoGold> {
     let m = majority(values.iter().copied());
     let share = |v: Value| {
-        if values.is_empty() { 0.0 } else { values.iter().filter(|x| **x == v).count() as f64 / values.len() as f64 }
+        if values.is_empty() {
+            0.0
+        } else {
+            values.iter().filter(|x| **x == v).count() as f64 / values.len() as f64
+        }
     };
     if let Some(a) = adjudication {
         return Ok(GoldDecision {
@@ -194,7 +198,10 @@ mod tests {
         assert_eq!(decide(&[], None, 1), Err(NoGold::NoLabels));
         let adj = Adjudication { value: 0, adjudicator: "lead".into() };
         let d = decide(&[1, 0], Some(&adj), 3).unwrap();
-        assert_eq!((d.value, d.decided_by, d.adjudicator.as_deref()), (0, DecidedBy::Adjudicated, Some("lead")));
+        assert_eq!(
+            (d.value, d.decided_by, d.adjudicator.as_deref()),
+            (0, DecidedBy::Adjudicated, Some("lead"))
+        );
         assert_eq!(d.agreement, 0.5);
         let d = decide(&[1, 1], Some(&adj), 1).unwrap();
         assert_eq!((d.value, d.agreement), (0, 0.0), "the adjudicator overrules a unanimous pair");

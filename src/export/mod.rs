@@ -97,9 +97,15 @@ impl ExportData {
     }
 
     /// Loads what `format` reads.
-    pub fn load_for(store: &Store, annotators: &[String], format: ExportFormat) -> Result<ExportData, CliError> {
+    pub fn load_for(
+        store: &Store,
+        annotators: &[String],
+        format: ExportFormat,
+    ) -> Result<ExportData, CliError> {
         match format {
-            ExportFormat::DpoTrl | ExportFormat::DpoOpenai | ExportFormat::Kto => ExportData::load_pairs(store, annotators),
+            ExportFormat::DpoTrl | ExportFormat::DpoOpenai | ExportFormat::Kto => {
+                ExportData::load_pairs(store, annotators)
+            }
             _ => ExportData::load(store, annotators),
         }
     }
@@ -232,7 +238,9 @@ pub fn split_pair_verdicts<'a>(
         if c.field != field::VERDICT {
             continue;
         }
-        let (TaskRef::Pair { pair_id }, Some(v)) = (&c.task, c.value.and_then(Verdict::from_code)) else { continue };
+        let (TaskRef::Pair { pair_id }, Some(v)) = (&c.task, c.value.and_then(Verdict::from_code)) else {
+            continue;
+        };
         if adjudicators.contains(&c.annotator) {
             let later = decided.get(pair_id.as_str()).is_none_or(|(_, at)| *at <= c.at.as_str());
             if later {
@@ -274,11 +282,19 @@ pub type FastHash = std::hash::BuildHasherDefault<Fnv>;
 pub enum PairDecision {
     /// At least `min_annotators` verdicts and a strict majority for this one; or an
     /// adjudicator's verdict (`adjudicator`), which is final whatever the annotators said.
-    Decided { verdict: Verdict, majority: Majority<Verdict>, adjudicator: Option<String> },
+    Decided {
+        verdict: Verdict,
+        majority: Majority<Verdict>,
+        adjudicator: Option<String>,
+    },
     /// Nobody gave a verdict.
     NoVerdict,
-    TooFewAnnotators { n: usize },
-    NoMajority { majority: Majority<Verdict> },
+    TooFewAnnotators {
+        n: usize,
+    },
+    NoMajority {
+        majority: Majority<Verdict>,
+    },
 }
 
 /// The decision rule for pairs: an adjudicator's verdict when there is one (final, as for gold
@@ -313,7 +329,9 @@ impl PairDecision {
     /// Why a pair with this decision is left out of a format that keeps only `kept` verdicts.
     pub fn left_out_reason(&self, min_annotators: usize) -> String {
         match self {
-            PairDecision::Decided { verdict, adjudicator: Some(_), .. } => format!("adjudicated verdict {}", verdict.as_str()),
+            PairDecision::Decided { verdict, adjudicator: Some(_), .. } => {
+                format!("adjudicated verdict {}", verdict.as_str())
+            }
             PairDecision::Decided { verdict, .. } => format!("majority verdict {}", verdict.as_str()),
             PairDecision::NoVerdict => "no verdict yet".to_string(),
             PairDecision::TooFewAnnotators { .. } => format!("fewer than {min_annotators} annotators"),
@@ -345,7 +363,12 @@ pub struct PairMeta<'a> {
 }
 
 impl<'a> PairMeta<'a> {
-    pub fn new(pair: &'a Pair, verdicts: &[(&'a str, Verdict)], verdict: Verdict, adjudicator: Option<&'a str>) -> PairMeta<'a> {
+    pub fn new(
+        pair: &'a Pair,
+        verdicts: &[(&'a str, Verdict)],
+        verdict: Verdict,
+        adjudicator: Option<&'a str>,
+    ) -> PairMeta<'a> {
         let gave = verdicts.iter().filter(|(_, v)| *v == verdict).count();
         let agreement = if verdicts.is_empty() { 0.0 } else { gave as f64 / verdicts.len() as f64 };
         PairMeta {
@@ -428,12 +451,18 @@ mod tests {
         use Verdict::*;
         assert_eq!(decide_pair(&[], 1, None), PairDecision::NoVerdict);
         assert!(matches!(decide_pair(&v(&[("a", Agree)]), 2, None), PairDecision::TooFewAnnotators { n: 1 }));
-        assert!(matches!(decide_pair(&v(&[("a", Agree)]), 1, None), PairDecision::Decided { verdict: Agree, .. }));
+        assert!(matches!(
+            decide_pair(&v(&[("a", Agree)]), 1, None),
+            PairDecision::Decided { verdict: Agree, .. }
+        ));
         assert!(matches!(
             decide_pair(&v(&[("a", Flip), ("b", Flip), ("c", Agree)]), 2, None),
             PairDecision::Decided { verdict: Flip, adjudicator: None, .. }
         ));
-        assert!(matches!(decide_pair(&v(&[("a", Agree), ("b", Unsure)]), 2, None), PairDecision::NoMajority { .. }));
+        assert!(matches!(
+            decide_pair(&v(&[("a", Agree), ("b", Unsure)]), 2, None),
+            PairDecision::NoMajority { .. }
+        ));
     }
 
     #[test]
@@ -441,9 +470,14 @@ mod tests {
         use Verdict::*;
         let lead = PairAdjudication { adjudicator: "lead", verdict: Flip };
         // A tie, too few annotators, no verdict, even a unanimous vote: the adjudicator decides.
-        for given in [vec![("a", Agree), ("b", Flip)], vec![("a", Agree)], vec![], vec![("a", Agree), ("b", Agree)]] {
+        for given in
+            [vec![("a", Agree), ("b", Flip)], vec![("a", Agree)], vec![], vec![("a", Agree), ("b", Agree)]]
+        {
             let d = decide_pair(&given, 3, Some(&lead));
-            assert!(matches!(&d, PairDecision::Decided { verdict: Flip, adjudicator: Some(a), .. } if a == "lead"), "{d:?}");
+            assert!(
+                matches!(&d, PairDecision::Decided { verdict: Flip, adjudicator: Some(a), .. } if a == "lead"),
+                "{d:?}"
+            );
         }
         let both_bad = PairAdjudication { adjudicator: "lead", verdict: BothBad };
         let d = decide_pair(&[("a", Agree), ("b", Agree)], 1, Some(&both_bad));

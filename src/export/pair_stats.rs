@@ -218,7 +218,11 @@ pub fn binomial_two_sided_half(k: u64, n: u64) -> f64 {
 /// The group of a pair under `by`: `source`, `model` (the pair's `meta.model`, else
 /// `meta.chosen_model`), `country`/`language`/`domain` (from its item), or any other key of the
 /// pair's `meta` holding a string or number.
-fn group_of(pair: &crate::model::Pair, by: &str, item_fields: &HashMap<&str, [Option<&str>; 3]>) -> Option<String> {
+fn group_of(
+    pair: &crate::model::Pair,
+    by: &str,
+    item_fields: &HashMap<&str, [Option<&str>; 3]>,
+) -> Option<String> {
     let meta_str = |k: &str| match pair.meta.get(k) {
         Some(Json::String(s)) => Some(s.clone()),
         Some(Json::Number(n)) => Some(n.to_string()),
@@ -240,9 +244,11 @@ fn group_of(pair: &crate::model::Pair, by: &str, item_fields: &HashMap<&str, [Op
 pub fn pair_observations(data: &ExportData, by: Option<&str>) -> Vec<PairObservation> {
     let mut item_fields: HashMap<&str, [Option<&str>; 3]> = HashMap::new();
     for r in &data.responses {
-        item_fields
-            .entry(&r.item_id)
-            .or_insert([r.country.as_deref(), r.language.as_deref(), r.domain.as_deref()]);
+        item_fields.entry(&r.item_id).or_insert([
+            r.country.as_deref(),
+            r.language.as_deref(),
+            r.domain.as_deref(),
+        ]);
     }
     let mut orders: HashMap<(&str, &str), ShownOrder> = HashMap::new();
     for c in &data.current {
@@ -275,7 +281,9 @@ pub fn pair_observations(data: &ExportData, by: Option<&str>) -> Vec<PairObserva
 
 /// The verdicts as a raters × pairs table of verdict codes (`None`: no verdict from that rater),
 /// for the agreement engine at the nominal level. Returns (rater names, pair ids, table).
-pub fn verdict_ratings(observations: &[PairObservation]) -> (Vec<String>, Vec<String>, Vec<Vec<Option<Value>>>) {
+pub fn verdict_ratings(
+    observations: &[PairObservation],
+) -> (Vec<String>, Vec<String>, Vec<Vec<Option<Value>>>) {
     let mut raters: Vec<String> = observations.iter().map(|o| o.annotator.clone()).collect();
     raters.sort();
     raters.dedup();
@@ -298,8 +306,14 @@ pub fn verdict_ratings(observations: &[PairObservation]) -> (Vec<String>, Vec<St
 /// Agreement between annotators on verdicts, computed by the agreement engine at the nominal
 /// level with the five verdicts as categories (in `Verdict::ALL` order). Pairs with a single
 /// verdict count towards `n_items` but not towards any statistic, as in the engine.
-pub fn verdict_agreement(observations: &[PairObservation], opts: &crate::agreement::Options) -> crate::agreement::Agreement {
-    use crate::agreement::{Scale, analyze, matrix::{MISSING, RatingMatrix}};
+pub fn verdict_agreement(
+    observations: &[PairObservation],
+    opts: &crate::agreement::Options,
+) -> crate::agreement::Agreement {
+    use crate::agreement::{
+        Scale, analyze,
+        matrix::{MISSING, RatingMatrix},
+    };
     let (raters, _pairs, table) = verdict_ratings(observations);
     let n_items = table.first().map_or(0, Vec::len);
     let codes: Vec<u16> = table.iter().flatten().map(|c| c.map_or(MISSING, |v| v as u16)).collect();

@@ -6,7 +6,10 @@
 //! label says whether it is desirable (`agree`: chosen true, rejected false; `flip`: the reverse;
 //! `both_bad`: both false; `tie`, "both fine": both true; `unsure`: left out).
 
-use super::{ExportData, ExportOptions, ExportSummary, OpenAiImages, PairDecision, PairMeta, decide_pair, split_pair_verdicts};
+use super::{
+    ExportData, ExportOptions, ExportSummary, OpenAiImages, PairDecision, PairMeta, decide_pair,
+    split_pair_verdicts,
+};
 use crate::model::{Pair, Verdict};
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
@@ -123,7 +126,8 @@ impl<'a> ImageRefs<'a> {
         pair.images
             .iter()
             .map(|stored| {
-                let r = self.cache.entry(stored.as_str()).or_insert_with(|| self.opts.images.reference(stored));
+                let r =
+                    self.cache.entry(stored.as_str()).or_insert_with(|| self.opts.images.reference(stored));
                 if r == stored { Cow::Borrowed(stored.as_str()) } else { Cow::Owned(r.clone()) }
             })
             .collect()
@@ -142,7 +146,8 @@ pub fn dpo_trl_rows(
         let (better, worse) = ordered(d.pair, d.verdict);
         let images = refs.of(d.pair);
         let prompt = prompt_as(&d.pair.prompt, conversational, images.len());
-        let (chosen, rejected) = (completion_like_prompt(&prompt, better), completion_like_prompt(&prompt, worse));
+        let (chosen, rejected) =
+            (completion_like_prompt(&prompt, better), completion_like_prompt(&prompt, worse));
         emit(&PreferenceRow::Trl { prompt, chosen, rejected, images, meta: d.meta })?;
         summary.rows += 1;
         Ok(())
@@ -211,7 +216,8 @@ pub fn openai_messages(prompt: &Json, image_urls: Vec<String>) -> Vec<Json> {
     for m in messages.iter_mut() {
         let Some(Json::Array(parts)) = m.get_mut("content") else { continue };
         for part in parts.iter_mut() {
-            let is_placeholder = part.get("type").and_then(Json::as_str) == Some("image") && part.get("image_url").is_none();
+            let is_placeholder =
+                part.get("type").and_then(Json::as_str) == Some("image") && part.get("image_url").is_none();
             if is_placeholder {
                 *part = match images.next() {
                     Some(url) => image_part(url),
@@ -267,7 +273,8 @@ impl DataUrlCache {
                 path.display()
             )
         })?;
-        let url = super::images::data_url(&bytes, path).map_err(|e| anyhow::anyhow!("pair {pair_id:?}: {e}"))?;
+        let url =
+            super::images::data_url(&bytes, path).map_err(|e| anyhow::anyhow!("pair {pair_id:?}: {e}"))?;
         self.last = Some((path.to_path_buf(), url.clone()));
         Ok(url)
     }

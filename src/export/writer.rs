@@ -93,7 +93,10 @@ impl AtomicFile {
         if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty())
             && !parent.is_dir()
         {
-            return Err(io::Error::other(format!("the folder {} does not exist; create it first", parent.display())));
+            return Err(io::Error::other(format!(
+                "the folder {} does not exist; create it first",
+                parent.display()
+            )));
         }
         let prefix = format!(".{}.partial-", name.to_string_lossy());
         remove_abandoned(target.parent().unwrap_or(Path::new("")), &prefix);
@@ -107,7 +110,8 @@ impl AtomicFile {
                 signal_ids.push(id);
             }
         }
-        let file = create_locked(&tmp).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", tmp.display())))?;
+        let file =
+            create_locked(&tmp).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", tmp.display())))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
             tmp,
@@ -125,7 +129,8 @@ impl AtomicFile {
     }
 
     pub fn commit(mut self) -> io::Result<()> {
-        let writer = self.writer.take().ok_or_else(|| io::Error::other("the export file is already closed"))?;
+        let writer =
+            self.writer.take().ok_or_else(|| io::Error::other("the export file is already closed"))?;
         let file = writer.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
@@ -203,8 +208,10 @@ mod tests {
     use super::*;
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     }
@@ -243,7 +250,10 @@ mod tests {
         let mut f = AtomicFile::create(&target).unwrap();
         f.write_all(b"new\n").unwrap();
         f.commit().unwrap();
-        assert_eq!(entries(dir.path()), vec![".other.jsonl.partial-999999", ".out.jsonl.partial-1", "out.jsonl"]);
+        assert_eq!(
+            entries(dir.path()),
+            vec![".other.jsonl.partial-999999", ".out.jsonl.partial-1", "out.jsonl"]
+        );
         drop(held);
     }
 

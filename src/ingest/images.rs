@@ -71,7 +71,8 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex =
+                std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(b) = hex {
                 out.push(b);
                 i += 3;
@@ -93,7 +94,10 @@ pub fn absolute_lexical(base: &Path, p: &Path) -> PathBuf {
             Component::CurDir => {}
             Component::ParentDir => {
                 // Never climb above the root (`/..` is `/`, as the operating system has it).
-                if !matches!(out.components().next_back(), Some(Component::RootDir | Component::Prefix(_)) | None) {
+                if !matches!(
+                    out.components().next_back(),
+                    Some(Component::RootDir | Component::Prefix(_)) | None
+                ) {
                     out.pop();
                 }
             }
@@ -132,7 +136,8 @@ impl ImageResolver {
                 let Ok(ft) = entry.file_type() else { continue };
                 // A symbolic link counts when what it points to is a regular file.
                 let regular = ft.is_file()
-                    || (ft.is_symlink() && std::fs::metadata(entry.path()).map(|m| m.is_file()).unwrap_or(false));
+                    || (ft.is_symlink()
+                        && std::fs::metadata(entry.path()).map(|m| m.is_file()).unwrap_or(false));
                 if regular {
                     names.insert(entry.file_name());
                 }
@@ -179,7 +184,10 @@ mod tests {
 
     #[test]
     fn url_file_names() {
-        assert_eq!(url_file_name("https://x.org/data/images/casa/a%20b.jpg?raw=1#top").as_deref(), Some("a b.jpg"));
+        assert_eq!(
+            url_file_name("https://x.org/data/images/casa/a%20b.jpg?raw=1#top").as_deref(),
+            Some("a b.jpg")
+        );
         assert_eq!(url_file_name("http://host/x.png").as_deref(), Some("x.png"));
         assert_eq!(url_file_name("https://host/").as_deref(), None);
         assert_eq!(url_file_name("https://host").as_deref(), None);
@@ -190,7 +198,10 @@ mod tests {
 
     #[test]
     fn lexical_paths() {
-        assert_eq!(absolute_lexical(Path::new("/a/b"), Path::new("../c/./d.png")), PathBuf::from("/a/c/d.png"));
+        assert_eq!(
+            absolute_lexical(Path::new("/a/b"), Path::new("../c/./d.png")),
+            PathBuf::from("/a/c/d.png")
+        );
         assert_eq!(absolute_lexical(Path::new("/a"), Path::new("/x/../y.png")), PathBuf::from("/y.png"));
         assert_eq!(absolute_lexical(Path::new("/"), Path::new("../../z")), PathBuf::from("/z"));
     }
@@ -203,8 +214,14 @@ mod tests {
         std::fs::write(base.join("images/a.png"), b"png").unwrap();
         std::fs::create_dir(base.join("images/sub.png")).unwrap();
         let mut r = ImageResolver::new(Some(&base.join("images")));
-        assert_eq!(r.resolve("images/a.png", &base), Resolved::Found(base.join("images/a.png").display().to_string()));
-        assert_eq!(r.resolve("./images/../images/a.png", &base).stored(), base.join("images/a.png").to_str().unwrap());
+        assert_eq!(
+            r.resolve("images/a.png", &base),
+            Resolved::Found(base.join("images/a.png").display().to_string())
+        );
+        assert_eq!(
+            r.resolve("./images/../images/a.png", &base).stored(),
+            base.join("images/a.png").to_str().unwrap()
+        );
         // A folder is not an image.
         assert!(matches!(r.resolve("images/sub.png", &base), Resolved::Missing(_)));
         assert!(matches!(r.resolve("nope.png", &base), Resolved::Missing(_)));

@@ -102,14 +102,19 @@ pub fn parse_item(text: &str, schema: &Schema) -> Result<Item, Vec<RecordError>>
 fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
     let mut errors = Vec::new();
     if raw.id.trim().is_empty() {
-        errors.push(RecordError::new("\"id\" is empty; every item needs a non-empty id, unique in the session"));
+        errors.push(RecordError::new(
+            "\"id\" is empty; every item needs a non-empty id, unique in the session",
+        ));
     }
     let mut responses = Vec::with_capacity(raw.responses.as_ref().map_or(0, Vec::len));
     for (i, r) in raw.responses.into_iter().flatten().enumerate() {
         // Only formatted when there is an error to report: this runs for every response.
         let at = || format!("responses[{i}]");
         if r.model.trim().is_empty() {
-            errors.push(RecordError::new(format!("{}.model is empty; name the model that wrote the response", at())));
+            errors.push(RecordError::new(format!(
+                "{}.model is empty; name the model that wrote the response",
+                at()
+            )));
         } else if responses.iter().any(|p: &Response| p.model == r.model) {
             errors.push(RecordError::new(format!(
                 "{}: a second response from model {:?}; an item has at most one response per model",
@@ -184,18 +189,33 @@ fn explain(text: &str, serde_error: serde_json::Error) -> Vec<RecordError> {
     errors
 }
 
-fn expect_string(obj: &Map<String, Value>, key: &str, path: &str, nullable: bool, errors: &mut Vec<RecordError>) {
+fn expect_string(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    nullable: bool,
+    errors: &mut Vec<RecordError>,
+) {
     match obj.get(key) {
         None | Some(Value::String(_)) => {}
         Some(Value::Null) if nullable => {}
-        Some(v) => errors.push(RecordError::new(format!("{path}{key}: expected a string, found {}", json_kind(v)))),
+        Some(v) => {
+            errors.push(RecordError::new(format!("{path}{key}: expected a string, found {}", json_kind(v))))
+        }
     }
 }
 
-fn unknown_keys(obj: &Map<String, Value>, known: &[&str], path: &str, hint: &str, errors: &mut Vec<RecordError>) {
+fn unknown_keys(
+    obj: &Map<String, Value>,
+    known: &[&str],
+    path: &str,
+    hint: &str,
+    errors: &mut Vec<RecordError>,
+) {
     for k in obj.keys() {
         if !known.contains(&k.as_str()) {
-            let did_you_mean = suggest(k, known).map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default();
+            let did_you_mean =
+                suggest(k, known).map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default();
             errors.push(RecordError::new(format!("{path}unknown key {k:?}{did_you_mean}; {hint}")));
         }
     }
@@ -238,7 +258,13 @@ fn check_item_object(obj: &Map<String, Value>, errors: &mut Vec<RecordError>) {
                     )));
                     continue;
                 };
-                unknown_keys(r, RESPONSE_KEYS, &path, "a response has model, text, judge and judge_rationale", errors);
+                unknown_keys(
+                    r,
+                    RESPONSE_KEYS,
+                    &path,
+                    "a response has model, text, judge and judge_rationale",
+                    errors,
+                );
                 for key in ["model", "text"] {
                     if !r.contains_key(key) {
                         errors.push(RecordError::new(format!("{path}{key}: missing")));
@@ -281,7 +307,9 @@ fn check_item_object(obj: &Map<String, Value>, errors: &mut Vec<RecordError>) {
                 }
             }
         }
-        Some(v) => errors.push(RecordError::new(format!("responses: expected an array, found {}", json_kind(v)))),
+        Some(v) => {
+            errors.push(RecordError::new(format!("responses: expected an array, found {}", json_kind(v))))
+        }
     }
 }
 
@@ -317,7 +345,9 @@ mod tests {
 
     #[test]
     fn minimal_item_and_nulls() {
-        let item = parse_item(r#"{"id":"a","query":"q","image":null,"meta":null,"responses":null}"#, &schema()).unwrap();
+        let item =
+            parse_item(r#"{"id":"a","query":"q","image":null,"meta":null,"responses":null}"#, &schema())
+                .unwrap();
         assert_eq!(item.image, None);
         assert!(item.meta.is_empty());
         assert!(item.responses.is_empty());
@@ -339,14 +369,20 @@ mod tests {
         assert_eq!(m.len(), 2, "{m:?}");
         assert!(m[0].contains("unknown key \"qeury\" (did you mean \"query\"?)"), "{m:?}");
         assert!(m[1].contains("unknown key \"extra\"; put extra fields under \"meta\""), "{m:?}");
-        let m = messages(parse_item(r#"{"id":"a","query":"q","responses":[{"model":"m","text":"t","score":1}]}"#, &schema()));
+        let m = messages(parse_item(
+            r#"{"id":"a","query":"q","responses":[{"model":"m","text":"t","score":1}]}"#,
+            &schema(),
+        ));
         assert!(m[0].starts_with("responses[0].unknown key \"score\""), "{m:?}");
     }
 
     #[test]
     fn wrong_types_name_the_field() {
         let m = messages(parse_item(r#"{"id":7,"query":"q","country":["JP"]}"#, &schema()));
-        assert_eq!(m, ["id: expected a string, found a number (7)", "country: expected a string, found an array"]);
+        assert_eq!(
+            m,
+            ["id: expected a string, found a number (7)", "country: expected a string, found an array"]
+        );
         let m = messages(parse_item(
             r#"{"id":"a","query":"q","responses":[{"model":"m","text":"t","judge":{"awareness":"yes"}}]}"#,
             &schema(),

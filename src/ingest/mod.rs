@@ -190,7 +190,8 @@ impl RecordError {
         };
         let message = match e.classify() {
             serde_json::error::Category::Eof => {
-                "invalid JSON: the record ends before it is complete (a missing '}', ']' or '\"'?)".to_string()
+                "invalid JSON: the record ends before it is complete (a missing '}', ']' or '\"'?)"
+                    .to_string()
             }
             serde_json::error::Category::Syntax => format!("invalid JSON: {bare}"),
             _ => bare.to_string(),
@@ -349,10 +350,15 @@ fn detect(path: &Path, shown: &str) -> Result<Format, String> {
                 });
             }
             Ok(other) => {
-                first_problem.get_or_insert(format!("line {line}: a record is {}, not an object", json_kind(&other)));
+                first_problem
+                    .get_or_insert(format!("line {line}: a record is {}, not an object", json_kind(&other)));
             }
             Err(e) => {
-                first_problem.get_or_insert(format!("line {}: {}", line + e.line() - 1, RecordError::from_serde(&e).message));
+                first_problem.get_or_insert(format!(
+                    "line {}: {}",
+                    line + e.line() - 1,
+                    RecordError::from_serde(&e).message
+                ));
             }
         }
     }
@@ -433,7 +439,8 @@ impl Run<'_> {
 
     fn resolve_image(&mut self, ctx: &mut FileCtx, line: usize, raw: String) -> Option<String> {
         if raw.trim().is_empty() {
-            self.diag.warning(|| format!("{}:{line}: the image path is empty; the item has no image", ctx.shown));
+            self.diag
+                .warning(|| format!("{}:{line}: the image path is empty; the item has no image", ctx.shown));
             return None;
         }
         let resolved = self.images.resolve(&raw, &ctx.base_dir);
@@ -487,7 +494,9 @@ impl Run<'_> {
                         models.push(model.clone());
                         Decision::Merged
                     }
-                    (Some(_), true) => Decision::Clash { first: self.location(first.0, first.1), cross: true },
+                    (Some(_), true) => {
+                        Decision::Clash { first: self.location(first.0, first.1), cross: true }
+                    }
                     _ => Decision::Clash { first: self.location(first.0, first.1), cross: false },
                 }
             }
@@ -495,7 +504,8 @@ impl Run<'_> {
         match decision {
             Decision::New => {
                 let cross_models = is_cross.then(|| vec![model]);
-                self.seen_items.insert(item.id.clone(), Seen { file: ctx.index, line: line as u32, cross_models });
+                self.seen_items
+                    .insert(item.id.clone(), Seen { file: ctx.index, line: line as u32, cross_models });
                 self.summary.items += 1;
             }
             Decision::Merged => {}
@@ -551,7 +561,8 @@ impl Run<'_> {
         let g = &mut self.gold[k];
         if item.meta.contains_key("gold") {
             g.has_meta = true;
-            g.from_meta = g.from_meta.max(crate::assign::gold_answers(&item.id, &item.meta, self.schema).len());
+            g.from_meta =
+                g.from_meta.max(crate::assign::gold_answers(&item.id, &item.meta, self.schema).len());
             return;
         }
         for r in item.responses.iter().filter(|r| !r.judge.is_empty()) {
@@ -680,7 +691,9 @@ impl Run<'_> {
                 }
             };
             let parsed = match format {
-                Format::Items | Format::Auto => items::parse_item(text, self.schema).map(|i| (Record::Item(i), false)),
+                Format::Items | Format::Auto => {
+                    items::parse_item(text, self.schema).map(|i| (Record::Item(i), false))
+                }
                 Format::Cross => match cross::parse_cross_record(text, self.schema, model.as_deref()) {
                     Ok((item, warnings)) => {
                         for w in warnings {
@@ -693,7 +706,9 @@ impl Run<'_> {
                 Format::Pairs => pairs::parse_pair(text).map(|p| (Record::Pair(p), false)),
             };
             match parsed {
-                Ok((Record::Item(item), is_cross)) => self.accept_item(&mut ctx, line, item, is_cross, sink)?,
+                Ok((Record::Item(item), is_cross)) => {
+                    self.accept_item(&mut ctx, line, item, is_cross, sink)?
+                }
                 Ok((Record::Pair(pair), _)) => self.accept_pair(&mut ctx, line, pair, sink)?,
                 Err(errors) => {
                     for e in errors {

@@ -168,7 +168,8 @@ pub fn parse_pair(text: &str) -> Result<Pair, Vec<RecordError>> {
     let mut errors = Vec::new();
     for k in obj.keys() {
         if !PAIR_KEYS.contains(&k.as_str()) {
-            let did_you_mean = suggest(k, PAIR_KEYS).map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default();
+            let did_you_mean =
+                suggest(k, PAIR_KEYS).map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default();
             errors.push(RecordError::new(format!(
                 "unknown key {k:?}{did_you_mean}; put extra fields under \"meta\" (typos must not vanish silently)"
             )));
@@ -243,7 +244,15 @@ pub fn parse_pair(text: &str) -> Result<Pair, Vec<RecordError>> {
         normalize_turns(&mut v);
         v
     };
-    Ok(Pair { id, prompt: take("prompt"), chosen: take("chosen"), rejected: take("rejected"), images, item_id, meta })
+    Ok(Pair {
+        id,
+        prompt: take("prompt"),
+        chosen: take("chosen"),
+        rejected: take("rejected"),
+        images,
+        item_id,
+        meta,
+    })
 }
 
 #[cfg(test)]
@@ -292,7 +301,10 @@ mod tests {
             format!("pair-{}", d.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>())
         };
         assert_eq!(a.id, expected);
-        assert_eq!(canonical_json(&json!({"b": [1, {"d": "é\"", "c": null}], "a": 1.5})), r#"{"a":1.5,"b":[1,{"c":null,"d":"é\""}]}"#);
+        assert_eq!(
+            canonical_json(&json!({"b": [1, {"d": "é\"", "c": null}], "a": 1.5})),
+            r#"{"a":1.5,"b":[1,{"c":null,"d":"é\""}]}"#
+        );
     }
 
     #[test]
@@ -316,7 +328,15 @@ mod tests {
                 "prompt[2].content[1]: missing \"type\" (\"text\" or \"image\")",
             ]
         );
-        let m = messages(parse_pair(r#"{"id": 5, "prompt": "p", "chosen": "c", "rejected": "r", "images": "x.png"}"#));
-        assert_eq!(m, ["id: expected a string, found a number (5)", "images: expected a list of paths or URLs, found a string (\"x.png\")"]);
+        let m = messages(parse_pair(
+            r#"{"id": 5, "prompt": "p", "chosen": "c", "rejected": "r", "images": "x.png"}"#,
+        ));
+        assert_eq!(
+            m,
+            [
+                "id: expected a string, found a number (5)",
+                "images: expected a list of paths or URLs, found a string (\"x.png\")"
+            ]
+        );
     }
 }

@@ -38,7 +38,11 @@ pub struct RatingsTable {
 const MAX_ERRORS: usize = 50;
 
 /// Parses a CSV or JSON ratings table. `categories` is `--categories`, when given.
-pub fn parse_ratings(bytes: &[u8], origin: &str, categories: Option<&[String]>) -> Result<RatingsTable, Vec<String>> {
+pub fn parse_ratings(
+    bytes: &[u8],
+    origin: &str,
+    categories: Option<&[String]>,
+) -> Result<RatingsTable, Vec<String>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, col) = line_col(bytes, e.valid_up_to());
@@ -46,7 +50,11 @@ pub fn parse_ratings(bytes: &[u8], origin: &str, categories: Option<&[String]>) 
     })?;
     let first = text.trim_start().chars().next();
     let raw = match first {
-        None => return Err(vec![format!("{origin}: the file is empty; give a CSV with a header row of rater names, or a JSON object with \"ratings\"")]),
+        None => {
+            return Err(vec![format!(
+                "{origin}: the file is empty; give a CSV with a header row of rater names, or a JSON object with \"ratings\""
+            )]);
+        }
         Some('{') => parse_json(text, origin)?,
         Some('[') => {
             return Err(vec![format!(
@@ -130,7 +138,14 @@ impl Interner {
             None => {
                 let id = self.distinct.len() as u32;
                 self.numbers.insert(x.to_bits(), id);
-                self.distinct.push(Distinct { text: literal.to_string(), num: Some(x), label: number_label(x), line, col, occurrences: 0 });
+                self.distinct.push(Distinct {
+                    text: literal.to_string(),
+                    num: Some(x),
+                    label: number_label(x),
+                    line,
+                    col,
+                    occurrences: 0,
+                });
                 id
             }
         };
@@ -215,7 +230,12 @@ impl<'a> CsvReader<'a> {
     }
 
     /// The next non-blank record's line, with its cells in `buf`/`cells`; `None` at the end.
-    fn next_record(&mut self, buf: &mut String, cells: &mut Vec<CellSpan>, origin: &str) -> Result<Option<usize>, String> {
+    fn next_record(
+        &mut self,
+        buf: &mut String,
+        cells: &mut Vec<CellSpan>,
+        origin: &str,
+    ) -> Result<Option<usize>, String> {
         let b = self.text.as_bytes();
         loop {
             if self.pos >= b.len() {
@@ -242,7 +262,9 @@ impl<'a> CsvReader<'a> {
                         buf.push_str(&self.text[run..i]);
                         match b.get(i) {
                             None => {
-                                return Err(format!("{origin}:{open_line}: a quoted cell is not closed (missing '\"')"));
+                                return Err(format!(
+                                    "{origin}:{open_line}: a quoted cell is not closed (missing '\"')"
+                                ));
                             }
                             Some(b'\n') => {
                                 buf.push('\n');
@@ -277,7 +299,12 @@ impl<'a> CsvReader<'a> {
                 match b.get(i) {
                     Some(&d) if d == self.delim => {
                         self.pos = i + 1;
-                        cell = CellSpan { start: buf.len(), end: buf.len(), offset: self.pos, line_start: self.line_start };
+                        cell = CellSpan {
+                            start: buf.len(),
+                            end: buf.len(),
+                            offset: self.pos,
+                            line_start: self.line_start,
+                        };
                     }
                     Some(_) => {
                         self.pos = i + 1;
@@ -307,8 +334,10 @@ fn parse_csv(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
         return Err(vec![format!("{origin}: the file has no header row of rater names")]);
     };
     let mut errors = Vec::new();
-    let names: Vec<(String, usize)> =
-        spans.iter().map(|c| (buf[c.start..c.end].trim().to_string(), reader.col(c.offset, c.line_start))).collect();
+    let names: Vec<(String, usize)> = spans
+        .iter()
+        .map(|c| (buf[c.start..c.end].trim().to_string(), reader.col(c.offset, c.line_start)))
+        .collect();
     let has_item_column = names.first().is_some_and(|(n, _)| n.eq_ignore_ascii_case("item"));
     let rater_cols = if has_item_column { &names[1..] } else { &names[..] };
     if rater_cols.is_empty() {
@@ -317,7 +346,9 @@ fn parse_csv(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (name, col) in rater_cols {
         if name.is_empty() {
-            errors.push(format!("{origin}:{header_line_no}:{col}: empty rater name in the header; name every column"));
+            errors.push(format!(
+                "{origin}:{header_line_no}:{col}: empty rater name in the header; name every column"
+            ));
         } else if let Some(first) = seen.insert(name.as_str(), *col) {
             errors.push(format!(
                 "{origin}:{header_line_no}:{col}: rater {name:?} is named twice (first at column {first}); rater names must be unique"
@@ -333,7 +364,11 @@ fn parse_csv(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
     let mut n_items = 0;
     while let Some(line) = reader.next_record(&mut buf, &mut spans, origin).map_err(one)? {
         if spans.len() != names.len() {
-            errors.push(format!("{origin}:{line}: {} cells, but the header has {} columns", spans.len(), names.len()));
+            errors.push(format!(
+                "{origin}:{line}: {} cells, but the header has {} columns",
+                spans.len(),
+                names.len()
+            ));
             continue;
         }
         if let Some(items) = items.as_mut() {
@@ -507,7 +542,8 @@ impl<'a> Cursor<'a> {
 
     fn hex4(&mut self) -> Result<u32, String> {
         let h = self.s.get(self.pos..self.pos + 4).and_then(|h| std::str::from_utf8(h).ok());
-        let v = h.and_then(|h| u32::from_str_radix(h, 16).ok()).ok_or_else(|| self.err("invalid \\u escape"))?;
+        let v =
+            h.and_then(|h| u32::from_str_radix(h, 16).ok()).ok_or_else(|| self.err("invalid \\u escape"))?;
         self.pos += 4;
         Ok(v)
     }
@@ -524,7 +560,8 @@ impl<'a> Cursor<'a> {
         let lit = std::str::from_utf8(&self.s[start..self.pos]).expect("ASCII");
         let valid_json = {
             let t = lit.strip_prefix('-').unwrap_or(lit);
-            t.starts_with(|c: char| c.is_ascii_digit()) && !(t.len() > 1 && t.starts_with('0') && t.as_bytes()[1].is_ascii_digit())
+            t.starts_with(|c: char| c.is_ascii_digit())
+                && !(t.len() > 1 && t.starts_with('0') && t.as_bytes()[1].is_ascii_digit())
         };
         match lit.parse::<f64>() {
             Ok(x) if valid_json && x.is_finite() => Ok((lit.to_string(), x)),
@@ -595,7 +632,11 @@ impl<'a> Cursor<'a> {
     }
 
     /// Calls `f` on each element of an array (the cursor is at the element).
-    fn array(&mut self, what: &str, mut f: impl FnMut(&mut Self) -> Result<(), String>) -> Result<(), String> {
+    fn array(
+        &mut self,
+        what: &str,
+        mut f: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
         self.expect(b'[', what)?;
         if self.peek() == Some(b']') {
             self.pos += 1;
@@ -647,12 +688,18 @@ fn parse_json(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
                                     Some(Scalar::Num(lit, x)) => interner.intern_number(&lit, x, l, col),
                                     Some(Scalar::Str(s)) => {
                                         if s.trim().is_empty() {
-                                            return Err(c.err("an empty string is not a rating; use null for a missing one"));
+                                            return Err(c.err(
+                                                "an empty string is not a rating; use null for a missing one",
+                                            ));
                                         }
                                         interner.intern_text(&s, || (l, col))
                                     }
-                                    Some(Scalar::Bool(b)) => interner.intern_text(if b { "true" } else { "false" }, || (l, col)),
-                                    None => return Err(c.err("a rating must be a number, a string or null, not an array or object")),
+                                    Some(Scalar::Bool(b)) => {
+                                        interner.intern_text(if b { "true" } else { "false" }, || (l, col))
+                                    }
+                                    None => return Err(c.err(
+                                        "a rating must be a number, a string or null, not an array or object",
+                                    )),
                                 };
                                 row.push(id);
                                 Ok(())
@@ -742,7 +789,11 @@ fn parse_json(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
     let names = match raters {
         Some((names, line)) => {
             if names.len() != rows.len() {
-                errors.push(format!("{origin}:{line}: \"raters\" names {} raters, but \"ratings\" has {} rows", names.len(), rows.len()));
+                errors.push(format!(
+                    "{origin}:{line}: \"raters\" names {} raters, but \"ratings\" has {} rows",
+                    names.len(),
+                    rows.len()
+                ));
             }
             let mut seen = HashMap::new();
             for n in &names {
@@ -757,7 +808,10 @@ fn parse_json(text: &str, origin: &str) -> Result<RawTable, Vec<String>> {
     let items = match items {
         Some((ids, line)) => {
             if ids.len() != n_items {
-                errors.push(format!("{origin}:{line}: \"items\" names {} items, but each rater row has {n_items}", ids.len()));
+                errors.push(format!(
+                    "{origin}:{line}: \"items\" names {} items, but each rater row has {n_items}",
+                    ids.len()
+                ));
             }
             Some(ids)
         }
@@ -820,7 +874,9 @@ fn resolve(raw: RawTable, origin: &str, flag: Option<&[String]>) -> Result<Ratin
             .collect();
         Some((decl, "--categories"))
     } else {
-        raw.categories.as_ref().map(|list| (list.iter().map(|(v, _, _)| declared_from_value(v)).collect(), "\"categories\""))
+        raw.categories
+            .as_ref()
+            .map(|list| (list.iter().map(|(v, _, _)| declared_from_value(v)).collect(), "\"categories\""))
     };
 
     // id of each distinct value -> category code
@@ -836,19 +892,27 @@ fn resolve(raw: RawTable, origin: &str, flag: Option<&[String]>) -> Result<Ratin
                         ("\"categories\"", Some(list)) => format!("{origin}:{}:{}", list[i].1, list[i].2),
                         _ => "--categories".to_string(),
                     };
-                    errors.push(format!("{where_}: category {:?} is listed twice (as {:?} and {:?})", a.text, b.text, a.text));
+                    errors.push(format!(
+                        "{where_}: category {:?} is listed twice (as {:?} and {:?})",
+                        a.text, b.text, a.text
+                    ));
                 }
             }
             if decl.is_empty() {
                 errors.push(format!("{origin}: {source} is empty; list the categories in scale order"));
             }
             let shown: Vec<&str> = decl.iter().map(|d| d.text.as_str()).collect();
-            let shown = if shown.len() > 12 { format!("{}, …", shown[..12].join(", ")) } else { shown.join(", ") };
+            let shown =
+                if shown.len() > 12 { format!("{}, …", shown[..12].join(", ")) } else { shown.join(", ") };
             for (id, v) in distinct.iter().enumerate() {
                 match decl.iter().position(|d| matches(d, v)) {
                     Some(c) => code_of[id] = c as u16,
                     None => {
-                        let times = if v.occurrences > 1 { format!(" ({} times; first here)", v.occurrences) } else { String::new() };
+                        let times = if v.occurrences > 1 {
+                            format!(" ({} times; first here)", v.occurrences)
+                        } else {
+                            String::new()
+                        };
                         errors.push(format!(
                             "{origin}:{}:{}: {:?} is not one of the categories {shown} (from {source}){times}; add it to {source} or fix the rating",
                             v.line, v.col, v.text
@@ -866,7 +930,9 @@ fn resolve(raw: RawTable, origin: &str, flag: Option<&[String]>) -> Result<Ratin
                 nums.sort_by(f64::total_cmp);
                 nums.dedup();
                 for (id, v) in distinct.iter().enumerate() {
-                    code_of[id] = nums.binary_search_by(|x| x.total_cmp(&v.num.expect("numeric"))).expect("present") as u16;
+                    code_of[id] = nums
+                        .binary_search_by(|x| x.total_cmp(&v.num.expect("numeric")))
+                        .expect("present") as u16;
                 }
                 (nums.iter().map(|&x| number_label(x)).collect(), Some(nums))
             } else {
@@ -896,7 +962,8 @@ fn resolve(raw: RawTable, origin: &str, flag: Option<&[String]>) -> Result<Ratin
     } else {
         raw.cells.iter().map(|&id| code(id)).collect()
     };
-    let matrix = RatingMatrix::new(raw.raters.len(), raw.n_items, labels.len(), codes).map_err(|e| vec![format!("{origin}: {e}")])?;
+    let matrix = RatingMatrix::new(raw.raters.len(), raw.n_items, labels.len(), codes)
+        .map_err(|e| vec![format!("{origin}: {e}")])?;
     Ok(RatingsTable { raters: raw.raters, items: raw.items, matrix, labels, values, level: raw.level })
 }
 
@@ -951,12 +1018,16 @@ mod tests {
         let e = csv("a,a\n1,2\n").unwrap_err();
         assert!(e[0].starts_with("r.csv:1:3: rater \"a\" is named twice"), "{e:?}");
         let e = parse_ratings(b"a,b\n1,7\n", "r.csv", Some(&["1".into(), "2".into()])).unwrap_err();
-        assert!(e[0].starts_with("r.csv:2:3: \"7\" is not one of the categories 1, 2 (from --categories)"), "{e:?}");
+        assert!(
+            e[0].starts_with("r.csv:2:3: \"7\" is not one of the categories 1, 2 (from --categories)"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn declared_categories_set_the_order_and_match_numerically() {
-        let t = parse_ratings(b"a,b\n1.0,3\n2,1\n", "r.csv", Some(&["3".into(), "2".into(), "1".into()])).unwrap();
+        let t = parse_ratings(b"a,b\n1.0,3\n2,1\n", "r.csv", Some(&["3".into(), "2".into(), "1".into()]))
+            .unwrap();
         assert_eq!(t.labels, vec![json!(3), json!(2), json!(1)]);
         assert_eq!(t.matrix.row(0), &[2, 1]);
         assert_eq!(t.matrix.row(1), &[0, 2]);
@@ -979,7 +1050,8 @@ mod tests {
     fn json_errors_have_lines() {
         let e = parse_ratings(b"{\"ratings\": [[1, 2],\n [1]]}", "g.json", None).unwrap_err();
         assert!(e[0].starts_with("g.json:2: rater 2 has 1 ratings"), "{e:?}");
-        let e = parse_ratings(b"{\"categories\": [1, 2],\n\"ratings\": [[1, 2],\n [1, 3]]}", "g.json", None).unwrap_err();
+        let e = parse_ratings(b"{\"categories\": [1, 2],\n\"ratings\": [[1, 2],\n [1, 3]]}", "g.json", None)
+            .unwrap_err();
         assert!(e[0].starts_with("g.json:3:6: \"3\" is not one of the categories 1, 2"), "{e:?}");
         let e = parse_ratings(b"{\"ratings\": [[1, 2,]]}", "g.json", None).unwrap_err();
         assert!(e[0].starts_with("g.json:1:20: expected a JSON value"), "{e:?}");

@@ -173,7 +173,8 @@ impl<R: BufRead> RecordReader<R> {
                     ArrayState::Closed => None,
                     _ => fatal(
                         self.line,
-                        "the file ends before the JSON array is closed with ']' (is the file cut short?)".into(),
+                        "the file ends before the JSON array is closed with ']' (is the file cut short?)"
+                            .into(),
                     ),
                 };
             };
@@ -194,7 +195,10 @@ impl<R: BufRead> RecordReader<R> {
                     self.state = ArrayState::Value;
                 }
                 (ArrayState::Value, b']') => {
-                    return fatal(self.line, "a ',' before the closing ']' is not valid JSON; remove it".into());
+                    return fatal(
+                        self.line,
+                        "a ',' before the closing ']' is not valid JSON; remove it".into(),
+                    );
                 }
                 (ArrayState::First | ArrayState::Value, b',') => {
                     return fatal(self.line, "a ',' where a record was expected; remove it".into());
@@ -283,7 +287,10 @@ impl<R: BufRead> RecordReader<R> {
             if buf.len() > MAX_RECORD_BYTES {
                 return fatal(
                     start_line,
-                    format!("this record is longer than {} MiB; the rest of the file is not read", MAX_RECORD_BYTES >> 20),
+                    format!(
+                        "this record is longer than {} MiB; the rest of the file is not read",
+                        MAX_RECORD_BYTES >> 20
+                    ),
                 );
             }
         }
@@ -342,7 +349,8 @@ mod tests {
 
     #[test]
     fn array_elements_with_their_start_lines() {
-        let input = b"[\n  {\"a\": \"x, ]}\\\" {\"},\n  {\"b\": [1, {\"c\": 2}]\n  },\n  3, \"s]\" , null\n]\n";
+        let input =
+            b"[\n  {\"a\": \"x, ]}\\\" {\"},\n  {\"b\": [1, {\"c\": 2}]\n  },\n  3, \"s]\" , null\n]\n";
         let (c, recs) = records(input);
         assert_eq!(c, Some(Container::Array));
         let recs: Vec<_> = recs.into_iter().map(Result::unwrap).collect();

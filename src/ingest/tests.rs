@@ -95,7 +95,10 @@ fn errors_name_file_line_and_column_and_nothing_reaches_the_sink_after_the_first
     assert_eq!(e[1], format!("{shown}:3: expected a JSON object (one item per line), found an array"));
     assert_eq!(e[2], format!("{shown}:4: missing \"id\" (a non-empty string, unique in the session)"));
     assert!(e[3].starts_with(&format!("{shown}:5: unknown key \"lang\"")), "{}", e[3]);
-    assert_eq!(e[4], format!("{shown}:6: duplicate id \"a\", already at {shown}:1; ids must be unique within an import"));
+    assert_eq!(
+        e[4],
+        format!("{shown}:6: duplicate id \"a\", already at {shown}:1; ids must be unique within an import")
+    );
     assert_eq!(
         e[5],
         format!("{shown}:7: responses[0].judge.awareness: 3 is not a valid value of awareness (valid: 1, 0)")
@@ -129,7 +132,10 @@ fn empty_files_unreadable_files_and_non_utf8() {
     assert!(e[2].starts_with(&format!("{}: cannot open the file:", missing.display())), "{}", e[2]);
     assert_eq!(
         e[3],
-        format!("{}:1:23: invalid UTF-8 (byte 0xE9); input files must be UTF-8: re-save the file as UTF-8", latin1.display())
+        format!(
+            "{}:1:23: invalid UTF-8 (byte 0xE9); input files must be UTF-8: re-save the file as UTF-8",
+            latin1.display()
+        )
     );
     let folder = errors(&[d.dir.path().to_path_buf()], &auto());
     assert!(folder[0].ends_with("is a folder; give the files inside it"), "{folder:?}");
@@ -152,7 +158,13 @@ fn auto_detection_per_file_and_when_unsure() {
 
     let unsure = d.file("u.jsonl", "{\"name\":\"x\",\"text\":\"y\"}\n");
     let e = errors(std::slice::from_ref(&unsure), &auto());
-    assert!(e[0].starts_with(&format!("{}:1: cannot tell the format from this record's keys (name, text)", unsure.display())), "{e:?}");
+    assert!(
+        e[0].starts_with(&format!(
+            "{}:1: cannot tell the format from this record's keys (name, text)",
+            unsure.display()
+        )),
+        "{e:?}"
+    );
     assert!(e[0].ends_with("pass --format jsonl|cross|pairs"));
     // A bad first line does not prevent detection from the next one; it is reported as such.
     let first_bad = d.file("fb.jsonl", "{oops\n{\"id\":\"x\",\"query\":\"q\"}\n");
@@ -188,7 +200,10 @@ fn pretty_array(records: &[serde_json::Value]) -> String {
 #[test]
 fn cross_results_of_several_models_merge_into_one_item() {
     let d = Dir::new();
-    let data = d.file("english.json", pretty_array(&[cross_record("Japan_1", false), cross_record("China_2", false)]));
+    let data = d.file(
+        "english.json",
+        pretty_array(&[cross_record("Japan_1", false), cross_record("China_2", false)]),
+    );
     let a = d.file("results_gpt-4o_r1.json", pretty_array(&[cross_record("Japan_1", true)]));
     let b = d.file("results_qwen_r1.json", pretty_array(&[cross_record("Japan_1", true)]));
     let (r, got) = read(&[data, a, b], &auto());
@@ -228,7 +243,8 @@ fn same_record_and_model_twice_is_an_error() {
 #[test]
 fn results_without_a_model_name_report_once_per_file() {
     let d = Dir::new();
-    let f = d.file("judged.json", pretty_array(&[cross_record("Japan_1", true), cross_record("Japan_2", true)]));
+    let f =
+        d.file("judged.json", pretty_array(&[cross_record("Japan_1", true), cross_record("Japan_2", true)]));
     let e = errors(std::slice::from_ref(&f), &auto());
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!(e[0], format!("{}:2: {}", f.display(), cross::NO_MODEL));
@@ -245,7 +261,10 @@ fn array_errors_point_at_the_record_start() {
     let e = errors(std::slice::from_ref(&f), &IngestOptions { format: Some(Format::Cross), ..auto() });
     // The second record starts on line 11 of the pretty-printed array.
     assert_eq!(e[0], format!("{}:11: query: expected a string, found a number (5)", f.display()));
-    let g = d.file("broken.json", "[\n  {\"index\": \"Japan_1\",\n   \"query\": \"q\",,\n   \"violated_norm\": \"n\"}\n]\n");
+    let g = d.file(
+        "broken.json",
+        "[\n  {\"index\": \"Japan_1\",\n   \"query\": \"q\",,\n   \"violated_norm\": \"n\"}\n]\n",
+    );
     let e = errors(std::slice::from_ref(&g), &IngestOptions { format: Some(Format::Cross), ..auto() });
     assert_eq!(e[0], format!("{}:2: invalid JSON: key must be a string (at line 3, column 17)", g.display()));
     let h = d.file("cut.json", "[\n  {\"index\": \"Japan_1\", \"query\": \"q\"},\n  {\"index\": \"Ja");
@@ -259,7 +278,8 @@ fn images_dir_resolves_urls_and_missing_files_warn() {
     d.file("imgs/slippers.png", b"png");
     let f = d.file("english.json", pretty_array(&[cross_record("Japan_1", false)]));
     let imgs = d.dir.path().join("imgs");
-    let (r, got) = read(std::slice::from_ref(&f), &IngestOptions { images_dir: Some(imgs.clone()), ..auto() });
+    let (r, got) =
+        read(std::slice::from_ref(&f), &IngestOptions { images_dir: Some(imgs.clone()), ..auto() });
     let s = r.unwrap();
     assert_eq!(s.diagnostics.warning_count, 0, "{:?}", s.diagnostics);
     let expected = images::absolute_dir(&imgs).join("slippers.png");
@@ -269,7 +289,9 @@ fn images_dir_resolves_urls_and_missing_files_warn() {
     let (r, got) = read(std::slice::from_ref(&g), &auto());
     let s = r.unwrap();
     assert_eq!(s.diagnostics.warning_count, 1);
-    assert!(s.diagnostics.warnings[0].starts_with(&format!("{}:1: image \"nope.png\" not found", g.display())));
+    assert!(
+        s.diagnostics.warnings[0].starts_with(&format!("{}:1: image \"nope.png\" not found", g.display()))
+    );
     // The path is still stored, absolute, so that the file can be added later.
     assert!(Path::new(items(&got)[0].image.as_deref().unwrap()).is_absolute());
 
@@ -357,9 +379,13 @@ fn classification_by_keys() {
 #[test]
 fn any_format_in_either_container() {
     let d = Dir::new();
-    let items_array = d.file("items.json", "[\n {\"id\": \"a\", \"query\": \"q\"},\n {\"id\": \"b\", \"query\": \"q\"}\n]\n");
+    let items_array = d.file(
+        "items.json",
+        "[\n {\"id\": \"a\", \"query\": \"q\"},\n {\"id\": \"b\", \"query\": \"q\"}\n]\n",
+    );
     let pairs_array = d.file("pairs.json", "[{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\"}]");
-    let cross_lines = d.file("cross.jsonl", "{\"index\": \"Japan_1\", \"query\": \"q\", \"violated_norm\": \"n\"}\n");
+    let cross_lines =
+        d.file("cross.jsonl", "{\"index\": \"Japan_1\", \"query\": \"q\", \"violated_norm\": \"n\"}\n");
     let (r, got) = read(&[items_array, pairs_array, cross_lines], &auto());
     let s = r.unwrap();
     assert_eq!((s.items, s.pairs), (3, 1));
@@ -369,7 +395,13 @@ fn any_format_in_either_container() {
     );
     assert_eq!(items(&got)[2].id, "casa/english/Japan_1");
     // A record given twice in one array is a duplicate at the line where the second starts.
-    let dup = d.file("dup.json", "[\n {\"id\": \"a\", \"query\": \"q\"},\n\n {\"id\": \"a\",\n  \"query\": \"q\"}\n]\n");
+    let dup = d.file(
+        "dup.json",
+        "[\n {\"id\": \"a\", \"query\": \"q\"},\n\n {\"id\": \"a\",\n  \"query\": \"q\"}\n]\n",
+    );
     let e = errors(std::slice::from_ref(&dup), &auto());
-    assert!(e[0].starts_with(&format!("{}:4: duplicate id \"a\", already at {}:2", dup.display(), dup.display())), "{e:?}");
+    assert!(
+        e[0].starts_with(&format!("{}:4: duplicate id \"a\", already at {}:2", dup.display(), dup.display())),
+        "{e:?}"
+    );
 }

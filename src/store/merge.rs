@@ -56,7 +56,9 @@ impl Store {
         self.conn.execute("ATTACH DATABASE ?1 AS src", [&source_str])?;
         let result = self.merge_attached();
         let detach = self.conn.execute_batch("DETACH DATABASE src");
-        let report = result.map_err(|e| CliError::data(format!("{}: merge failed, nothing changed: {e}", source.display())))?;
+        let report = result.map_err(|e| {
+            CliError::data(format!("{}: merge failed, nothing changed: {e}", source.display()))
+        })?;
         detach?;
         Ok(report)
     }
@@ -77,8 +79,13 @@ impl Store {
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                let t = (r.get::<_, Option<Value>>(6)?, r.get::<_, Option<String>>(7)?, r.get::<_, String>(8)?);
-                let s = (r.get::<_, Option<Value>>(10)?, r.get::<_, Option<String>>(11)?, r.get::<_, String>(12)?);
+                let t =
+                    (r.get::<_, Option<Value>>(6)?, r.get::<_, Option<String>>(7)?, r.get::<_, String>(8)?);
+                let s = (
+                    r.get::<_, Option<Value>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                    r.get::<_, String>(12)?,
+                );
                 let t_key = (t.2.clone(), r.get::<_, String>(9)?);
                 let s_key = (s.2.clone(), r.get::<_, String>(13)?);
                 let (kept, dropped) = if s_key > t_key { (s, t) } else { (t, s) };

@@ -245,9 +245,8 @@ fn looks_like_sqlite(path: &Path) -> std::io::Result<bool> {
 fn random_hex(n_bytes: usize) -> String {
     // Entropy from the clock, the process id and a stack address, whitened by SplitMix64: the
     // ids only need to be unique across annotators' machines, not secret.
-    let seed = (time::now_micros() as u64)
-        ^ ((std::process::id() as u64) << 32)
-        ^ (&n_bytes as *const usize as u64);
+    let seed =
+        (time::now_micros() as u64) ^ ((std::process::id() as u64) << 32) ^ (&n_bytes as *const usize as u64);
     let mut rng = crate::rng::SplitMix64::new(seed);
     let mut s = String::with_capacity(n_bytes * 2);
     while s.len() < n_bytes * 2 {
@@ -343,9 +342,8 @@ impl Store {
         }
         let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| CliError::data(format!("{shown}: cannot open the session: {e}")))?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|_| not_a_session())?;
+        let version: i64 =
+            conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|_| not_a_session())?;
         let format: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| r.get(0))
             .optional()
@@ -409,9 +407,8 @@ impl Store {
 
     pub fn set_meta(&self, key: &str, value: &str) -> rusqlite::Result<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = self
-            .conn
-            .execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", params![key, value]);
+        let r =
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", params![key, value]);
         match r {
             Ok(_) => self.conn.execute_batch("COMMIT"),
             Err(e) => {
@@ -432,10 +429,7 @@ impl Store {
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: everything it upserts lands together, or,
     /// if it returns an error, nothing does.
-    pub fn import<T>(
-        &mut self,
-        f: impl FnOnce(&mut Importer<'_>) -> anyhow::Result<T>,
-    ) -> anyhow::Result<T> {
+    pub fn import<T>(&mut self, f: impl FnOnce(&mut Importer<'_>) -> anyhow::Result<T>) -> anyhow::Result<T> {
         let rollback_journal = self.enter_rollback_journal();
         let result = (|| {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -619,9 +613,8 @@ impl Store {
 
     /// Registers an annotator (idempotent).
     pub fn ensure_annotator(&self, name: &str) -> Result<(), CliError> {
-        let name_ok = !name.trim().is_empty()
-            && name.len() <= 64
-            && !name.chars().any(|c| c.is_control() || c == '|');
+        let name_ok =
+            !name.trim().is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_control() || c == '|');
         if !name_ok {
             return Err(CliError::usage(format!(
                 "--annotator {name:?}: give a short name without control characters or '|'"
@@ -692,10 +685,8 @@ impl Store {
             }
             return Ok(());
         }
-        let dim = self
-            .schema
-            .dimension(&ev.field)
-            .with_context(|| format!("unknown dimension {:?}", ev.field))?;
+        let dim =
+            self.schema.dimension(&ev.field).with_context(|| format!("unknown dimension {:?}", ev.field))?;
         if let Some(v) = ev.value {
             anyhow::ensure!(
                 dim.is_valid(v),
@@ -932,11 +923,7 @@ impl Store {
     /// The current human labels on dimensions and pair verdicts (no task-level fields, no
     /// cleared values).
     pub fn current_labels(&self) -> rusqlite::Result<Vec<CurrentLabel>> {
-        Ok(self
-            .current()?
-            .into_iter()
-            .filter(|c| !c.field.starts_with('@') && c.value.is_some())
-            .collect())
+        Ok(self.current()?.into_iter().filter(|c| !c.field.starts_with('@') && c.value.is_some()).collect())
     }
 
     /// The whole event log in the order it was written here.

@@ -70,8 +70,11 @@ impl Store {
         }
         let dims = if with_judge { self.schema().dimension_names() } else { Vec::new() };
         let sql = if with_judge {
-            let extract: String = (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
-            format!("SELECT item_id, model, seq{extract} FROM responses INDEXED BY responses_judge ORDER BY item_id, model")
+            let extract: String =
+                (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
+            format!(
+                "SELECT item_id, model, seq{extract} FROM responses INDEXED BY responses_judge ORDER BY item_id, model"
+            )
         } else {
             "SELECT item_id, model, seq FROM responses ORDER BY item_id, model".to_string()
         };
@@ -135,7 +138,11 @@ mod tests {
                 .map(|(k, m)| Response {
                     model: m.to_string(),
                     text: "t".into(),
-                    judge: if k == 0 { [("compliance".to_string(), 0)].into_iter().collect() } else { Default::default() },
+                    judge: if k == 0 {
+                        [("compliance".to_string(), 0)].into_iter().collect()
+                    } else {
+                        Default::default()
+                    },
                     ..Default::default()
                 })
                 .collect(),

@@ -258,7 +258,8 @@ mod merging {
         .unwrap();
         let dims = s.schema().dimension_names();
         for _ in 0..30 {
-            let annotator = if rng.below(4) == 0 { "shared".to_string() } else { format!("{name}-{}", rng.below(2)) };
+            let annotator =
+                if rng.below(4) == 0 { "shared".to_string() } else { format!("{name}-{}", rng.below(2)) };
             let t = resp(&format!("it{}", rng.below(4)), if rng.below(2) == 0 { "m1" } else { "m2" });
             match rng.below(6) {
                 0 => {
@@ -303,7 +304,8 @@ mod merging {
             assert_eq!((again.events_added, again.items_added, again.conflicts.len()), (0, 0, 0));
             assert_eq!(snapshot(&t1), before, "merging twice changes nothing");
             // Nothing lost: every source event is in the target.
-            let total: usize = [&a, &b, &c].iter().map(|p| Store::open(p).unwrap().events().unwrap().len()).sum();
+            let total: usize =
+                [&a, &b, &c].iter().map(|p| Store::open(p).unwrap().events().unwrap().len()).sum();
             assert_eq!(before.1.len(), total);
         }
     }
@@ -346,7 +348,8 @@ fn a_session_in_the_first_format_opens_and_upgrades() {
         let conn = Connection::open(&path).unwrap();
         schema_sql::migrate_between(&conn, 0, 1).unwrap();
         let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
-        for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")] {
+        for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")]
+        {
             conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
         }
         conn.execute("INSERT INTO annotators(name, created_at) VALUES ('ann', 'x')", []).unwrap();

@@ -71,8 +71,14 @@ impl Command {
     ];
 
     /// Pairs mode's commands, bound in a layer that wins over the main keys in that mode.
-    pub const PAIRS: [Command; 6] =
-        [Command::LeftBetter, Command::RightBetter, Command::Tie, Command::BothBad, Command::Unsure, Command::Tags];
+    pub const PAIRS: [Command; 6] = [
+        Command::LeftBetter,
+        Command::RightBetter,
+        Command::Tie,
+        Command::BothBad,
+        Command::Unsure,
+        Command::Tags,
+    ];
 
     /// Whether the command belongs to pairs mode's key layer.
     pub fn is_pairs(self) -> bool {
@@ -173,15 +179,27 @@ pub enum Action {
     SelectPrev,
     SelectNext,
     /// Time passed: `dt` seconds, of which the annotator was active when `active`.
-    Tick { dt: f64, active: bool },
+    Tick {
+        dt: f64,
+        active: bool,
+    },
     /// The item of the current task, read from the session.
     ItemLoaded(Box<Item>),
     /// The store undid or redid a change (`None`: there was nothing to undo/redo).
-    Applied { event: Option<Box<LabelEvent>>, redo: bool },
+    Applied {
+        event: Option<Box<LabelEvent>>,
+        redo: bool,
+    },
     /// Search hits (task indices, best first) for `query`.
-    SearchResults { query: String, hits: Vec<usize> },
+    SearchResults {
+        query: String,
+        hits: Vec<usize>,
+    },
     /// How many lines the response pane can scroll, measured by the last draw.
-    ResponseViewport { max_scroll: u32, page: u32 },
+    ResponseViewport {
+        max_scroll: u32,
+        page: u32,
+    },
     /// Open the task at this position of the list (a click on the task list); ignored while a
     /// dialog or overlay is open.
     OpenTask(usize),
@@ -189,7 +207,10 @@ pub enum Action {
     /// first task shows and, in pairs mode, records the order the pair is shown in).
     Start,
     /// Pairs mode: the open pair, read from the session, with its item when it has one.
-    PairLoaded { pair: Box<Pair>, item: Option<Box<Item>> },
+    PairLoaded {
+        pair: Box<Pair>,
+        item: Option<Box<Item>>,
+    },
     /// The stats screen's numbers (or why they could not be computed).
     StatsReady(Result<Box<super::stats::StatsView>, String>),
     /// Something outside failed (the message is shown; the state is unchanged).
@@ -197,7 +218,11 @@ pub enum Action {
     /// A label could not be written: the screen had already shown it (labels are drawn the
     /// moment a key is pressed), so the task's labels go back to what the session holds
     /// (`stored`, when it could still be read) and the message says NOT SAVED.
-    NotSaved { task: TaskRef, stored: Option<Box<TaskLabels>>, message: String },
+    NotSaved {
+        task: TaskRef,
+        stored: Option<Box<TaskLabels>>,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

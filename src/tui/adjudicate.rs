@@ -36,7 +36,8 @@ pub fn contest(answers: &Answers, dimensions: &[String]) -> Option<(usize, i64, 
 /// A pair's `(1 when the verdicts differ, distinct verdicts - 1, flags)`, or `None` when it is
 /// not contested.
 pub fn contest_pair(answers: &Answers) -> Option<(usize, i64, usize)> {
-    let mut verdicts: Vec<Value> = answers.iter().filter_map(|(_, l)| l.values.get(field::VERDICT).copied()).collect();
+    let mut verdicts: Vec<Value> =
+        answers.iter().filter_map(|(_, l)| l.values.get(field::VERDICT).copied()).collect();
     verdicts.sort_unstable();
     verdicts.dedup();
     let spread = verdicts.len().saturating_sub(1);
@@ -68,7 +69,10 @@ pub fn order(
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pick {
     /// A value on a dimension (index into the schema).
-    Value { dim: usize, value: Value },
+    Value {
+        dim: usize,
+        value: Value,
+    },
     Verdict(Verdict),
 }
 
@@ -88,7 +92,11 @@ mod tests {
     use super::*;
 
     fn l(vals: &[(&str, i64)], flagged: bool) -> TaskLabels {
-        TaskLabels { values: vals.iter().map(|(d, v)| (d.to_string(), *v)).collect(), flagged, ..Default::default() }
+        TaskLabels {
+            values: vals.iter().map(|(d, v)| (d.to_string(), *v)).collect(),
+            flagged,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -96,8 +104,14 @@ mod tests {
         let dims: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
         let answers = |t: usize| -> Option<Answers> {
             Some(match t {
-                0 => vec![("x".into(), l(&[("a", 1), ("b", 1)], false)), ("y".into(), l(&[("a", 1), ("b", 1)], false))],
-                1 => vec![("x".into(), l(&[("a", 1), ("b", 0)], false)), ("y".into(), l(&[("a", 0), ("b", 1)], false))],
+                0 => vec![
+                    ("x".into(), l(&[("a", 1), ("b", 1)], false)),
+                    ("y".into(), l(&[("a", 1), ("b", 1)], false)),
+                ],
+                1 => vec![
+                    ("x".into(), l(&[("a", 1), ("b", 0)], false)),
+                    ("y".into(), l(&[("a", 0), ("b", 1)], false)),
+                ],
                 2 => vec![("x".into(), l(&[("a", 1)], false)), ("y".into(), l(&[("a", 0)], false))],
                 3 => vec![("x".into(), l(&[("a", 1)], true))],
                 _ => return None,

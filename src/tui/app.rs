@@ -34,7 +34,9 @@ fn read_config(path: &std::path::Path, what: &str) -> Result<String, CliError> {
 pub fn load_keymap(args: &AnnotateArgs) -> Result<Keymap, CliError> {
     match &args.keymap {
         None => Ok(Keymap::default()),
-        Some(p) => Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(CliError::usage),
+        Some(p) => {
+            Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(CliError::usage)
+        }
     }
 }
 
@@ -89,7 +91,12 @@ pub fn pair_hints(keymap: &Keymap) -> String {
 }
 
 /// The initial state: this annotator's tasks after `--filter`, `--sample` and `--languages`.
-pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_protocol: &str) -> Result<State, CliError> {
+pub fn initial_state(
+    store: &Store,
+    args: &AnnotateArgs,
+    keymap: &Keymap,
+    image_protocol: &str,
+) -> Result<State, CliError> {
     let schema = store.schema().clone();
     let filters = args
         .filter
@@ -115,7 +122,9 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
         .collect();
     if let Some(n) = args.sample {
-        let seed = args.seed.ok_or_else(|| CliError::usage("--sample needs --seed S (for a reproducible sample)"))?;
+        let seed = args
+            .seed
+            .ok_or_else(|| CliError::usage("--sample needs --seed S (for a reproducible sample)"))?;
         order = filter::sample(&order, &tasks, n, seed, args.stratify);
     }
     let shared = crate::assign::SessionAssignment::of(store)?;
@@ -131,7 +140,9 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
                 &args.languages,
                 args.stratify.map(|g| g.as_str()),
             )
-            .map_err(|e| CliError::data(format!("{}: cannot compute the queue: {e:#}", args.session.display())))?;
+            .map_err(|e| {
+                CliError::data(format!("{}: cannot compute the queue: {e:#}", args.session.display()))
+            })?;
         }
         _ => filter::languages_first(&mut order, &tasks, &args.languages),
     }
@@ -140,9 +151,12 @@ pub fn initial_state(store: &Store, args: &AnnotateArgs, keymap: &Keymap, image_
         // The others' answers (adjudicators left out), and only the contested tasks, most
         // contested first.
         let adjudicators = store.adjudicators()?;
-        let index: std::collections::HashMap<&TaskRef, usize> = tasks.iter().enumerate().map(|(i, t)| (&t.task, i)).collect();
-        let mut by_task: std::collections::HashMap<usize, std::collections::BTreeMap<String, crate::store::TaskLabels>> =
-            std::collections::HashMap::new();
+        let index: std::collections::HashMap<&TaskRef, usize> =
+            tasks.iter().enumerate().map(|(i, t)| (&t.task, i)).collect();
+        let mut by_task: std::collections::HashMap<
+            usize,
+            std::collections::BTreeMap<String, crate::store::TaskLabels>,
+        > = std::collections::HashMap::new();
         for c in store.current()? {
             if c.annotator == args.annotator || adjudicators.contains(&c.annotator) {
                 continue;
@@ -214,7 +228,9 @@ pub fn run_effects(
                     let r = if redo { store.redo(&state.annotator) } else { store.undo(&state.annotator) };
                     Some(match r {
                         Ok(ev) => Action::Applied { event: ev.map(Box::new), redo },
-                        Err(e) => Action::Failed(format!("{} failed: {e:#}", if redo { "redo" } else { "undo" })),
+                        Err(e) => {
+                            Action::Failed(format!("{} failed: {e:#}", if redo { "redo" } else { "undo" }))
+                        }
                     })
                 }
                 Effect::LoadItem(id) => Some(match store.item(&id) {
@@ -291,7 +307,11 @@ fn picker_for(protocol: ImageProtocol) -> (Option<ratatui_image::picker::Picker>
 }
 
 /// Shows an image full screen (viuer) until a key is pressed.
-fn show_image_full(terminal: &mut DefaultTerminal, path: Option<String>, protocol: ImageProtocol) -> Result<Option<String>, std::io::Error> {
+fn show_image_full(
+    terminal: &mut DefaultTerminal,
+    path: Option<String>,
+    protocol: ImageProtocol,
+) -> Result<Option<String>, std::io::Error> {
     let Some(path) = path else { return Ok(Some("this item has no image".into())) };
     if protocol == ImageProtocol::None {
         return Ok(Some("images are off (--image-protocol none)".into()));
@@ -358,7 +378,8 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
     }
 
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
-    let mut terminal = ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    let mut terminal =
+        ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
     let finished = Arc::new(AtomicBool::new(false));
     spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
     let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
@@ -457,7 +478,8 @@ fn event_loop(
     let stats = super::stats::StatsWorker::spawn(store.path().to_path_buf());
     // Stats are computed on their worker, never on this thread.
     let to_worker = |fx: Vec<Effect>| -> Vec<Effect> {
-        let (ask, rest): (Vec<Effect>, Vec<Effect>) = fx.into_iter().partition(|e| matches!(e, Effect::ComputeStats));
+        let (ask, rest): (Vec<Effect>, Vec<Effect>) =
+            fx.into_iter().partition(|e| matches!(e, Effect::ComputeStats));
         if !ask.is_empty() {
             stats.ask();
         }
@@ -532,7 +554,8 @@ fn event_loop(
                 };
                 if let Some(a) = action {
                     let fx = to_worker(update(state, a));
-                    let quit = run_effects(store, state, fx, Some(&search), |path, _| pending_image = Some(path));
+                    let quit =
+                        run_effects(store, state, fx, Some(&search), |path, _| pending_image = Some(path));
                     dirty = true;
                     if quit {
                         return Ok(());

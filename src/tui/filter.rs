@@ -14,9 +14,17 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// `country=…`, `language=…`, `model=…`, `domain=…`, `id=…` (item id prefix); `!=` negates.
-    Field { field: Field, values: Vec<String>, negate: bool },
+    Field {
+        field: Field,
+        values: Vec<String>,
+        negate: bool,
+    },
     /// `judge.DIM=V`: the judge gave V on DIM (index into the schema).
-    Judge { dim: usize, values: Vec<Value>, negate: bool },
+    Judge {
+        dim: usize,
+        values: Vec<Value>,
+        negate: bool,
+    },
     /// No complete label from this annotator yet (not every dimension set, and not skipped).
     Unlabelled,
     /// Every dimension labelled.
@@ -131,9 +139,7 @@ impl Filter {
                 let hit = task.judge.get(*dim).copied().flatten().is_some_and(|j| values.contains(&j));
                 hit != *negate
             }
-            Filter::Unlabelled => {
-                !is_complete(labels, schema) && labels.is_none_or(|l| l.skipped.is_none())
-            }
+            Filter::Unlabelled => !is_complete(labels, schema) && labels.is_none_or(|l| l.skipped.is_none()),
             Filter::Labelled => is_complete(labels, schema),
             Filter::DisagreesWithJudge => labels.is_some_and(|l| {
                 schema.dimensions.iter().enumerate().any(|(i, d)| {
@@ -218,10 +224,8 @@ pub fn languages_first(order: &mut [usize], tasks: &[TaskInfo], languages: &[Str
         return;
     }
     order.sort_by_key(|&i| {
-        let reads = tasks[i]
-            .language
-            .as_deref()
-            .is_some_and(|l| languages.iter().any(|w| w.eq_ignore_ascii_case(l)));
+        let reads =
+            tasks[i].language.as_deref().is_some_and(|l| languages.iter().any(|w| w.eq_ignore_ascii_case(l)));
         !reads
     });
 }

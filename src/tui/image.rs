@@ -5,9 +5,9 @@
 
 use image::{DynamicImage, ImageReader};
 use ratatui::layout::{Rect, Size};
+use ratatui_image::Resize;
 use ratatui_image::picker::Picker;
 use ratatui_image::protocol::Protocol;
-use ratatui_image::Resize;
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};

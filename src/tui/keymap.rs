@@ -243,7 +243,14 @@ impl Keymap {
             crate::cli::Mode::Pairs => Command::PAIRS
                 .into_iter()
                 .chain(Command::ALL.into_iter().filter(|c| {
-                    !matches!(c, Command::Yes | Command::No | Command::FocusNext | Command::FocusPrev | Command::Reveal)
+                    !matches!(
+                        c,
+                        Command::Yes
+                            | Command::No
+                            | Command::FocusNext
+                            | Command::FocusPrev
+                            | Command::Reveal
+                    )
                 }))
                 .chain([Command::Stats])
                 .collect(),
@@ -288,9 +295,12 @@ impl Keymap {
             Overlay::Stats => {
                 let cmd = if state.pairs_screen() { self.pairs_command(&key) } else { self.command(&key) };
                 return Some(match cmd {
-                    Some(c @ (Command::ScrollDown | Command::ScrollUp | Command::FocusNext | Command::FocusPrev)) => {
-                        Action::Command(c)
-                    }
+                    Some(
+                        c @ (Command::ScrollDown
+                        | Command::ScrollUp
+                        | Command::FocusNext
+                        | Command::FocusPrev),
+                    ) => Action::Command(c),
                     _ => Action::Escape,
                 });
             }
@@ -383,7 +393,11 @@ mod tests {
         assert_eq!(k.command(&p("b")), Some(Command::PageUp));
         let k = Keymap::from_toml("left_better = \"h\"\nright_better = \"l\"", "k.toml").unwrap();
         assert_eq!(k.pairs_command(&p("h")), Some(Command::LeftBetter));
-        assert_eq!(k.pairs_command(&p("1")), Some(Command::Yes), "the rebound key falls back to the main layer");
+        assert_eq!(
+            k.pairs_command(&p("1")),
+            Some(Command::Yes),
+            "the rebound key falls back to the main layer"
+        );
         assert_eq!(k.keys_of(Command::RightBetter), vec!["l".to_string()]);
     }
 

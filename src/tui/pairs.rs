@@ -143,9 +143,13 @@ impl PairSearch {
     pub fn new(pairs: impl IntoIterator<Item = (usize, Pair)>) -> PairSearch {
         let (tasks, texts): (Vec<usize>, Vec<[String; 4]>) = pairs
             .into_iter()
-            .map(|(task, p)| (task, [p.id.clone(), as_text(&p.prompt), as_text(&p.chosen), as_text(&p.rejected)]))
+            .map(|(task, p)| {
+                (task, [p.id.clone(), as_text(&p.prompt), as_text(&p.chosen), as_text(&p.rejected)])
+            })
             .unzip();
-        let corpus = super::search::Corpus::of_pairs(texts.iter().map(|[id, q, c, r]| (id.as_str(), q.as_str(), c.as_str(), r.as_str())));
+        let corpus = super::search::Corpus::of_pairs(
+            texts.iter().map(|[id, q, c, r]| (id.as_str(), q.as_str(), c.as_str(), r.as_str())),
+        );
         PairSearch { searcher: super::search::Searcher::new(corpus), tasks }
     }
 
@@ -157,7 +161,10 @@ impl PairSearch {
 
 /// A search worker over the session's pairs, answering task indices of `tasks_of_pairs`
 /// (pair id → index into the state's tasks). Same protocol as the responses' worker.
-pub fn spawn_search(session: std::path::PathBuf, tasks_of_pairs: std::collections::HashMap<String, usize>) -> super::search::SearchWorker {
+pub fn spawn_search(
+    session: std::path::PathBuf,
+    tasks_of_pairs: std::collections::HashMap<String, usize>,
+) -> super::search::SearchWorker {
     use std::sync::mpsc::channel;
     let (q_tx, q_rx) = channel::<String>();
     let (r_tx, r_rx) = channel();
@@ -170,7 +177,9 @@ pub fn spawn_search(session: std::path::PathBuf, tasks_of_pairs: std::collection
                     query = newer;
                 }
                 if searcher.is_none() {
-                    let pairs = crate::store::Store::open(&session).map_err(|e| e.to_string()).and_then(|s| s.pairs().map_err(|e| e.to_string()));
+                    let pairs = crate::store::Store::open(&session)
+                        .map_err(|e| e.to_string())
+                        .and_then(|s| s.pairs().map_err(|e| e.to_string()));
                     let Ok(pairs) = pairs else {
                         let _ = r_tx.send((query, Vec::new()));
                         continue;

@@ -60,7 +60,9 @@ impl Trigrams {
     pub fn of(text: &[u8]) -> Trigrams {
         let mut bits = [0u64; 8];
         for w in text.windows(3) {
-            let h = ((u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2])).wrapping_mul(0x9E37_79B1) >> 23) as usize;
+            let h = ((u32::from(w[0]) << 16 | u32::from(w[1]) << 8 | u32::from(w[2]))
+                .wrapping_mul(0x9E37_79B1)
+                >> 23) as usize;
             bits[h >> 6] |= 1 << (h & 63);
         }
         Trigrams(bits)
@@ -166,7 +168,12 @@ pub struct Corpus {
 
 impl Corpus {
     fn empty() -> Corpus {
-        Corpus { ids: Texts::new(), items: Texts::with_trigrams(), task_item: Vec::new(), responses: Texts::with_trigrams() }
+        Corpus {
+            ids: Texts::new(),
+            items: Texts::with_trigrams(),
+            task_item: Vec::new(),
+            responses: Texts::with_trigrams(),
+        }
     }
 
     /// The session's responses, one task each, in `Store::task_index()` order.
@@ -185,7 +192,8 @@ impl Corpus {
             let item_ix = c.items.len() as u32;
             c.ids.push(&item.id);
             c.items.push_lower(&item.id);
-            for part in [Some(&item.query), item.query_en.as_ref(), item.norm.as_ref()].into_iter().flatten() {
+            for part in [Some(&item.query), item.query_en.as_ref(), item.norm.as_ref()].into_iter().flatten()
+            {
                 c.items.push_lower(" ");
                 c.items.push_lower(part);
             }
@@ -330,7 +338,14 @@ impl Words {
     }
 
     /// Whether word `k` is in item `item`'s text or (for an id-like word) fuzzily in its id.
-    fn item_has(&self, k: usize, corpus: &Corpus, item: usize, matcher: &mut Matcher, buf: &mut Vec<char>) -> bool {
+    fn item_has(
+        &self,
+        k: usize,
+        corpus: &Corpus,
+        item: usize,
+        matcher: &mut Matcher,
+        buf: &mut Vec<char>,
+    ) -> bool {
         self.finders[k].find(corpus.items.get(item).as_bytes()).is_some()
             || self.id_patterns[k]
                 .as_ref()
@@ -365,7 +380,9 @@ impl Words {
                     response_hits.clear();
                     response_hits.resize(b - a, false);
                     corpus.responses.mark(&self.finders[k], a, b, &mut response_hits);
-                    alive.retain(|&t| item_hits[corpus.task_item[t as usize] as usize - ia] || response_hits[t as usize - a]);
+                    alive.retain(|&t| {
+                        item_hits[corpus.task_item[t as usize] as usize - ia] || response_hits[t as usize - a]
+                    });
                 }
                 _ => {
                     // Tasks come item by item: test an item's text once for all its responses.
@@ -375,7 +392,8 @@ impl Words {
                         if last_item.0 != item {
                             last_item = (item, self.item_has(k, corpus, item, matcher, &mut buf));
                         }
-                        last_item.1 || self.finders[k].find(corpus.responses.get(t as usize).as_bytes()).is_some()
+                        last_item.1
+                            || self.finders[k].find(corpus.responses.get(t as usize).as_bytes()).is_some()
                     });
                 }
             }
@@ -394,12 +412,22 @@ fn lower(s: &str) -> String {
 impl Searcher {
     pub fn new(corpus: Corpus) -> Searcher {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-        Searcher { corpus, matchers: (0..threads).map(|_| Matcher::new(Config::DEFAULT)).collect(), last: None }
+        Searcher {
+            corpus,
+            matchers: (0..threads).map(|_| Matcher::new(Config::DEFAULT)).collect(),
+            last: None,
+        }
     }
 
     /// Tests the tasks of `work` in session order, in growing blocks, adding the matches to
     /// `matches` until it holds [`RANK_LIMIT`]; returns how much of `work` was tested.
-    fn test_until_enough(&mut self, words: &Words, work: Part, block: &mut usize, matches: &mut Vec<u32>) -> usize {
+    fn test_until_enough(
+        &mut self,
+        words: &Words,
+        work: Part,
+        block: &mut usize,
+        matches: &mut Vec<u32>,
+    ) -> usize {
         let mut rest = work;
         let mut tested = 0;
         while rest.len() > 0 && matches.len() < RANK_LIMIT {
@@ -452,7 +480,8 @@ impl Searcher {
             scanned_to = last.matches.get(tested).map_or(last.scanned_to, |&t| t as usize);
         }
         if matches.len() < RANK_LIMIT {
-            scanned_to += self.test_until_enough(&words, Part::Range(scanned_to, n), &mut block, &mut matches);
+            scanned_to +=
+                self.test_until_enough(&words, Part::Range(scanned_to, n), &mut block, &mut matches);
         }
 
         // 2. Rank the first RANK_LIMIT: a fuzzy id match first (ids are short, so nucleo is
@@ -506,12 +535,11 @@ impl SearchWorker {
                         query = newer;
                     }
                     if searcher.is_none() {
-                        let corpus = Store::open(&session)
-                            .map_err(|e| e.to_string())
-                            .and_then(|s| {
-                                let built = if with_pairs { Corpus::build_with_pairs(&s) } else { Corpus::build(&s) };
-                                built.map_err(|e| e.to_string())
-                            });
+                        let corpus = Store::open(&session).map_err(|e| e.to_string()).and_then(|s| {
+                            let built =
+                                if with_pairs { Corpus::build_with_pairs(&s) } else { Corpus::build(&s) };
+                            built.map_err(|e| e.to_string())
+                        });
                         match corpus {
                             Ok(c) => searcher = Some(Searcher::new(c)),
                             Err(_) => {
@@ -659,7 +687,8 @@ mod tests {
         const WORDS: [&str; 8] = ["tea", "clock", "gift", "shoes", "temple", "red", "wrap", "host"];
         let mut rng = crate::rng::SplitMix64::new(7);
         let mut say = |k: usize| (0..k).map(|_| WORDS[rng.below(8) as usize]).collect::<Vec<_>>().join(" ");
-        let (mut ids, mut items, mut responses) = (Texts::new(), Texts::with_trigrams(), Texts::with_trigrams());
+        let (mut ids, mut items, mut responses) =
+            (Texts::new(), Texts::with_trigrams(), Texts::with_trigrams());
         let mut task_item = Vec::new();
         for i in 0..n {
             ids.push(&format!("big/{i}"));
@@ -680,7 +709,9 @@ mod tests {
         (0..c.len() as u32)
             .filter(|&t| {
                 let item = c.task_item[t as usize] as usize;
-                words.iter().all(|w| c.items.get(item).contains(w.as_str()) || c.responses.get(t as usize).contains(w.as_str()))
+                words.iter().all(|w| {
+                    c.items.get(item).contains(w.as_str()) || c.responses.get(t as usize).contains(w.as_str())
+                })
             })
             .collect()
     }
@@ -689,7 +720,20 @@ mod tests {
     fn stopping_early_and_narrowing_rank_the_same_tasks_as_testing_everything() {
         // 40,000 tasks: several blocks, both scan kinds, several threads, early stops.
         let mut s = Searcher::new(big_corpus(20_000));
-        for query in ["c", "cl", "clock", "clock r", "clock re", "clock red", "clock red tea", "templeX", "te", "temple", "temples", "gift wrap host"] {
+        for query in [
+            "c",
+            "cl",
+            "clock",
+            "clock r",
+            "clock re",
+            "clock red",
+            "clock red tea",
+            "templeX",
+            "te",
+            "temple",
+            "temples",
+            "gift wrap host",
+        ] {
             let hits = s.search(query);
             let all = every_match(&s.corpus, query);
             // The ranked set is the first RANK_LIMIT matches in session order, whatever the path
@@ -698,7 +742,11 @@ mod tests {
             assert_eq!(hits.len(), first.len().min(MAX_HITS), "query {query:?}");
             assert!(hits.iter().all(|t| first.binary_search(t).is_ok()), "query {query:?}");
             let last = s.last.as_ref().unwrap();
-            assert_eq!(last.matches[..], all[..last.matches.len()], "query {query:?}: the kept matches are a prefix");
+            assert_eq!(
+                last.matches[..],
+                all[..last.matches.len()],
+                "query {query:?}: the kept matches are a prefix"
+            );
             assert!(last.matches.len() >= RANK_LIMIT.min(all.len()), "query {query:?}");
         }
     }

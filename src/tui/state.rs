@@ -24,17 +24,29 @@ pub enum Overlay {
     Help,
     Guidelines,
     /// Choosing a skip reason; `text` is the free text (used with the last reason, or appended).
-    Skip { selected: usize, text: String },
-    Note { text: String },
+    Skip {
+        selected: usize,
+        text: String,
+    },
+    Note {
+        text: String,
+    },
     Search,
     /// Agreement, distributions and progress (`a`).
     Stats,
     /// Pairs mode: toggling reason tags (`on` parallel to `pairs::REASON_TAGS`).
-    Tags { selected: usize, on: Vec<bool> },
+    Tags {
+        selected: usize,
+        on: Vec<bool>,
+    },
     /// Adjudicate mode: the pick overrules the annotators' majority (described in `majority`);
     /// the reason is typed in `text`. Enter saves the reason as the note, then the pick; Esc
     /// drops the pick.
-    Reason { pick: super::adjudicate::Pick, majority: String, text: String },
+    Reason {
+        pick: super::adjudicate::Pick,
+        majority: String,
+        text: String,
+    },
 }
 
 /// The annotator's labels by task index. Sparse: most tasks of a large session have none, and
@@ -134,8 +146,18 @@ pub struct StateInit {
 
 impl State {
     pub fn new(init: StateInit) -> State {
-        let StateInit { annotator, mode, schema, blind, tasks, mut labels, order, help, hints, image_protocol } =
-            init;
+        let StateInit {
+            annotator,
+            mode,
+            schema,
+            blind,
+            tasks,
+            mut labels,
+            order,
+            help,
+            hints,
+            image_protocol,
+        } = init;
         let mut by_index = Labels::default();
         if !labels.is_empty() {
             for (i, t) in tasks.iter().enumerate() {
@@ -245,7 +267,9 @@ impl State {
     /// Pairs mode: whether the open pair shows its chosen response on the left.
     pub fn chosen_on_left(&self, task: usize) -> bool {
         match &self.tasks[task].task {
-            TaskRef::Pair { pair_id } => super::pairs::chosen_on_left(&self.labels[task], &self.annotator, pair_id),
+            TaskRef::Pair { pair_id } => {
+                super::pairs::chosen_on_left(&self.labels[task], &self.annotator, pair_id)
+            }
             TaskRef::Response { .. } => true,
         }
     }

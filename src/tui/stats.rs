@@ -75,7 +75,12 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
         }
         dimensions.push(DimensionStats {
             name: dim.name.clone(),
-            categories: ratings.scale.labels.iter().map(|v| v.to_string().trim_matches('"').to_string()).collect(),
+            categories: ratings
+                .scale
+                .labels
+                .iter()
+                .map(|v| v.to_string().trim_matches('"').to_string())
+                .collect(),
             n_items: humans.n_items,
             n_raters: humans.n_raters,
             alpha: humans.alpha.last().cloned(),

@@ -23,7 +23,8 @@ fn info(item: &str, model: &str, judge: [i64; 4]) -> TaskInfo {
 }
 
 fn state_with(blind: bool, labels: HashMap<TaskRef, TaskLabels>) -> State {
-    let tasks = vec![info("a", "m1", [1, 0, 1, 1]), info("a", "m2", [0, 0, 0, 0]), info("b", "m1", [1, 1, 1, 1])];
+    let tasks =
+        vec![info("a", "m1", [1, 0, 1, 1]), info("a", "m2", [0, 0, 0, 0]), info("b", "m1", [1, 1, 1, 1])];
     let keymap = Keymap::default();
     State::new(StateInit {
         annotator: "ann".into(),
@@ -458,7 +459,8 @@ fn mouse_clicks_open_tasks_and_the_wheel_scrolls_what_is_under_it() {
     assert_eq!(spot_at(Rect::new(0, 0, 60, 20), &s, 5, 1), Spot::Other, "too small: nothing is drawn");
 
     // A click on the third row opens the third task (and asks for its item).
-    let fx: Vec<Effect> = actions(&s, screen, &click(5, 3)).into_iter().flat_map(|a| update(&mut s, a)).collect();
+    let fx: Vec<Effect> =
+        actions(&s, screen, &click(5, 3)).into_iter().flat_map(|a| update(&mut s, a)).collect();
     assert_eq!(s.cursor, 2);
     assert_eq!(fx, vec![Effect::LoadItem("b".into())]);
     // A click on the open task, or outside the list, does nothing.

@@ -44,8 +44,14 @@ fn state() -> State {
         info(pair_ref("p2")),
     ];
     let mut labels = HashMap::new();
-    labels.insert(pair_ref("p1"), TaskLabels { order: Some(pairs::order_text(true).into()), ..Default::default() });
-    labels.insert(pair_ref("p2"), TaskLabels { order: Some(pairs::order_text(false).into()), ..Default::default() });
+    labels.insert(
+        pair_ref("p1"),
+        TaskLabels { order: Some(pairs::order_text(true).into()), ..Default::default() },
+    );
+    labels.insert(
+        pair_ref("p2"),
+        TaskLabels { order: Some(pairs::order_text(false).into()), ..Default::default() },
+    );
     let keymap = Keymap::default();
     let mut s = State::new(StateInit {
         annotator: "lead".into(),
@@ -59,7 +65,10 @@ fn state() -> State {
         hints: String::new(),
         image_protocol: "none".into(),
     });
-    let said = |v: &[(&str, i64)]| TaskLabels { values: v.iter().map(|(f, x)| (f.to_string(), *x)).collect(), ..Default::default() };
+    let said = |v: &[(&str, i64)]| TaskLabels {
+        values: v.iter().map(|(f, x)| (f.to_string(), *x)).collect(),
+        ..Default::default()
+    };
     // On the response, two of three say awareness = 1.
     let response: Answers = vec![
         ("ana".into(), said(&[("awareness", 1)])),
@@ -68,8 +77,11 @@ fn state() -> State {
     ];
     // On p1, two of three agree with the pair; on p2 they split one to one.
     let v = |x: Verdict| said(&[(field::VERDICT, x.code())]);
-    let p1: Answers =
-        vec![("ana".into(), v(Verdict::Agree)), ("ben".into(), v(Verdict::Agree)), ("cai".into(), v(Verdict::Flip))];
+    let p1: Answers = vec![
+        ("ana".into(), v(Verdict::Agree)),
+        ("ben".into(), v(Verdict::Agree)),
+        ("cai".into(), v(Verdict::Flip)),
+    ];
     let p2: Answers = vec![("ana".into(), v(Verdict::Agree)), ("ben".into(), v(Verdict::BothBad))];
     s.answers = HashMap::from([(0, response), (1, p1), (2, p2)]);
     s
@@ -96,7 +108,10 @@ fn a_verdict_with_the_majority_is_saved_at_once_with_the_note_as_reason() {
     update(&mut s, Action::Enter);
     // Chosen on the left: "left is better" is `agree`, what ana and ben said.
     let fx = update(&mut s, Action::Command(Command::LeftBetter));
-    assert_eq!(records(&fx), vec![(field::VERDICT.to_string(), Some(Verdict::Agree.code()), Some("fine".into()))]);
+    assert_eq!(
+        records(&fx),
+        vec![(field::VERDICT.to_string(), Some(Verdict::Agree.code()), Some("fine".into()))]
+    );
     assert_eq!(s.overlay, Overlay::None);
     assert_eq!(s.labels[1].values.get(field::VERDICT), Some(&Verdict::Agree.code()));
     assert_eq!(s.current(), Some(2), "the next task opens");
@@ -195,7 +210,10 @@ fn overruling_the_majority_on_a_response_asks_for_a_reason() {
     let reason = Some("no norm named".to_string());
     assert_eq!(
         records(&fx),
-        vec![(field::NOTE.to_string(), None, reason.clone()), ("awareness".to_string(), Some(0), reason.clone())]
+        vec![
+            (field::NOTE.to_string(), None, reason.clone()),
+            ("awareness".to_string(), Some(0), reason.clone())
+        ]
     );
     assert_eq!(s.focus, 1, "the next dimension is focused");
     // Siding with the majority needs no reason (and carries the note).

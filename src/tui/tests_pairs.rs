@@ -106,7 +106,11 @@ fn verdict_keys_map_to_verdicts_under_both_display_orders() {
         ] {
             let mut s = state("ann", with_order(chosen_left));
             let fx = update(&mut s, Action::Command(cmd));
-            assert_eq!(records(&fx)[0], (field::VERDICT.to_string(), Some(want.code()), None), "{cmd:?} chosen_left={chosen_left}");
+            assert_eq!(
+                records(&fx)[0],
+                (field::VERDICT.to_string(), Some(want.code()), None),
+                "{cmd:?} chosen_left={chosen_left}"
+            );
             assert_eq!(s.labels[0].values.get(field::VERDICT), Some(&want.code()));
             assert_eq!(s.done, 1);
             // The next pair opens (and its order is recorded).

@@ -108,15 +108,15 @@ impl Theme {
     }
 
     pub fn selected(&self) -> Style {
-        if self.monochrome {
-            Style::default()
-        } else {
-            Style::default().fg(Color::Black).bg(self.selection)
-        }
+        if self.monochrome { Style::default() } else { Style::default().fg(Color::Black).bg(self.selection) }
     }
 
     pub fn title(&self) -> Style {
-        if self.monochrome { Style::default() } else { Style::default().fg(self.accent).add_modifier(Modifier::BOLD) }
+        if self.monochrome {
+            Style::default()
+        } else {
+            Style::default().fg(self.accent).add_modifier(Modifier::BOLD)
+        }
     }
 }
 

@@ -6,9 +6,9 @@
 //! shows as saved is on disk.
 
 use super::action::{Action, Command, Effect};
-use super::state::{FLASH_SECONDS, Overlay, SKIP_REASONS, State};
 use super::adjudicate::{self, Pick};
 use super::pairs;
+use super::state::{FLASH_SECONDS, Overlay, SKIP_REASONS, State};
 use crate::cli::Mode;
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::{NewEvent, field};
@@ -19,7 +19,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command(cmd) => command(state, cmd, &mut fx),
         Action::SetValue(v) => set_value(state, v, &mut fx),
         Action::Char(c) => match &mut state.overlay {
-            Overlay::Skip { text, .. } | Overlay::Note { text } | Overlay::Reason { text, .. } => text.push(c),
+            Overlay::Skip { text, .. } | Overlay::Note { text } | Overlay::Reason { text, .. } => {
+                text.push(c)
+            }
             Overlay::Tags { selected, on } => {
                 // 1–5 toggle a tag directly; Space toggles the selected one.
                 let k = match c {
@@ -47,7 +49,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             _ => {}
         },
         Action::SelectPrev => match &mut state.overlay {
-            Overlay::Skip { selected, .. } | Overlay::Tags { selected, .. } => *selected = selected.saturating_sub(1),
+            Overlay::Skip { selected, .. } | Overlay::Tags { selected, .. } => {
+                *selected = selected.saturating_sub(1)
+            }
             Overlay::Search => state.search.selected = state.search.selected.saturating_sub(1),
             _ => {}
         },
@@ -193,9 +197,8 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::LastTask => go_to(state, state.order.len().saturating_sub(1), fx),
         Command::NextTodo => {
             let n = state.order.len();
-            let next = (1..=n)
-                .map(|k| (state.cursor + k) % n.max(1))
-                .find(|&p| !state.is_settled(state.order[p]));
+            let next =
+                (1..=n).map(|k| (state.cursor + k) % n.max(1)).find(|&p| !state.is_settled(state.order[p]));
             match next {
                 Some(p) => go_to(state, p, fx),
                 None => flash(state, "✓ every task here is labelled or skipped"),
@@ -264,8 +267,11 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
             let down = matches!(cmd, Command::ScrollDown | Command::PageDown);
             if matches!(state.overlay, Overlay::Help | Overlay::Guidelines | Overlay::Stats) {
                 let step = u16::try_from(step).unwrap_or(u16::MAX);
-                state.help_scroll =
-                    if down { state.help_scroll.saturating_add(step) } else { state.help_scroll.saturating_sub(step) };
+                state.help_scroll = if down {
+                    state.help_scroll.saturating_add(step)
+                } else {
+                    state.help_scroll.saturating_sub(step)
+                };
             } else {
                 state.scroll = if down {
                     state.scroll.saturating_add(step).min(state.max_scroll)
@@ -324,7 +330,8 @@ fn pair_verdict(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         _ => Verdict::Unsure,
     };
     if state.mode == Mode::Adjudicate
-        && let Some((m, top, n)) = state.answers.get(&i).and_then(|a| adjudicate::overruled(a, field::VERDICT, verdict.code()))
+        && let Some((m, top, n)) =
+            state.answers.get(&i).and_then(|a| adjudicate::overruled(a, field::VERDICT, verdict.code()))
     {
         let shown = Verdict::from_code(m).map_or("?", |v| pairs::on_screen(v, chosen_left));
         let majority = format!("{top} of {n} annotators said: {shown}");
@@ -361,7 +368,13 @@ fn apply_verdict(state: &mut State, verdict: Verdict, fx: &mut Vec<Effect>) {
 }
 
 /// Records a change to the open task and applies it to the state.
-fn record(state: &mut State, field_name: &str, value: Option<Value>, text: Option<String>, fx: &mut Vec<Effect>) {
+fn record(
+    state: &mut State,
+    field_name: &str,
+    value: Option<Value>,
+    text: Option<String>,
+    fx: &mut Vec<Effect>,
+) {
     let Some(i) = state.current() else { return };
     let judge_visible = state.judge_visible(i);
     let was_complete = state.is_complete(i);

@@ -20,7 +20,14 @@ impl Fixture {
     }
 }
 
-fn event(annotator: &str, task: &TaskRef, field: &str, value: Option<i64>, text: Option<&str>, seconds: f64) -> NewEvent {
+fn event(
+    annotator: &str,
+    task: &TaskRef,
+    field: &str,
+    value: Option<i64>,
+    text: Option<&str>,
+    seconds: f64,
+) -> NewEvent {
     NewEvent {
         annotator: annotator.into(),
         task: task.clone(),
@@ -71,7 +78,9 @@ fn item(id: &str, country: &str, language: &str, models: &[(&str, i64)]) -> Item
             .map(|(m, compliance)| Response {
                 model: m.to_string(),
                 text: format!("{m} answers {id}"),
-                judge: [("awareness".to_string(), 1), ("compliance".to_string(), *compliance)].into_iter().collect(),
+                judge: [("awareness".to_string(), 1), ("compliance".to_string(), *compliance)]
+                    .into_iter()
+                    .collect(),
                 ..Default::default()
             })
             .collect(),
@@ -82,7 +91,10 @@ fn item(id: &str, country: &str, language: &str, models: &[(&str, i64)]) -> Item
 fn pair(id: &str, prompt: serde_json::Value, images: Vec<String>, model: &str) -> Pair {
     let conversational = prompt.is_array();
     let (chosen, rejected) = if conversational {
-        (json!([{"role": "assistant", "content": format!("good answer to {id}")}]), json!(format!("bad answer to {id}")))
+        (
+            json!([{"role": "assistant", "content": format!("good answer to {id}")}]),
+            json!(format!("bad answer to {id}")),
+        )
     } else {
         (json!(format!("good answer to {id}")), json!(format!("bad answer to {id}")))
     };
@@ -151,7 +163,9 @@ pub fn build() -> Fixture {
             store.record(&event(who, &japan_gpt, dim, Some(v), None, 12.34)).unwrap();
         }
     }
-    store.record(&event("ann", &japan_gpt, field::NOTE, None, Some("mentions slippers, \"genkan\""), 12.34)).unwrap();
+    store
+        .record(&event("ann", &japan_gpt, field::NOTE, None, Some("mentions slippers, \"genkan\""), 12.34))
+        .unwrap();
     store.record(&event("ann", &japan_qwen, "compliance", Some(0), None, 3.0)).unwrap();
     store.record(&event("bob", &japan_qwen, field::SKIP, None, Some("cannot read Japanese"), 2.0)).unwrap();
     // ann labels then corrects herself: only the current value is exported.

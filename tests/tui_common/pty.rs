@@ -61,8 +61,22 @@ impl Tui {
     }
 
     /// `crossreview annotate SESSION --annotator NAME --image-protocol PROTOCOL EXTRA…`.
-    pub fn annotate_with(session: &Path, annotator: &str, protocol: &str, extra: &[&str], rows: u16, cols: u16) -> Tui {
-        let mut args = vec!["annotate", session.to_str().unwrap(), "--annotator", annotator, "--image-protocol", protocol];
+    pub fn annotate_with(
+        session: &Path,
+        annotator: &str,
+        protocol: &str,
+        extra: &[&str],
+        rows: u16,
+        cols: u16,
+    ) -> Tui {
+        let mut args = vec![
+            "annotate",
+            session.to_str().unwrap(),
+            "--annotator",
+            annotator,
+            "--image-protocol",
+            protocol,
+        ];
         args.extend_from_slice(extra);
         Tui::spawn(&args, rows, cols)
     }

@@ -1,11 +1,11 @@
 //! Adjudicate mode's pane: every annotator's answer on the open response (values per
 //! dimension, note, active time, a warning on answers given in under 2 seconds) and the judge.
 
-use crate::text;
-use crate::tui::adjudicate::FAST_SECONDS;
 use super::pane;
 use super::panes::clock;
 use crate::store::TaskLabels;
+use crate::text;
+use crate::tui::adjudicate::FAST_SECONDS;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -24,7 +24,15 @@ pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(i) = state.current() else { return };
     let w = inner.width as usize;
     let dims = &state.schema.dimensions;
-    let name_w = state.answers.get(&i).into_iter().flatten().map(|(a, _)| text::width(a)).max().unwrap_or(5).clamp(5, 16);
+    let name_w = state
+        .answers
+        .get(&i)
+        .into_iter()
+        .flatten()
+        .map(|(a, _)| text::width(a))
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 16);
     let mut head = format!("{} ", text::pad("", name_w));
     for d in dims {
         head.push_str(&text::pad(&text::truncate(&d.name, 11), 12));
@@ -77,7 +85,10 @@ pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     let chosen_left = state.chosen_on_left(i);
     let answers = state.answers.get(&i).map(Vec::as_slice).unwrap_or(&[]);
     if answers.is_empty() {
-        frame.render_widget(Paragraph::new(Span::styled("no verdict from an annotator", theme.fg(theme.muted))), inner);
+        frame.render_widget(
+            Paragraph::new(Span::styled("no verdict from an annotator", theme.fg(theme.muted))),
+            inner,
+        );
         return;
     }
     let name_w = answers.iter().map(|(a, _)| text::width(a)).max().unwrap_or(5).clamp(5, 16);
@@ -117,7 +128,11 @@ fn details(l: &TaskLabels, with_tags: bool, name_w: usize, w: usize, theme: &The
     }
     (!extra.is_empty()).then(|| {
         Line::from(Span::styled(
-            format!("{}  {}", " ".repeat(name_w), text::truncate(&extra.join(" · "), w.saturating_sub(name_w + 2))),
+            format!(
+                "{}  {}",
+                " ".repeat(name_w),
+                text::truncate(&extra.join(" · "), w.saturating_sub(name_w + 2))
+            ),
             theme.fg(theme.muted),
         ))
     })

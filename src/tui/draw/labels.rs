@@ -72,9 +72,10 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
         let dim = state.schema.dimensions.get(state.focus);
         let txt = match (visible, dim) {
             (false, _) => "judge's scores hidden (--blind): label every dimension or press r".to_string(),
-            (true, Some(d)) => match state.current_item().and_then(|it| {
-                it.responses.iter().find(|r| *r.model == *state.tasks[i].model)
-            }) {
+            (true, Some(d)) => match state
+                .current_item()
+                .and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model))
+            {
                 Some(r) => match r.judge_rationale.get(&d.name) {
                     Some(why) => format!("judge on {}: {}", d.name, text::sanitize_line(why)),
                     None => format!("judge on {}: no rationale", d.name),
@@ -102,9 +103,8 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(lines).style(theme.fg(theme.muted)), inner);
         return;
     }
-    let response = state
-        .current_item()
-        .and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model));
+    let response =
+        state.current_item().and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model));
     let mut lines = Vec::new();
     for (k, d) in state.schema.dimensions.iter().enumerate() {
         let focused = k == state.focus;
@@ -115,7 +115,10 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             d.name,
             v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
         );
-        lines.push(Line::from(Span::styled(head, if focused { theme.focused() } else { theme.fg(theme.judge) })));
+        lines.push(Line::from(Span::styled(
+            head,
+            if focused { theme.focused() } else { theme.fg(theme.judge) },
+        )));
         if let Some(why) = response.and_then(|r| r.judge_rationale.get(&d.name)) {
             for l in text::display_lines(why, w.saturating_sub(2)) {
                 lines.push(Line::from(format!("  {l}")));

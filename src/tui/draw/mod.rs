@@ -60,8 +60,9 @@ impl Scrolled {
 
     /// `first-last of total` for the title, when the lines do not all fit.
     fn range(&self) -> Option<String> {
-        (self.max_scroll > 0)
-            .then(|| format!("{}-{} of {}", self.scroll + 1, (self.scroll + self.height).min(self.total), self.total))
+        (self.max_scroll > 0).then(|| {
+            format!("{}-{} of {}", self.scroll + 1, (self.scroll + self.height).min(self.total), self.total)
+        })
     }
 
     /// The visible part of `lines`.
@@ -124,7 +125,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         panes::query(frame, a.query, state, theme);
         let response = if state.mode == crate::cli::Mode::Adjudicate {
             let [response, answers] =
-                Layout::vertical([Constraint::Min(3), Constraint::Length(adjudicate::height(state))]).areas(a.response);
+                Layout::vertical([Constraint::Min(3), Constraint::Length(adjudicate::height(state))])
+                    .areas(a.response);
             adjudicate::answers(frame, answers, state, theme);
             response
         } else {

@@ -18,7 +18,9 @@ fn centered(area: Rect, w_pct: u16, h: u16) -> Rect {
 
 fn frame_box(frame: &mut Frame, r: Rect, title: &str, theme: &Theme) -> Rect {
     frame.render_widget(Clear, r);
-    let b = Block::bordered().title(Span::styled(title.to_string(), theme.title())).border_style(theme.fg(theme.accent));
+    let b = Block::bordered()
+        .title(Span::styled(title.to_string(), theme.title()))
+        .border_style(theme.fg(theme.accent));
     let inner = b.inner(r);
     frame.render_widget(b, r);
     inner
@@ -51,8 +53,12 @@ pub fn guidelines(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut lines = Vec::new();
     for (k, d) in state.schema.dimensions.iter().enumerate() {
         let marker = if k == state.focus { "▶ " } else { "  " };
-        let values: Vec<String> = d.values.iter().map(|v| format!("{} = {} (key {})", v.value, v.label, v.key)).collect();
-        lines.push(Line::from(Span::styled(format!("{marker}{} — {}", d.name, values.join(", ")), theme.title())));
+        let values: Vec<String> =
+            d.values.iter().map(|v| format!("{} = {} (key {})", v.value, v.label, v.key)).collect();
+        lines.push(Line::from(Span::styled(
+            format!("{marker}{} — {}", d.name, values.join(", ")),
+            theme.title(),
+        )));
         for l in text::display_lines(&d.question, w.saturating_sub(2)) {
             lines.push(Line::from(format!("  {l}")));
         }
@@ -68,7 +74,8 @@ pub fn guidelines(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// Choosing a skip reason.
 pub fn skip(frame: &mut Frame, area: Rect, selected: usize, typed: &str, theme: &Theme) {
     let r = centered(area, 70, SKIP_REASONS.len() as u16 + 5);
-    let inner = frame_box(frame, r, "skip this task: ↑/↓ reason, type details, Enter skips, Esc cancels", theme);
+    let inner =
+        frame_box(frame, r, "skip this task: ↑/↓ reason, type details, Enter skips, Esc cancels", theme);
     let mut lines: Vec<Line> = SKIP_REASONS
         .iter()
         .enumerate()
@@ -116,14 +123,24 @@ pub fn reason(frame: &mut Frame, area: Rect, majority: &str, typed: &str, theme:
 /// Fuzzy search: the query and the best hits among the tasks shown.
 pub fn search(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let r = centered(area, 80, area.height.saturating_sub(4));
-    let inner = frame_box(frame, r, "search ids, queries, norms, responses: ↑/↓ choose, Enter opens, Esc closes", theme);
+    let inner = frame_box(
+        frame,
+        r,
+        "search ids, queries, norms, responses: ↑/↓ choose, Enter opens, Esc closes",
+        theme,
+    );
     let hits = visible_hits(state);
     let pending = state.search.hits_for != state.search.query;
     let mut lines = vec![Line::from(vec![
         Span::styled("/ ", theme.focused()),
         Span::raw(format!("{}▏", text::sanitize_line(&state.search.query))),
         Span::styled(
-            format!("  {} match{}{}", hits.len(), if hits.len() == 1 { "" } else { "es" }, if pending { " …" } else { "" }),
+            format!(
+                "  {} match{}{}",
+                hits.len(),
+                if hits.len() == 1 { "" } else { "es" },
+                if pending { " …" } else { "" }
+            ),
             theme.fg(theme.muted),
         ),
     ])];

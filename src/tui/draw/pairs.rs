@@ -21,7 +21,13 @@ use ratatui::widgets::{Block, Paragraph};
 pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
 
 /// The pairs screen without the status line and overlays.
-pub fn draw(frame: &mut Frame, body: Rect, state: &State, theme: &Theme, images: &mut dyn ImageSource) -> FrameInfo {
+pub fn draw(
+    frame: &mut Frame,
+    body: Rect,
+    state: &State,
+    theme: &Theme,
+    images: &mut dyn ImageSource,
+) -> FrameInfo {
     let wide = body.width >= SIDE_BY_SIDE_WIDTH;
     let tall = body.height >= 40;
     let main = if wide {
@@ -49,7 +55,8 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &State, theme: &Theme, images:
         super::adjudicate::pair_answers(frame, answers, state, theme);
     }
     let image_w = if wide { (top.width / 3).min(50) } else { 18 };
-    let [image_area, prompt_area] = Layout::horizontal([Constraint::Length(image_w), Constraint::Min(0)]).areas(top);
+    let [image_area, prompt_area] =
+        Layout::horizontal([Constraint::Length(image_w), Constraint::Min(0)]).areas(top);
     image(frame, image_area, state, theme, images);
     prompt(frame, prompt_area, state, theme);
     let [left, right] = if wide {
@@ -148,7 +155,10 @@ fn prompt(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let inner = pane(frame, area, title, theme);
     let Some(pair) = state.current_pair() else {
-        frame.render_widget(Paragraph::new(if state.order.is_empty() { "no pair to show" } else { "loading…" }), inner);
+        frame.render_widget(
+            Paragraph::new(if state.order.is_empty() { "no pair to show" } else { "loading…" }),
+            inner,
+        );
         return;
     };
     let w = inner.width as usize;
@@ -194,7 +204,8 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
 }
 
 fn verdict_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let title = if state.mode == crate::cli::Mode::Adjudicate { "your verdict (final)" } else { "your verdict" };
+    let title =
+        if state.mode == crate::cli::Mode::Adjudicate { "your verdict (final)" } else { "your verdict" };
     let inner = pane(frame, area, title.into(), theme);
     let Some(i) = state.current() else { return };
     let l = &state.labels[i];
@@ -240,7 +251,12 @@ pub fn tags_overlay(frame: &mut Frame, area: Rect, selected: usize, on: &[bool],
         .iter()
         .enumerate()
         .map(|(k, t)| {
-            let row = format!("{} {} [{}] {t}", if k == selected { "▶" } else { " " }, k + 1, if on[k] { "x" } else { " " });
+            let row = format!(
+                "{} {} [{}] {t}",
+                if k == selected { "▶" } else { " " },
+                k + 1,
+                if on[k] { "x" } else { " " }
+            );
             Line::from(Span::styled(row, if k == selected { theme.selected() } else { Style::default() }))
         })
         .collect();

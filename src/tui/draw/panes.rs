@@ -107,7 +107,13 @@ pub fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images
     }
 }
 
-pub(super) fn labelled_block(lines: &mut Vec<Line<'static>>, label: &str, body: &str, width: usize, style: Style) {
+pub(super) fn labelled_block(
+    lines: &mut Vec<Line<'static>>,
+    label: &str,
+    body: &str,
+    width: usize,
+    style: Style,
+) {
     let indent = label.chars().count() + 1;
     let wrapped = text::display_lines(body, width.saturating_sub(indent).max(1));
     for (k, l) in wrapped.into_iter().enumerate() {
@@ -174,7 +180,11 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
 /// Formats active seconds as m:ss (or h:mm:ss).
 pub fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0) as u64;
-    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 /// Annotator, progress, time on this task, mode, and key hints (or the latest confirmation).
@@ -199,7 +209,10 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let right = match &state.flash {
         Some(f) => Span::styled(text::sanitize_line(f), theme.focused()),
         None => {
-            let hints = if state.mode == crate::cli::Mode::Adjudicate && state.pairs_screen() && !state.pair_hints.is_empty() {
+            let hints = if state.mode == crate::cli::Mode::Adjudicate
+                && state.pairs_screen()
+                && !state.pair_hints.is_empty()
+            {
                 &state.pair_hints
             } else {
                 &state.hints

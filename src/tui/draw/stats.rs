@@ -23,8 +23,11 @@ fn stat(s: &Stat) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let outer = block("stats — agreement, labels, judge vs humans, progress (Tab: dimension, any key closes)".into(), theme)
-        .border_style(theme.fg(theme.accent));
+    let outer = block(
+        "stats — agreement, labels, judge vs humans, progress (Tab: dimension, any key closes)".into(),
+        theme,
+    )
+    .border_style(theme.fg(theme.accent));
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let Some(view) = &state.stats else {
@@ -36,9 +39,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let tall = inner.height >= 34;
     let chart_h = if tall { 10 } else { 7 };
     let [table, middle, progress] =
-        Layout::vertical([Constraint::Length(table_h), Constraint::Length(chart_h), Constraint::Min(3)]).areas(inner);
+        Layout::vertical([Constraint::Length(table_h), Constraint::Length(chart_h), Constraint::Min(3)])
+            .areas(inner);
     agreement_table(frame, table, state, view, theme);
-    let [charts, heat] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    let [charts, heat] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
     distributions(frame, charts, view, theme);
     let focus = state.focus.min(view.dimensions.len().saturating_sub(1));
     if let Some(d) = view.dimensions.get(focus) {
@@ -48,10 +53,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsView, theme: &Theme) {
-    let inner = pane(frame, area, "agreement (humans: Krippendorff's α; judge vs human majority: Cohen's κ)".into(), theme);
+    let inner = pane(
+        frame,
+        area,
+        "agreement (humans: Krippendorff's α; judge vs human majority: Cohen's κ)".into(),
+        theme,
+    );
     let name_w = view.dimensions.iter().map(|d| text::width(&d.name)).max().unwrap_or(9).max(9);
     let mut lines = vec![Line::from(Span::styled(
-        format!("  {}  {:>7} {:>6} {:>6}   {:>7} {:>8} {:>6}", text::pad("dimension", name_w), "α", "items", "raters", "κ judge", "accuracy", "n"),
+        format!(
+            "  {}  {:>7} {:>6} {:>6}   {:>7} {:>8} {:>6}",
+            text::pad("dimension", name_w),
+            "α",
+            "items",
+            "raters",
+            "κ judge",
+            "accuracy",
+            "n"
+        ),
         theme.title(),
     ))];
     for (k, d) in view.dimensions.iter().enumerate() {
@@ -67,7 +86,10 @@ fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsVie
             stat(&d.judge_accuracy),
             d.judge_n
         );
-        lines.push(Line::from(Span::styled(row, if k == state.focus { theme.focused() } else { Style::default() })));
+        lines.push(Line::from(Span::styled(
+            row,
+            if k == state.focus { theme.focused() } else { Style::default() },
+        )));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -82,7 +104,9 @@ fn distributions(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme)
                 .categories
                 .iter()
                 .zip(&d.distribution)
-                .map(|(c, n)| Bar::default().value(*n).label(Line::from(c.clone())).style(theme.fg(theme.accent)))
+                .map(|(c, n)| {
+                    Bar::default().value(*n).label(Line::from(c.clone())).style(theme.fg(theme.accent))
+                })
                 .collect();
             BarGroup::default().label(Line::from(text::truncate(&d.name, 11))).bars(&bars)
         })
@@ -102,7 +126,13 @@ fn shade(count: u64, max: u64, theme: &Theme) -> (Style, char) {
     if theme.monochrome {
         return (Style::default(), chars[level]);
     }
-    let bg = [Color::Reset, Color::Rgb(40, 40, 90), Color::Rgb(60, 70, 150), Color::Rgb(80, 110, 200), Color::Rgb(110, 160, 240)];
+    let bg = [
+        Color::Reset,
+        Color::Rgb(40, 40, 90),
+        Color::Rgb(60, 70, 150),
+        Color::Rgb(80, 110, 200),
+        Color::Rgb(110, 160, 240),
+    ];
     (Style::default().bg(bg[level]).fg(if level >= 3 { Color::Black } else { Color::White }), ' ')
 }
 
@@ -118,7 +148,8 @@ fn heat_map(frame: &mut Frame, area: Rect, d: &DimensionStats, theme: &Theme) {
     }
     lines.push(Line::from(head));
     for r in 0..q {
-        let mut spans = vec![Span::styled(text::pad(&format!("human {}", d.categories[r]), 8), theme.title())];
+        let mut spans =
+            vec![Span::styled(text::pad(&format!("human {}", d.categories[r]), 8), theme.title())];
         for c in 0..q {
             let n = d.confusion.get(r, c);
             let (style, ch) = shade(n, max, theme);
@@ -130,13 +161,17 @@ fn heat_map(frame: &mut Frame, area: Rect, d: &DimensionStats, theme: &Theme) {
         lines.push(Line::from(spans));
     }
     if q == 0 || d.confusion.n() == 0 {
-        lines.push(Line::from(Span::styled("no response with both a human majority and a judge score yet", theme.fg(theme.muted))));
+        lines.push(Line::from(Span::styled(
+            "no response with both a human majority and a judge score yet",
+            theme.fg(theme.muted),
+        )));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn annotators(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
-    let inner = pane(frame, area, format!("progress ({} responses, {} pairs)", view.responses, view.pairs), theme);
+    let inner =
+        pane(frame, area, format!("progress ({} responses, {} pairs)", view.responses, view.pairs), theme);
     let name_w = view.annotators.iter().map(|a| text::width(&a.name)).max().unwrap_or(8).clamp(8, 24);
     let bar_w = (inner.width as usize).saturating_sub(name_w + 40).clamp(5, 40);
     let lines: Vec<Line> = view
