@@ -12,11 +12,10 @@ use crossreview::tui::keymap::Keymap;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
 
+/// Records `f` for `(annotator, item, model)`.
 fn put(
     store: &mut Store,
-    annotator: &str,
-    item: &str,
-    model: &str,
+    (annotator, item, model): (&str, &str, &str),
     f: &str,
     value: Option<i64>,
     text: Option<&str>,
@@ -43,22 +42,22 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     let dims = ["awareness", "education", "compliance", "helpfulness"];
     // casa/ja/1 gpt-4o: ana and ben disagree on awareness only.
     for (d, dim) in dims.iter().enumerate() {
-        put(&mut store, "ana", "casa/ja/1", "gpt-4o", dim, Some(1), None, 40.0);
-        put(&mut store, "ben", "casa/ja/1", "gpt-4o", dim, Some(if d == 0 { 0 } else { 1 }), None, 1.2);
+        put(&mut store, ("ana", "casa/ja/1", "gpt-4o"), dim, Some(1), None, 40.0);
+        put(&mut store, ("ben", "casa/ja/1", "gpt-4o"), dim, Some(if d == 0 { 0 } else { 1 }), None, 1.2);
     }
-    put(&mut store, "ben", "casa/ja/1", "gpt-4o", field::NOTE, None, Some("the clock is fine"), 1.2);
+    put(&mut store, ("ben", "casa/ja/1", "gpt-4o"), field::NOTE, None, Some("the clock is fine"), 1.2);
     // casa/zh/2 llava: they disagree on three dimensions: the most contested.
     for (d, dim) in dims.iter().enumerate() {
-        put(&mut store, "ana", "casa/zh/2", "llava", dim, Some(0), None, 30.0);
-        put(&mut store, "ben", "casa/zh/2", "llava", dim, Some(if d < 3 { 1 } else { 0 }), None, 25.0);
+        put(&mut store, ("ana", "casa/zh/2", "llava"), dim, Some(0), None, 30.0);
+        put(&mut store, ("ben", "casa/zh/2", "llava"), dim, Some(if d < 3 { 1 } else { 0 }), None, 25.0);
     }
     // casa/ko/3 gpt-4o: agreed, not flagged: not shown.
     for dim in dims {
-        put(&mut store, "ana", "casa/ko/3", "gpt-4o", dim, Some(1), None, 10.0);
-        put(&mut store, "ben", "casa/ko/3", "gpt-4o", dim, Some(1), None, 10.0);
+        put(&mut store, ("ana", "casa/ko/3", "gpt-4o"), dim, Some(1), None, 10.0);
+        put(&mut store, ("ben", "casa/ko/3", "gpt-4o"), dim, Some(1), None, 10.0);
     }
     // casa/ru/9 llava: flagged by ana.
-    put(&mut store, "ana", "casa/ru/9", "llava", field::FLAG, Some(1), None, 5.0);
+    put(&mut store, ("ana", "casa/ru/9", "llava"), field::FLAG, Some(1), None, 5.0);
 
     store.set_adjudicator("lead").unwrap();
     let args = AnnotateArgs {

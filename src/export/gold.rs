@@ -124,6 +124,9 @@ pub fn split_adjudications(data: &ExportData) -> (ExportData, Adjudications) {
     (votes, adjudications)
 }
 
+/// dimension -> [(annotator, value)] for one response.
+type VotesByDimension<'a> = BTreeMap<&'a str, Vec<(&'a str, Value)>>;
+
 /// Calls `emit` with one gold row per (response, dimension) that has a final value, responses
 /// in import order and dimensions in schema order.
 pub fn gold_rows(
@@ -134,7 +137,7 @@ pub fn gold_rows(
 ) -> anyhow::Result<ExportSummary> {
     // (item, model) -> dimension -> [(annotator, value)], annotators in name order because the
     // current rows come ordered by annotator.
-    let mut given: HashMap<(&str, &str), BTreeMap<&str, Vec<(&str, Value)>>> = HashMap::new();
+    let mut given: HashMap<(&str, &str), VotesByDimension> = HashMap::new();
     for c in &data.current {
         let (TaskRef::Response { item_id, model }, Some(v)) = (&c.task, c.value) else { continue };
         if c.field.starts_with('@') || c.field == field::VERDICT {
