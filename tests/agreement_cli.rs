@@ -135,6 +135,46 @@ fn ratings_bootstrap_is_seeded() {
     assert!((lo - 0.4190).abs() < 0.02 && (hi - 0.5574).abs() < 0.02, "{ci}");
 }
 
+/// At the interval and ratio levels the weighted coefficients weigh disagreements by the
+/// distance between the categories' values, at the ordinal level by the distance between their
+/// ranks (Gwet). Reference values: irrCAC 0.4.4 (Python), `CAC(df, weights=…, categories=…)`,
+/// `.gwet()` for AC2 and `.conger()` for two raters' weighted kappa, 12 digits.
+#[test]
+fn ratings_weights_follow_the_values_at_interval_level_and_the_ranks_at_ordinal() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("spaced.csv");
+    std::fs::write(&p, "A,B\n1,2\n2,2\n5,1\n").unwrap();
+    let at =
+        |level: &str| json_out(&["agreement", "--ratings", p.to_str().unwrap(), "--level", level, "--json"]);
+    let near = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-9;
+    for level in ["interval", "ratio"] {
+        let out = at(level);
+        // irrCAC, categories [1, 2, 5]: weights 1 − |k − l| / 4 and 1 − (k − l)² / 16.
+        assert!(near(&out["gwet_ac2_linear"], 0.150943396226), "{level}: {}", out["gwet_ac2_linear"]);
+        assert!(near(&out["gwet_ac2_quadratic"], 0.145251396648), "{level}: {}", out["gwet_ac2_quadratic"]);
+        assert!(near(&out["cohen_kappa_linear"], -0.153846153846), "{level}: {}", out["cohen_kappa_linear"]);
+        assert!(near(&out["cohen_kappa_quadratic"], -0.378378378378), "{level}");
+    }
+    // Ordinal: ranks 1, 2, 3 (irrCAC with the categories recoded to ranks).
+    let out = at("ordinal");
+    assert!(near(&out["gwet_ac2_linear"], -0.018867924528), "{}", out["gwet_ac2_linear"]);
+    assert!(near(&out["gwet_ac2_quadratic"], -0.071428571429));
+    assert!(near(&out["cohen_kappa_linear"], -0.285714285714));
+    assert!(near(&out["cohen_kappa_quadratic"], -0.666666666667));
+}
+
+#[test]
+fn ratings_three_raters_without_a_shared_item_say_so_for_every_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("apart.csv");
+    std::fs::write(&p, "a,b,c\n1,,\n,0,\n,,1\n").unwrap();
+    let out = json_out(&["agreement", "--ratings", p.to_str().unwrap(), "--json"]);
+    assert!(out["light_kappa"].is_null());
+    let notes = out["notes"].to_string();
+    assert!(notes.contains("no two raters have an item in common"), "{notes}");
+    assert!(!notes.contains("light_kappa is null: the two raters"), "{notes}");
+}
+
 #[test]
 fn ratings_degenerate_data_gives_null_with_notes() {
     let dir = tempfile::tempdir().unwrap();

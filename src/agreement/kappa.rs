@@ -2,7 +2,7 @@
 //! `shared/iaa-golden/README.md`:
 //!
 //! - two raters (from the confusion matrix on co-rated items): Cohen's κ, Cohen's weighted κ
-//!   (linear and quadratic disagreement weights on the ranks of the declared scale), Scott's π;
+//!   (linear and quadratic disagreement weights, see [`Weights`]), Scott's π;
 //! - any number of raters (from per-item counts): percent agreement, Fleiss' κ (Gwet's
 //!   generalisation for missing data), Randolph's free-marginal κ, Conger's κ, Gwet's AC1 and
 //!   AC2, and Light's κ (mean pairwise Cohen).
@@ -13,7 +13,7 @@ use super::Undefined;
 use super::counts::{CountSummary, UnitPatterns};
 use super::matrix::{ConfusionMatrix, RatingMatrix};
 
-/// Disagreement weights on category ranks for weighted coefficients.
+/// The shape of the disagreement weights: linear or quadratic in the distance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weighting {
     /// |j − k|
@@ -30,10 +30,72 @@ impl Weighting {
             Weighting::Quadratic => d * d,
         }
     }
+}
+
+/// Disagreement weights for the weighted coefficients (weighted κ, AC2): linear or quadratic
+/// distance between the positions of two categories. At the ordinal level the positions are the
+/// ranks of the declared scale; at the interval and ratio levels they are the categories' numeric
+/// values, so that the spacing counts (Gwet, Handbook of Inter-Rater Reliability, ch. 3; irrCAC
+/// does the same whenever categories are numbers). Scaling cancels, so only relative distances
+/// matter: with equally spaced values both give the same coefficients.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    kind: Weighting,
+    /// The categories' numeric values in scale order; `None` = ranks.
+    values: Option<Vec<f64>>,
+}
+
+impl Weights {
+    /// Distances between the ranks of the categories (the ordinal level).
+    pub fn on_ranks(kind: Weighting) -> Weights {
+        Weights { kind, values: None }
+    }
+
+    /// Distances between the categories' values (the interval and ratio levels).
+    pub fn on_values(kind: Weighting, values: &[f64]) -> Weights {
+        Weights { kind, values: Some(values.to_vec()) }
+    }
+
+    fn distance(&self, j: usize, k: usize) -> f64 {
+        match &self.values {
+            None => self.kind.distance(j, k) as f64,
+            Some(v) => self.distance_between(v[j], v[k]),
+        }
+    }
+
+    /// The largest distance on the scale (between its two ends).
+    fn max_distance(&self, q: usize) -> f64 {
+        match &self.values {
+            None => self.kind.distance(0, q - 1) as f64,
+            Some(v) => {
+                let (lo, hi) =
+                    v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                self.distance_between(lo, hi)
+            }
+        }
+    }
+
+    fn distance_between(&self, a: f64, b: f64) -> f64 {
+        let d = (a - b).abs();
+        match self.kind {
+            Weighting::Linear => d,
+            Weighting::Quadratic => d * d,
+        }
+    }
 
     /// Agreement weight 1 − distance / max distance (Gwet's weights), for q ≥ 2.
-    fn agreement_weight(self, j: usize, k: usize, q: usize) -> f64 {
-        1.0 - self.distance(j, k) as f64 / self.distance(0, q - 1) as f64
+    fn agreement_weight(&self, j: usize, k: usize, q: usize) -> f64 {
+        let max = self.max_distance(q);
+        if max == 0.0 {
+            return if j == k { 1.0 } else { 0.0 };
+        }
+        1.0 - self.distance(j, k) / max
+    }
+}
+
+impl From<Weighting> for Weights {
+    fn from(kind: Weighting) -> Weights {
+        Weights::on_ranks(kind)
     }
 }
 
@@ -68,13 +130,30 @@ pub fn cohen_kappa(c: &ConfusionMatrix) -> Result<f64, Undefined> {
 
 /// Cohen (1968): κ_w = 1 − Σ v_jk o_jk / Σ v_jk e_jk with e_jk = r_j c_k / n, i.e.
 /// 1 − n Σ v o / Σ v r c.
-pub fn cohen_kappa_weighted(c: &ConfusionMatrix, w: Weighting) -> Result<f64, Undefined> {
+/// On ranks this is exact integer arithmetic up to the last division; on values, floating point.
+pub fn cohen_kappa_weighted(c: &ConfusionMatrix, w: impl Into<Weights>) -> Result<f64, Undefined> {
+    let w = w.into();
     let n = c.n() as i128;
     if n == 0 {
         return Err(Undefined::NoCoRatedItem);
     }
     let rows = c.row_sums();
     let cols = c.col_sums();
+    if w.values.is_some() {
+        let (mut observed, mut expected) = (0.0, 0.0);
+        for (j, &row) in rows.iter().enumerate() {
+            for (k, &col) in cols.iter().enumerate() {
+                let v = w.distance(j, k);
+                observed += v * c.get(j, k) as f64;
+                expected += v * row as f64 * col as f64;
+            }
+        }
+        if expected == 0.0 {
+            return Err(Undefined::OneCategoryOnly);
+        }
+        return Ok(1.0 - n as f64 * observed / expected);
+    }
+    let w = w.kind;
     let mut observed: i128 = 0;
     let mut expected: i128 = 0;
     for (j, &row) in rows.iter().enumerate() {
@@ -141,7 +220,7 @@ pub fn percent_agreement(s: &CountSummary) -> Result<f64, Undefined> {
 
 /// p_a with agreement weights w_kl (Gwet): mean over pairable items of
 /// Σ_k r_ik (r*_ik − 1)/(r_i(r_i − 1)), r*_ik = Σ_l w_kl r_il.
-fn weighted_percent_agreement(s: &CountSummary, w: Option<Weighting>) -> Result<f64, Undefined> {
+fn weighted_percent_agreement(s: &CountSummary, w: Option<&Weights>) -> Result<f64, Undefined> {
     if s.pairable_units == 0 {
         return Err(Undefined::NoPairableItem);
     }
@@ -195,12 +274,13 @@ pub fn gwet_ac1(s: &CountSummary) -> Result<f64, Undefined> {
 }
 
 /// Gwet's AC2: weighted p_a; p_e = T_w/(q(q − 1)) Σ_k π_k(1 − π_k), T_w = Σ_kl w_kl.
-pub fn gwet_ac2(s: &CountSummary, w: Weighting) -> Result<f64, Undefined> {
+pub fn gwet_ac2(s: &CountSummary, w: impl Into<Weights>) -> Result<f64, Undefined> {
+    let w = w.into();
     let q = s.q;
     if q < 2 {
         return Err(Undefined::FewerThanTwoCategories);
     }
-    let pa = weighted_percent_agreement(s, Some(w))?;
+    let pa = weighted_percent_agreement(s, Some(&w))?;
     let total_weight: f64 =
         (0..q).flat_map(|c| (0..q).map(move |k| (c, k))).map(|(c, k)| w.agreement_weight(c, k, q)).sum();
     let spread: f64 = s.category_shares().iter().map(|p| p * (1.0 - p)).sum();

@@ -22,7 +22,7 @@ pub use counts::{Coincidence, CountSummary, UnitPatterns};
 pub use krippendorff::Metric;
 pub use matrix::{ConfusionMatrix, MISSING, RatingMatrix};
 
-use kappa::Weighting;
+use kappa::{Weighting, Weights};
 use serde_json::{Map, Value, json};
 
 /// Why a statistic has no value on this data.
@@ -56,6 +56,15 @@ impl Undefined {
             Undefined::NegativeRatioValue => "a ratio scale needs non-negative values",
             Undefined::NoValidResample => "fewer than two bootstrap resamples had a defined alpha",
             Undefined::NoDefinedPair => "no pair of raters has a defined Cohen's kappa (see pairwise)",
+        }
+    }
+
+    /// [`Undefined::reason`] for a statistic over `n_raters` raters: with more than two, a
+    /// reason about one pair is said of every pair.
+    pub fn reason_among(self, n_raters: usize) -> &'static str {
+        match self {
+            Undefined::NoCoRatedItem if n_raters > 2 => "no two raters have an item in common",
+            other => other.reason(),
         }
     }
 }
@@ -123,6 +132,15 @@ impl Scale {
     pub fn is_ordered(&self) -> bool {
         level_rank(self.level) >= 1
     }
+
+    /// The weights of the weighted coefficients at this level: on the categories' values at the
+    /// interval and ratio levels (when they are numbers), else on their ranks.
+    pub fn weights(&self, kind: Weighting) -> Weights {
+        match &self.values {
+            Some(values) if level_rank(self.level) >= 2 => Weights::on_values(kind, values),
+            _ => Weights::on_ranks(kind),
+        }
+    }
 }
 
 fn level_rank(l: Level) -> u8 {
@@ -156,14 +174,16 @@ pub struct PairStats {
 }
 
 impl PairStats {
-    pub fn from_confusion(confusion: ConfusionMatrix, ordered: bool) -> PairStats {
+    pub fn from_confusion(confusion: ConfusionMatrix, scale: &Scale) -> PairStats {
+        let ordered = scale.is_ordered();
         PairStats {
             n_items: confusion.n(),
             percent_agreement: kappa::observed_agreement(&confusion),
             cohen_kappa: kappa::cohen_kappa(&confusion),
-            cohen_kappa_linear: ordered.then(|| kappa::cohen_kappa_weighted(&confusion, Weighting::Linear)),
+            cohen_kappa_linear: ordered
+                .then(|| kappa::cohen_kappa_weighted(&confusion, scale.weights(Weighting::Linear))),
             cohen_kappa_quadratic: ordered
-                .then(|| kappa::cohen_kappa_weighted(&confusion, Weighting::Quadratic)),
+                .then(|| kappa::cohen_kappa_weighted(&confusion, scale.weights(Weighting::Quadratic))),
             scott_pi: kappa::scott_pi(&confusion),
             confusion,
         }
@@ -235,7 +255,7 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
     let pair_stats: Vec<(String, PairStats)> = pair_list
         .iter()
         .map(|&(a, b)| {
-            (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(m.confusion(a, b), ordered))
+            (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(m.confusion(a, b), scale))
         })
         .collect();
     let pair_kappas: Vec<Stat> = pair_stats.iter().map(|(_, p)| p.cohen_kappa).collect();
@@ -273,7 +293,10 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
         light_kappa,
         gwet_ac1: kappa::gwet_ac1(&summary),
         gwet_ac2: ordered.then(|| {
-            (kappa::gwet_ac2(&summary, Weighting::Linear), kappa::gwet_ac2(&summary, Weighting::Quadratic))
+            (
+                kappa::gwet_ac2(&summary, scale.weights(Weighting::Linear)),
+                kappa::gwet_ac2(&summary, scale.weights(Weighting::Quadratic)),
+            )
         }),
         pair,
         pairwise,
@@ -377,7 +400,7 @@ impl Agreement {
                 nulls[i..].iter().take_while(|(w, _)| *w == why).map(|(_, k)| k.as_str()).collect();
             i += keys.len();
             let verb = if keys.len() == 1 { "is" } else { "are" };
-            notes.push(format!("{} {verb} null: {}.", keys.join(", "), why.reason()));
+            notes.push(format!("{} {verb} null: {}.", keys.join(", "), why.reason_among(self.n_raters)));
         }
         let mut pair_nulls: Vec<(Undefined, &str, &str)> = Vec::new();
         for (name, p) in &self.pairwise {
