@@ -205,6 +205,30 @@ fn cross_violation_out_of_range() {
 }
 
 #[test]
+fn a_cross_file_read_as_canonical_jsonl_is_one_error_that_names_the_flag() {
+    let w = Work::new();
+    let session = w.session();
+    let record = |i: usize| {
+        format!(
+            r#"  {{"index": "Egypt_{i}", "violated_norm": "n", "query": "q", "file_name": "https://x/images/casa/a.jpg"}}"#
+        )
+    };
+    let records: Vec<String> = (1..=4).map(record).collect();
+    w.write("english.json", format!("[\n{}\n]\n", records.join(",\n")));
+    let before = dump(&w.path(session));
+    w.cmd(&["import", session, "--format", "jsonl", "english.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "english.json:2: this looks like a CROSS release file (records with \"index\", \"violated_norm\", \"file_name\"…), not --format jsonl: use --format cross (or auto)",
+        ))
+        .stderr(predicate::str::contains("unknown key").not())
+        .stderr(predicate::str::contains("english.json:3").not());
+    assert_eq!(dump(&w.path(session)), before);
+    w.cmd(&["import", session, "--format", "cross", "english.json"]).assert().success();
+}
+
+#[test]
 fn cross_results_without_a_model() {
     rejects(
         "judged.json",
