@@ -416,7 +416,14 @@ fn reimport_updates_and_merges_models() {
     assert_eq!(rows[0].0, "gpt-4o");
     assert!(rows[0].1.contains("\"compliance\":0"), "{rows:?}");
     assert!(rows[1].1.contains("\"compliance\":1"), "{rows:?}");
-    assert_eq!(rows[0].2, "{\"compliance\":\"why\"}");
+    // The rationale was written about Violation 1: that stays with it, and `show` says so.
+    assert_eq!(rows[0].2, r#"{"compliance":{"text":"why","judge_dimension":"Violation","judge_score":1}}"#);
+    w.cmd(&["show", session, "casa/english/Japan_1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("judge on Violation (1 → compliance 0): why\n"))
+        .stdout(predicate::str::contains("judge on Violation (0 → compliance 1): why\n"))
+        .stdout(predicate::str::contains("judge on compliance").not());
     let image: String = conn
         .query_row("SELECT image FROM items WHERE id = 'casa/english/Japan_1'", [], |r| r.get(0))
         .unwrap();
