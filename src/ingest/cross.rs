@@ -531,6 +531,16 @@ mod tests {
     }
 
     #[test]
+    fn an_unscored_violation_rationale_still_names_its_dimension() {
+        let item = parse(&results_record(Value::Null), Some("m")).unwrap();
+        let r = &item.responses[0];
+        assert!(!r.judge.contains_key("compliance"));
+        let why = &r.judge_rationale["compliance"];
+        assert_eq!(why.judged_as, Some(JudgedAs { dimension: "Violation".into(), score: None }));
+        assert_eq!(why.subject("compliance", None), "Violation (no score; shown under compliance)");
+    }
+
+    #[test]
     fn out_of_range_violation_is_an_error() {
         let m = messages(parse(&results_record(json!(2)), Some("m")));
         assert_eq!(m.len(), 1);
