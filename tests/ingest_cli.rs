@@ -449,11 +449,12 @@ fn explicit_format_and_model_flags() {
         .assert()
         .success()
         .stdout("ok: 1 item, 1 response, 0 pairs\n");
-    // Read as canonical items, the same file is wrong.
+    // Read as canonical items, the same file is wrong, and the error says which flag fits.
     w.cmd(&["validate", "judged.json", "--format", "jsonl", "--model", "llava"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("judged.json:1: unknown key \"index\""));
+        .stderr(predicate::str::contains("judged.json:1: this looks like a CROSS release file"))
+        .stderr(predicate::str::contains("use --format cross (or auto)"));
     w.cmd(&["validate", "judged.json", "--format", "xml"]).assert().code(2);
 }
 
