@@ -107,7 +107,7 @@ fn item(i: usize) -> Item {
                 .map(|(k, d)| (d.to_string(), ((i + k + m.len()) % 2) as i64))
                 .collect();
             let mut rationale = BTreeMap::new();
-            rationale.insert("awareness".into(), text(25));
+            rationale.insert("awareness".to_string(), text(25).into());
             Response { model: m.to_string(), text: text(110), judge, judge_rationale: rationale }
         })
         .collect();

@@ -232,8 +232,9 @@ pub struct AgreementArgs {
     pub ratings: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub level: Option<LevelArg>,
-    /// Category order, for ordinal and weighted statistics.
-    #[arg(long, value_delimiter = ',')]
+    /// Category order, for ordinal and weighted statistics (negative values such as -1,0,1
+    /// are accepted).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub categories: Option<Vec<String>>,
     #[arg(long = "dimension")]
     pub dimensions: Vec<String>,

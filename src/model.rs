@@ -34,7 +34,85 @@ pub struct Response {
     /// dimension name -> the judge's value (already in the session's schema: compliance, not
     /// Violation).
     pub judge: BTreeMap<String, Value>,
-    pub judge_rationale: BTreeMap<String, String>,
+    /// dimension name -> the judge's reasoning (same names as `judge`).
+    pub judge_rationale: BTreeMap<String, Rationale>,
+}
+
+/// The judge's reasoning on one dimension. The text was written about the judge's own
+/// dimension and score; when those differ from the session's (CROSS's `Violation`, stored as
+/// `compliance = 1 - Violation`), `judged_as` keeps them, so the text is never read against a
+/// score that points the other way.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "RationaleRepr", into = "RationaleRepr")]
+pub struct Rationale {
+    pub text: String,
+    pub judged_as: Option<JudgedAs>,
+}
+
+/// The dimension the judge actually scored, and its score there (none when it gave no score).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgedAs {
+    pub dimension: String,
+    pub score: Option<Value>,
+}
+
+/// Stored form: a plain string, or an object when the judge's dimension is kept.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum RationaleRepr {
+    Plain(String),
+    JudgedAs { text: String, judge_dimension: String, judge_score: Option<Value> },
+}
+
+impl From<RationaleRepr> for Rationale {
+    fn from(r: RationaleRepr) -> Rationale {
+        match r {
+            RationaleRepr::Plain(text) => Rationale { text, judged_as: None },
+            RationaleRepr::JudgedAs { text, judge_dimension, judge_score } => Rationale {
+                text,
+                judged_as: Some(JudgedAs { dimension: judge_dimension, score: judge_score }),
+            },
+        }
+    }
+}
+
+impl From<Rationale> for RationaleRepr {
+    fn from(r: Rationale) -> RationaleRepr {
+        match r.judged_as {
+            None => RationaleRepr::Plain(r.text),
+            Some(j) => {
+                RationaleRepr::JudgedAs { text: r.text, judge_dimension: j.dimension, judge_score: j.score }
+            }
+        }
+    }
+}
+
+impl From<String> for Rationale {
+    fn from(text: String) -> Rationale {
+        Rationale { text, judged_as: None }
+    }
+}
+
+impl From<&str> for Rationale {
+    fn from(text: &str) -> Rationale {
+        Rationale::from(text.to_string())
+    }
+}
+
+impl Rationale {
+    /// What the text is about, for a heading such as `judge on {subject}: {text}`: the
+    /// dimension `dim`, or the judge's own dimension with its score and the value stored from
+    /// it (`stored`): `Violation (1 → compliance 0)`.
+    pub fn subject(&self, dim: &str, stored: Option<Value>) -> String {
+        match &self.judged_as {
+            None => dim.to_string(),
+            Some(JudgedAs { dimension, score: Some(s) }) => match stored {
+                Some(v) => format!("{dimension} ({s} → {dim} {v})"),
+                None => format!("{dimension} ({s}; not stored as {dim})"),
+            },
+            Some(JudgedAs { dimension, score: None }) => format!("{dimension} (no score; shown under {dim})"),
+        }
+    }
 }
 
 /// A contrastive preference pair (TRL's format plus images). `prompt`, `chosen` and `rejected`
@@ -108,5 +186,42 @@ impl Verdict {
     /// chosen response was shown on the left.
     pub fn from_side(left_is_better: bool, chosen_on_left: bool) -> Verdict {
         if left_is_better == chosen_on_left { Verdict::Agree } else { Verdict::Flip }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rationales_keep_the_judges_dimension_through_storage() {
+        let plain: BTreeMap<String, Rationale> =
+            serde_json::from_str(r#"{"awareness": "Sees it."}"#).unwrap();
+        assert_eq!(plain["awareness"], Rationale::from("Sees it."));
+        // A plain rationale is stored as the string it was, so older sessions read unchanged.
+        assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"awareness":"Sees it."}"#);
+        let judged = Rationale {
+            text: "Breaks the norm. Score: 1".into(),
+            judged_as: Some(JudgedAs { dimension: "Violation".into(), score: Some(1) }),
+        };
+        let stored = serde_json::to_string(&judged).unwrap();
+        assert_eq!(
+            stored,
+            r#"{"text":"Breaks the norm. Score: 1","judge_dimension":"Violation","judge_score":1}"#
+        );
+        assert_eq!(serde_json::from_str::<Rationale>(&stored).unwrap(), judged);
+    }
+
+    #[test]
+    fn the_subject_says_which_way_the_score_points() {
+        let plain = Rationale::from("Avoids the taboo.");
+        assert_eq!(plain.subject("compliance", Some(1)), "compliance");
+        let mut r = Rationale {
+            text: "No breach. Score: 0".into(),
+            judged_as: Some(JudgedAs { dimension: "Violation".into(), score: Some(0) }),
+        };
+        assert_eq!(r.subject("compliance", Some(1)), "Violation (0 → compliance 1)");
+        r.judged_as = Some(JudgedAs { dimension: "Violation".into(), score: None });
+        assert_eq!(r.subject("compliance", None), "Violation (no score; shown under compliance)");
     }
 }

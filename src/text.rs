@@ -120,6 +120,49 @@ pub fn truncate_start(s: &str, max: usize) -> String {
     std::iter::once(ellipsis).chain(kept).collect()
 }
 
+/// Cuts a `/`-separated id to at most `max` cells, keeping what tells ids apart: its last part
+/// whole (`Nigeria_1`) and every part before it, each shortened to the same number of leading
+/// cells (`casa/multilingual/Nigeria_1` -> `casa/mult/Nigeria_1` -> `c/m/Nigeria_1`), so
+/// `casa/…` and `safeworld/…` still differ; when even that does not fit, the last part loses
+/// its start (`c/m/…ria_1`).
+pub fn shorten_id(id: &str, max: usize) -> String {
+    if width(id) <= max {
+        return id.to_string();
+    }
+    let Some((head, last)) = id.rsplit_once('/') else { return truncate_start(id, max) };
+    let parts: Vec<&str> = head.split('/').collect();
+    let capped =
+        |cap: usize| -> String { parts.iter().map(|p| leading_cells(p, cap)).collect::<Vec<_>>().join("/") };
+    let longest = parts.iter().map(|p| width(p)).max().unwrap_or(0);
+    for cap in (1..longest).rev() {
+        let candidate = format!("{}/{last}", capped(cap));
+        if width(&candidate) <= max {
+            return candidate;
+        }
+    }
+    let head = capped(1);
+    // Fewer cells than this for the last part and it no longer says which item it is.
+    const LAST_MIN: usize = 4;
+    match max.checked_sub(width(&head) + 1) {
+        Some(room) if room >= LAST_MIN => format!("{head}/{}", truncate_start(last, room)),
+        _ => truncate_start(id, max),
+    }
+}
+
+/// The leading graphemes of `s` within `cells` cells (at least one).
+fn leading_cells(s: &str, cells: usize) -> &str {
+    let mut w = 0;
+    let mut end = 0;
+    for (i, g) in s.grapheme_indices(true) {
+        w += grapheme_width(g);
+        if w > cells && i > 0 {
+            break;
+        }
+        end = i + g.len();
+    }
+    &s[..end]
+}
+
 /// The first graphemes of `graphemes` that fit in `max - 1` cells (one is left for `…`).
 fn fitting<'a>(graphemes: impl Iterator<Item = &'a str>, max: usize) -> Vec<&'a str> {
     let mut w = 0;
@@ -370,5 +413,26 @@ mod tests {
         assert_eq!(truncate_start("casa/日本/1", 6), "…本/1");
         assert_eq!(truncate_start("short", 9), "short");
         assert_eq!(truncate_start("abc", 0), "");
+    }
+
+    #[test]
+    fn shortened_ids_keep_subset_setting_and_index_apart() {
+        let casa = "casa/multilingual/Nigeria_1";
+        let safe = "safeworld/multilingual/Nigeria_1";
+        assert_eq!(shorten_id(casa, 40), casa);
+        assert_eq!(shorten_id(casa, 20), "casa/multi/Nigeria_1");
+        assert_eq!(shorten_id(safe, 20), "safe/mult/Nigeria_1");
+        assert_eq!(shorten_id(casa, 14), "c/m/Nigeria_1");
+        assert_eq!(shorten_id(safe, 14), "s/m/Nigeria_1");
+        assert_eq!(shorten_id("casa/english/Nigeria_1", 14), "c/e/Nigeria_1");
+        assert_eq!(shorten_id(casa, 12), "c/m/…geria_1");
+        assert_eq!(width(&shorten_id(casa, 12)), 12);
+        // No room for the parts before the last: its end, as before.
+        assert_eq!(shorten_id(casa, 7), "…eria_1");
+        assert_eq!(shorten_id("Nigeria_123", 6), "…a_123");
+        assert_eq!(shorten_id("日本語/テスト/1", 8), "日/テ/1");
+        for max in 0..40 {
+            assert!(width(&shorten_id(safe, max)) <= max, "{max}");
+        }
     }
 }

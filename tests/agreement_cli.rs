@@ -70,6 +70,24 @@ fn ratings_two_raters_have_cohen_and_confusion() {
 }
 
 #[test]
+fn negative_categories_are_values_not_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.csv");
+    std::fs::write(&p, "ann,bo\n-1,-1\n2,3\n3,3\n-1,2\n").unwrap();
+    let path = p.to_str().unwrap();
+    let out =
+        json_out(&["agreement", "--ratings", path, "--categories", "-1,2,3", "--level", "ordinal", "--json"]);
+    assert_eq!(out["categories"], serde_json::json!([-1, 2, 3]));
+    assert_eq!(out["n_ratings"], 8);
+    // A flag where the list belongs is not taken for a category.
+    bin()
+        .args(["agreement", "--ratings", path, "--categories", "--json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--categories: \"--json\" is not a category"));
+}
+
+#[test]
 fn ratings_csv_with_item_column_and_missing_cells() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("r.csv");

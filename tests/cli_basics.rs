@@ -58,6 +58,36 @@ fn show_prints_the_item_and_says_where_the_image_is_when_piped() {
 }
 
 #[test]
+fn annotate_that_cannot_start_registers_no_annotator() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_in(dir.path());
+    let annotators = || -> Vec<String> {
+        let out =
+            cr().current_dir(dir.path()).args(["status", "sessions/demo.db", "--json"]).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["annotators"].as_object().unwrap().keys().cloned().collect()
+    };
+    let before = annotators();
+    // No terminal here (output is captured): the UI cannot start.
+    cr().current_dir(dir.path())
+        .args(["annotate", "sessions/demo.db", "--annotator", "ghost"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot start the terminal UI"));
+    cr().current_dir(dir.path())
+        .args(["annotate", "sessions/demo.db", "--annotator", "judge-of-all", "--mode", "adjudicate"])
+        .assert()
+        .code(1);
+    // Nor does a command line refused before the UI.
+    cr().current_dir(dir.path())
+        .args(["annotate", "sessions/demo.db", "--annotator", "typo", "--filter", "colour=red"])
+        .assert()
+        .code(2);
+    assert_eq!(annotators(), before);
+    assert!(!before.iter().any(|a| ["ghost", "judge-of-all", "typo"].contains(&a.as_str())), "{before:?}");
+}
+
+#[test]
 fn status_on_a_file_that_is_not_a_session_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("x.db");

@@ -205,6 +205,30 @@ fn cross_violation_out_of_range() {
 }
 
 #[test]
+fn a_cross_file_read_as_canonical_jsonl_is_one_error_that_names_the_flag() {
+    let w = Work::new();
+    let session = w.session();
+    let record = |i: usize| {
+        format!(
+            r#"  {{"index": "Egypt_{i}", "violated_norm": "n", "query": "q", "file_name": "https://x/images/casa/a.jpg"}}"#
+        )
+    };
+    let records: Vec<String> = (1..=4).map(record).collect();
+    w.write("english.json", format!("[\n{}\n]\n", records.join(",\n")));
+    let before = dump(&w.path(session));
+    w.cmd(&["import", session, "--format", "jsonl", "english.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "english.json:2: this looks like a CROSS release file (records with \"index\", \"violated_norm\", \"file_name\"…), not --format jsonl: use --format cross (or auto)",
+        ))
+        .stderr(predicate::str::contains("unknown key").not())
+        .stderr(predicate::str::contains("english.json:3").not());
+    assert_eq!(dump(&w.path(session)), before);
+    w.cmd(&["import", session, "--format", "cross", "english.json"]).assert().success();
+}
+
+#[test]
 fn cross_results_without_a_model() {
     rejects(
         "judged.json",
@@ -392,7 +416,14 @@ fn reimport_updates_and_merges_models() {
     assert_eq!(rows[0].0, "gpt-4o");
     assert!(rows[0].1.contains("\"compliance\":0"), "{rows:?}");
     assert!(rows[1].1.contains("\"compliance\":1"), "{rows:?}");
-    assert_eq!(rows[0].2, "{\"compliance\":\"why\"}");
+    // The rationale was written about Violation 1: that stays with it, and `show` says so.
+    assert_eq!(rows[0].2, r#"{"compliance":{"text":"why","judge_dimension":"Violation","judge_score":1}}"#);
+    w.cmd(&["show", session, "casa/english/Japan_1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("judge on Violation (1 → compliance 0): why\n"))
+        .stdout(predicate::str::contains("judge on Violation (0 → compliance 1): why\n"))
+        .stdout(predicate::str::contains("judge on compliance").not());
     let image: String = conn
         .query_row("SELECT image FROM items WHERE id = 'casa/english/Japan_1'", [], |r| r.get(0))
         .unwrap();
@@ -418,11 +449,12 @@ fn explicit_format_and_model_flags() {
         .assert()
         .success()
         .stdout("ok: 1 item, 1 response, 0 pairs\n");
-    // Read as canonical items, the same file is wrong.
+    // Read as canonical items, the same file is wrong, and the error says which flag fits.
     w.cmd(&["validate", "judged.json", "--format", "jsonl", "--model", "llava"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("judged.json:1: unknown key \"index\""));
+        .stderr(predicate::str::contains("judged.json:1: this looks like a CROSS release file"))
+        .stderr(predicate::str::contains("use --format cross (or auto)"));
     w.cmd(&["validate", "judged.json", "--format", "xml"]).assert().code(2);
 }
 

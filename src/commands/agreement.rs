@@ -60,6 +60,13 @@ fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let shown = file.display().to_string();
     let bytes = std::fs::read(file)
         .map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
+    // `--categories` takes values starting with '-' (negative numbers), so a flag written
+    // where its list should be arrives here as the list.
+    if let Some(flag) = args.categories.iter().flatten().find(|c| c.starts_with("--")) {
+        return Err(CliError::usage(format!(
+            "--categories: {flag:?} is not a category; give the list right after --categories, e.g. --categories -1,0,1"
+        )));
+    }
     if let Some(list) = &args.categories
         && list.iter().all(|c| c.trim().is_empty())
     {

@@ -64,6 +64,5 @@ fn open(args: AnnotateArgs) -> CliResult {
         return crate::commands::status::run(&args.session, false);
     }
     let store = Store::open(&args.session)?;
-    store.ensure_annotator(&args.annotator)?;
     crate::commands::annotate::run_tui(store, &args)
 }

@@ -87,7 +87,8 @@ fn print_item(store: &Store, item: &Item, tty: bool, width: usize) -> CliResult 
             println!("{row}");
         }
         for (dim, why) in &r.judge_rationale {
-            println!("  judge on {dim}: {}", text::sanitize_line(why));
+            let subject = why.subject(dim, r.judge.get(dim).copied());
+            println!("  judge on {}: {}", text::sanitize_line(&subject), text::sanitize_line(&why.text));
         }
     }
     Ok(())

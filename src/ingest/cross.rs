@@ -11,7 +11,7 @@
 use super::items::json_integer;
 use super::{RecordError, check_judge_value, check_rationale_dimension, json_kind};
 use crate::ingest::normalize::normalize_in_place;
-use crate::model::{Item, Response};
+use crate::model::{Item, JudgedAs, Rationale, Response};
 use crate::schema::Schema;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -291,8 +291,10 @@ fn read_evaluation(
     schema: &Schema,
     errors: &mut Vec<RecordError>,
     warnings: &mut Vec<String>,
-) -> (BTreeMap<String, i64>, BTreeMap<String, String>) {
+) -> (BTreeMap<String, i64>, BTreeMap<String, Rationale>) {
     let mut judge = BTreeMap::new();
+    // The judge's own score on an inverted dimension, kept with its rationale.
+    let mut raw_scores: BTreeMap<&'static str, i64> = BTreeMap::new();
     let mut rationale = BTreeMap::new();
     let Value::Object(eval) = evaluation else {
         errors.push(RecordError::new(format!(
@@ -332,6 +334,7 @@ fn read_evaluation(
                     continue;
                 };
                 let value = if inverted {
+                    raw_scores.insert(dim, raw);
                     if raw != 0 && raw != 1 {
                         errors.push(RecordError::new(format!(
                             "{at}: {raw} is out of range (Violation is 0 or 1, stored as compliance = 1 - Violation); nothing is relabelled"
@@ -360,7 +363,7 @@ fn read_evaluation(
         Some(Value::Object(reasons)) => {
             for (name, v) in reasons {
                 let at = format!("evaluation.reasoning.{name}");
-                let Some((dim, _)) = map_dimension(name) else {
+                let Some((dim, inverted)) = map_dimension(name) else {
                     errors.push(RecordError::new(format!("{at}: unknown dimension {name:?}; {KNOWN}")));
                     continue;
                 };
@@ -368,9 +371,15 @@ fn read_evaluation(
                     Value::Null => {}
                     Value::String(s) => match check_rationale_dimension(schema, dim) {
                         Ok(()) => {
-                            let mut s = s.clone();
-                            normalize_in_place(&mut s);
-                            rationale.insert(dim.to_string(), s);
+                            let mut text = s.clone();
+                            normalize_in_place(&mut text);
+                            // The text argues for the judge's score ("Score: 1" = a breach), so
+                            // the dimension it was written for goes with it.
+                            let judged_as = inverted.then(|| JudgedAs {
+                                dimension: name.clone(),
+                                score: raw_scores.get(dim).copied(),
+                            });
+                            rationale.insert(dim.to_string(), Rationale { text, judged_as });
                         }
                         Err(msg) => errors.push(RecordError::new(format!("{at} (as {dim}): {msg}"))),
                     },
@@ -503,12 +512,32 @@ mod tests {
                 ("helpfulness".to_string(), 1),
             ])
         );
-        assert_eq!(r.judge_rationale["compliance"], "Does not breach it.");
-        assert_eq!(r.judge_rationale["awareness"], "Mentions the custom.");
+        assert_eq!(
+            r.judge_rationale["compliance"],
+            Rationale {
+                text: "Does not breach it.".into(),
+                judged_as: Some(JudgedAs { dimension: "Violation".into(), score: Some(0) })
+            }
+        );
+        assert_eq!(
+            r.judge_rationale["compliance"].subject("compliance", Some(1)),
+            "Violation (0 → compliance 1)"
+        );
+        assert_eq!(r.judge_rationale["awareness"], Rationale::from("Mentions the custom."));
         assert!(!item.meta.contains_key("evaluation"));
         assert!(!item.meta.contains_key("model_response"));
         let item = parse(&results_record(json!(1.0)), Some("m")).unwrap();
         assert_eq!(item.responses[0].judge["compliance"], 0);
+    }
+
+    #[test]
+    fn an_unscored_violation_rationale_still_names_its_dimension() {
+        let item = parse(&results_record(Value::Null), Some("m")).unwrap();
+        let r = &item.responses[0];
+        assert!(!r.judge.contains_key("compliance"));
+        let why = &r.judge_rationale["compliance"];
+        assert_eq!(why.judged_as, Some(JudgedAs { dimension: "Violation".into(), score: None }));
+        assert_eq!(why.subject("compliance", None), "Violation (no score; shown under compliance)");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::{RecordError, check_judge_value, check_rationale_dimension, json_kind, suggest};
 use crate::ingest::normalize::normalize_in_place;
-use crate::model::{Item, Response};
+use crate::model::{Item, Rationale, Response};
 use crate::schema::Schema;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -132,10 +132,13 @@ fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
             }
         }
         // Checked and normalised in place: any error rejects the whole record anyway.
-        let mut judge_rationale = r.judge_rationale.unwrap_or_default();
-        for (dim, text) in judge_rationale.iter_mut() {
-            match check_rationale_dimension(schema, dim) {
-                Ok(()) => normalize_in_place(text),
+        let mut judge_rationale = BTreeMap::new();
+        for (dim, mut text) in r.judge_rationale.unwrap_or_default() {
+            match check_rationale_dimension(schema, &dim) {
+                Ok(()) => {
+                    normalize_in_place(&mut text);
+                    judge_rationale.insert(dim, Rationale::from(text));
+                }
                 Err(msg) => errors.push(RecordError::new(format!("{}.judge_rationale.{dim}: {msg}", at()))),
             }
         }
@@ -339,7 +342,7 @@ mod tests {
         assert_eq!(item.responses.len(), 2);
         let r = &item.responses[0];
         assert_eq!(r.judge["compliance"], 1);
-        assert_eq!(r.judge_rationale["awareness"], "It notices.");
+        assert_eq!(r.judge_rationale["awareness"], Rationale::from("It notices."));
         assert!(item.responses[1].judge.is_empty());
     }
 

@@ -12,6 +12,7 @@
 pub mod cross;
 pub mod images;
 pub mod items;
+mod mismatch;
 pub mod normalize;
 pub mod pairs;
 pub mod ratings;
@@ -415,6 +416,7 @@ struct FileCtx {
     urls_kept: usize,
     first_url: Option<(usize, String)>,
     no_model_reported: bool,
+    wrong_format_reported: bool,
 }
 
 impl FileCtx {
@@ -663,6 +665,7 @@ impl Run<'_> {
             urls_kept: 0,
             first_url: None,
             no_model_reported: false,
+            wrong_format_reported: false,
         };
         let mut buf = Vec::new();
         while let Some(next) = reader.next_record(&mut buf) {
@@ -711,6 +714,15 @@ impl Run<'_> {
                 }
                 Ok((Record::Pair(pair), _)) => self.accept_pair(&mut ctx, line, pair, sink)?,
                 Err(errors) => {
+                    // A file read with the wrong --format: said once, not on every record.
+                    let chosen = self.opts.format.unwrap_or(Format::Auto);
+                    if let Some(msg) = mismatch::other_format(text, chosen) {
+                        if !ctx.wrong_format_reported {
+                            ctx.wrong_format_reported = true;
+                            self.diag.error(ctx.at(line, &RecordError::new(msg)));
+                        }
+                        continue;
+                    }
                     for e in errors {
                         if e.once_per_file {
                             if ctx.no_model_reported {

@@ -613,13 +613,7 @@ impl Store {
 
     /// Registers an annotator (idempotent).
     pub fn ensure_annotator(&self, name: &str) -> Result<(), CliError> {
-        let name_ok =
-            !name.trim().is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_control() || c == '|');
-        if !name_ok {
-            return Err(CliError::usage(format!(
-                "--annotator {name:?}: give a short name without control characters or '|'"
-            )));
-        }
+        check_annotator_name(name)?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = self.conn.execute(
             "INSERT OR IGNORE INTO annotators(name, created_at) VALUES (?1, ?2)",
@@ -1047,6 +1041,19 @@ pub(crate) fn task_columns(task: &TaskRef) -> (&'static str, &str, &str, &str) {
 
 pub(crate) fn task_from_columns(kind: &str, item_id: String, model: String, pair_id: String) -> TaskRef {
     if kind == "pair" { TaskRef::Pair { pair_id } } else { TaskRef::Response { item_id, model } }
+}
+
+/// An annotator name must be short and printable (it is shown in lists and used as a key).
+pub fn check_annotator_name(name: &str) -> Result<(), CliError> {
+    let name_ok =
+        !name.trim().is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_control() || c == '|');
+    if name_ok {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "--annotator {name:?}: give a short name without control characters or '|'"
+        )))
+    }
 }
 
 fn json_col<T: serde::de::DeserializeOwned + Default>(s: String) -> T {

@@ -361,11 +361,7 @@ fn show_image_full(
 /// The TUI on an opened session: sets up the terminal, runs until quit (or SIGTERM/SIGHUP),
 /// restores the terminal.
 pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
-    if args.mode == Mode::Adjudicate {
-        // Running adjudicate mode makes this annotator an adjudicator: their labels decide.
-        store.set_adjudicator(&args.annotator)?;
-    }
-    store.ensure_annotator(&args.annotator)?;
+    crate::store::check_annotator_name(&args.annotator)?;
     let keymap = load_keymap(args)?;
     let theme = load_theme(args)?;
     let protocol_name = format!("{:?}", args.image_protocol).to_lowercase();
@@ -377,9 +373,20 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
             .map_err(|e| CliError::data(format!("cannot install the signal handler: {e}")))?;
     }
 
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(CliError::data(
+            "cannot start the terminal UI: standard input and output must be a terminal (not a pipe or a file); nothing was recorded",
+        ));
+    }
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
     let mut terminal =
         ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    // Registered only once the UI is up: a start that failed leaves no annotator behind.
+    if let Err(e) = register(&store, args) {
+        ratatui::restore();
+        return Err(e);
+    }
     let finished = Arc::new(AtomicBool::new(false));
     spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
     let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
@@ -387,6 +394,15 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
     release_mouse();
     ratatui::restore();
     result
+}
+
+/// Adds the annotator to the session; in adjudicate mode as an adjudicator, whose labels decide.
+fn register(store: &Store, args: &AnnotateArgs) -> CliResult {
+    if args.mode == Mode::Adjudicate {
+        store.set_adjudicator(&args.annotator)
+    } else {
+        store.ensure_annotator(&args.annotator)
+    }
 }
 
 /// Asks the terminal for mouse events, and makes a panic give the mouse back before ratatui's

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 /// `field=a,b` means a or b.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
-    /// `country=…`, `language=…`, `model=…`, `domain=…`, `id=…` (item id prefix); `!=` negates.
+    /// `country=…`, `language=…`, `model=…`, `domain=…`, `id=…` (the exact item id, or a
+    /// pattern where `*` stands for any text: `id=casa/*`); `!=` negates.
     Field {
         field: Field,
         values: Vec<String>,
@@ -44,7 +45,7 @@ pub enum Field {
     Id,
 }
 
-pub const FILTER_HELP: &str = "valid filters: country=V, language=V, model=V, domain=V, id=PREFIX, judge.DIMENSION=V (each also with != and comma-separated alternatives), unlabelled, labelled, disagrees-with-judge, flagged, skipped";
+pub const FILTER_HELP: &str = "valid filters: country=V, language=V, model=V, domain=V, id=ID (exact) or id=PATTERN (* for any text: id=casa/*, id=*/Nigeria_1), judge.DIMENSION=V (each also with != and comma-separated alternatives), unlabelled, labelled, disagrees-with-judge, flagged, skipped";
 
 /// Parses one `--filter` expression against the session's schema.
 pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
@@ -129,7 +130,7 @@ impl Filter {
                 let v = field_value(task, *field);
                 let hit = v.is_some_and(|v| {
                     values.iter().any(|want| match field {
-                        Field::Id => v.starts_with(want.as_str()),
+                        Field::Id => id_matches(want, v),
                         _ => v.eq_ignore_ascii_case(want),
                     })
                 });
@@ -153,6 +154,27 @@ impl Filter {
             Filter::Skipped => labels.is_some_and(|l| l.skipped.is_some()),
         }
     }
+}
+
+/// Whether an item id matches `want`: the same id, or with `*` in `want`, the pattern (`*`
+/// stands for any text, `/` included). Ids are compared exactly, case included.
+pub fn id_matches(want: &str, id: &str) -> bool {
+    if !want.contains('*') {
+        return want == id;
+    }
+    let mut parts = want.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = id.strip_prefix(first) else { return false };
+    let mut parts: Vec<&str> = parts.collect();
+    // The text after the last `*` must end the id; each part before it is found leftmost.
+    let last = parts.pop().unwrap_or("");
+    for part in parts {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
 }
 
 /// The value a task has for a stratification field ("" when absent).
@@ -257,7 +279,30 @@ mod tests {
         assert!(parse("model=gpt-4o", &s).unwrap().matches(&t, None, &s));
         assert!(parse("judge.compliance=0", &s).unwrap().matches(&t, None, &s));
         assert!(!parse("judge.awareness=0", &s).unwrap().matches(&t, None, &s));
-        assert!(parse("id=casa/", &s).unwrap().matches(&t, None, &s));
+        assert!(parse("id=casa/1", &s).unwrap().matches(&t, None, &s));
+        assert!(parse("id=casa/*", &s).unwrap().matches(&t, None, &s));
+    }
+
+    #[test]
+    fn id_is_exact_unless_it_has_a_star() {
+        let s = Schema::cross_eval();
+        let ids = ["casa/multilingual/Egypt_1", "casa/multilingual/Egypt_10", "safeworld/english/Egypt_1"];
+        let kept = |expr: &str| -> Vec<&str> {
+            let f = parse(expr, &s).unwrap();
+            ids.iter().copied().filter(|id| f.matches(&task(id, "m", "Egypt", [1; 4]), None, &s)).collect()
+        };
+        assert_eq!(kept("id=casa/multilingual/Egypt_1"), ["casa/multilingual/Egypt_1"]);
+        assert_eq!(kept("id=casa/multilingual/Egypt_1*"), ids[..2]);
+        assert_eq!(kept("id=*/Egypt_1"), ["casa/multilingual/Egypt_1", "safeworld/english/Egypt_1"]);
+        assert_eq!(kept("id=casa/*"), ids[..2]);
+        assert_eq!(kept("id=*english*"), ["safeworld/english/Egypt_1"]);
+        assert_eq!(kept("id!=casa/*"), ["safeworld/english/Egypt_1"]);
+        assert_eq!(kept("id=Egypt_1"), Vec::<&str>::new());
+        assert!(id_matches("*", ""));
+        assert!(id_matches("a*a", "aa"));
+        assert!(!id_matches("ab*ba", "aba"));
+        assert!(id_matches("a*b*c", "a-b-b-c"));
+        assert!(parse("id", &s).unwrap_err().contains("id=casa/*"));
     }
 
     #[test]

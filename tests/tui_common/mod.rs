@@ -159,7 +159,8 @@ pub fn items(image_dir: &Path) -> Vec<Item> {
                     let mut rationale = BTreeMap::new();
                     rationale.insert(
                         "awareness".to_string(),
-                        format!("The {m} response {} the norm.", if good { "recognises" } else { "ignores" }),
+                        format!("The {m} response {} the norm.", if good { "recognises" } else { "ignores" })
+                            .into(),
                     );
                     Response {
                         model: m.into(),

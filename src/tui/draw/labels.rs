@@ -77,7 +77,11 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
                 .and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model))
             {
                 Some(r) => match r.judge_rationale.get(&d.name) {
-                    Some(why) => format!("judge on {}: {}", d.name, text::sanitize_line(why)),
+                    Some(why) => format!(
+                        "judge on {}: {}",
+                        text::sanitize_line(&why.subject(&d.name, r.judge.get(&d.name).copied())),
+                        text::sanitize_line(&why.text)
+                    ),
                     None => format!("judge on {}: no rationale", d.name),
                 },
                 None => String::new(),
@@ -120,7 +124,12 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             if focused { theme.focused() } else { theme.fg(theme.judge) },
         )));
         if let Some(why) = response.and_then(|r| r.judge_rationale.get(&d.name)) {
-            for l in text::display_lines(why, w.saturating_sub(2)) {
+            // Written about the judge's own dimension (Violation, not compliance): say so first.
+            let body = match &why.judged_as {
+                None => why.text.clone(),
+                Some(_) => format!("on {}: {}", why.subject(&d.name, v), why.text),
+            };
+            for l in text::display_lines(&body, w.saturating_sub(2)) {
                 lines.push(Line::from(format!("  {l}")));
             }
         }

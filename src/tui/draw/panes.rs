@@ -30,6 +30,20 @@ fn status_mark(state: &State, task: usize) -> &'static str {
     }
 }
 
+/// The language column (3 cells): a code as it is, a language name as its ISO 639-1 code
+/// (sessions imported before names were mapped hold `Mandarin`, `Japanese`…), else its start.
+fn language_cell(language: Option<&str>) -> String {
+    let Some(l) = language else { return "-".into() };
+    let l = text::sanitize_line(l);
+    if text::width(&l) <= 3 {
+        return l;
+    }
+    match crate::ingest::cross::language_code(&l) {
+        Some(code) => code.to_string(),
+        None => text::truncate(&l, 3),
+    }
+}
+
 /// The task list: id, country, language, model and your status; the open task marked `▶`.
 /// The rows of the task list inside its frame, and the list position shown on the first row
 /// (the cursor is kept in the middle). Drawing and the mouse both use it.
@@ -65,21 +79,21 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         };
         let body = if wide {
             let country = text::pad(&text::sanitize_line(t.country.as_deref().unwrap_or("-")), 10);
-            let lang = text::pad(&text::sanitize_line(t.language.as_deref().unwrap_or("-")), 3);
+            let lang = text::pad(&language_cell(t.language.as_deref()), 3);
             let model = text::sanitize_line(model);
             let id_w = w.saturating_sub(3 + 1 + 10 + 1 + 3 + 1 + 12).max(8);
             format!(
                 "{} {} {} {}",
-                text::pad(&text::truncate_start(&text::sanitize_line(id), id_w), id_w),
+                text::pad(&text::shorten_id(&text::sanitize_line(id), id_w), id_w),
                 country,
                 lang,
                 text::truncate(&model, 12)
             )
         } else {
-            // Narrow: the model keeps up to 10 cells, the id the rest (its end, where ids differ).
+            // Narrow: the model keeps up to 10 cells, the id the rest.
             let model = text::sanitize_line(model);
             let id_w = w.saturating_sub(3 + 1 + text::width(&model).min(10)).max(6);
-            format!("{} {model}", text::truncate_start(&text::sanitize_line(id), id_w))
+            format!("{} {model}", text::shorten_id(&text::sanitize_line(id), id_w))
         };
         let row = text::pad(&format!("{marker}{}{body}", status_mark(state, i)), w);
         let style = if here { theme.selected() } else { Style::default() };
@@ -222,4 +236,18 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let line = Line::from(vec![Span::styled(left, theme.title()), right]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::language_cell;
+
+    #[test]
+    fn the_language_column_shows_codes() {
+        assert_eq!(language_cell(Some("ha")), "ha");
+        assert_eq!(language_cell(Some("Japanese")), "ja");
+        assert_eq!(language_cell(Some("Chinese (Simplified)")), "zh");
+        assert_eq!(language_cell(Some("Klingon")), "Kl…");
+        assert_eq!(language_cell(None), "-");
+    }
 }
