@@ -73,12 +73,12 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 text::pad(&text::truncate_start(&text::sanitize_line(id), id_w), id_w),
                 country,
                 lang,
-                text::truncate(&model, 12)
+                model_cell(&model, 12)
             )
         } else {
             // Narrow: the model keeps up to 10 cells, the id the rest (its end, where ids differ).
-            let model = text::sanitize_line(model);
-            let id_w = w.saturating_sub(3 + 1 + text::width(&model).min(10)).max(6);
+            let model = model_cell(&text::sanitize_line(model), 10);
+            let id_w = w.saturating_sub(3 + 1 + text::width(&model)).max(6);
             format!("{} {model}", text::truncate_start(&text::sanitize_line(id), id_w))
         };
         let row = text::pad(&format!("{marker}{}{body}", status_mark(state, i)), w);
@@ -86,6 +86,23 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         lines.push(Line::from(Span::styled(row, style)));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A model key in at most `width` cells; when it must be cut, its run (`#r2`) is kept, since
+/// runs of one model differ only there.
+fn model_cell(key: &str, width: usize) -> String {
+    match crate::model::split_run(key) {
+        (model, Some(round)) if text::width(key) > width => {
+            let mark = format!("{}{round}", crate::model::RUN_MARK);
+            let room = width.saturating_sub(text::width(&mark));
+            if room < 2 {
+                text::truncate(key, width)
+            } else {
+                format!("{}{mark}", text::truncate(model, room))
+            }
+        }
+        _ => text::truncate(key, width),
+    }
 }
 
 /// The item's image (or a placeholder saying why there is none).
@@ -222,4 +239,20 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let line = Line::from(vec![Span::styled(left, theme.title()), right]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_cell;
+
+    #[test]
+    fn a_cut_model_keeps_its_run() {
+        assert_eq!(model_cell("qwen2-vl-7b-instruct#r2", 12), "qwen2-vl…#r2");
+        assert_eq!(model_cell("qwen2-vl-7b-instruct", 12), "qwen2-vl-7b…");
+        assert_eq!(model_cell("gpt-4o#r2", 12), "gpt-4o#r2");
+        assert_eq!(model_cell("gpt-4o#r12", 10), "gpt-4o#r12");
+        assert_eq!(model_cell("gpt-4o-mini#r12", 10), "gpt-4…#r12");
+        // Too narrow for the run mark and a name: cut as any other text.
+        assert_eq!(model_cell("gpt-4o#r2", 4), "gpt…");
+    }
 }
