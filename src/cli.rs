@@ -103,7 +103,7 @@ pub struct InputArgs {
     /// Model name for a CROSS results file (default: from results_<model>_r<round>.json).
     #[arg(long)]
     pub model: Option<String>,
-    /// Where images given as URLs are looked up by file name.
+    /// Where images given as URLs are looked up: the file whose path ends like the URL's, the longest match winning.
     #[arg(long)]
     pub images_dir: Option<PathBuf>,
     /// Make every item of these files a gold item (known answers): its meta.gold, else the

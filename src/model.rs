@@ -115,6 +115,33 @@ impl Rationale {
     }
 }
 
+/// Marks a model's run in a response's model key: round 1 of a model is `gpt-4o` (so a session
+/// made before rounds were read keeps its labels), round 2 `gpt-4o#r2`. Each run is a response
+/// of its own, labelled and reported apart.
+pub const RUN_MARK: &str = "#r";
+
+/// The model key of a model's response in a given round.
+pub fn run_model_key(model: &str, round: Option<u32>) -> String {
+    match round {
+        Some(r) if r != 1 => format!("{model}{RUN_MARK}{r}"),
+        _ => model.to_string(),
+    }
+}
+
+/// A model key's model and round (`gpt-4o#r2` -> (`gpt-4o`, 2)); `None` for a key without a
+/// run mark (round 1, or a model read without rounds).
+pub fn split_run(key: &str) -> (&str, Option<u32>) {
+    if let Some((model, round)) = key.rsplit_once(RUN_MARK)
+        && !model.is_empty()
+        && !round.is_empty()
+        && round.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(r) = round.parse()
+    {
+        return (model, Some(r));
+    }
+    (key, None)
+}
+
 /// A contrastive preference pair (TRL's format plus images). `prompt`, `chosen` and `rejected`
 /// are kept as given: a string or a list of `{"role", "content"}` messages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,5 +250,17 @@ mod tests {
         assert_eq!(r.subject("compliance", Some(1)), "Violation (0 → compliance 1)");
         r.judged_as = Some(JudgedAs { dimension: "Violation".into(), score: None });
         assert_eq!(r.subject("compliance", None), "Violation (no score; shown under compliance)");
+    }
+
+    #[test]
+    fn run_keys() {
+        assert_eq!(run_model_key("gpt-4o", Some(1)), "gpt-4o");
+        assert_eq!(run_model_key("gpt-4o", None), "gpt-4o");
+        assert_eq!(run_model_key("gpt-4o", Some(2)), "gpt-4o#r2");
+        assert_eq!(split_run("gpt-4o#r2"), ("gpt-4o", Some(2)));
+        assert_eq!(split_run("gpt-4o"), ("gpt-4o", None));
+        assert_eq!(split_run("#r2"), ("#r2", None));
+        assert_eq!(split_run("a#rx"), ("a#rx", None));
+        assert_eq!(split_run("a#r"), ("a#r", None));
     }
 }

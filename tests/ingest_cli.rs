@@ -428,14 +428,16 @@ fn reimport_updates_and_merges_models() {
         .query_row("SELECT image FROM items WHERE id = 'casa/english/Japan_1'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(Path::new(&image), std::fs::canonicalize(w.path("imgs/slippers.png")).unwrap());
-    // The same model's file again, under another round, is refused.
-    w.write("results_gpt-4o_r2.json", record(0));
-    w.cmd(&["validate", "results_gpt-4o_r1.json", "results_gpt-4o_r2.json"])
+    // The same model's results file twice is refused; another round is a run of its own.
+    w.write("copy/results_gpt-4o_r1.json", record(0));
+    w.cmd(&["validate", "results_gpt-4o_r1.json", "copy/results_gpt-4o_r1.json"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "results_gpt-4o_r2.json:2: the record \"casa/english/Japan_1\" with a response from model \"gpt-4o\" is already at results_gpt-4o_r1.json:2",
+            "copy/results_gpt-4o_r1.json:2: the record \"casa/english/Japan_1\" with a response from model \"gpt-4o\" is already at results_gpt-4o_r1.json:2",
         ));
+    w.write("results_gpt-4o_r2.json", record(0));
+    w.cmd(&["validate", "results_gpt-4o_r1.json", "results_gpt-4o_r2.json"]).assert().success();
 }
 
 #[test]

@@ -10,6 +10,7 @@
 
 use super::items::json_integer;
 use super::{RecordError, check_judge_value, check_rationale_dimension, json_kind};
+use crate::ingest::language::iso_code;
 use crate::ingest::normalize::normalize_in_place;
 use crate::model::{Item, JudgedAs, Rationale, Response};
 use crate::schema::Schema;
@@ -47,11 +48,30 @@ pub(crate) const NO_MODEL: &str = "this is a judge-output record (it has \"model
 
 /// The model named by a judge-output file name: `results_<model>_r<round>.json` (or `.jsonl`).
 pub fn model_from_file_name(file_name: &str) -> Option<String> {
+    run_from_file_name(file_name).map(|(model, _)| model)
+}
+
+/// The model and round named by a judge-output file name: `results_<model>_r<round>.json`.
+pub fn run_from_file_name(file_name: &str) -> Option<(String, u32)> {
     let stem = file_name.strip_suffix(".json").or_else(|| file_name.strip_suffix(".jsonl"))?;
     let rest = stem.strip_prefix("results_")?;
     let (model, round) = rest.rsplit_once("_r")?;
-    (!model.is_empty() && !round.is_empty() && round.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| model.to_string())
+    if model.is_empty() || round.is_empty() || !round.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((model.to_string(), round.parse().ok()?))
+}
+
+/// One CROSS record, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrossRecord {
+    pub item: Item,
+    /// Problems that do not stop the import (unknown keys inside `evaluation`, a language
+    /// value that names no language).
+    pub warnings: Vec<String>,
+    /// Whether the record carries the judge's `evaluation` (an evaluation output, not a
+    /// generation output).
+    pub evaluated: bool,
 }
 
 /// The country an index names: `Saudi_Arabia_3` -> `Saudi Arabia`.
@@ -59,73 +79,6 @@ pub fn country_from_index(index: &str) -> Option<String> {
     let (name, n) = index.rsplit_once('_')?;
     (!name.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         .then(|| name.replace('_', " "))
-}
-
-/// ISO 639-1 codes of the languages CROSS (and most multilingual benchmarks) name in full.
-const LANGUAGE_CODES: &[(&str, &str)] = &[
-    ("amharic", "am"),
-    ("arabic", "ar"),
-    ("bengali", "bn"),
-    ("burmese", "my"),
-    ("chinese", "zh"),
-    ("czech", "cs"),
-    ("danish", "da"),
-    ("dutch", "nl"),
-    ("english", "en"),
-    ("farsi", "fa"),
-    ("filipino", "tl"),
-    ("finnish", "fi"),
-    ("french", "fr"),
-    ("german", "de"),
-    ("greek", "el"),
-    ("gujarati", "gu"),
-    ("hausa", "ha"),
-    ("hebrew", "he"),
-    ("hindi", "hi"),
-    ("hungarian", "hu"),
-    ("igbo", "ig"),
-    ("indonesian", "id"),
-    ("italian", "it"),
-    ("japanese", "ja"),
-    ("kazakh", "kk"),
-    ("khmer", "km"),
-    ("korean", "ko"),
-    ("lao", "lo"),
-    ("malay", "ms"),
-    ("marathi", "mr"),
-    ("mongolian", "mn"),
-    ("nepali", "ne"),
-    ("norwegian", "no"),
-    ("pashto", "ps"),
-    ("persian", "fa"),
-    ("polish", "pl"),
-    ("portuguese", "pt"),
-    ("punjabi", "pa"),
-    ("romanian", "ro"),
-    ("russian", "ru"),
-    ("sinhala", "si"),
-    ("somali", "so"),
-    ("spanish", "es"),
-    ("swahili", "sw"),
-    ("swedish", "sv"),
-    ("tagalog", "tl"),
-    ("tamil", "ta"),
-    ("telugu", "te"),
-    ("thai", "th"),
-    ("turkish", "tr"),
-    ("ukrainian", "uk"),
-    ("urdu", "ur"),
-    ("uzbek", "uz"),
-    ("vietnamese", "vi"),
-    ("yoruba", "yo"),
-    ("zulu", "zu"),
-];
-
-/// The ISO 639-1 code for a language named in English (`Japanese` -> `ja`; a qualifier such as
-/// `Chinese (Simplified)` is ignored), so that CROSS items filter and group with canonical ones.
-pub fn language_code(name: &str) -> Option<&'static str> {
-    let base = name.split('(').next().unwrap_or(name).trim().to_ascii_lowercase();
-    LANGUAGE_CODES.iter().find(|(n, _)| *n == base).map(|(_, c)| *c)
 }
 
 /// Keys the release's judge script repeats inside `evaluation` (its inputs, echoed back): the
@@ -146,16 +99,16 @@ fn map_dimension(name: &str) -> Option<(&'static str, bool)> {
 
 /// Parses one CROSS record (see [`parse_cross_record`]), without its warnings.
 pub fn parse_cross(text: &str, schema: &Schema, model: Option<&str>) -> Result<Item, Vec<RecordError>> {
-    parse_cross_record(text, schema, model).map(|(item, _)| item)
+    parse_cross_record(text, schema, model).map(|r| r.item)
 }
 
-/// Parses one CROSS record. `model` is the file's model name (from `--model` or the file name).
-/// Besides the item, returns warnings (unknown keys inside `evaluation`, which are ignored).
+/// Parses one CROSS record. `model` is the file's model key (from `--model` or the file name,
+/// with its round).
 pub fn parse_cross_record(
     text: &str,
     schema: &Schema,
     model: Option<&str>,
-) -> Result<(Item, Vec<String>), Vec<RecordError>> {
+) -> Result<CrossRecord, Vec<RecordError>> {
     let value: Value = serde_json::from_str(text).map_err(|e| vec![RecordError::from_serde(&e)])?;
     let Value::Object(obj) = value else {
         return Err(vec![RecordError::new(format!(
@@ -214,6 +167,7 @@ pub fn parse_cross_record(
 
     let mut response = None;
     let evaluation = obj.get("evaluation").filter(|v| !v.is_null());
+    let evaluated = evaluation.is_some();
     if let Some(text) = model_response {
         match model {
             None => errors.push(RecordError::once_per_file(NO_MODEL)),
@@ -261,14 +215,21 @@ pub fn parse_cross_record(
         // SafeWorld's norm is the specific one; keep the other.
         meta.insert("violated_norm".into(), Value::String(n));
     }
-    let language = match language {
-        Some(name) => match language_code(&name) {
-            Some(code) if code != name => {
-                meta.insert("language_name".into(), Value::String(name));
-                Some(code.to_string())
+    let language = match language.filter(|l| !l.trim().is_empty()) {
+        Some(name) => {
+            let code = iso_code(&name);
+            if code.is_none() {
+                // Not an error: a release file cannot be fixed by its user; the item stays
+                // importable, only without a language to filter or group by.
+                warnings.push(format!(
+                    "language: {name:?} is no language name or ISO 639 code; the item gets no language (the value is kept as meta.language_name)"
+                ));
             }
-            _ => Some(name),
-        },
+            if code != Some(name.as_str()) {
+                meta.insert("language_name".into(), Value::String(name));
+            }
+            code.map(str::to_string)
+        }
         None => (setting == "english").then(|| "en".to_string()),
     };
     let item = Item {
@@ -283,7 +244,7 @@ pub fn parse_cross_record(
         meta,
         responses: response.into_iter().collect(),
     };
-    Ok((item, warnings))
+    Ok(CrossRecord { item, warnings, evaluated })
 }
 
 fn read_evaluation(
@@ -611,10 +572,27 @@ mod tests {
         let item = parse(&v, None).unwrap();
         assert_eq!(item.language.as_deref(), Some("ja"));
         assert!(!item.meta.contains_key("language_name"));
-        v["language"] = json!("Klingon");
-        assert_eq!(parse(&v, None).unwrap().language.as_deref(), Some("Klingon"));
-        assert_eq!(language_code("Chinese (Simplified)"), Some("zh"));
-        assert_eq!(language_code("persian"), Some("fa"));
+        for name in ["Mandarin", "Mandarin Chinese", "Chinese (Simplified)"] {
+            v["language"] = json!(name);
+            let CrossRecord { item, warnings, .. } =
+                parse_cross_record(&v.to_string(), &schema(), None).unwrap();
+            assert_eq!(item.language.as_deref(), Some("zh"), "{name}");
+            assert_eq!(item.meta["language_name"], name);
+            assert!(warnings.is_empty(), "{warnings:?}");
+        }
+        // A sentence where the name belongs: no language, the value kept, a warning.
+        v["language"] = json!("The most spoken language here is Hausa.");
+        let CrossRecord { item, warnings, evaluated } =
+            parse_cross_record(&v.to_string(), &schema(), None).unwrap();
+        assert!(!evaluated);
+        assert_eq!(item.language, None);
+        assert_eq!(item.meta["language_name"], "The most spoken language here is Hausa.");
+        assert_eq!(
+            warnings,
+            [
+                "language: \"The most spoken language here is Hausa.\" is no language name or ISO 639 code; the item gets no language (the value is kept as meta.language_name)"
+            ]
+        );
     }
 
     #[test]
@@ -624,11 +602,13 @@ mod tests {
         v["evaluation"]["query"] = echo;
         v["evaluation"]["violated_norm"] = json!("n");
         v["evaluation"]["model_response"] = json!("r");
-        let (item, warnings) = parse_cross_record(&v.to_string(), &schema(), Some("m")).unwrap();
+        let CrossRecord { item, warnings, evaluated } =
+            parse_cross_record(&v.to_string(), &schema(), Some("m")).unwrap();
+        assert!(evaluated);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(item.responses[0].judge["compliance"], 0);
         v["evaluation"]["dim_profle"] = json!({});
-        let (_, warnings) = parse_cross_record(&v.to_string(), &schema(), Some("m")).unwrap();
+        let warnings = parse_cross_record(&v.to_string(), &schema(), Some("m")).unwrap().warnings;
         assert_eq!(
             warnings,
             [
@@ -644,6 +624,8 @@ mod tests {
         assert_eq!(model_from_file_name("results_llava.json"), None);
         assert_eq!(model_from_file_name("english.json"), None);
         assert_eq!(model_from_file_name("results__r1.json"), None);
+        assert_eq!(run_from_file_name("results_gpt-4o_r2.json"), Some(("gpt-4o".to_string(), 2)));
+        assert_eq!(run_from_file_name("results_llava_r.json"), None);
         assert_eq!(country_from_index("Saudi_Arabia_3").as_deref(), Some("Saudi Arabia"));
         assert_eq!(country_from_index("Japan_1").as_deref(), Some("Japan"));
         assert_eq!(country_from_index("Japan"), None);

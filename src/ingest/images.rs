@@ -3,11 +3,15 @@
 //! - A local path is resolved against the input file's folder (or kept when absolute) and stored
 //!   as an absolute path, normalised lexically (`.` and `..` removed; symbolic links are not
 //!   followed, which would cost a system call per path component).
-//! - An `http(s)://` URL is never fetched: with `--images-dir DIR` it becomes `DIR/<file name>`
-//!   when that file exists, otherwise it is kept as the URL.
+//! - An `http(s)://` URL is never fetched: with `--images-dir DIR` it becomes the file under DIR
+//!   whose path ends like the URL's path, the longest such ending winning (so
+//!   `…/images/casa/x.jpg` finds `DIR/casa/x.jpg` before `DIR/safeworld/x.jpg`, and `DIR/x.jpg`
+//!   when it is the only `x.jpg`); two files that match equally are an error naming both; with no
+//!   match the URL is kept.
 //!
 //! Existence is checked cheaply: each folder is listed once and its regular files remembered,
-//! so that 100,000 items cost a few directory reads, not 100,000 `stat` calls. Decoding the image
+//! and the images folder is walked once, so that 100,000 items cost a few directory reads, not
+//! 100,000 `stat` calls. Decoding the image
 //! is the display's job; a missing image only ever gives a warning.
 
 use std::collections::{HashMap, HashSet};
@@ -24,23 +28,31 @@ pub enum Resolved {
     Missing(String),
     /// A URL that `--images-dir` did not resolve: kept as given, never fetched.
     Url(String),
+    /// A URL whose path ends like several files under `--images-dir`, equally well (the
+    /// candidates, absolute): an error.
+    Ambiguous { url: String, candidates: Vec<String> },
 }
 
 impl Resolved {
     pub fn stored(&self) -> &str {
         match self {
             Resolved::Found(s) | Resolved::Missing(s) | Resolved::Url(s) => s,
+            Resolved::Ambiguous { url, .. } => url,
         }
     }
     pub fn into_stored(self) -> String {
         match self {
             Resolved::Found(s) | Resolved::Missing(s) | Resolved::Url(s) => s,
+            Resolved::Ambiguous { url, .. } => url,
         }
     }
 }
 
 pub struct ImageResolver {
     images_dir: Option<PathBuf>,
+    /// The regular files under `images_dir` by file name, each as its path's components below
+    /// the folder (walked at the first URL).
+    tree: Option<HashMap<OsString, Vec<Vec<OsString>>>>,
     /// folder -> the names of the regular files in it (`None`: the folder cannot be read).
     listings: HashMap<PathBuf, Option<HashSet<OsString>>>,
     /// Answers for the current base folder: items often share images (every model's results
@@ -56,13 +68,57 @@ pub fn is_url(s: &str) -> bool {
 
 /// The file name at the end of a URL's path, percent-decoded, without query or fragment.
 pub fn url_file_name(url: &str) -> Option<String> {
+    let mut parts = url_path_parts(url);
+    let last = parts.pop()?;
+    (!last.is_empty() && last != "." && last != "..").then_some(last)
+}
+
+/// The components of a URL's path after the host, percent-decoded, without query or fragment.
+pub fn url_path_parts(url: &str) -> Vec<String> {
     let without_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
     let path = without_scheme.split(['?', '#']).next().unwrap_or("");
     // The part after the host.
-    let path = path.split_once('/').map(|(_, p)| p)?;
-    let last = path.rsplit('/').next()?;
-    let decoded = percent_decode(last);
-    (!decoded.is_empty() && decoded != "." && decoded != "..").then_some(decoded)
+    let Some((_, path)) = path.split_once('/') else { return Vec::new() };
+    let mut parts: Vec<String> = path.split('/').map(percent_decode).collect();
+    // `…/x.png` keeps its last part even when empty (then there is no file name).
+    let last = parts.pop();
+    parts.retain(|p| !p.is_empty() && p != ".");
+    parts.extend(last);
+    parts
+}
+
+/// Every regular file under `dir` (symbolic links to files count; linked folders are not
+/// entered, which could loop), by file name, with its path's components below `dir`.
+fn walk(dir: &Path) -> HashMap<OsString, Vec<Vec<OsString>>> {
+    let mut by_name: HashMap<OsString, Vec<Vec<OsString>>> = HashMap::new();
+    let mut stack = vec![Vec::<OsString>::new()];
+    while let Some(rel) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(rel.iter().fold(dir.to_path_buf(), |p, c| p.join(c))) else {
+            continue;
+        };
+        for entry in rd.flatten() {
+            let Ok(ft) = entry.file_type() else { continue };
+            let mut path = rel.clone();
+            path.push(entry.file_name());
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file()
+                || (ft.is_symlink() && std::fs::metadata(entry.path()).map(|m| m.is_file()).unwrap_or(false))
+            {
+                by_name.entry(entry.file_name()).or_default().push(path);
+            }
+        }
+    }
+    // Listing order differs between file systems; candidates are named in a stable order.
+    for paths in by_name.values_mut() {
+        paths.sort();
+    }
+    by_name
+}
+
+/// How many trailing components two paths share.
+fn common_suffix(a: &[OsString], b: &[String]) -> usize {
+    a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x.to_str() == Some(y.as_str())).count()
 }
 
 fn percent_decode(s: &str) -> String {
@@ -121,6 +177,7 @@ impl ImageResolver {
     pub fn new(images_dir: Option<&Path>) -> ImageResolver {
         ImageResolver {
             images_dir: images_dir.map(absolute_dir),
+            tree: None,
             listings: HashMap::new(),
             cache_base: PathBuf::new(),
             cache: HashMap::new(),
@@ -164,17 +221,40 @@ impl ImageResolver {
 
     fn resolve_uncached(&mut self, raw: &str, base_dir: &Path) -> Resolved {
         if is_url(raw) {
-            if let (Some(dir), Some(name)) = (self.images_dir.clone(), url_file_name(raw)) {
-                let local = dir.join(&name);
-                if self.is_regular_file(&local) {
-                    return Resolved::Found(local.to_string_lossy().into_owned());
-                }
-            }
-            return Resolved::Url(raw.to_string());
+            return self.resolve_url(raw);
         }
         let path = absolute_lexical(base_dir, Path::new(raw));
         let shown = path.to_string_lossy().into_owned();
         if self.is_regular_file(&path) { Resolved::Found(shown) } else { Resolved::Missing(shown) }
+    }
+}
+
+impl ImageResolver {
+    /// A URL: the file under `--images-dir` whose path ends like the URL's, the longest ending
+    /// winning.
+    fn resolve_url(&mut self, url: &str) -> Resolved {
+        let kept = || Resolved::Url(url.to_string());
+        let Some(dir) = self.images_dir.clone() else { return kept() };
+        let parts = url_path_parts(url);
+        let Some(name) = parts.last().filter(|n| !n.is_empty() && *n != "..") else { return kept() };
+        let tree = self.tree.get_or_insert_with(|| walk(&dir));
+        let Some(candidates) = tree.get(std::ffi::OsStr::new(name)) else { return kept() };
+        let best = candidates.iter().map(|c| common_suffix(c, &parts)).max().unwrap_or(0);
+        let absolute = |c: &Vec<OsString>| {
+            c.iter().fold(dir.clone(), |p, part| p.join(part)).to_string_lossy().into_owned()
+        };
+        let mut winners = candidates.iter().filter(|c| common_suffix(c, &parts) == best);
+        match (winners.next(), winners.next()) {
+            (Some(one), None) => Resolved::Found(absolute(one)),
+            _ => Resolved::Ambiguous {
+                url: url.to_string(),
+                candidates: candidates
+                    .iter()
+                    .filter(|c| common_suffix(c, &parts) == best)
+                    .map(absolute)
+                    .collect(),
+            },
+        }
     }
 }
 
@@ -241,5 +321,53 @@ mod tests {
         assert!(matches!(r.resolve("images/a.png", &other), Resolved::Missing(_)));
         let mut no_dir = ImageResolver::new(None);
         assert!(matches!(no_dir.resolve("https://example.org/a.png", &base), Resolved::Url(_)));
+    }
+
+    #[test]
+    fn urls_resolve_by_the_longest_matching_path_suffix() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = absolute_dir(dir.path());
+        for f in
+            ["images/casa/fan.jpg", "images/safeworld/fan.jpg", "images/casa/bowl.png", "images/only.png"]
+        {
+            std::fs::create_dir_all(base.join(f).parent().unwrap()).unwrap();
+            std::fs::write(base.join(f), b"x").unwrap();
+        }
+        let shown = |p: &str| base.join(p).display().to_string();
+        // Pointed at the release's images folder, or at the folder above it.
+        for images_dir in [base.join("images"), base.clone()] {
+            let mut r = ImageResolver::new(Some(&images_dir));
+            assert_eq!(
+                r.resolve("https://example.org/raw/main/images/casa/fan.jpg", &base),
+                Resolved::Found(shown("images/casa/fan.jpg"))
+            );
+            assert_eq!(
+                r.resolve("https://example.org/raw/main/images/safeworld/fan.jpg?raw=1", &base),
+                Resolved::Found(shown("images/safeworld/fan.jpg"))
+            );
+            // The only file of that name, wherever it is.
+            assert_eq!(
+                r.resolve("https://example.org/x/y/bowl.png", &base),
+                Resolved::Found(shown("images/casa/bowl.png"))
+            );
+            assert_eq!(
+                r.resolve("https://example.org/only.png", &base),
+                Resolved::Found(shown("images/only.png"))
+            );
+            // Two files end like the URL equally well.
+            assert_eq!(
+                r.resolve("https://example.org/elsewhere/fan.jpg", &base),
+                Resolved::Ambiguous {
+                    url: "https://example.org/elsewhere/fan.jpg".into(),
+                    candidates: vec![shown("images/casa/fan.jpg"), shown("images/safeworld/fan.jpg")],
+                }
+            );
+            assert!(matches!(r.resolve("https://example.org/images/casa/none.jpg", &base), Resolved::Url(_)));
+            assert!(matches!(r.resolve("https://example.org/images/casa/", &base), Resolved::Url(_)));
+        }
+        assert_eq!(
+            url_path_parts("https://h//a/./b%20c/d.png#f"),
+            ["a", "b c", "d.png"].map(String::from).to_vec()
+        );
     }
 }

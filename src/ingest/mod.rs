@@ -10,9 +10,11 @@
 //! Parsing is pure apart from reading the input files and listing image folders.
 
 pub mod cross;
+pub mod cross_runs;
 pub mod images;
 pub mod items;
 mod mismatch;
+pub mod language;
 pub mod normalize;
 pub mod pairs;
 pub mod ratings;
@@ -20,6 +22,7 @@ pub mod source;
 
 use crate::model::{Item, Pair};
 use crate::schema::Schema;
+use cross_runs::{CrossRun, Merge};
 use images::{ImageResolver, Resolved};
 use serde_json::Value;
 use source::{Container, RecordReader, SourceError};
@@ -72,7 +75,7 @@ pub struct IngestOptions {
     pub format: Option<Format>,
     /// The model of CROSS judge-output files (else from `results_<model>_r<round>.json`).
     pub model: Option<String>,
-    /// Where image URLs are looked up by file name.
+    /// Where image URLs are looked up (by the longest matching end of the URL's path).
     pub images_dir: Option<PathBuf>,
     /// `--gold`: every item read becomes a gold item. Its known answers are its `meta.gold`
     /// when it has one, else its responses' judge scores, written into `meta.gold` (the shape
@@ -369,13 +372,14 @@ fn detect(path: &Path, shown: &str) -> Result<Format, String> {
     ))
 }
 
-/// Where an item id was first seen, and (for CROSS records) by which models.
+/// Where an item id was first seen, and (for CROSS records) by which models' runs.
 struct Seen {
     file: u32,
     line: u32,
-    /// `None`: a canonical item, which cannot be merged with anything. `Some(models)`: CROSS
-    /// records, mergeable with another model's record (a dataset record has model `None`).
-    cross_models: Option<Vec<Option<String>>>,
+    /// `None`: a canonical item, which cannot be merged with anything. `Some(runs)`: CROSS
+    /// records, mergeable with another model's record or the other half (generation or
+    /// evaluation) of the same run.
+    cross_runs: Option<Vec<CrossRun>>,
 }
 
 struct Run<'a> {
@@ -417,6 +421,8 @@ struct FileCtx {
     first_url: Option<(usize, String)>,
     no_model_reported: bool,
     wrong_format_reported: bool,
+    /// The round a CROSS results file's name gives (`results_<model>_r<round>.json`).
+    round: Option<u32>,
 }
 
 impl FileCtx {
@@ -458,6 +464,12 @@ impl Run<'_> {
                 ctx.urls_kept += 1;
                 ctx.first_url.get_or_insert((line, url.clone()));
             }
+            Resolved::Ambiguous { url, candidates } => self.diag.error(format!(
+                "{}:{line}: image {url:?} matches {} files under --images-dir equally well ({}); remove the extra copies, or point --images-dir at the folder of this file's images",
+                ctx.shown,
+                candidates.len(),
+                candidates.join(", ")
+            )),
         }
         Some(resolved.into_stored())
     }
@@ -473,48 +485,53 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// `cross`: `None` for a canonical item, else whether the CROSS record carries the judge's
+    /// evaluation.
     fn accept_item(
         &mut self,
         ctx: &mut FileCtx,
         line: usize,
         mut item: Item,
-        is_cross: bool,
+        cross: Option<bool>,
         sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
     ) -> Result<(), IngestError> {
+        let here = (ctx.index, line as u32);
+        let run = cross.map(|evaluated| {
+            let response = item.responses.first();
+            let text = response.map(|r| r.text.as_str()).unwrap_or("");
+            let round = response.and(ctx.round);
+            CrossRun::new(response.map(|r| r.model.clone()), round, here, text, evaluated)
+        });
         let model = item.responses.first().map(|r| r.model.clone());
-        enum Decision {
-            New,
-            Merged,
-            Clash { first: String, cross: bool },
-        }
-        let decision = match self.seen_items.get_mut(&item.id) {
-            None => Decision::New,
-            Some(seen) => {
-                let first = (seen.file, seen.line);
-                match (&mut seen.cross_models, is_cross) {
-                    (Some(models), true) if !models.contains(&model) => {
-                        models.push(model.clone());
-                        Decision::Merged
-                    }
-                    (Some(_), true) => {
-                        Decision::Clash { first: self.location(first.0, first.1), cross: true }
-                    }
-                    _ => Decision::Clash { first: self.location(first.0, first.1), cross: false },
-                }
+        let decision = match (self.seen_items.get_mut(&item.id), run) {
+            (None, run) => {
+                self.seen_items.insert(
+                    item.id.clone(),
+                    Seen { file: here.0, line: here.1, cross_runs: run.map(|r| vec![r]) },
+                );
+                self.summary.items += 1;
+                Merge::New
+            }
+            (Some(Seen { cross_runs: Some(runs), .. }), Some(run)) => cross_runs::merge(runs, run),
+            (Some(seen), _) => {
+                let (file, first_line) = (seen.file, seen.line);
+                let first = self.location(file, first_line);
+                self.diag.error(format!(
+                    "{}:{line}: duplicate id {:?}, already at {first}; ids must be unique within an import",
+                    ctx.shown, item.id
+                ));
+                return Ok(());
             }
         };
         match decision {
-            Decision::New => {
-                let cross_models = is_cross.then(|| vec![model]);
-                self.seen_items
-                    .insert(item.id.clone(), Seen { file: ctx.index, line: line as u32, cross_models });
-                self.summary.items += 1;
-            }
-            Decision::Merged => {}
-            Decision::Clash { first, cross: true } => {
+            Merge::New | Merge::AddsScores => {}
+            // The scores came first: this record brings nothing the session does not have.
+            Merge::AlreadyScored => item.responses.clear(),
+            Merge::Twice { at } => {
+                let first = self.location(at.0, at.1);
                 self.diag.error(match &model {
                     Some(m) => format!(
-                        "{}:{line}: the record {:?} with a response from model {m:?} is already at {first} (the same record twice, or two results files of one model; --model gives every file that name)",
+                        "{}:{line}: the record {:?} with a response from model {m:?} is already at {first} (the same record twice, or two generation or two evaluation files of one model and round; --model gives every file that name)",
                         ctx.shown, item.id
                     ),
                     None => format!(
@@ -524,15 +541,27 @@ impl Run<'_> {
                 });
                 return Ok(());
             }
-            Decision::Clash { first, cross: false } => {
+            Merge::TextDiffers { at } => {
+                let first = self.location(at.0, at.1);
                 self.diag.error(format!(
-                    "{}:{line}: duplicate id {:?}, already at {first}; ids must be unique within an import",
-                    ctx.shown, item.id
+                    "{}:{line}: model {:?}'s response to {:?} differs from the one at {first}: a generation and an evaluation file of one model and round must hold the same responses (check that both files are of the same run; the round comes from the file name, results_<model>_r<round>.json)",
+                    ctx.shown,
+                    model.as_deref().unwrap_or_default(),
+                    item.id
                 ));
                 return Ok(());
             }
         }
-        self.summary.responses += item.responses.len() as u64;
+        if let Some(Seen { cross_runs: Some(runs), .. }) = self.seen_items.get(&item.id)
+            && let Some(rounds) = cross_runs::rounds(runs)
+        {
+            // Every record of the item carries all its runs' rounds so far: the last one
+            // written wins, and holds them all.
+            item.meta.insert("round".to_string(), rounds);
+        }
+        if matches!(decision, Merge::New) {
+            self.summary.responses += item.responses.len() as u64;
+        }
         if let Some(raw) = item.image.take() {
             item.image = self.resolve_image(ctx, line, raw);
         }
@@ -656,7 +685,14 @@ impl Run<'_> {
         };
         self.summary.files.push((path.to_path_buf(), format));
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let model = self.opts.model.clone().or_else(|| cross::model_from_file_name(&file_name));
+        let run = cross::run_from_file_name(&file_name);
+        let round = run.as_ref().map(|(_, round)| *round);
+        let model = self
+            .opts
+            .model
+            .clone()
+            .or_else(|| run.map(|(model, _)| model))
+            .map(|m| crate::model::run_model_key(&m, round));
         let mut ctx = FileCtx {
             index,
             shown,
@@ -666,6 +702,7 @@ impl Run<'_> {
             first_url: None,
             no_model_reported: false,
             wrong_format_reported: false,
+            round,
         };
         let mut buf = Vec::new();
         while let Some(next) = reader.next_record(&mut buf) {
@@ -695,23 +732,21 @@ impl Run<'_> {
             };
             let parsed = match format {
                 Format::Items | Format::Auto => {
-                    items::parse_item(text, self.schema).map(|i| (Record::Item(i), false))
+                    items::parse_item(text, self.schema).map(|i| (Record::Item(i), None))
                 }
                 Format::Cross => match cross::parse_cross_record(text, self.schema, model.as_deref()) {
-                    Ok((item, warnings)) => {
-                        for w in warnings {
+                    Ok(record) => {
+                        for w in record.warnings {
                             self.diag.warning(|| format!("{}:{line}: {w}", ctx.shown));
                         }
-                        Ok((Record::Item(item), true))
+                        Ok((Record::Item(record.item), Some(record.evaluated)))
                     }
                     Err(e) => Err(e),
                 },
-                Format::Pairs => pairs::parse_pair(text).map(|p| (Record::Pair(p), false)),
+                Format::Pairs => pairs::parse_pair(text).map(|p| (Record::Pair(p), None)),
             };
             match parsed {
-                Ok((Record::Item(item), is_cross)) => {
-                    self.accept_item(&mut ctx, line, item, is_cross, sink)?
-                }
+                Ok((Record::Item(item), cross)) => self.accept_item(&mut ctx, line, item, cross, sink)?,
                 Ok((Record::Pair(pair), _)) => self.accept_pair(&mut ctx, line, pair, sink)?,
                 Err(errors) => {
                     // A file read with the wrong --format: said once, not on every record.
@@ -741,12 +776,12 @@ impl Run<'_> {
             let what = if n == 1 { "image URL".to_string() } else { format!("{n} image URLs") };
             let message = match &self.opts.images_dir {
                 Some(dir) => format!(
-                    "{}: {what} not found by file name in {} (first at line {line}: {url}); kept as URLs, never fetched, shown as placeholders",
+                    "{}: {what} not found in {} (looked for a file whose path ends like the URL's; first at line {line}: {url}); kept as URLs, never fetched, shown as placeholders",
                     ctx.shown,
                     dir.display()
                 ),
                 None => format!(
-                    "{}: {what} kept as URLs (never fetched; shown as placeholders, first at line {line}: {url}); pass --images-dir DIR to use local copies found by file name",
+                    "{}: {what} kept as URLs (never fetched; shown as placeholders, first at line {line}: {url}); pass --images-dir DIR to use local copies (found by the end of the URL's path)",
                     ctx.shown
                 ),
             };

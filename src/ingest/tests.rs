@@ -224,12 +224,12 @@ fn cross_results_of_several_models_merge_into_one_item() {
 fn same_record_and_model_twice_is_an_error() {
     let d = Dir::new();
     let a = d.file("results_gpt-4o_r1.json", pretty_array(&[cross_record("Japan_1", true)]));
-    let b = d.file("results_gpt-4o_r2.json", pretty_array(&[cross_record("Japan_1", true)]));
+    let b = d.file("again/results_gpt-4o_r1.json", pretty_array(&[cross_record("Japan_1", true)]));
     let e = errors(&[a.clone(), b.clone()], &auto());
     assert_eq!(
         e[0],
         format!(
-            "{}:2: the record \"casa/english/Japan_1\" with a response from model \"gpt-4o\" is already at {}:2 (the same record twice, or two results files of one model; --model gives every file that name)",
+            "{}:2: the record \"casa/english/Japan_1\" with a response from model \"gpt-4o\" is already at {}:2 (the same record twice, or two generation or two evaluation files of one model and round; --model gives every file that name)",
             b.display(),
             a.display()
         )
@@ -238,6 +238,19 @@ fn same_record_and_model_twice_is_an_error() {
     let c = d.file("results_qwen_r1.json", pretty_array(&[cross_record("Japan_1", true)]));
     let opts = IngestOptions { model: Some("m".into()), ..auto() };
     assert_eq!(errors(&[a.clone(), c], &opts).len(), 2);
+}
+
+#[test]
+fn rounds_of_one_model_are_separate_runs() {
+    let d = Dir::new();
+    let a = d.file("results_gpt-4o_r1.json", pretty_array(&[cross_record("Japan_1", true)]));
+    let b = d.file("results_gpt-4o_r2.json", pretty_array(&[cross_record("Japan_1", true)]));
+    let (r, got) = read(&[a, b], &auto());
+    assert_eq!(r.unwrap().responses, 2);
+    let models: Vec<&str> = items(&got).iter().flat_map(|i| &i.responses).map(|r| r.model.as_str()).collect();
+    assert_eq!(models, ["gpt-4o", "gpt-4o#r2"]);
+    // The last record written carries every run's round.
+    assert_eq!(items(&got)[1].meta["round"], json!({"gpt-4o": 1, "gpt-4o#r2": 2}));
 }
 
 #[test]

@@ -38,7 +38,7 @@ fn language_cell(language: Option<&str>) -> String {
     if text::width(&l) <= 3 {
         return l;
     }
-    match crate::ingest::cross::language_code(&l) {
+    match crate::ingest::language::iso_code(&l) {
         Some(code) => code.to_string(),
         None => text::truncate(&l, 3),
     }
@@ -87,12 +87,12 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 text::pad(&text::shorten_id(&text::sanitize_line(id), id_w), id_w),
                 country,
                 lang,
-                text::truncate(&model, 12)
+                model_cell(&model, 12)
             )
         } else {
-            // Narrow: the model keeps up to 10 cells, the id the rest.
-            let model = text::sanitize_line(model);
-            let id_w = w.saturating_sub(3 + 1 + text::width(&model).min(10)).max(6);
+            // Narrow: the model keeps up to 10 cells (its run mark too), the id the rest.
+            let model = model_cell(&text::sanitize_line(model), 10);
+            let id_w = w.saturating_sub(3 + 1 + text::width(&model)).max(6);
             format!("{} {model}", text::shorten_id(&text::sanitize_line(id), id_w))
         };
         let row = text::pad(&format!("{marker}{}{body}", status_mark(state, i)), w);
@@ -100,6 +100,23 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         lines.push(Line::from(Span::styled(row, style)));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A model key in at most `width` cells; when it must be cut, its run (`#r2`) is kept, since
+/// runs of one model differ only there.
+fn model_cell(key: &str, width: usize) -> String {
+    match crate::model::split_run(key) {
+        (model, Some(round)) if text::width(key) > width => {
+            let mark = format!("{}{round}", crate::model::RUN_MARK);
+            let room = width.saturating_sub(text::width(&mark));
+            if room < 2 {
+                text::truncate(key, width)
+            } else {
+                format!("{}{mark}", text::truncate(model, room))
+            }
+        }
+        _ => text::truncate(key, width),
+    }
 }
 
 /// The item's image (or a placeholder saying why there is none).
@@ -240,14 +257,26 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 #[cfg(test)]
 mod tests {
-    use super::language_cell;
+    use super::{language_cell, model_cell};
 
     #[test]
     fn the_language_column_shows_codes() {
         assert_eq!(language_cell(Some("ha")), "ha");
         assert_eq!(language_cell(Some("Japanese")), "ja");
         assert_eq!(language_cell(Some("Chinese (Simplified)")), "zh");
-        assert_eq!(language_cell(Some("Klingon")), "Kl…");
+        assert_eq!(language_cell(Some("Klingon")), "tlh");
+        assert_eq!(language_cell(Some("not a language")), "no…");
         assert_eq!(language_cell(None), "-");
+    }
+
+    #[test]
+    fn a_cut_model_keeps_its_run() {
+        assert_eq!(model_cell("qwen2-vl-7b-instruct#r2", 12), "qwen2-vl…#r2");
+        assert_eq!(model_cell("qwen2-vl-7b-instruct", 12), "qwen2-vl-7b…");
+        assert_eq!(model_cell("gpt-4o#r2", 12), "gpt-4o#r2");
+        assert_eq!(model_cell("gpt-4o#r12", 10), "gpt-4o#r12");
+        assert_eq!(model_cell("gpt-4o-mini#r12", 10), "gpt-4…#r12");
+        // Too narrow for the run mark and a name: cut as any other text.
+        assert_eq!(model_cell("gpt-4o#r2", 4), "gpt…");
     }
 }
