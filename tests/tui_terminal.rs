@@ -83,6 +83,21 @@ fn a_terminal_that_answers_everything_loses_no_key() {
     assert_eq!(values(&path, "abe"), expected.map(|(k, v)| (k.to_string(), v)).to_vec());
 }
 
+#[test]
+fn answers_that_come_after_the_probe_gave_up_are_not_read_as_keys() {
+    // A slow link: kitty's answers arrive once the TUI runs. `Gi=31;OK` and `kitty(0.26.5)`
+    // hold label keys; none of them may count, the key typed after them must.
+    let (_dir, path) = session();
+    let mut tui = start_auto(&path, "lou", &[]);
+    tui.wait_for("0/18 done");
+    tui.send(b"\x1b_Gi=31;OK\x1b\\\x1b[?62;4;22c\x1b[6;20;10t\x1bP>|kitty(0.26.5)\x1b\\\x1b[0n");
+    std::thread::sleep(Duration::from_millis(600));
+    tui.keys("0");
+    tui.wait_for("[0 no]");
+    tui.quit();
+    assert_eq!(values(&path, "lou"), vec![("awareness".into(), 0)]);
+}
+
 /// The bidi mode switched to explicit once the terminal is set up, and back to implicit after.
 fn assert_bidi_given_back(tui: &Tui, how: &str) {
     let text = raw(tui);

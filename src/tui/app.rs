@@ -397,6 +397,7 @@ fn event_loop(
         update(state, Action::Failed(note));
     }
     let mut typed: std::collections::VecDeque<Event> = probed.typed.into();
+    let mut late_answers = super::late_answers::LateAnswers::new(probed.unanswered);
     terminal_setup::enter_modes(!args.no_mouse)
         .map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
     let mut no_images = NoImages("images off (--image-protocol none)".into());
@@ -486,7 +487,7 @@ fn event_loop(
 
         match ev {
             Some(Event::Key(k)) => {
-                if k.kind == KeyEventKind::Release {
+                if k.kind == KeyEventKind::Release || late_answers.swallow(&k, now) {
                     continue;
                 }
                 last_input = now;

@@ -13,6 +13,7 @@ pub mod draw;
 pub mod filter;
 pub mod image;
 pub mod keymap;
+pub mod late_answers;
 pub mod mouse;
 pub mod pairs;
 pub mod probe;

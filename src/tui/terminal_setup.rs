@@ -28,13 +28,18 @@ pub struct Probed {
     pub picker: Option<Picker>,
     pub note: Option<String>,
     pub typed: Vec<Event>,
+    /// Answers may still come (the probe gave up waiting).
+    pub unanswered: bool,
 }
 
 pub fn probe_images(protocol: ImageProtocol) -> Probed {
     let forced = match protocol {
-        ImageProtocol::None => return Probed { picker: None, note: None, typed: Vec::new() },
+        ImageProtocol::None => {
+            return Probed { picker: None, note: None, typed: Vec::new(), unanswered: false };
+        }
         ImageProtocol::Halfblocks => {
-            return Probed { picker: Some(Picker::halfblocks()), note: None, typed: Vec::new() };
+            let picker = Some(Picker::halfblocks());
+            return Probed { picker, note: None, typed: Vec::new(), unanswered: false };
         }
         ImageProtocol::Auto => None,
         ImageProtocol::Kitty => Some(ProtocolType::Kitty),
@@ -51,6 +56,7 @@ pub fn probe_images(protocol: ImageProtocol) -> Probed {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     let (answers, typed) = probe::ask(&probe::questions(tmux, !shaky, !shaky), PROBE_TIMEOUT);
     let typed = super::typed_keys::events(&typed);
+    let unanswered = !answers.complete;
     // Every pixel protocol needs the cell size; without it, half-blocks unless one is forced.
     let mut picker = match answers.cell.or_else(cell_size_from_window) {
         None => fallback,
@@ -68,7 +74,7 @@ pub fn probe_images(protocol: ImageProtocol) -> Probed {
     };
     if let Some(p) = forced {
         picker.set_protocol_type(p);
-        return Probed { picker: Some(picker), note: None, typed };
+        return Probed { picker: Some(picker), note: None, typed, unanswered };
     }
     let mut note = None;
     if picker.protocol_type() == ProtocolType::Kitty
@@ -80,7 +86,7 @@ pub fn probe_images(protocol: ImageProtocol) -> Probed {
             "kitty {version} cannot show images the way this tool draws them (0.28 or later can): half-blocks instead"
         ));
     }
-    Probed { picker: Some(picker), note, typed }
+    Probed { picker: Some(picker), note, typed, unanswered }
 }
 
 /// The cell size from the window's size in pixels, for terminals that fill it in.
