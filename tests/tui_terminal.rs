@@ -152,3 +152,14 @@ fn bidi_is_given_back_after_signals_and_a_panic() {
     assert!(!tui.wait_exit().success(), "a panic exits with failure");
     assert_bidi_given_back(&tui, "panic");
 }
+
+#[test]
+fn show_finishes_in_a_terminal_that_answers_nothing() {
+    // `show` draws the image with viuer, whose own kitty query waits for an answer forever.
+    let (_dir, path) = session();
+    let args = ["show", path.to_str().unwrap(), "casa/ja/1"];
+    let mut tui = Tui::spawn_env(&args, &[("TERM_PROGRAM", ""), ("TMUX", "")], ROWS, COLS);
+    assert!(tui.wait_exit().success(), "show failed:\n{}", tui.screen());
+    assert!(raw(&tui).contains("norm"), "the item is printed");
+    assert!(tui.screen().contains("▄▄▄▄"), "the image is drawn in half-blocks:\n{}", tui.screen());
+}
