@@ -98,6 +98,18 @@ fn answers_that_come_after_the_probe_gave_up_are_not_read_as_keys() {
     assert_eq!(values(&path, "lou"), vec![("awareness".into(), 0)]);
 }
 
+#[test]
+fn sigterm_during_the_probe_restores_the_terminal() {
+    let (_dir, path) = session();
+    let mut tui = start_auto(&path, "sid", &[]);
+    wait_for_raw(&tui, "\x1b[5n");
+    let pid = tui.child.process_id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    tui.wait_exit();
+    assert!(!tui.alternate_screen(), "still in the alternate screen");
+    assert!(tui.cursor_shown(), "cursor left hidden");
+}
+
 /// The bidi mode switched to explicit once the terminal is set up, and back to implicit after.
 fn assert_bidi_given_back(tui: &Tui, how: &str) {
     let text = raw(tui);

@@ -166,11 +166,13 @@ pub fn spawn_stop_watch(stop: Arc<AtomicBool>, finished: Arc<AtomicBool>) {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        // Give the modes back in case the terminal is still there, on a thread of its own: a
-        // write to a terminal that stopped reading would block, and the process must end.
+        // Give the terminal back in case it is still there (a signal during the probe, which
+        // the loop has not reached yet), on a thread of its own: a write to a terminal that
+        // stopped reading would block, and the process must end.
         let (done, wait) = std::sync::mpsc::channel();
         let _ = std::thread::Builder::new().name("give-back".into()).spawn(move || {
             leave_modes();
+            ratatui::restore();
             let _ = done.send(());
         });
         let _ = wait.recv_timeout(Duration::from_millis(200));
