@@ -9,6 +9,7 @@ use crate::store::Store;
 use crate::text;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::time::Duration;
 
 /// Text as it should be printed: always sanitized; on a terminal, wrapped and with
 /// right-to-left lines in visual order (terminals do not reorder), piped kept in logical order.
@@ -119,7 +120,7 @@ fn print_image(item: &Item, tty: bool, protocol: ImageProtocol) {
             let conf = viuer::Config {
                 absolute_offset: false,
                 width: Some(60),
-                use_kitty: matches!(protocol, ImageProtocol::Auto | ImageProtocol::Kitty),
+                use_kitty: matches!(protocol, ImageProtocol::Auto | ImageProtocol::Kitty) && kitty_answers(),
                 use_iterm: matches!(protocol, ImageProtocol::Auto | ImageProtocol::Iterm2),
                 ..Default::default()
             };
@@ -129,4 +130,16 @@ fn print_image(item: &Item, tty: bool, protocol: ImageProtocol) {
         }
         Err(why) => println!("\nimage: {shown} (not shown: {why})"),
     }
+}
+
+/// Whether the terminal answers kitty's graphics query, asked with a deadline first: viuer asks
+/// without one, and `show` hung for good in a terminal that answers nothing.
+fn kitty_answers() -> bool {
+    use crate::tui::probe;
+    if crossterm::terminal::enable_raw_mode().is_err() {
+        return false;
+    }
+    let (answers, _typed) = probe::ask(&probe::questions(false, true, false), Duration::from_millis(500));
+    let _ = crossterm::terminal::disable_raw_mode();
+    answers.kitty
 }

@@ -9,15 +9,17 @@ use super::image::{ImageCache, ImageSource, NoImages};
 use super::keymap::Keymap;
 use super::search::SearchWorker;
 use super::state::{State, StateInit};
+use super::terminal_setup;
 use super::theme::Theme;
 use super::update::update;
-use crate::cli::{AnnotateArgs, ImageProtocol, Mode};
+use crate::cli::{AnnotateArgs, Mode};
 use crate::error::{CliError, CliResult};
 use crate::model::TaskRef;
 use crate::store::Store;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::DefaultTerminal;
 use ratatui::layout::Rect;
+use ratatui_image::picker::ProtocolType;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -274,62 +276,32 @@ pub fn run_effects(
     quit
 }
 
-/// The image picker for `--image-protocol`, and a note for the status line when the probe's
-/// choice had to be overruled.
-fn picker_for(protocol: ImageProtocol) -> (Option<ratatui_image::picker::Picker>, Option<String>) {
-    use ratatui_image::picker::{Picker, ProtocolType};
-    let forced = match protocol {
-        ImageProtocol::None => return (None, None),
-        ImageProtocol::Auto => None,
-        ImageProtocol::Halfblocks => return (Some(Picker::halfblocks()), None),
-        ImageProtocol::Kitty => Some(ProtocolType::Kitty),
-        ImageProtocol::Sixel => Some(ProtocolType::Sixel),
-        ImageProtocol::Iterm2 => Some(ProtocolType::Iterm2),
-    };
-    // The query answers the font size (needed by every pixel protocol); a terminal that does not
-    // answer gets half-blocks.
-    let mut picker = Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
-    if let Some(p) = forced {
-        picker.set_protocol_type(p);
-        return (Some(picker), None);
-    }
-    let mut note = None;
-    if picker.protocol_type() == ProtocolType::Kitty
-        && let Some(answer) = super::terminal_version::query(Duration::from_millis(500))
-        && let Some(version) = super::terminal_version::kitty_without_placeholders(&answer)
-    {
-        picker.set_protocol_type(ProtocolType::Halfblocks);
-        note = Some(format!(
-            "kitty {version} cannot show images the way this tool draws them (0.28 or later can): half-blocks instead"
-        ));
-    }
-    (Some(picker), note)
-}
-
 /// Shows an image full screen (viuer) until a key is pressed.
 fn show_image_full(
     terminal: &mut DefaultTerminal,
     path: Option<String>,
-    protocol: ImageProtocol,
+    drawn_with: Option<ProtocolType>,
 ) -> Result<Option<String>, std::io::Error> {
     let Some(path) = path else { return Ok(Some("this item has no image".into())) };
-    if protocol == ImageProtocol::None {
+    let Some(drawn_with) = drawn_with else {
         return Ok(Some("images are off (--image-protocol none)".into()));
-    }
+    };
     let img = match super::image::decode(std::path::Path::new(&path)) {
         Ok(i) => i,
         Err(e) => return Ok(Some(format!("{e}: {}", crate::text::sanitize_line(&path)))),
     };
     let size = terminal.size()?;
-    terminal.clear()?;
+    blank_screen(terminal)?;
     let conf = viuer::Config {
         absolute_offset: true,
         x: 0,
         y: 0,
         width: Some(size.width as u32),
         height: Some(size.height.saturating_sub(1) as u32),
-        use_kitty: matches!(protocol, ImageProtocol::Auto | ImageProtocol::Kitty),
-        use_iterm: matches!(protocol, ImageProtocol::Auto | ImageProtocol::Iterm2),
+        // Only the protocol the probe found (or the user chose): viuer asks a terminal about
+        // kitty graphics without a timeout, and would read keys as its answer.
+        use_kitty: drawn_with == ProtocolType::Kitty,
+        use_iterm: drawn_with == ProtocolType::Iterm2,
         ..Default::default()
     };
     let shown = viuer::print(&img, &conf);
@@ -354,8 +326,16 @@ fn show_image_full(
         write!(out, "\x1b_Ga=d\x1b\\")?;
         out.flush()?;
     }
-    terminal.clear()?;
+    blank_screen(terminal)?;
     Ok(shown.err().map(|e| format!("cannot show the image: {e}")))
+}
+
+/// Clears the screen and what ratatui remembers of it, so the next frame is drawn whole.
+/// Why not `Terminal::clear`: it asks the terminal where the cursor is, and a terminal that does
+/// not answer made the TUI end with an error.
+fn blank_screen(terminal: &mut DefaultTerminal) -> Result<(), std::io::Error> {
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))
 }
 
 /// The TUI on an opened session: sets up the terminal, runs until quit (or SIGTERM/SIGHUP),
@@ -388,10 +368,10 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
         return Err(e);
     }
     let finished = Arc::new(AtomicBool::new(false));
-    spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
+    terminal_setup::spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
     let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
     finished.store(true, Ordering::SeqCst);
-    release_mouse();
+    terminal_setup::leave_modes();
     ratatui::restore();
     result
 }
@@ -405,19 +385,6 @@ fn register(store: &Store, args: &AnnotateArgs) -> CliResult {
     }
 }
 
-/// Asks the terminal for mouse events, and makes a panic give the mouse back before ratatui's
-/// hook restores the rest (a shell left with mouse reporting on prints garbage on every move).
-fn capture_mouse() -> CliResult {
-    crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
-        .map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
-    let restore_rest = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        release_mouse();
-        restore_rest(info);
-    }));
-    Ok(())
-}
-
 /// Debug builds only: `CROSSREVIEW_TEST_PANIC_KEY=X` makes the key `X` panic, so the tests can
 /// check what a crash leaves behind (terminal restored, mouse given back, labels kept).
 fn panic_for_tests(k: &crossterm::event::KeyEvent) {
@@ -429,35 +396,6 @@ fn panic_for_tests(k: &crossterm::event::KeyEvent) {
     }
 }
 
-fn release_mouse() {
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
-}
-
-/// How long the event loop has to notice SIGTERM or SIGHUP before the watch ends the process.
-const STOP_GRACE: Duration = Duration::from_secs(1);
-
-/// Why: when the terminal goes away (a closed SSH connection, a killed terminal window), the
-/// kernel sends SIGHUP, but crossterm's `event::poll` then spins on the dead terminal and never
-/// returns, so the event loop never sees the flag: the process stayed behind, using a core and
-/// ignoring SIGTERM. Every label is already durable when it is shown, so after a short grace
-/// the watch ends the process.
-fn spawn_stop_watch(stop: Arc<AtomicBool>, finished: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new().name("stop-watch".into()).spawn(move || {
-        while !stop.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let asked = Instant::now();
-        while asked.elapsed() < STOP_GRACE {
-            if finished.load(Ordering::SeqCst) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // No terminal to restore: the loop would have stopped by itself on a live one.
-        std::process::exit(0);
-    });
-}
-
 fn event_loop(
     terminal: &mut DefaultTerminal,
     store: &mut Store,
@@ -467,15 +405,17 @@ fn event_loop(
     args: &AnnotateArgs,
     stop: &AtomicBool,
 ) -> CliResult {
-    let (picker, picker_note) = picker_for(args.image_protocol);
-    let mut cache = picker.map(ImageCache::new);
-    if let Some(note) = picker_note {
+    // Before anything else reads the keyboard; keys typed meanwhile come back in `typed`.
+    let probed = terminal_setup::probe_images(args.image_protocol);
+    let drawn_with = probed.picker.as_ref().map(|p| p.protocol_type());
+    let mut cache = probed.picker.map(ImageCache::new);
+    if let Some(note) = probed.note {
         update(state, Action::Failed(note));
     }
-    // After the terminal queries above, so no mouse report gets in between their answers.
-    if !args.no_mouse {
-        capture_mouse()?;
-    }
+    let mut typed: std::collections::VecDeque<Event> = probed.typed.into();
+    let mut late_answers = super::late_answers::LateAnswers::new(probed.unanswered);
+    terminal_setup::enter_modes(!args.no_mouse)
+        .map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
     let mut no_images = NoImages("images off (--image-protocol none)".into());
     let search = if state.mode == Mode::Pairs {
         let tasks_of_pairs = state
@@ -518,7 +458,7 @@ fn event_loop(
             return Ok(());
         }
         if let Some(path) = pending_image.take() {
-            if let Some(msg) = show_image_full(terminal, path, args.image_protocol).map_err(io)? {
+            if let Some(msg) = show_image_full(terminal, path, drawn_with).map_err(io)? {
                 update(state, Action::Failed(msg));
             }
             last_input = Instant::now();
@@ -541,7 +481,13 @@ fn event_loop(
         }
         let waiting = state.search.hits_for != state.search.query;
         let timeout = if waiting { Duration::from_millis(15) } else { Duration::from_millis(250) };
-        let ev = if event::poll(timeout).map_err(io)? { Some(event::read().map_err(io)?) } else { None };
+        let ev = if let Some(key) = typed.pop_front() {
+            Some(key)
+        } else if event::poll(timeout).map_err(io)? {
+            Some(event::read().map_err(io)?)
+        } else {
+            None
+        };
 
         let now = Instant::now();
         let dt = now.duration_since(last_tick).as_secs_f64();
@@ -557,7 +503,7 @@ fn event_loop(
 
         match ev {
             Some(Event::Key(k)) => {
-                if k.kind == KeyEventKind::Release {
+                if k.kind == KeyEventKind::Release || late_answers.swallow(&k, now) {
                     continue;
                 }
                 last_input = now;

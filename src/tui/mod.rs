@@ -13,13 +13,17 @@ pub mod draw;
 pub mod filter;
 pub mod image;
 pub mod keymap;
+pub mod late_answers;
 pub mod mouse;
 pub mod pairs;
+pub mod probe;
 pub mod search;
 pub mod state;
 pub mod stats;
+pub mod terminal_setup;
 pub mod terminal_version;
 pub mod theme;
+pub mod typed_keys;
 pub mod update;
 
 #[cfg(test)]
