@@ -380,11 +380,13 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
     let mut terminal =
         ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    super::width_mode::per_code_point_widths();
     let finished = Arc::new(AtomicBool::new(false));
     spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
     let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
     finished.store(true, Ordering::SeqCst);
     release_mouse();
+    let _ = super::width_mode::leave(&mut std::io::stdout());
     ratatui::restore();
     result
 }

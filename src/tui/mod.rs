@@ -21,6 +21,7 @@ pub mod stats;
 pub mod terminal_version;
 pub mod theme;
 pub mod update;
+pub mod width_mode;
 
 #[cfg(test)]
 mod tests;
