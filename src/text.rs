@@ -191,6 +191,21 @@ pub fn grapheme_width(g: &str) -> usize {
     g.chars().map(char_width).sum()
 }
 
+/// Splits `s` into what a terminal puts in each cell: a code point with width and the
+/// zero-width ones after it, with that width (zero-width code points at the very start come as
+/// one cell of width 0). `र्मी` is `र्`, `म`, `ी`.
+pub fn terminal_cells(s: &str) -> impl Iterator<Item = (&str, usize)> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        let mut chars = rest.char_indices();
+        let (_, first) = chars.next()?;
+        let end = chars.find(|&(_, c)| char_width(c) > 0).map_or(rest.len(), |(i, _)| i);
+        let (cell, tail) = rest.split_at(end);
+        rest = tail;
+        Some((cell, char_width(first)))
+    })
+}
+
 /// Display width of a (sanitized, single-line) string.
 pub fn width(s: &str) -> usize {
     s.graphemes(true).map(grapheme_width).sum()
@@ -440,6 +455,14 @@ mod tests {
             assert!(width(&truncate_start(hindi, max)) <= max);
         }
         assert_eq!(truncate("सहकर्मी", 5), "सहक…");
+    }
+
+    #[test]
+    fn terminal_cells_are_a_character_and_its_marks() {
+        let cells: Vec<(&str, usize)> = terminal_cells("र\u{94d}मी日").collect();
+        assert_eq!(cells, [("र\u{94d}", 1), ("म", 1), ("ी", 1), ("日", 2)]);
+        let lone: Vec<(&str, usize)> = terminal_cells("\u{301}\u{302}a").collect();
+        assert_eq!(lone, [("\u{301}\u{302}", 0), ("a", 1)]);
     }
 
     #[test]

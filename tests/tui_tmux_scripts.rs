@@ -113,52 +113,69 @@ fn check_languages(tmux: &Tmux, dir: &Path, session: &str, items: &BTreeMap<Stri
             &["annotate", session, "--annotator", "x", "--image-protocol", "none", "--filter", &filter],
         );
         tmux.wait_for(&name, "response ·");
-        let screen = tmux.settled(&name);
-        let all = frames(&screen);
-        let query = find(&screen, &all, "tmux/").or_else(|| find(&screen, &all, "demo/"));
-        let query = query.unwrap_or_else(|| panic!("no query pane on screen:\n{}", screen.join("\n")));
-        let id = title(&screen, query).split(" · ").next().unwrap().trim().to_string();
-        let item = items.get(&id).unwrap_or_else(|| panic!("{lang} at {cols}: unknown item {id:?}"));
-        let rows = inside(&screen, query);
-        let full = rows.last().is_some_and(|r| !r.trim().is_empty());
-        let shown = blocks(&rows);
-        let stored: Vec<(&str, &str)> = [("query", "query"), ("en", "query_en"), ("norm", "norm")]
-            .into_iter()
-            .filter_map(|(label, key)| item[key].as_str().filter(|s| !s.is_empty()).map(|s| (label, s)))
-            .filter(|(label, s)| *label != "en" || Some(*s) != item["query"].as_str())
-            .collect();
-        for (k, (label, body)) in shown.iter().enumerate() {
-            let s = stored
-                .iter()
-                .find(|(l, _)| l == label)
-                .unwrap_or_else(|| panic!("{id} at {cols}: unexpected block {label:?}"));
-            let last = k + 1 == shown.len();
-            check_text(&format!("{id} at {cols} columns, {label}"), s.1, body, last && full, &screen);
-        }
-        if !full {
-            assert_eq!(shown.len(), stored.len(), "{id} at {cols}: blocks missing\n{}", screen.join("\n"));
-        }
-        let response = find(&screen, &all, "response · ").unwrap();
-        let model = title(&screen, response)["response · ".len()..].split(' ').next().unwrap().to_string();
-        let text = item["responses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["model"] == model.as_str())
-            .unwrap_or_else(|| panic!("{id}: no response by {model:?}"))["text"]
-            .as_str()
-            .unwrap();
-        check_text(
-            &format!("{id} at {cols} columns, response of {model}"),
-            text,
-            &inside(&screen, response).join(" "),
-            true,
-            &screen,
-        );
+        let first = check_screen(&tmux.settled(&name), items, lang, cols);
+        // The next task (another model's answer to the same item, when there is one): the
+        // response pane is redrawn over the previous text, cell by cell where it changed.
+        tmux.send_keys(&name, &["j"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let next = check_screen(&tmux.settled(&name), items, lang, cols);
+        let tasks = items
+            .values()
+            .filter(|v| v["language"] == lang.as_str())
+            .map(|v| v["responses"].as_array().unwrap().len())
+            .sum::<usize>();
+        assert!(tasks == 1 || next != first, "{lang} at {cols}: j did not open the next task");
         // Sessions are left (dead) until the server goes: killing the last one would stop the
         // server while the next one starts.
         tmux.send_keys(&name, &["q"]);
     }
+}
+
+/// Checks one screen: every border in place, the query pane's blocks and the visible part of
+/// the response equal to the stored text. Returns the model whose response is shown.
+fn check_screen(screen: &[String], items: &BTreeMap<String, Value>, lang: &str, cols: u16) -> String {
+    let all = frames(screen);
+    let query = find(screen, &all, "tmux/").or_else(|| find(screen, &all, "demo/"));
+    let query = query.unwrap_or_else(|| panic!("no query pane on screen:\n{}", screen.join("\n")));
+    let id = title(screen, query).split(" · ").next().unwrap().trim().to_string();
+    let item = items.get(&id).unwrap_or_else(|| panic!("{lang} at {cols}: unknown item {id:?}"));
+    let rows = inside(screen, query);
+    let full = rows.last().is_some_and(|r| !r.trim().is_empty());
+    let shown = blocks(&rows);
+    let stored: Vec<(&str, &str)> = [("query", "query"), ("en", "query_en"), ("norm", "norm")]
+        .into_iter()
+        .filter_map(|(label, key)| item[key].as_str().filter(|s| !s.is_empty()).map(|s| (label, s)))
+        .filter(|(label, s)| *label != "en" || Some(*s) != item["query"].as_str())
+        .collect();
+    for (k, (label, body)) in shown.iter().enumerate() {
+        let s = stored
+            .iter()
+            .find(|(l, _)| l == label)
+            .unwrap_or_else(|| panic!("{id} at {cols}: unexpected block {label:?}"));
+        let last = k + 1 == shown.len();
+        check_text(&format!("{id} at {cols} columns, {label}"), s.1, body, last && full, screen);
+    }
+    if !full {
+        assert_eq!(shown.len(), stored.len(), "{id} at {cols}: blocks missing\n{}", screen.join("\n"));
+    }
+    let response = find(screen, &all, "response · ").unwrap();
+    let model = title(screen, response)["response · ".len()..].split(' ').next().unwrap().to_string();
+    let text = item["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["model"] == model.as_str())
+        .unwrap_or_else(|| panic!("{id}: no response by {model:?}"))["text"]
+        .as_str()
+        .unwrap();
+    check_text(
+        &format!("{id} at {cols} columns, response of {model}"),
+        text,
+        &inside(screen, response).join(" "),
+        true,
+        screen,
+    );
+    model
 }
 
 /// Every demo language (Chinese, Japanese, Russian, Arabic, Persian with ZWNJ, Hindi, Thai,

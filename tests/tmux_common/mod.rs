@@ -36,6 +36,13 @@ impl Tmux {
             );
             return None;
         }
+        // tmux's server detaches through /dev/null; if something replaced the device with a
+        // file, every session fails with a bare "server exited unexpectedly".
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            std::fs::metadata("/dev/null").is_ok_and(|m| m.file_type().is_char_device()),
+            "/dev/null is not a character device (something replaced it with a file): tmux cannot start"
+        );
         let socket =
             format!("crossreview-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
         Some(Tmux { socket })

@@ -90,9 +90,25 @@ fn draw_line(line: &Line, base: Style, alignment: Alignment, area: Rect, y: u16,
                 CellDiffOption::ForcedWidth(forced)
             };
             cell.set_diff_option(option);
+            mark_covered_cells(buf, symbol, cx, y);
             previous = Some(cx);
             x += w;
         }
+    }
+}
+
+/// The cells a multi-character cluster covers hold, on the terminal, its later characters
+/// (tmux puts `ी` of `मी` in a cell of its own), and writing the cluster's first cell does not
+/// clear them the way it clears the second half of a wide character. So they hold those
+/// characters here too, marked to be skipped: the next frame that puts something else there
+/// then differs, and the diff writes it.
+fn mark_covered_cells(buf: &mut Buffer, symbol: &str, cx: u16, y: u16) {
+    let mut offset = 0u16;
+    for (part, w) in text::terminal_cells(symbol) {
+        if offset > 0 {
+            buf[(cx + offset, y)].set_symbol(part).set_diff_option(CellDiffOption::Skip);
+        }
+        offset += w as u16;
     }
 }
 
@@ -111,6 +127,24 @@ mod tests {
     }
 
     #[test]
+    fn replacing_a_cluster_rewrites_the_cells_it_covered() {
+        let area = Rect::new(0, 0, 6, 1);
+        let mut before = Buffer::empty(area);
+        TermText::new("मी ab").render(area, &mut before);
+        let mut after = Buffer::empty(area);
+        TermText::new("x  ab").render(area, &mut after);
+        // Cell 1 showed ी (tmux's own cell); the new blank there must be written.
+        let written: Vec<u16> = before.diff(&after).iter().map(|(x, _, _)| *x).collect();
+        assert_eq!(written, [0, 1]);
+        // A wide character is cleared whole by the terminal: only its cell is written.
+        let mut wide = Buffer::empty(area);
+        TermText::new("日 ab").render(area, &mut wide);
+        let mut narrow = Buffer::empty(area);
+        TermText::new("x  ab").render(area, &mut narrow);
+        assert_eq!(wide.diff(&narrow).iter().map(|(x, _, _)| *x).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
     fn widths_where_unicode_width_disagrees_are_forced() {
         // Bengali বাং (ba, vowel sign AA, anusvara): three cells on terminals, two for
         // unicode-width, which gives the vowel sign none.
@@ -125,7 +159,9 @@ mod tests {
         let mut narrow = Buffer::empty(Rect::new(0, 0, 5, 1));
         TermText::new("বাংলা|").render(narrow.area, &mut narrow);
         assert_eq!(narrow[(3, 0)].symbol(), "লা");
-        assert_eq!(narrow[(4, 0)].symbol(), " ");
+        assert_eq!(narrow[(4, 0)].symbol(), "\u{9be}");
+        assert_eq!(narrow[(4, 0)].diff_option, CellDiffOption::Skip);
+        assert!((0..5).all(|x| narrow[(x, 0)].symbol() != "|"));
     }
 
     #[test]
