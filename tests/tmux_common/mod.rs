@@ -2,14 +2,14 @@
 //! of tmux sees, measured by tmux itself. The vt100 parser used by the other end-to-end tests
 //! shares our width table, so only a real terminal can show a width disagreement.
 //!
-//! Each [`Tmux`] is a private server (`tmux -L <unique socket> -f /dev/null`), killed on drop.
+//! Each [`Tmux`] is a private server (`tmux -S <socket in a temporary folder> -f /dev/null`),
+//! killed on drop, its socket removed with the folder.
 //! Screen columns are computed with the C library's `wcwidth` in a UTF-8 locale, the function
 //! tmux itself measures with.
 #![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const TMUX: &str = "tmux";
@@ -18,9 +18,8 @@ const LOCALE: &str = "C.UTF-8";
 
 pub struct Tmux {
     socket: String,
+    _dir: tempfile::TempDir,
 }
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 impl Tmux {
     /// A private tmux server, or `None` (after saying so) when tmux is not installed. On CI
@@ -43,14 +42,14 @@ impl Tmux {
             std::fs::metadata("/dev/null").is_ok_and(|m| m.file_type().is_char_device()),
             "/dev/null is not a character device (something replaced it with a file): tmux cannot start"
         );
-        let socket =
-            format!("crossreview-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
-        Some(Tmux { socket })
+        let dir = tempfile::Builder::new().prefix("crossreview-tmux").tempdir().expect("temporary folder");
+        let socket = dir.path().join("socket").to_str().expect("utf-8 path").to_string();
+        Some(Tmux { socket, _dir: dir })
     }
 
     fn run(&self, args: &[&str]) -> Output {
         Command::new(TMUX)
-            .args(["-u", "-L", &self.socket, "-f", "/dev/null"])
+            .args(["-u", "-S", &self.socket, "-f", "/dev/null"])
             .args(args)
             .env("LANG", LOCALE)
             .env("LC_ALL", LOCALE)
