@@ -8,7 +8,7 @@
 
 use unicode_bidi::BidiInfo;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::UnicodeWidthChar;
 
 /// Spaces a tab expands to. Tab stops depend on where the text lands on screen, which the
 /// wrapping step decides, so a fixed expansion is the only one that stays stable.
@@ -43,19 +43,22 @@ fn bidi_mark(c: char) -> Option<&'static str> {
 
 /// Makes text safe to print: control characters (C0 other than newline, DEL, C1) become
 /// visible placeholders, bidi overrides and isolates become visible marks, tabs become spaces,
-/// `\r\n` becomes `\n` and a lone `\r` becomes `␍`. Newlines are kept.
+/// `\r\n` becomes `\n` and a lone `\r` becomes `␍`; zero-width joiners are dropped and a
+/// combining mark that starts a line is put on a no-break space. Newlines are kept.
 pub fn sanitize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             // Emoji sequences are drawn as their separate emoji: a terminal with grapheme
-            // clustering (kitty, WezTerm) draws 👨‍👩‍👧 in two cells, one without it (xterm, tmux)
-            // in six, and no width the TUI could compute fits both. Without the joiner (and
-            // the presentation selector and skin-tone modifiers) every terminal agrees.
-            '\u{200D}'
-                if out.chars().next_back().is_some_and(is_pictograph)
-                    && chars.peek().is_some_and(|&n| is_pictograph(n)) => {}
+            // clustering (kitty, WezTerm) draws 👨‍👩‍👧 in two cells, one without it (xterm) in
+            // six, and no width the TUI could compute fits both. Without the joiner (and the
+            // presentation selector and skin-tone modifiers) every terminal agrees. The same
+            // goes for a joiner between letters (Sinhala ශ්‍රී, Devanagari क्‍ष): tmux puts the
+            // next non-ASCII character it receives after a joiner, even after a cursor move
+            // (a pane border), into the cell before it, where xterm and VTE give it its own;
+            // terminals that do not shape text draw the same without the joiner.
+            '\u{200D}' => {}
             '\u{FE0F}' => {}
             '\u{1F3FB}'..='\u{1F3FF}' if out.chars().next_back().is_some_and(is_pictograph) => {}
             '\n' => out.push('\n'),
@@ -64,7 +67,14 @@ pub fn sanitize(s: &str) -> String {
             c if c.is_control() => out.push(control_picture(c)),
             c => match bidi_mark(c) {
                 Some(mark) => out.push_str(mark),
-                None => out.push(c),
+                None => {
+                    // A mark with no character before it would join whatever the terminal drew
+                    // last (a border); it is shown on a no-break space, as Unicode suggests.
+                    if char_width(c) == 0 && matches!(out.chars().next_back(), None | Some('\n')) {
+                        out.push('\u{A0}');
+                    }
+                    out.push(c)
+                }
             },
         }
     }
@@ -82,13 +92,118 @@ pub fn sanitize_line(s: &str) -> String {
     sanitize(s).replace('\n', "⏎")
 }
 
-/// Display width of one grapheme cluster, as the terminal draws it. A cluster joined with ZWJ
-/// or forced to emoji presentation (U+FE0F) is one emoji glyph, two cells wide.
-pub fn grapheme_width(g: &str) -> usize {
-    if g.chars().count() > 1 && (g.contains('\u{200D}') || g.contains('\u{FE0F}')) {
-        return 2;
+/// Where terminals measure a code point differently from `unicode-width`: the C library's
+/// `wcwidth` (glibc 2.36, Unicode 15), which tmux, xterm and VTE-based terminals follow, gives
+/// spacing vowel signs that extend a cluster (Bengali া, Tamil ா, Malayalam ാ...) one cell
+/// where `unicode-width` gives none, and differs on a few symbols. Ranges, inclusive, sorted.
+const TERMINAL_WIDTH_EXCEPTIONS: [(u32, u32, u8); 65] = [
+    (0x00AD, 0x00AD, 1),
+    (0x0605, 0x0605, 1),
+    (0x070F, 0x070F, 1),
+    (0x0890, 0x0891, 1),
+    (0x08E2, 0x08E2, 1),
+    (0x09BE, 0x09BE, 1),
+    (0x09D7, 0x09D7, 1),
+    (0x0B3E, 0x0B3E, 1),
+    (0x0B57, 0x0B57, 1),
+    (0x0BBE, 0x0BBE, 1),
+    (0x0BD7, 0x0BD7, 1),
+    (0x0CC0, 0x0CC0, 1),
+    (0x0CC2, 0x0CC2, 1),
+    (0x0CC7, 0x0CC8, 1),
+    (0x0CCA, 0x0CCB, 1),
+    (0x0CD5, 0x0CD6, 1),
+    (0x0D3E, 0x0D3E, 1),
+    (0x0D4E, 0x0D4E, 1),
+    (0x0D57, 0x0D57, 1),
+    (0x0DCF, 0x0DCF, 1),
+    (0x0DDF, 0x0DDF, 1),
+    (0x1715, 0x1715, 1),
+    (0x1734, 0x1734, 1),
+    (0x17A4, 0x17A4, 1),
+    (0x17D8, 0x17D8, 1),
+    (0x1B35, 0x1B35, 1),
+    (0x1B3B, 0x1B3B, 1),
+    (0x1B3D, 0x1B3D, 1),
+    (0x1B43, 0x1B44, 1),
+    (0x1BAA, 0x1BAA, 1),
+    (0x1BF2, 0x1BF3, 1),
+    (0x2630, 0x2637, 1),
+    (0x268A, 0x268F, 1),
+    (0x2D7F, 0x2D7F, 0),
+    (0x302E, 0x302F, 2),
+    (0x3164, 0x3164, 2),
+    (0x3248, 0x324F, 2),
+    (0xA8FA, 0xA8FA, 1),
+    (0xA953, 0xA953, 1),
+    (0xA9C0, 0xA9C0, 1),
+    (0xFFA0, 0xFFA0, 1),
+    (0xFFF9, 0xFFFB, 0),
+    (0x111C0, 0x111C0, 1),
+    (0x111C2, 0x111C3, 1),
+    (0x11235, 0x11235, 1),
+    (0x1133E, 0x1133E, 1),
+    (0x1134D, 0x1134D, 1),
+    (0x11357, 0x11357, 1),
+    (0x114B0, 0x114B0, 1),
+    (0x114BD, 0x114BD, 1),
+    (0x115AF, 0x115AF, 1),
+    (0x116B6, 0x116B6, 1),
+    (0x1171E, 0x1171E, 0),
+    (0x11930, 0x11930, 1),
+    (0x1193D, 0x1193D, 1),
+    (0x1193F, 0x1193F, 1),
+    (0x11941, 0x11941, 1),
+    (0x11A84, 0x11A89, 1),
+    (0x11D46, 0x11D46, 1),
+    (0x13430, 0x13438, 0),
+    (0x16FF0, 0x16FF1, 2),
+    (0x1D165, 0x1D166, 1),
+    (0x1D16D, 0x1D172, 1),
+    (0x1D300, 0x1D356, 1),
+    (0x1D360, 0x1D376, 1),
+];
+
+/// Cells one code point takes on a terminal that places text code point by code point (tmux,
+/// xterm, VTE, and grapheme-clustering terminals once mode 2027 is off): `wcwidth`. Combining
+/// and format characters (virama, nukta, ZWNJ...) take none and join the cell before them,
+/// spacing marks take one, East Asian wide characters two. Control characters (already
+/// replaced by [`sanitize`]) count as none.
+pub fn char_width(c: char) -> usize {
+    let cp = c as u32;
+    match TERMINAL_WIDTH_EXCEPTIONS.binary_search_by(|&(lo, hi, _)| {
+        if hi < cp {
+            std::cmp::Ordering::Less
+        } else if lo > cp {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    }) {
+        Ok(i) => TERMINAL_WIDTH_EXCEPTIONS[i].2 as usize,
+        Err(_) => c.width().unwrap_or(0),
     }
-    g.width().min(2)
+}
+
+/// Display width of one grapheme cluster, as a terminal draws it: the sum of its code points'
+/// widths. `र्मी` (र ् म ी) is three cells; a cluster is never capped, since terminals do not.
+pub fn grapheme_width(g: &str) -> usize {
+    g.chars().map(char_width).sum()
+}
+
+/// Splits `s` into what a terminal puts in each cell: a code point with width and the
+/// zero-width ones after it, with that width (zero-width code points at the very start come as
+/// one cell of width 0). `र्मी` is `र्`, `म`, `ी`.
+pub fn terminal_cells(s: &str) -> impl Iterator<Item = (&str, usize)> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        let mut chars = rest.char_indices();
+        let (_, first) = chars.next()?;
+        let end = chars.find(|&(_, c)| char_width(c) > 0).map_or(rest.len(), |(i, _)| i);
+        let (cell, tail) = rest.split_at(end);
+        rest = tail;
+        Some((cell, char_width(first)))
+    })
 }
 
 /// Display width of a (sanitized, single-line) string.
@@ -339,8 +454,10 @@ mod tests {
         assert_eq!(sanitize("👨\u{200D}👩\u{200D}👧 ok"), "👨👩👧 ok");
         assert_eq!(width(&sanitize("👨\u{200D}👩\u{200D}👧")), 6);
         assert_eq!(sanitize("❤\u{FE0F} 👍\u{1F3FD}"), "❤ 👍");
-        // A joiner between letters (Indic conjuncts) is kept.
-        assert_eq!(sanitize("क्\u{200D}ष"), "क्\u{200D}ष");
+        // A joiner between letters goes too (tmux joins the letter to the cell before).
+        assert_eq!(sanitize("क्\u{200D}ष"), "क्ष");
+        assert_eq!(sanitize("ශ්\u{200D}රී"), "ශ්රී");
+        assert_eq!(sanitize("a\u{200D}"), "a");
     }
 
     #[test]
@@ -350,9 +467,95 @@ mod tests {
         assert_eq!(width("abc"), 3);
         // e + combining acute is one cell.
         assert_eq!(width("e\u{301}"), 1);
-        // family emoji joined with ZWJ is one 2-cell cluster.
-        assert_eq!(width("👨\u{200D}👩\u{200D}👧"), 2);
+        // A family emoji joined with ZWJ is three emoji on terminals without grapheme
+        // clustering (sanitize drops the joiners, so every terminal agrees).
+        assert_eq!(width("👨\u{200D}👩\u{200D}👧"), 6);
         assert_eq!(width("Привет"), 6);
+    }
+
+    #[test]
+    fn indic_clusters_are_as_wide_as_their_code_points() {
+        // र्मी is र + virama + म + vowel sign II: three cells on tmux, xterm and VTE.
+        assert_eq!(grapheme_width("र\u{94d}मी"), 3);
+        assert_eq!(width("सहकर्मी"), 6);
+        // Nukta and virama take no cell; a spacing vowel sign takes one.
+        assert_eq!(width("ज़्यादा"), 5);
+        // Bengali and Tamil vowel signs AA take a cell (unicode-width gives them none).
+        assert_eq!(width("বাংলা"), 5);
+        assert_eq!(width("தமிழா"), 5);
+        // Thai above/below vowels and tone marks take none; Ethiopic syllables one each.
+        assert_eq!(width("สวัสดี"), 4);
+        assert_eq!(width("ሰላም"), 3);
+        // Persian ZWNJ takes none.
+        assert_eq!(width("می\u{200C}خواهم"), 7);
+        let hindi = "मेरे ज़्यादातर सहकर्मी हिंदू हैं";
+        for max in 1..=width(hindi) {
+            for l in wrap(hindi, max.max(3)) {
+                assert!(width(&l) <= max.max(3), "{l:?} at {max}");
+            }
+            assert!(width(&truncate(hindi, max)) <= max, "{max}");
+            assert_eq!(width(&pad(hindi, max)), max);
+            assert!(width(&truncate_start(hindi, max)) <= max);
+        }
+        assert_eq!(truncate("सहकर्मी", 5), "सहक…");
+    }
+
+    #[test]
+    fn terminal_cells_are_a_character_and_its_marks() {
+        let cells: Vec<(&str, usize)> = terminal_cells("र\u{94d}मी日").collect();
+        assert_eq!(cells, [("र\u{94d}", 1), ("म", 1), ("ी", 1), ("日", 2)]);
+        let lone: Vec<(&str, usize)> = terminal_cells("\u{301}\u{302}a").collect();
+        assert_eq!(lone, [("\u{301}\u{302}", 0), ("a", 1)]);
+    }
+
+    #[test]
+    fn a_mark_that_starts_a_line_sits_on_a_no_break_space() {
+        assert_eq!(sanitize("\u{301}a\n\u{200C}b"), "\u{A0}\u{301}a\n\u{A0}\u{200C}b");
+        assert_eq!(sanitize("a\u{301}"), "a\u{301}");
+    }
+
+    /// The C library's `wcwidth` is what tmux (without utf8proc), xterm and VTE measure with:
+    /// compare every code point of the scripts we show.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn code_point_widths_match_the_c_library() {
+        unsafe extern "C" {
+            fn wcwidth(c: libc::wchar_t) -> libc::c_int;
+        }
+        let utf8 = ["C.UTF-8", "C.utf8", "en_US.UTF-8"].iter().any(|name| {
+            let name = std::ffi::CString::new(*name).unwrap();
+            // SAFETY: a valid C string; this test only reads the locale afterwards.
+            !unsafe { libc::setlocale(libc::LC_CTYPE, name.as_ptr()) }.is_null()
+        });
+        if !utf8 {
+            eprintln!("skipped: no UTF-8 locale installed");
+            return;
+        }
+        let blocks = [
+            0x0020..0x0250, // Latin
+            0x0300..0x0370, // combining diacritics
+            0x0400..0x0530, // Cyrillic
+            0x0590..0x0800, // Hebrew, Arabic, Syriac, Thaana
+            0x0900..0x0E00, // Indic scripts, Sinhala
+            0x0E00..0x0F00, // Thai, Lao
+            0x1100..0x1200, // Hangul Jamo
+            0x1200..0x13A0, // Ethiopic
+            0x2000..0x2070, // punctuation, ZWJ, ZWNJ, bidi controls
+            0x3000..0x3100, // CJK punctuation, kana
+            0x4E00..0x9FB0, // CJK ideographs
+            0xAC00..0xD7A4, // Hangul syllables
+            0xFB50..0xFE00, // Arabic presentation forms
+            0xFF00..0xFFF0, // full-width forms
+        ];
+        for cp in blocks.into_iter().flatten() {
+            let c = char::from_u32(cp).unwrap();
+            // SAFETY: wcwidth is a pure lookup.
+            let libc_width = unsafe { wcwidth(cp as libc::wchar_t) };
+            if libc_width < 0 {
+                continue; // unassigned in the C library's Unicode version
+            }
+            assert_eq!(char_width(c), libc_width as usize, "U+{cp:04X} {c}");
+        }
     }
 
     #[test]
@@ -374,12 +577,12 @@ mod tests {
     #[test]
     fn wrap_never_splits_a_cluster() {
         let text = "👨\u{200D}👩\u{200D}👧👨\u{200D}👩\u{200D}👧 नमस्ते";
-        for w in 1..12 {
-            for l in wrap(text, w.max(2)) {
-                assert!(width(&l) <= w.max(2));
+        for w in 6..12 {
+            for l in wrap(text, w) {
+                assert!(width(&l) <= w);
             }
         }
-        let joined: String = wrap(text, 3).concat();
+        let joined: String = wrap(text, 6).concat();
         assert!(joined.contains("👨\u{200D}👩\u{200D}👧"));
     }
 

@@ -25,6 +25,7 @@ pub mod terminal_version;
 pub mod theme;
 pub mod typed_keys;
 pub mod update;
+pub mod width_mode;
 
 #[cfg(test)]
 mod tests;

@@ -112,7 +112,7 @@ fn cell_size_from_window() -> Option<(u16, u16)> {
 static MODES_ON: AtomicBool = AtomicBool::new(false);
 static MOUSE_ON: AtomicBool = AtomicBool::new(false);
 
-/// Switches bidi to explicit mode and, with `mouse`, asks for mouse reports; a panic gives both
+/// Switches bidi to explicit mode, grapheme clustering off (see `width_mode`) and, with `mouse`, asks for mouse reports; a panic gives both
 /// back before ratatui's hook restores the rest (a shell left with mouse reporting on prints
 /// garbage on every move; one left in explicit bidi shows Arabic backwards). After the probe,
 /// so no mouse report gets in between its answers.
@@ -120,6 +120,7 @@ pub fn enter_modes(mouse: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout();
     MODES_ON.store(true, Ordering::SeqCst);
     out.write_all(BIDI_EXPLICIT)?;
+    out.write_all(super::width_mode::ENTER)?;
     if mouse {
         MOUSE_ON.store(true, Ordering::SeqCst);
         crossterm::execute!(out, crossterm::event::EnableMouseCapture)?;
@@ -143,6 +144,7 @@ pub fn leave_modes() {
         let _ = crossterm::execute!(out, crossterm::event::DisableMouseCapture);
     }
     let _ = out.write_all(BIDI_IMPLICIT);
+    let _ = out.write_all(super::width_mode::LEAVE);
     let _ = out.flush();
 }
 

@@ -3,6 +3,7 @@
 
 use super::pane;
 use super::panes::clock;
+use super::terminal_text::TermText;
 use crate::store::TaskLabels;
 use crate::text;
 use crate::tui::adjudicate::FAST_SECONDS;
@@ -11,7 +12,6 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// Rows this pane wants for the open task.
 pub fn height(state: &State) -> u16 {
@@ -59,7 +59,7 @@ pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         lines.push(Line::from(spans));
         lines.extend(details(l, false, name_w, w, theme));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// Rows the pair answers pane wants: a line per annotator, one more for a note or tags.
@@ -86,7 +86,7 @@ pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     let answers = state.answers.get(&i).map(Vec::as_slice).unwrap_or(&[]);
     if answers.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled("no verdict from an annotator", theme.fg(theme.muted))),
+            TermText::new(Span::styled("no verdict from an annotator", theme.fg(theme.muted))),
             inner,
         );
         return;
@@ -110,7 +110,7 @@ pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
         lines.push(Line::from(spans));
         lines.extend(details(l, true, name_w, w, theme));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// The muted line under an annotator's answer: their reason tags (when `with_tags`), note and

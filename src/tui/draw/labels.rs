@@ -1,6 +1,7 @@
 //! Your labels (focused dimension marked) and the judge's scores with rationale.
 
 use super::pane;
+use super::terminal_text::TermText;
 use crate::text;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -8,7 +9,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 const HIDDEN: &str = "hidden";
 
@@ -93,7 +93,7 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
             lines.push(Line::from(Span::styled(text::visual_order(&l), theme.fg(theme.muted))));
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// The judge's score and rationale on every dimension (hidden in blind mode until revealed).
@@ -104,7 +104,7 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if !state.judge_visible(i) {
         let msg = "hidden (--blind): label every dimension or press r to reveal";
         let lines: Vec<Line> = text::wrap(msg, w).into_iter().map(Line::from).collect();
-        frame.render_widget(Paragraph::new(lines).style(theme.fg(theme.muted)), inner);
+        frame.render_widget(TermText::new(lines).style(theme.fg(theme.muted)), inner);
         return;
     }
     let response =
@@ -134,5 +134,5 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }

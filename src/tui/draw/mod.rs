@@ -8,6 +8,7 @@ mod overlay;
 mod pairs;
 mod panes;
 mod stats;
+mod terminal_text;
 mod wrap_cache;
 
 use super::image::ImageSource;
@@ -16,7 +17,8 @@ use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Block;
+use terminal_text::TermText;
 
 /// The smallest terminal the layout is designed for.
 pub const MIN_WIDTH: u16 = 80;
@@ -195,5 +197,5 @@ fn too_small(frame: &mut Frame, area: Rect) {
         Line::from(format!("{}x{}, need at least {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height)),
         Line::from("enlarge the window, or q to quit"),
     ];
-    frame.render_widget(Paragraph::new(msg), area);
+    frame.render_widget(TermText::new(msg), area);
 }

@@ -1,5 +1,6 @@
 //! Dialogs and overlays drawn over the main screen: help, guidelines, skip, note, search.
 
+use super::terminal_text::TermText;
 use crate::text;
 use crate::tui::state::{SKIP_REASONS, State};
 use crate::tui::theme::Theme;
@@ -8,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear};
 
 fn centered(area: Rect, w_pct: u16, h: u16) -> Rect {
     let w = (area.width * w_pct / 100).max(40).min(area.width);
@@ -42,7 +43,7 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// Each dimension's question and guideline (`g`).
@@ -68,7 +69,7 @@ pub fn guidelines(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         lines.push(Line::from(""));
     }
     let lines: Vec<Line> = lines.into_iter().skip(state.help_scroll as usize).collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// Choosing a skip reason.
@@ -87,7 +88,7 @@ pub fn skip(frame: &mut Frame, area: Rect, selected: usize, typed: &str, theme: 
         .collect();
     lines.push(Line::from(""));
     lines.push(Line::from(format!("details: {}▏", text::sanitize_line(typed))));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// Writing a note.
@@ -95,7 +96,7 @@ pub fn note(frame: &mut Frame, area: Rect, typed: &str, theme: &Theme) {
     let r = centered(area, 70, 5);
     let inner = frame_box(frame, r, "note: Enter saves (empty clears), Esc cancels", theme);
     let tail = typed_tail(typed, inner.width as usize);
-    frame.render_widget(Paragraph::new(vec![Line::from(format!("{tail}▏"))]), inner);
+    frame.render_widget(TermText::new(vec![Line::from(format!("{tail}▏"))]), inner);
 }
 
 /// The end of a typed text (where the cursor is) that fits `w` cells with the cursor.
@@ -117,7 +118,7 @@ pub fn reason(frame: &mut Frame, area: Rect, majority: &str, typed: &str, theme:
         Line::from(""),
         Line::from(format!("{}▏", typed_tail(typed, w))),
     ];
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// Fuzzy search: the query and the best hits among the tasks shown.
@@ -160,5 +161,5 @@ pub fn search(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let s = text::pad(&text::sanitize_line(&s), inner.width as usize);
         lines.push(Line::from(Span::styled(s, if here { theme.selected() } else { Style::default() })));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }

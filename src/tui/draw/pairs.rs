@@ -3,6 +3,7 @@
 //! response is "chosen" is never shown. Adjudicate mode shows a pair on the same screen, with
 //! the annotators' verdicts (as sides of this screen) above the adjudicator's own.
 
+use super::terminal_text::TermText;
 use super::{FrameInfo, Scrolled, block, pane};
 use crate::model::{TaskRef, Verdict};
 use crate::store::field;
@@ -15,7 +16,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Block;
 
 /// Side by side from this width; stacked below.
 pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
@@ -89,7 +90,7 @@ fn pair_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let h = inner.height as usize;
     let w = inner.width as usize;
     if h == 0 || state.order.is_empty() {
-        frame.render_widget(Paragraph::new("no pair matches"), inner);
+        frame.render_widget(TermText::new("no pair matches"), inner);
         return;
     }
     let n = state.order.len();
@@ -109,24 +110,24 @@ fn pair_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Line::from(Span::styled(row, if here { theme.selected() } else { Style::default() }))
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images: &mut dyn ImageSource) {
     let inner = pane(frame, area, "image (z)".into(), theme);
     let Some(pair) = state.current_pair() else {
-        frame.render_widget(Paragraph::new("loading…"), inner);
+        frame.render_widget(TermText::new("loading…"), inner);
         return;
     };
     let path = pair.images.first().map(String::as_str);
     match images.view(path, inner) {
         ImageView::Ready(p) => frame.render_widget(ratatui_image::Image::new(p), inner),
-        ImageView::Loading => frame.render_widget(Paragraph::new("decoding…"), inner),
+        ImageView::Loading => frame.render_widget(TermText::new("decoding…"), inner),
         ImageView::Placeholder(reason) => {
             let lines: Vec<Line> = std::iter::once(Line::from("[no image]"))
                 .chain(text::display_lines(&reason, inner.width as usize).into_iter().map(Line::from))
                 .collect();
-            frame.render_widget(Paragraph::new(lines).style(theme.fg(theme.muted)), inner);
+            frame.render_widget(TermText::new(lines).style(theme.fg(theme.muted)), inner);
         }
     }
 }
@@ -156,7 +157,7 @@ fn prompt(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = pane(frame, area, title, theme);
     let Some(pair) = state.current_pair() else {
         frame.render_widget(
-            Paragraph::new(if state.order.is_empty() { "no pair to show" } else { "loading…" }),
+            TermText::new(if state.order.is_empty() { "no pair to show" } else { "loading…" }),
             inner,
         );
         return;
@@ -166,7 +167,7 @@ fn prompt(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(norm) = state.current_item().and_then(|i| i.norm.as_deref()) {
         super::panes::labelled_block(&mut lines, "norm:", norm, w, theme.fg(theme.warning));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: bool) -> FrameInfo {
@@ -199,7 +200,7 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
     let b = if picked == Some(true) { b.border_style(theme.fg(theme.yes)) } else { b };
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    frame.render_widget(Paragraph::new(at.visible(lines).collect::<Vec<Line>>()), inner);
+    frame.render_widget(TermText::new(at.visible(lines).collect::<Vec<Line>>()), inner);
     at.info()
 }
 
@@ -232,7 +233,7 @@ fn verdict_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if !extra.is_empty() {
         lines.push(Line::from(text::truncate(&extra.join(" · "), w)));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// The reason tags dialog (`c`): 1–5 or Space toggle, Enter saves.
@@ -260,5 +261,5 @@ pub fn tags_overlay(frame: &mut Frame, area: Rect, selected: usize, on: &[bool],
             Line::from(Span::styled(row, if k == selected { theme.selected() } else { Style::default() }))
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }

@@ -1,5 +1,6 @@
 //! The task list, image, query, response and status panes.
 
+use super::terminal_text::TermText;
 use super::{FrameInfo, Scrolled, block, pane, wrap_cache};
 use crate::text;
 use crate::tui::image::{ImageSource, ImageView};
@@ -9,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Block;
 use std::rc::Rc;
 
 /// A one-letter status per task: `✓` complete, `~` partly labelled, `s` skipped, `·` to do; `⚑`
@@ -61,7 +62,7 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let h = inner.height as usize;
     let w = inner.width as usize;
     if h == 0 || state.order.is_empty() {
-        frame.render_widget(Paragraph::new("no task matches"), inner);
+        frame.render_widget(TermText::new("no task matches"), inner);
         return;
     }
     let n = state.order.len();
@@ -99,7 +100,7 @@ pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let style = if here { theme.selected() } else { Style::default() };
         lines.push(Line::from(Span::styled(row, style)));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// A model key in at most `width` cells; when it must be cut, its run (`#r2`) is kept, since
@@ -123,17 +124,17 @@ fn model_cell(key: &str, width: usize) -> String {
 pub fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images: &mut dyn ImageSource) {
     let inner = pane(frame, area, "image (z: full screen)".into(), theme);
     let Some(item) = state.current_item() else {
-        frame.render_widget(Paragraph::new("loading…"), inner);
+        frame.render_widget(TermText::new("loading…"), inner);
         return;
     };
     match images.view(item.image.as_deref(), inner) {
         ImageView::Ready(p) => frame.render_widget(ratatui_image::Image::new(p), inner),
-        ImageView::Loading => frame.render_widget(Paragraph::new("decoding…"), inner),
+        ImageView::Loading => frame.render_widget(TermText::new("decoding…"), inner),
         ImageView::Placeholder(reason) => {
             let lines: Vec<Line> = std::iter::once(Line::from("[no image]"))
                 .chain(text::display_lines(&reason, inner.width as usize).into_iter().map(Line::from))
                 .collect();
-            frame.render_widget(Paragraph::new(lines).style(theme.fg(theme.muted)), inner);
+            frame.render_widget(TermText::new(lines).style(theme.fg(theme.muted)), inner);
         }
     }
 }
@@ -167,7 +168,7 @@ pub fn query(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let inner = pane(frame, area, title, theme);
     let Some(item) = state.current_item() else {
-        frame.render_widget(Paragraph::new(if state.order.is_empty() { "" } else { "loading…" }), inner);
+        frame.render_widget(TermText::new(if state.order.is_empty() { "" } else { "loading…" }), inner);
         return;
     };
     let w = inner.width as usize;
@@ -180,7 +181,7 @@ pub fn query(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(norm) = item.norm.as_deref() {
         labelled_block(&mut lines, " norm:", norm, w, theme.fg(theme.warning));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 /// The response being labelled, scrollable.
@@ -204,7 +205,7 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
     let more = at.range().map(|r| format!(" lines {r} (Space/b, J/K) ")).unwrap_or_default();
     let inner = pane(frame, area, format!("response · {}{more}", text::sanitize_line(&model)), theme);
     let lines: Vec<Line> = at.visible(text_lines.iter()).map(|l| Line::from(l.clone())).collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
     at.info()
 }
 
@@ -252,7 +253,7 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
     };
     let line = Line::from(vec![Span::styled(left, theme.title()), right]);
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(TermText::new(line), area);
 }
 
 #[cfg(test)]

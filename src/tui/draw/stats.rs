@@ -2,6 +2,7 @@
 //! label distribution as bar charts, the judge-vs-human confusion matrix of the focused
 //! dimension as a heat map, and each annotator's progress.
 
+use super::terminal_text::TermText;
 use super::{block, pane};
 use crate::agreement::Stat;
 use crate::text;
@@ -12,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Clear, Paragraph};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Clear};
 
 fn stat(s: &Stat) -> String {
     match s {
@@ -31,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let Some(view) = &state.stats else {
-        frame.render_widget(Paragraph::new("computing…"), inner);
+        frame.render_widget(TermText::new("computing…"), inner);
         return;
     };
     let n_dims = view.dimensions.len() as u16;
@@ -91,7 +92,7 @@ fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsVie
             if k == state.focus { theme.focused() } else { Style::default() },
         )));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 fn distributions(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
@@ -166,7 +167,7 @@ fn heat_map(frame: &mut Frame, area: Rect, d: &DimensionStats, theme: &Theme) {
             theme.fg(theme.muted),
         )));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
 
 fn annotators(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
@@ -196,5 +197,5 @@ fn annotators(frame: &mut Frame, area: Rect, view: &StatsView, theme: &Theme) {
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(TermText::new(lines), inner);
 }
