@@ -70,23 +70,32 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
     }
     if with_rationale {
         let dim = state.schema.dimensions.get(state.focus);
-        let txt = match (visible, dim) {
-            (false, _) => "judge's scores hidden (--blind): label every dimension or press r".to_string(),
+        let w = inner.width as usize;
+        let shown = match (visible, dim) {
+            (false, _) => {
+                text::display_lines("judge's scores hidden (--blind): label every dimension or press r", w)
+            }
             (true, Some(d)) => match state
                 .current_item()
                 .and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model))
             {
-                Some(r) => match r.judge_rationale.get(&d.name) {
-                    Some(why) => format!("judge on {}: {}", d.name, text::sanitize_line(why)),
-                    None => format!("judge on {}: no rationale", d.name),
+                Some(r) => match r.judge_rationale.get(&d.name).map(|why| text::sanitize_line(why)) {
+                    // A right-to-left rationale is a paragraph of its own, under its heading.
+                    Some(why) if text::is_rtl_paragraph(&why) => {
+                        let mut shown = text::display_lines(&format!("judge on {}:", d.name), w);
+                        shown.extend(text::display_lines(&why, w));
+                        shown
+                    }
+                    Some(why) => text::display_lines(&format!("judge on {}: {why}", d.name), w),
+                    None => text::display_lines(&format!("judge on {}: no rationale", d.name), w),
                 },
-                None => String::new(),
+                None => Vec::new(),
             },
-            (true, None) => String::new(),
+            (true, None) => Vec::new(),
         };
         let room = (inner.height as usize).saturating_sub(lines.len());
-        for l in text::wrap(&txt, inner.width as usize).into_iter().take(room) {
-            lines.push(Line::from(Span::styled(text::visual_order(&l), theme.fg(theme.muted))));
+        for l in shown.iter().take(room) {
+            lines.push(Line::from(Span::styled(l.aligned(w).into_owned(), theme.fg(theme.muted))));
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -120,8 +129,9 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             if focused { theme.focused() } else { theme.fg(theme.judge) },
         )));
         if let Some(why) = response.and_then(|r| r.judge_rationale.get(&d.name)) {
-            for l in text::display_lines(why, w.saturating_sub(2)) {
-                lines.push(Line::from(format!("  {l}")));
+            let text_w = w.saturating_sub(2);
+            for l in text::display_lines(why, text_w) {
+                lines.push(Line::from(format!("  {}", l.aligned(text_w))));
             }
         }
     }
