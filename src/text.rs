@@ -3,8 +3,14 @@
 //! Model output is untrusted: an escape sequence in a response must never reach the terminal
 //! (it could set the clipboard with OSC 52, clear the screen or retitle the window), and a bidi
 //! override must not silently reverse what the annotator reads. Everything shown in the TUI
-//! goes through [`sanitize`] first, then [`wrap`] (width-correct, grapheme-aware), then
-//! [`visual_order`] for right-to-left lines. All functions here are pure.
+//! goes through [`display_lines`]: [`sanitize`] first, then line breaking (the Unicode line
+//! breaking algorithm with dictionaries for Thai, Lao, Khmer and Burmese; widths measured here),
+//! then visual order for right-to-left paragraphs, which are aligned to the right edge. All
+//! functions here are pure.
+
+mod wrap;
+
+pub use wrap::{DisplayLine, display_lines, wrap};
 
 use unicode_bidi::BidiInfo;
 use unicode_segmentation::UnicodeSegmentation;
@@ -298,99 +304,6 @@ pub fn pad(s: &str, cells: usize) -> String {
     out
 }
 
-/// Whether a line break is allowed before this grapheme even without a space: scripts written
-/// without spaces (CJK, Thai) break between characters. Thai really breaks between words, which
-/// needs a dictionary; breaking between clusters keeps every line within the width, which is
-/// what matters on a terminal.
-fn breaks_anywhere(g: &str) -> bool {
-    g.chars().next().is_some_and(|c| {
-        matches!(c as u32,
-            0x0E00..=0x0E7F      // Thai
-            | 0x1100..=0x11FF    // Hangul Jamo
-            | 0x2E80..=0x9FFF    // CJK radicals .. unified ideographs, kana
-            | 0xAC00..=0xD7AF    // Hangul syllables
-            | 0xF900..=0xFAFF
-            | 0xFF00..=0xFFEF    // full-width forms
-            | 0x20000..=0x3FFFF)
-    })
-}
-
-/// Wraps sanitized text into lines of at most `max_width` cells. Paragraph breaks (`\n`) are
-/// kept; words are broken at spaces, CJK and Thai between characters, and a word longer than a
-/// line is split between grapheme clusters (never inside one). An empty paragraph gives an
-/// empty line.
-pub fn wrap(text: &str, max_width: usize) -> Vec<String> {
-    let max_width = max_width.max(1);
-    let mut lines = Vec::new();
-    for para in text.split('\n') {
-        wrap_paragraph(para, max_width, &mut lines);
-    }
-    lines
-}
-
-fn wrap_paragraph(para: &str, max_width: usize, lines: &mut Vec<String>) {
-    let mut line = String::new();
-    let mut line_w = 0usize;
-    // The current word and the spaces before it are held back until we know they fit.
-    let mut word = String::new();
-    let mut word_w = 0usize;
-    let mut spaces = 0usize;
-
-    fn flush_word(
-        line: &mut String,
-        line_w: &mut usize,
-        word: &mut String,
-        word_w: &mut usize,
-        spaces: &mut usize,
-        max_width: usize,
-        lines: &mut Vec<String>,
-    ) {
-        if word.is_empty() {
-            return;
-        }
-        if *line_w > 0 && *line_w + *spaces + *word_w > max_width {
-            lines.push(std::mem::take(line));
-            *line_w = 0;
-            *spaces = 0;
-        }
-        if *line_w > 0 {
-            line.extend(std::iter::repeat_n(' ', *spaces));
-            *line_w += *spaces;
-        }
-        *spaces = 0;
-        // A word wider than the whole line is split between clusters.
-        for g in word.graphemes(true) {
-            let gw = grapheme_width(g);
-            if *line_w + gw > max_width && *line_w > 0 {
-                lines.push(std::mem::take(line));
-                *line_w = 0;
-            }
-            line.push_str(g);
-            *line_w += gw;
-        }
-        word.clear();
-        *word_w = 0;
-    }
-
-    for g in para.graphemes(true) {
-        if g == " " {
-            flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
-            spaces += 1;
-            continue;
-        }
-        if breaks_anywhere(g) && !word.is_empty() {
-            flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
-        }
-        word.push_str(g);
-        word_w += grapheme_width(g);
-        if breaks_anywhere(g) {
-            flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
-        }
-    }
-    flush_word(&mut line, &mut line_w, &mut word, &mut word_w, &mut spaces, max_width, lines);
-    lines.push(line);
-}
-
 /// Whether a line holds right-to-left characters (Hebrew, Arabic, Persian, Syriac, Thaana, NKo
 /// and their presentation forms), so it needs visual reordering.
 pub fn has_rtl(s: &str) -> bool {
@@ -398,6 +311,13 @@ pub fn has_rtl(s: &str) -> bool {
         matches!(c as u32,
             0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF)
     })
+}
+
+/// Whether a paragraph is written right to left: its first letter with a strong direction is
+/// right-to-left (how the Unicode bidi algorithm picks a paragraph's base direction). Such a
+/// paragraph is drawn against the right edge.
+pub fn is_rtl_paragraph(s: &str) -> bool {
+    has_rtl(s) && unicode_bidi::get_base_direction(s) == unicode_bidi::Direction::Rtl
 }
 
 /// Reorders one display line (already wrapped, no newline) from logical to visual order with the
@@ -413,12 +333,6 @@ pub fn visual_order(line: &str) -> String {
         out.push_str(&info.reorder_line(para, para.range.clone()));
     }
     out
-}
-
-/// The whole pipeline for a block of model or dataset text: sanitize, wrap to `max_width`, put
-/// right-to-left lines in visual order.
-pub fn display_lines(text: &str, max_width: usize) -> Vec<String> {
-    wrap(&sanitize(text), max_width).into_iter().map(|l| visual_order(&l)).collect()
 }
 
 #[cfg(test)]

@@ -11,10 +11,16 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-/// Text as it should be printed: always sanitized; on a terminal, wrapped and with
-/// right-to-left lines in visual order (terminals do not reorder), piped kept in logical order.
+/// Text as it should be printed: always sanitized; on a terminal, wrapped, with right-to-left
+/// lines in visual order (terminals do not reorder) and right-to-left paragraphs against the
+/// right edge; piped kept in logical order.
 fn block(s: &str, tty: bool, width: usize) -> String {
-    if tty { text::display_lines(s, width).join("\n") } else { text::sanitize(s) }
+    if !tty {
+        return text::sanitize(s);
+    }
+    let lines: Vec<String> =
+        text::display_lines(s, width).iter().map(|l| l.aligned(width).into_owned()).collect();
+    lines.join("\n")
 }
 
 pub fn run(session: &Path, id: &str, protocol: ImageProtocol) -> CliResult {
@@ -142,4 +148,20 @@ fn kitty_answers() -> bool {
     let (answers, _typed) = probe::ask(&probe::questions(false, true, false), Duration::from_millis(500));
     let _ = crossterm::terminal::disable_raw_mode();
     answers.kitty
+}
+
+#[cfg(test)]
+mod tests {
+    use super::block;
+
+    #[test]
+    fn right_to_left_text_ends_at_the_right_edge_on_a_terminal_and_stays_logical_in_a_pipe() {
+        let ar = "مرحبا بكم";
+        let shown = block(ar, true, 40);
+        assert_eq!(crate::text::width(&shown), 40, "{shown:?}");
+        // Visual order: the first word read is the rightmost.
+        assert!(shown.ends_with(&"مرحبا".chars().rev().collect::<String>()), "{shown:?}");
+        assert_eq!(block(ar, false, 40), ar);
+        assert_eq!(block("hello world", true, 40), "hello world");
+    }
 }

@@ -70,27 +70,38 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
     }
     if with_rationale {
         let dim = state.schema.dimensions.get(state.focus);
-        let txt = match (visible, dim) {
-            (false, _) => "judge's scores hidden (--blind): label every dimension or press r".to_string(),
+        let w = inner.width as usize;
+        let shown = match (visible, dim) {
+            (false, _) => {
+                text::display_lines("judge's scores hidden (--blind): label every dimension or press r", w)
+            }
             (true, Some(d)) => match state
                 .current_item()
                 .and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model))
             {
                 Some(r) => match r.judge_rationale.get(&d.name) {
-                    Some(why) => format!(
-                        "judge on {}: {}",
-                        text::sanitize_line(&why.subject(&d.name, r.judge.get(&d.name).copied())),
-                        text::sanitize_line(&why.text)
-                    ),
-                    None => format!("judge on {}: no rationale", d.name),
+                    Some(why) => {
+                        let subject =
+                            text::sanitize_line(&why.subject(&d.name, r.judge.get(&d.name).copied()));
+                        let body = text::sanitize_line(&why.text);
+                        // A right-to-left rationale is a paragraph of its own, under its heading.
+                        if text::is_rtl_paragraph(&body) {
+                            let mut shown = text::display_lines(&format!("judge on {subject}:"), w);
+                            shown.extend(text::display_lines(&body, w));
+                            shown
+                        } else {
+                            text::display_lines(&format!("judge on {subject}: {body}"), w)
+                        }
+                    }
+                    None => text::display_lines(&format!("judge on {}: no rationale", d.name), w),
                 },
-                None => String::new(),
+                None => Vec::new(),
             },
-            (true, None) => String::new(),
+            (true, None) => Vec::new(),
         };
         let room = (inner.height as usize).saturating_sub(lines.len());
-        for l in text::wrap(&txt, inner.width as usize).into_iter().take(room) {
-            lines.push(Line::from(Span::styled(text::visual_order(&l), theme.fg(theme.muted))));
+        for l in shown.iter().take(room) {
+            lines.push(Line::from(Span::styled(l.aligned(w).into_owned(), theme.fg(theme.muted))));
         }
     }
     frame.render_widget(TermText::new(lines), inner);
@@ -129,8 +140,9 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 None => why.text.clone(),
                 Some(_) => format!("on {}: {}", why.subject(&d.name, v), why.text),
             };
-            for l in text::display_lines(&body, w.saturating_sub(2)) {
-                lines.push(Line::from(format!("  {l}")));
+            let text_w = w.saturating_sub(2);
+            for l in text::display_lines(&body, text_w) {
+                lines.push(Line::from(format!("  {}", l.aligned(text_w))));
             }
         }
     }

@@ -20,6 +20,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 use terminal_text::TermText;
 
+/// A line of model or dataset text in a pane `width` cells wide: the lines of a right-to-left
+/// paragraph end at the right edge, as their reader expects.
+fn text_line(l: &crate::text::DisplayLine, width: usize) -> Line<'static> {
+    Line::from(l.aligned(width).into_owned())
+}
+
 /// The smallest terminal the layout is designed for.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;

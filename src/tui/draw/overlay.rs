@@ -60,11 +60,12 @@ pub fn guidelines(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!("{marker}{} — {}", d.name, values.join(", ")),
             theme.title(),
         )));
-        for l in text::display_lines(&d.question, w.saturating_sub(2)) {
-            lines.push(Line::from(format!("  {l}")));
+        let text_w = w.saturating_sub(2);
+        for l in text::display_lines(&d.question, text_w) {
+            lines.push(Line::from(format!("  {}", l.aligned(text_w))));
         }
-        for l in text::display_lines(&d.guideline, w.saturating_sub(2)) {
-            lines.push(Line::from(Span::styled(format!("  {l}"), theme.fg(theme.muted))));
+        for l in text::display_lines(&d.guideline, text_w) {
+            lines.push(Line::from(Span::styled(format!("  {}", l.aligned(text_w)), theme.fg(theme.muted))));
         }
         lines.push(Line::from(""));
     }

@@ -4,7 +4,7 @@
 //! the annotators' verdicts (as sides of this screen) above the adjudicator's own.
 
 use super::terminal_text::TermText;
-use super::{FrameInfo, Scrolled, block, pane};
+use super::{FrameInfo, Scrolled, block, pane, text_line};
 use crate::model::{TaskRef, Verdict};
 use crate::store::field;
 use crate::text;
@@ -125,7 +125,11 @@ fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images: &m
         ImageView::Loading => frame.render_widget(TermText::new("decoding…"), inner),
         ImageView::Placeholder(reason) => {
             let lines: Vec<Line> = std::iter::once(Line::from("[no image]"))
-                .chain(text::display_lines(&reason, inner.width as usize).into_iter().map(Line::from))
+                .chain(
+                    text::display_lines(&reason, inner.width as usize)
+                        .iter()
+                        .map(|l| text_line(l, inner.width as usize)),
+                )
                 .collect();
             frame.render_widget(TermText::new(lines).style(theme.fg(theme.muted)), inner);
         }
@@ -139,7 +143,7 @@ fn message_lines(v: &serde_json::Value, width: usize, theme: &Theme) -> Vec<Line
         if let Some(role) = m.role {
             lines.push(Line::from(Span::styled(format!("{}:", text::sanitize_line(&role)), theme.title())));
         }
-        lines.extend(super::wrap_cache::display_lines(&m.text, width).iter().map(|l| Line::from(l.clone())));
+        lines.extend(super::wrap_cache::display_lines(&m.text, width).iter().map(|l| text_line(l, width)));
     }
     lines
 }

@@ -1,7 +1,7 @@
 //! The task list, image, query, response and status panes.
 
 use super::terminal_text::TermText;
-use super::{FrameInfo, Scrolled, block, pane, wrap_cache};
+use super::{FrameInfo, Scrolled, block, pane, text_line, wrap_cache};
 use crate::text;
 use crate::tui::image::{ImageSource, ImageView};
 use crate::tui::state::State;
@@ -132,7 +132,11 @@ pub fn image(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, images
         ImageView::Loading => frame.render_widget(TermText::new("decoding…"), inner),
         ImageView::Placeholder(reason) => {
             let lines: Vec<Line> = std::iter::once(Line::from("[no image]"))
-                .chain(text::display_lines(&reason, inner.width as usize).into_iter().map(Line::from))
+                .chain(
+                    text::display_lines(&reason, inner.width as usize)
+                        .iter()
+                        .map(|l| text_line(l, inner.width as usize)),
+                )
                 .collect();
             frame.render_widget(TermText::new(lines).style(theme.fg(theme.muted)), inner);
         }
@@ -147,10 +151,10 @@ pub(super) fn labelled_block(
     style: Style,
 ) {
     let indent = label.chars().count() + 1;
-    let wrapped = text::display_lines(body, width.saturating_sub(indent).max(1));
-    for (k, l) in wrapped.into_iter().enumerate() {
+    let body_w = width.saturating_sub(indent).max(1);
+    for (k, l) in text::display_lines(body, body_w).iter().enumerate() {
         let head = if k == 0 { format!("{label} ") } else { " ".repeat(indent) };
-        lines.push(Line::from(vec![Span::styled(head, style), Span::raw(l)]));
+        lines.push(Line::from(vec![Span::styled(head, style), Span::raw(l.aligned(body_w).into_owned())]));
     }
 }
 
@@ -191,20 +195,21 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
     let inner_h = area.height.saturating_sub(2) as u32;
     // Wrapped once per response and width (a response may be a megabyte); each frame only
     // copies the visible lines.
-    let text_lines: Rc<Vec<String>> = match state.current_item() {
+    let text_lines: Rc<Vec<text::DisplayLine>> = match state.current_item() {
         Some(item) => match item.responses.iter().find(|r| *r.model == *model) {
             Some(r) => wrap_cache::display_lines(&r.text, inner_w),
-            None => Rc::new(vec!["(this response is no longer in the session)".into()]),
+            None => Rc::new(text::display_lines("(this response is no longer in the session)", inner_w)),
         },
-        None if state.order.is_empty() => {
-            Rc::new(vec!["No task matches --filter/--sample. Quit with q and widen the selection.".into()])
-        }
-        None => Rc::new(vec!["loading…".into()]),
+        None if state.order.is_empty() => Rc::new(text::display_lines(
+            "No task matches --filter/--sample. Quit with q and widen the selection.",
+            inner_w,
+        )),
+        None => Rc::new(text::display_lines("loading…", inner_w)),
     };
     let at = Scrolled::new(text_lines.len(), inner_h, state.scroll);
     let more = at.range().map(|r| format!(" lines {r} (Space/b, J/K) ")).unwrap_or_default();
     let inner = pane(frame, area, format!("response · {}{more}", text::sanitize_line(&model)), theme);
-    let lines: Vec<Line> = at.visible(text_lines.iter()).map(|l| Line::from(l.clone())).collect();
+    let lines: Vec<Line> = at.visible(text_lines.iter()).map(|l| text_line(l, inner_w)).collect();
     frame.render_widget(TermText::new(lines), inner);
     at.info()
 }

@@ -6,7 +6,7 @@
 //! An entry is found by comparing the text itself (a memory comparison, microseconds for a
 //! megabyte), so a changed text, even at the same address and length, is never shown stale.
 
-use crate::text;
+use crate::text::{self, DisplayLine};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -18,7 +18,7 @@ const MIN_CACHED_BYTES: usize = 4096;
 struct Entry {
     text: String,
     width: usize,
-    lines: Rc<Vec<String>>,
+    lines: Rc<Vec<DisplayLine>>,
 }
 
 thread_local! {
@@ -27,7 +27,7 @@ thread_local! {
 
 /// `text::display_lines(text, width)`, from the cache when this text was wrapped at this width
 /// recently.
-pub fn display_lines(text: &str, width: usize) -> Rc<Vec<String>> {
+pub fn display_lines(text: &str, width: usize) -> Rc<Vec<DisplayLine>> {
     if text.len() < MIN_CACHED_BYTES {
         return Rc::new(text::display_lines(text, width));
     }
@@ -64,6 +64,7 @@ mod tests {
         let changed = long.replacen("and", "xyz", 1);
         assert_eq!(changed.len(), long.len());
         assert_eq!(*display_lines(&changed, 54), text::display_lines(&changed, 54));
-        assert_eq!(*display_lines("short", 3), vec!["sho".to_string(), "rt".to_string()]);
+        let short: Vec<String> = display_lines("short", 3).iter().map(|l| l.text.clone()).collect();
+        assert_eq!(short, ["sho", "rt"]);
     }
 }
