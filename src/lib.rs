@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod assign;
+pub mod bounded_read;
 pub mod cli;
 pub mod commands;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod export;
 pub mod imaging;
 pub mod ingest;
 pub mod model;
+pub mod out;
 pub mod rng;
 pub mod schema;
 pub mod store;

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             for line in &e.lines {
-                eprintln!("{line}");
+                crossreview::errln!("{line}");
             }
             ExitCode::from(e.code)
         }

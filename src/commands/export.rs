@@ -4,7 +4,7 @@
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::error::{CliError, CliResult};
 use crate::export::images::{ImagePaths, absolute_lexical};
-use crate::export::writer::ExportSink;
+use crate::export::writer::{ExportSink, TargetError};
 use crate::export::{self, ExportData, ExportOptions, ExportSummary, OpenAiImages};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -66,8 +66,26 @@ pub fn run(a: ExportArgs) -> CliResult {
         },
         openai_images: if a.image_paths { OpenAiImages::Reference } else { OpenAiImages::DataUrl },
     };
-    let mut sink = ExportSink::open(&a.out)
-        .map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    // The session and the files SQLite keeps beside it: an export written over any of them
+    // would destroy the session while a TUI may still be saving labels into it.
+    // SQLite names them after the resolved path when the session is reached through a link.
+    let real = std::fs::canonicalize(&a.session).unwrap_or_else(|_| a.session.clone());
+    let session_files: Vec<PathBuf> = [&a.session, &real]
+        .iter()
+        .flat_map(|base| {
+            ["", "-wal", "-shm", "-journal"].iter().map(|suffix| {
+                let mut p = base.as_os_str().to_os_string();
+                p.push(suffix);
+                PathBuf::from(p)
+            })
+        })
+        .collect();
+    let mut sink = ExportSink::open(&a.out, &session_files).map_err(|e| match e {
+        TargetError::Protected(_) => {
+            CliError::usage(format!("{}: {e}; nothing was written", a.out.display()))
+        }
+        TargetError::Io(e) => CliError::data(format!("{}: cannot write the export: {e}", a.out.display())),
+    })?;
     let result = export::export(a.format, &data, &opts, &mut sink);
     if sink.interrupted() {
         // Dropping the sink removes the partial file.
@@ -94,9 +112,9 @@ pub fn run(a: ExportArgs) -> CliResult {
     // The process ends right after this: handing hundreds of thousands of small allocations
     // back one by one would only add time (a tenth of the export of 100,000 pairs).
     std::mem::forget(data);
-    eprintln!("{}", describe(&summary, a.format, &a.out));
+    crate::errln!("{}", describe(&summary, a.format, &a.out));
     if summary.rows == 0 {
-        eprintln!(
+        crate::errln!(
             "note: the export is empty; `crossreview status {}` shows what has been labelled",
             a.session.display()
         );

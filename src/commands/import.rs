@@ -193,14 +193,14 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
     match result {
         Ok((summary, counts)) => {
             for w in summary.diagnostics.warning_lines() {
-                eprintln!("{w}");
+                crate::errln!("{w}");
             }
             let new = counts.items_new.min(summary.items);
             let gold = match summary.gold_items {
                 0 => String::new(),
                 n => format!("; {n} gold items (known answers)"),
             };
-            println!(
+            crate::outln!(
                 "imported {} items ({} new, {} updated), {} responses, {} pairs into {shown}{gold}",
                 summary.items,
                 new,
@@ -212,7 +212,7 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
         }
         Err(IngestError::Invalid(d)) => {
             for w in d.warning_lines() {
-                eprintln!("{w}");
+                crate::errln!("{w}");
             }
             Err(CliError::data_lines(d.error_lines("nothing was imported")))
         }

@@ -27,7 +27,7 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
     }
     for src in sources {
         let rep = store.merge_from(src)?;
-        println!(
+        crate::outln!(
             "{}: {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added",
             src.display(),
             rep.events_added,
@@ -51,7 +51,7 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
                 (None, Some(t)) => format!("{t:?}"),
                 (None, None) => "(cleared)".to_string(),
             };
-            println!(
+            crate::outln!(
                 "  conflict: {} gave {} {} = {} at {} and {} at {}; kept the latest, {}",
                 c.annotator,
                 task,

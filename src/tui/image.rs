@@ -3,7 +3,7 @@
 //! the UI keeps decoded thumbnails in a small cache and builds the terminal protocol (kitty,
 //! sixel, iTerm2, half-blocks) for the pane's size when it is drawn.
 
-use image::{DynamicImage, ImageReader};
+use image::DynamicImage;
 use ratatui::layout::{Rect, Size};
 use ratatui_image::Resize;
 use ratatui_image::picker::Picker;
@@ -50,13 +50,8 @@ impl ImageSource for NoImages {
 /// Decodes one image file with the limits shared with `show` (`crate::imaging`: a 50-megapixel
 /// photo passes, memory stays bounded), then shrinks it to a thumbnail.
 pub fn decode(path: &Path) -> Result<DynamicImage, String> {
-    let mut reader = ImageReader::open(path)
-        .map_err(|e| format!("cannot open: {e}"))?
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
-    crate::imaging::check_decode_budget(path).map_err(|e| format!("cannot decode: {e}"))?;
-    reader.limits(crate::imaging::decode_limits());
-    let img = reader.decode().map_err(|e| format!("cannot decode: {e}"))?;
+    let bytes = crate::imaging::read_image_file(path).map_err(|e| format!("cannot open: {e}"))?;
+    let img = crate::imaging::decode_bytes(&bytes).map_err(|e| format!("cannot decode: {e}"))?;
     Ok(if img.width() > THUMB_SIDE || img.height() > THUMB_SIDE {
         img.thumbnail(THUMB_SIDE, THUMB_SIDE)
     } else {
