@@ -239,7 +239,7 @@ struct DimensionResult {
 }
 
 fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
-    let store = Store::open(path)?;
+    let store = Store::open_read_only(path)?;
     let schema = store.schema().clone();
     // Pair verdicts are agreed on like a nominal dimension named "verdict" (a name the schema
     // cannot use): shown when some exist, or when asked for with --dimension verdict.

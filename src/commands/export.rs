@@ -54,7 +54,7 @@ pub fn run(a: ExportArgs) -> CliResult {
     if a.min_annotators == 0 {
         return Err(CliError::usage("--min-annotators: give 1 or more"));
     }
-    let store = Store::open(&a.session)?;
+    let store = Store::open_read_only(&a.session)?;
     let data = ExportData::load_for(&store, &a.annotators, a.format)?;
     let cwd = current_dir()?;
     let session_dir = output_dir(&a.session, &cwd);
@@ -104,11 +104,20 @@ pub fn run(a: ExportArgs) -> CliResult {
             } else {
                 format!(" ({} was not written)", a.out.display())
             };
+            let what = a.out.display().to_string();
+            if let Some(why) = crate::file_size_limit::explain(&e, &what) {
+                return Err(CliError::data(format!("export failed{not_written}: {why}")));
+            }
             return Err(CliError::data(format!("export failed{not_written}: {e:#}")));
         }
     };
-    sink.finish()
-        .map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    sink.finish().map_err(|e| {
+        let what = a.out.display().to_string();
+        match crate::file_size_limit::explain_io(&e, &what) {
+            Some(why) => CliError::data(format!("export failed ({what} was not written): {why}")),
+            None => CliError::data(format!("{what}: cannot write the export: {e}")),
+        }
+    })?;
     // The process ends right after this: handing hundreds of thousands of small allocations
     // back one by one would only add time (a tenth of the export of 100,000 pairs).
     std::mem::forget(data);

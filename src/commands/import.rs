@@ -216,8 +216,14 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
             }
             Err(CliError::data_lines(d.error_lines("nothing was imported")))
         }
-        Err(IngestError::Aborted(e)) => Err(CliError::data(format!(
-            "{shown}: the import failed and was rolled back, nothing changed: {e:#}"
-        ))),
+        Err(IngestError::Aborted(e)) if CliError::is_read_only(&e) => {
+            Err(CliError::read_only_session(&shown.to_string()))
+        }
+        Err(IngestError::Aborted(e)) => {
+            let why = crate::file_size_limit::explain(&e, &shown.to_string()).unwrap_or(format!("{e:#}"));
+            Err(CliError::data(format!(
+                "{shown}: the import failed and was rolled back, nothing changed: {why}"
+            )))
+        }
     }
 }

@@ -10,7 +10,7 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
     // Check every source before merging any, so that a bad one on the command line changes
     // nothing.
     for src in sources {
-        let s = Store::open(src)?;
+        let s = Store::open_read_only(src)?;
         if s.schema().dimensions != store.schema().dimensions {
             return Err(CliError::data(format!(
                 "{}: its label schema differs from {}'s; nothing was merged",

@@ -17,7 +17,7 @@ fn block(s: &str, tty: bool, width: usize) -> String {
 }
 
 pub fn run(session: &Path, id: &str, protocol: ImageProtocol) -> CliResult {
-    let store = Store::open(session)?;
+    let store = Store::open_read_only(session)?;
     let Some(item) = store.item(id)? else {
         let hint = store
             .item_ids()?

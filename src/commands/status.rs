@@ -268,7 +268,7 @@ fn pct(x: Option<f64>) -> String {
 }
 
 pub fn run(session: &Path, as_json: bool) -> CliResult {
-    let store = Store::open(session)?;
+    let store = Store::open_read_only(session)?;
     let counts = store.counts()?;
     let tasks = counts.responses + counts.pairs;
     let gold = gold_answers(&store)?;

@@ -16,6 +16,7 @@ pub mod normalize;
 pub mod pairs;
 pub mod ratings;
 pub mod source;
+pub mod unique_keys;
 
 use crate::model::{Item, Pair};
 use crate::schema::Schema;
