@@ -102,9 +102,14 @@ fn export_writes_devices_and_fifos_directly_and_links_through() {
     let export = |out: &Path| {
         cr().arg("export").arg(&s).args(["--format", "labels-jsonl", "--out"]).arg(out).output().unwrap()
     };
-    // A device stays a device (as root, the old rename replaced /dev/null with a file).
-    let o = export(Path::new("/dev/null"));
+    // A device is written directly (as root, the old rename replaced /dev/null with a file). It
+    // is reached through a link of our own, so that a regression replaces the link, never the
+    // machine's /dev/null.
+    let null = dir.path().join("null");
+    std::os::unix::fs::symlink("/dev/null", &null).unwrap();
+    let o = export(&null);
     assert!(o.status.success(), "{}", stderr_of(&o));
+    assert!(std::fs::symlink_metadata(&null).unwrap().file_type().is_symlink(), "the device was replaced");
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
 
     // A symbolic link is written through: the link stays, its target gets the rows.
