@@ -68,6 +68,52 @@ pub(super) fn connect_for(path: &Path) -> rusqlite::Result<Connection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::Schema;
+    use crate::store::Store;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_read_only_store_reads_and_refuses_writes_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Store::create(&path, &Schema::cross_eval(), false).unwrap());
+        let store = Store::open_read_only(&path).unwrap();
+        assert_eq!(store.counts().unwrap().items, 0);
+        let err = crate::error::CliError::from(store.set_meta("x", "y").unwrap_err());
+        assert!(err.lines[0].contains("read-only"), "{err}");
+    }
+
+    /// What a folder nobody may write gets (root cannot be kept out of a folder by its mode, so
+    /// the connection is opened as that case would be): the session is read without any
+    /// `-wal` or `-shm` file being created beside it.
+    #[test]
+    fn an_immutable_connection_needs_no_side_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let s = Store::create(&path, &Schema::cross_eval(), false).unwrap();
+            s.set_meta("note", "kept").unwrap();
+            s.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        }
+        for side in ["s.db-wal", "s.db-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(side));
+        }
+        let conn = connect(&path, true).unwrap();
+        let note: String =
+            conn.query_row("SELECT value FROM meta WHERE key = 'note'", [], |r| r.get(0)).unwrap();
+        assert_eq!(note, "kept");
+        assert!(conn.execute_batch("INSERT INTO meta(key, value) VALUES ('a', 'b')").is_err());
+        drop(conn);
+        assert_eq!(names(dir.path()), ["s.db"]);
+    }
 
     #[test]
     fn uris_escape_what_sqlite_would_read_as_query() {

@@ -179,6 +179,24 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_or_a_device_never_blocks_the_decoder() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("photo.png");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // On a thread with a deadline: the old decoder waited for a writer forever (and `z`
+        // decodes on the UI thread).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send((decode(&fifo), decode(Path::new("/dev/zero"))));
+        });
+        let (fifo, zero) = rx.recv_timeout(std::time::Duration::from_secs(5)).expect("decode blocked");
+        assert!(fifo.unwrap_err().contains("not a regular file"));
+        assert!(zero.unwrap_err().contains("not a regular file"));
+    }
+
+    #[test]
     fn decompression_bomb_is_refused() {
         // A valid PNG header claiming 100000 x 100000 pixels.
         let dir = tempfile::tempdir().unwrap();
