@@ -411,6 +411,9 @@ fn a_session_in_a_read_only_folder_can_be_read_and_says_why_it_cannot_be_written
     let o = unprivileged().unwrap().arg("import").arg(&copy).arg(&items).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr_of(&o).contains("read-only"), "{}", stderr_of(&o));
+    let o = unprivileged().unwrap().arg("annotate").arg(&copy).args(["--annotator", "ben"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr_of(&o).contains("read-only"), "{}", stderr_of(&o));
     assert_eq!(listing(), before, "no -wal or -shm file left in the read-only folder");
     assert_eq!(std::fs::read(&copy).unwrap(), bytes);
     chmod(&share, 0o755);
