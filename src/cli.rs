@@ -169,8 +169,8 @@ pub struct AnnotateArgs {
     /// e.g. country=Japan, model=gpt-4o, judge.compliance=0, unlabelled, disagrees-with-judge, flagged
     #[arg(long)]
     pub filter: Vec<String>,
-    /// Review a reproducible random sample of N tasks.
-    #[arg(long, requires = "seed")]
+    /// Review a reproducible random sample of N tasks (N >= 1).
+    #[arg(long, requires = "seed", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub sample: Option<usize>,
     #[arg(long)]
     pub seed: Option<u64>,

@@ -18,6 +18,19 @@ impl CliError {
     pub fn data_lines(lines: Vec<String>) -> CliError {
         CliError { code: 1, lines }
     }
+    /// A write to a session this process may only read.
+    pub fn read_only_session(shown: &str) -> CliError {
+        CliError::data(format!(
+            "{shown} cannot be written: its file or its folder is read-only (a shared copy?); nothing was changed. Copy it to a folder you can write, or merge it into your own session with `crossreview merge MINE.db THEIRS.db`"
+        ))
+    }
+    /// Whether an error comes from writing to a read-only session.
+    pub fn is_read_only(e: &anyhow::Error) -> bool {
+        e.chain().any(|c| {
+            c.downcast_ref::<rusqlite::Error>()
+                .is_some_and(|s| s.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly))
+        })
+    }
     /// A bad command line that clap could not catch (exit 2).
     pub fn usage(msg: impl Into<String>) -> CliError {
         CliError { code: 2, lines: vec![msg.into()] }
@@ -43,7 +56,14 @@ impl From<anyhow::Error> for CliError {
 
 impl From<rusqlite::Error> for CliError {
     fn from(e: rusqlite::Error) -> CliError {
-        CliError::data(format!("session database error: {e}"))
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+            return CliError::read_only_session("the session");
+        }
+        let mut msg = format!("session database error: {e}");
+        if let Some(limit) = crate::file_size_limit::hint(&e) {
+            msg.push_str(&limit);
+        }
+        CliError::data(msg)
     }
 }
 

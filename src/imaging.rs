@@ -3,7 +3,7 @@
 //! gives a reason (shown in a placeholder) quickly, never a hang or an unbounded allocation.
 
 use image::{DynamicImage, ImageReader, Limits};
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 // The limits below are shared by both image paths (`show` here, the TUI's decoder thread in
@@ -103,9 +103,8 @@ pub fn progressive_jpeg_cost(frame: &JpegFrame) -> u64 {
 
 /// Refuses, before decoding, a JPEG whose decoding would need more than `MAX_DECODE_BYTES`
 /// (output buffer plus coefficients); anything else passes (the decoder's own limits apply).
-pub fn check_decode_budget(path: &Path) -> Result<(), String> {
-    let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
-    let Some(frame) = jpeg_frame(&mut BufReader::with_capacity(8192, file)) else { return Ok(()) };
+pub fn check_decode_budget(bytes: &[u8]) -> Result<(), String> {
+    let Some(frame) = jpeg_frame(&mut std::io::Cursor::new(bytes)) else { return Ok(()) };
     let output = frame.width as u64 * frame.height as u64 * frame.components.clamp(1, 4) as u64;
     let needed = output + progressive_jpeg_cost(&frame);
     if needed > MAX_DECODE_BYTES {
@@ -120,42 +119,40 @@ pub fn check_decode_budget(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads, decodes (with limits) and downscales an image. The error is a short reason for a
-/// placeholder.
-pub fn load_display_image(path: &Path) -> Result<DynamicImage, String> {
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "file not found".to_string(),
-        _ => format!("cannot read: {e}"),
-    })?;
-    if meta.is_dir() {
-        return Err("is a folder, not an image".into());
+/// Reads an image file's bytes with the checks every image reader shares (`show`, the TUI,
+/// `dpo-openai`): a regular file (never a device or a FIFO, opened without blocking), not empty,
+/// at most `MAX_FILE_BYTES`. The error is a short reason.
+pub fn read_image_file(path: &Path) -> Result<Vec<u8>, String> {
+    use crate::bounded_read::{Pipes, read};
+    let bytes = read(path, MAX_FILE_BYTES, Pipes::Refuse).map_err(|e| e.0)?;
+    if bytes.is_empty() {
+        return Err("the file is empty (0 bytes), not an image".into());
     }
-    if !meta.is_file() {
-        return Err("is not a regular file (a device or pipe?)".into());
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!("file too large ({} MB)", meta.len() / (1024 * 1024)));
-    }
-    // Decide by content, not by name: a text file called .png is not an image.
-    let mut head = [0u8; 16];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| format!("cannot read: {e}"))?;
-    match image::guess_format(&head[..n]) {
+    Ok(bytes)
+}
+
+/// Decodes image bytes (PNG or JPEG, decided by content, not by name) with the shared limits.
+pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
+    match image::guess_format(bytes) {
         Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
         _ => return Err("not a PNG or JPEG image".into()),
     }
-    let mut reader = ImageReader::open(path)
-        .map_err(|e| format!("cannot read: {e}"))?
+    check_decode_budget(bytes)?;
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| format!("cannot read: {e}"))?;
-    check_decode_budget(path)?;
     reader.limits(decode_limits());
-    let img = reader.decode().map_err(|e| match e {
+    reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => "image too large to decode safely".to_string(),
         image::ImageError::Unsupported(_) => "not a PNG or JPEG image".to_string(),
         other => format!("broken image: {other}"),
-    })?;
+    })
+}
+
+/// Reads, decodes (with limits) and downscales an image. The error is a short reason for a
+/// placeholder.
+pub fn load_display_image(path: &Path) -> Result<DynamicImage, String> {
+    let img = decode_bytes(&read_image_file(path)?)?;
     Ok(if img.width() > DISPLAY_BOX || img.height() > DISPLAY_BOX {
         img.thumbnail(DISPLAY_BOX, DISPLAY_BOX)
     } else {
@@ -170,12 +167,15 @@ mod tests {
     #[test]
     fn hostile_paths_give_reasons() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(load_display_image(dir.path()).unwrap_err(), "is a folder, not an image");
+        assert_eq!(load_display_image(dir.path()).unwrap_err(), "is a folder, not a file");
         assert_eq!(load_display_image(&dir.path().join("nope.png")).unwrap_err(), "file not found");
         let fake = dir.path().join("fake.png");
         std::fs::write(&fake, "this is text, not a picture").unwrap();
         assert_eq!(load_display_image(&fake).unwrap_err(), "not a PNG or JPEG image");
         assert!(load_display_image(Path::new("/dev/zero")).unwrap_err().contains("not a regular file"));
+        let empty = dir.path().join("empty.png");
+        std::fs::write(&empty, "").unwrap();
+        assert!(load_display_image(&empty).unwrap_err().contains("empty"));
     }
 
     #[test]
@@ -239,13 +239,13 @@ mod tests {
         let photo = dir.path().join("photo.jpg");
         // 150 MB of pixels + 300 MB of coefficients: under the budget.
         std::fs::write(&photo, jpeg_head(8660, 5773, true)).unwrap();
-        assert_eq!(check_decode_budget(&photo), Ok(()));
+        assert_eq!(check_decode_budget(&std::fs::read(&photo).unwrap()), Ok(()));
         // The same pixels in a baseline JPEG cost far less; a 16k x 12k baseline one fits too.
         std::fs::write(&photo, jpeg_head(16_000, 11_000, false)).unwrap();
-        assert_eq!(check_decode_budget(&photo), Ok(()));
+        assert_eq!(check_decode_budget(&std::fs::read(&photo).unwrap()), Ok(()));
         // 100 MP progressive: ~900 MB. Refused with the reason, by both paths, without decoding.
         std::fs::write(&photo, jpeg_head(12_000, 8_400, true)).unwrap();
-        let err = check_decode_budget(&photo).unwrap_err();
+        let err = check_decode_budget(&std::fs::read(&photo).unwrap()).unwrap_err();
         assert!(
             err.contains("too large") && err.contains("progressive") && err.contains("12000 x 8400"),
             "{err}"

@@ -6,14 +6,17 @@
 
 pub mod agreement;
 pub mod assign;
+pub mod bounded_read;
 pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod file_size_limit;
 pub mod imaging;
 pub mod ingest;
 pub mod model;
+pub mod out;
 pub mod rng;
 pub mod schema;
 pub mod store;

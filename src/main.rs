@@ -15,12 +15,13 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    crossreview::file_size_limit::ignore_signal();
     let cli = crossreview::cli::Cli::parse();
     match crossreview::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             for line in &e.lines {
-                eprintln!("{line}");
+                crossreview::errln!("{line}");
             }
             ExitCode::from(e.code)
         }

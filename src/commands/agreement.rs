@@ -4,6 +4,7 @@
 
 use crate::agreement::session::{DimensionRatings, HumanLabel, JudgeReport, verdict_ratings};
 use crate::agreement::{self, Agreement, Level, Options, Scale, Stat, count_of};
+use crate::bounded_read::Pipes;
 use crate::cli::{AgreementArgs, GroupBy, LevelArg};
 use crate::error::{CliError, CliResult};
 use crate::ingest::ratings::parse_ratings;
@@ -58,7 +59,7 @@ fn level_of(arg: LevelArg) -> Level {
 
 fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let shown = file.display().to_string();
-    let bytes = std::fs::read(file)
+    let bytes = crate::bounded_read::read(file, crate::bounded_read::MAX_TABLE_BYTES, Pipes::Accept)
         .map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
     // `--categories` takes values starting with '-' (negative numbers), so a flag written
     // where its list should be arrives here as the list.
@@ -91,7 +92,7 @@ fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     }
     let scale = Scale { labels: table.labels.clone(), values: table.values.clone(), level };
     let result = agreement::analyze(&table.matrix, &table.raters, &scale, opts);
-    if args.json { emit(&pretty(&result.to_json())) } else { emit(&render_agreement(&result, &shown)) }
+    if args.json { emit_json(&pretty(&result.to_json())) } else { emit(&render_agreement(&result, &shown)) }
 }
 
 pub(crate) fn pretty(v: &Value) -> String {
@@ -100,15 +101,15 @@ pub(crate) fn pretty(v: &Value) -> String {
     s
 }
 
-/// Writes to standard output; a reader that went away (`| head`) is not an error.
+/// Writes a report to standard output, sanitized; a reader that went away (`| head`) is not an
+/// error.
 pub(crate) fn emit(text: &str) -> CliResult {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::data(format!("cannot write the output: {e}"))),
-    }
+    crate::out::text(text).map_err(|e| CliError::data(format!("cannot write the output: {e}")))
+}
+
+/// Writes JSON to standard output as is (serde escapes control characters in strings).
+pub(crate) fn emit_json(text: &str) -> CliResult {
+    crate::out::json(text).map_err(|e| CliError::data(format!("cannot write the output: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ struct DimensionResult {
 }
 
 fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
-    let store = Store::open(path)?;
+    let store = Store::open_read_only(path)?;
     let schema = store.schema().clone();
     // Pair verdicts are agreed on like a nominal dimension named "verdict" (a name the schema
     // cannot use): shown when some exist, or when asked for with --dimension verdict.
@@ -313,7 +314,7 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
             "session": path.display().to_string(),
             "dimensions": dims,
         });
-        return emit(&pretty(&out));
+        return emit_json(&pretty(&out));
     }
     let mut out = String::new();
     let _ = writeln!(out, "session {}: {} responses", path.display(), data.responses.len());

@@ -16,6 +16,10 @@ pub fn run(args: AnnotateArgs) -> CliResult {
         )));
     }
     let store = Store::open(&args.session)?;
+    // Say so now, not with a "NOT SAVED" on every key.
+    if store.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        return Err(CliError::read_only_session(&args.session.display().to_string()));
+    }
     run_tui(store, &args)
 }
 

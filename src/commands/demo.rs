@@ -57,7 +57,7 @@ pub fn run(annotator: &str, image_protocol: ImageProtocol) -> CliResult {
 fn open(args: AnnotateArgs) -> CliResult {
     use std::io::IsTerminal;
     if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
-        println!(
+        crate::outln!(
             "demo session: {} (not a terminal, so the annotate UI was not opened)",
             args.session.display()
         );

@@ -4,7 +4,7 @@
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::error::{CliError, CliResult};
 use crate::export::images::{ImagePaths, absolute_lexical};
-use crate::export::writer::ExportSink;
+use crate::export::writer::{ExportSink, TargetError};
 use crate::export::{self, ExportData, ExportOptions, ExportSummary, OpenAiImages};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -54,7 +54,7 @@ pub fn run(a: ExportArgs) -> CliResult {
     if a.min_annotators == 0 {
         return Err(CliError::usage("--min-annotators: give 1 or more"));
     }
-    let store = Store::open(&a.session)?;
+    let store = Store::open_read_only(&a.session)?;
     let data = ExportData::load_for(&store, &a.annotators, a.format)?;
     let cwd = current_dir()?;
     let session_dir = output_dir(&a.session, &cwd);
@@ -66,8 +66,26 @@ pub fn run(a: ExportArgs) -> CliResult {
         },
         openai_images: if a.image_paths { OpenAiImages::Reference } else { OpenAiImages::DataUrl },
     };
-    let mut sink = ExportSink::open(&a.out)
-        .map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    // The session and the files SQLite keeps beside it: an export written over any of them
+    // would destroy the session while a TUI may still be saving labels into it.
+    // SQLite names them after the resolved path when the session is reached through a link.
+    let real = std::fs::canonicalize(&a.session).unwrap_or_else(|_| a.session.clone());
+    let session_files: Vec<PathBuf> = [&a.session, &real]
+        .iter()
+        .flat_map(|base| {
+            ["", "-wal", "-shm", "-journal"].iter().map(|suffix| {
+                let mut p = base.as_os_str().to_os_string();
+                p.push(suffix);
+                PathBuf::from(p)
+            })
+        })
+        .collect();
+    let mut sink = ExportSink::open(&a.out, &session_files).map_err(|e| match e {
+        TargetError::Protected(_) => {
+            CliError::usage(format!("{}: {e}; nothing was written", a.out.display()))
+        }
+        TargetError::Io(e) => CliError::data(format!("{}: cannot write the export: {e}", a.out.display())),
+    })?;
     let result = export::export(a.format, &data, &opts, &mut sink);
     if sink.interrupted() {
         // Dropping the sink removes the partial file.
@@ -86,17 +104,26 @@ pub fn run(a: ExportArgs) -> CliResult {
             } else {
                 format!(" ({} was not written)", a.out.display())
             };
+            let what = a.out.display().to_string();
+            if let Some(why) = crate::file_size_limit::explain(&e, &what) {
+                return Err(CliError::data(format!("export failed{not_written}: {why}")));
+            }
             return Err(CliError::data(format!("export failed{not_written}: {e:#}")));
         }
     };
-    sink.finish()
-        .map_err(|e| CliError::data(format!("{}: cannot write the export: {e}", a.out.display())))?;
+    sink.finish().map_err(|e| {
+        let what = a.out.display().to_string();
+        match crate::file_size_limit::explain_io(&e, &what) {
+            Some(why) => CliError::data(format!("export failed ({what} was not written): {why}")),
+            None => CliError::data(format!("{what}: cannot write the export: {e}")),
+        }
+    })?;
     // The process ends right after this: handing hundreds of thousands of small allocations
     // back one by one would only add time (a tenth of the export of 100,000 pairs).
     std::mem::forget(data);
-    eprintln!("{}", describe(&summary, a.format, &a.out));
+    crate::errln!("{}", describe(&summary, a.format, &a.out));
     if summary.rows == 0 {
-        eprintln!(
+        crate::errln!(
             "note: the export is empty; `crossreview status {}` shows what has been labelled",
             a.session.display()
         );

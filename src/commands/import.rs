@@ -193,14 +193,14 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
     match result {
         Ok((summary, counts)) => {
             for w in summary.diagnostics.warning_lines() {
-                eprintln!("{w}");
+                crate::errln!("{w}");
             }
             let new = counts.items_new.min(summary.items);
             let gold = match summary.gold_items {
                 0 => String::new(),
                 n => format!("; {n} gold items (known answers)"),
             };
-            println!(
+            crate::outln!(
                 "imported {} items ({} new, {} updated), {} responses, {} pairs into {shown}{gold}",
                 summary.items,
                 new,
@@ -212,12 +212,18 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
         }
         Err(IngestError::Invalid(d)) => {
             for w in d.warning_lines() {
-                eprintln!("{w}");
+                crate::errln!("{w}");
             }
             Err(CliError::data_lines(d.error_lines("nothing was imported")))
         }
-        Err(IngestError::Aborted(e)) => Err(CliError::data(format!(
-            "{shown}: the import failed and was rolled back, nothing changed: {e:#}"
-        ))),
+        Err(IngestError::Aborted(e)) if CliError::is_read_only(&e) => {
+            Err(CliError::read_only_session(&shown.to_string()))
+        }
+        Err(IngestError::Aborted(e)) => {
+            let why = crate::file_size_limit::explain(&e, &shown.to_string()).unwrap_or(format!("{e:#}"));
+            Err(CliError::data(format!(
+                "{shown}: the import failed and was rolled back, nothing changed: {why}"
+            )))
+        }
     }
 }

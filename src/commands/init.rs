@@ -8,16 +8,10 @@ use std::path::Path;
 /// Reads a TOML label schema; every problem is reported as `FILE:LINE[:COLUMN]: message`.
 pub fn load_schema(path: &Path) -> Result<Schema, CliError> {
     let shown = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| CliError::data(format!("{shown}: cannot read the schema: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let (line, col) = crate::ingest::source::locate(e.as_bytes(), e.utf8_error().valid_up_to());
-        CliError::data(format!(
-            "{shown}:{}:{col}: invalid UTF-8; the schema must be a UTF-8 TOML file",
-            line + 1
-        ))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    use crate::bounded_read::{MAX_CONFIG_BYTES, Pipes, read_text};
+    let text = read_text(path, MAX_CONFIG_BYTES, Pipes::Accept)
+        .map_err(|e| CliError::data(format!("{shown}: cannot read the schema: {e}")))?;
+    let text = text.as_str();
     Schema::from_toml(text, &shown).map_err(|mut lines| {
         let n = lines.len();
         lines.push(format!(
@@ -49,12 +43,12 @@ pub fn run(
         store.set_meta("assignment", "overlap")?;
         store.set_meta("overlap", &k.to_string())?;
         store.set_meta("gold_rate", &gold_rate.to_string())?;
-        println!(
+        crate::outln!(
             "assignment: each task goes to {k} annotator(s); gold items mixed in at {:.0}%",
             gold_rate * 100.0
         );
     }
-    println!(
+    crate::outln!(
         "created {} (label schema {:?}: {})",
         session.display(),
         schema.name,

@@ -10,7 +10,7 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
     // Check every source before merging any, so that a bad one on the command line changes
     // nothing.
     for src in sources {
-        let s = Store::open(src)?;
+        let s = Store::open_read_only(src)?;
         if s.schema().dimensions != store.schema().dimensions {
             return Err(CliError::data(format!(
                 "{}: its label schema differs from {}'s; nothing was merged",
@@ -27,7 +27,7 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
     }
     for src in sources {
         let rep = store.merge_from(src)?;
-        println!(
+        crate::outln!(
             "{}: {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added",
             src.display(),
             rep.events_added,
@@ -51,7 +51,7 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
                 (None, Some(t)) => format!("{t:?}"),
                 (None, None) => "(cleared)".to_string(),
             };
-            println!(
+            crate::outln!(
                 "  conflict: {} gave {} {} = {} at {} and {} at {}; kept the latest, {}",
                 c.annotator,
                 task,

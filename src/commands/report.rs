@@ -5,7 +5,9 @@
 //! own Krippendorff's alpha. A dimension that is not binary reports the mean value instead of
 //! the share of 1s.
 
-use super::agreement::{SessionLabels, emit, fmt_share, fmt_stat, group_value, pretty, render_table};
+use super::agreement::{
+    SessionLabels, emit, emit_json, fmt_share, fmt_stat, group_value, pretty, render_table,
+};
 use super::status::pair_summary;
 use crate::agreement::session::DimensionRatings;
 use crate::agreement::{MISSING, Options, Stat, Undefined, judge};
@@ -108,7 +110,7 @@ fn cell_json(dim: &Dimension, c: &Cell) -> Value {
 
 pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
     let by = by.unwrap_or(GroupBy::Model);
-    let store = Store::open(session)?;
+    let store = Store::open_read_only(session)?;
     let schema = store.schema().clone();
     let data = SessionLabels::load(&store)?;
     // Pair verdicts, grouped like the responses (`pair_stats` groups pairs by their meta or item).
@@ -173,7 +175,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         if let Some(p) = &pairs {
             out["pairs"] = p.to_json();
         }
-        return emit(&pretty(&out));
+        return emit_json(&pretty(&out));
     }
 
     let any_binary = schema.dimensions.iter().any(|d| d.is_binary());

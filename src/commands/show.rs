@@ -24,7 +24,7 @@ fn block(s: &str, tty: bool, width: usize) -> String {
 }
 
 pub fn run(session: &Path, id: &str, protocol: ImageProtocol) -> CliResult {
-    let store = Store::open(session)?;
+    let store = Store::open_read_only(session)?;
     let Some(item) = store.item(id)? else {
         let hint = store
             .item_ids()?
@@ -44,25 +44,25 @@ pub fn run(session: &Path, id: &str, protocol: ImageProtocol) -> CliResult {
 fn print_item(store: &Store, item: &Item, tty: bool, width: usize) -> CliResult {
     let line = |label: &str, v: &Option<String>| {
         if let Some(v) = v {
-            println!("{label:<9}{}", text::sanitize_line(v));
+            crate::outln!("{label:<9}{}", text::sanitize_line(v));
         }
     };
-    println!("{}", text::sanitize_line(&item.id));
+    crate::outln!("{}", text::sanitize_line(&item.id));
     line("country", &item.country);
     line("language", &item.language);
     line("domain", &item.domain);
-    println!("\nquery\n{}", block(&item.query, tty, width));
+    crate::outln!("\nquery\n{}", block(&item.query, tty, width));
     if let Some(en) = &item.query_en {
-        println!("\nquery (English)\n{}", block(en, tty, width));
+        crate::outln!("\nquery (English)\n{}", block(en, tty, width));
     }
     if let Some(norm) = &item.norm {
-        println!("\nnorm\n{}", block(norm, tty, width));
+        crate::outln!("\nnorm\n{}", block(norm, tty, width));
     }
     let schema = store.schema();
     let labels = store.current_labels()?;
     for r in &item.responses {
-        println!("\n── {} ──", text::sanitize_line(&r.model));
-        println!("{}", block(&r.text, tty, width));
+        crate::outln!("\n── {} ──", text::sanitize_line(&r.model));
+        crate::outln!("{}", block(&r.text, tty, width));
         let task = TaskRef::Response { item_id: item.id.clone(), model: r.model.clone() };
         let mut annotators: Vec<&str> =
             labels.iter().filter(|l| l.task == task).map(|l| l.annotator.as_str()).collect();
@@ -73,13 +73,13 @@ fn print_item(store: &Store, item: &Item, tty: bool, width: usize) -> CliResult 
         for d in &schema.dimensions {
             header.push_str(&format!("  {:>11}", d.name));
         }
-        println!("\n{header}");
+        crate::outln!("\n{header}");
         let mut judge_row = format!("{:<name_w$}", "judge");
         for d in &schema.dimensions {
             let v = r.judge.get(&d.name).map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             judge_row.push_str(&format!("  {v:>11}"));
         }
-        println!("{judge_row}");
+        crate::outln!("{judge_row}");
         for a in annotators {
             let mut row = text::pad(&text::sanitize_line(a), name_w);
             for d in &schema.dimensions {
@@ -91,11 +91,11 @@ fn print_item(store: &Store, item: &Item, tty: bool, width: usize) -> CliResult 
                     .unwrap_or_else(|| "-".into());
                 row.push_str(&format!("  {v:>11}"));
             }
-            println!("{row}");
+            crate::outln!("{row}");
         }
         for (dim, why) in &r.judge_rationale {
             let subject = why.subject(dim, r.judge.get(dim).copied());
-            println!("  judge on {}: {}", text::sanitize_line(&subject), text::sanitize_line(&why.text));
+            crate::outln!("  judge on {}: {}", text::sanitize_line(&subject), text::sanitize_line(&why.text));
         }
     }
     Ok(())
@@ -103,24 +103,24 @@ fn print_item(store: &Store, item: &Item, tty: bool, width: usize) -> CliResult 
 
 fn print_image(item: &Item, tty: bool, protocol: ImageProtocol) {
     let Some(image) = &item.image else {
-        println!("\nimage: none");
+        crate::outln!("\nimage: none");
         return;
     };
     let shown = text::sanitize_line(image);
     if !tty || protocol == ImageProtocol::None {
         let why = if tty { "--image-protocol none" } else { "standard output is not a terminal" };
-        println!("\nimage: {shown} (not shown: {why})");
+        crate::outln!("\nimage: {shown} (not shown: {why})");
         return;
     }
     if image.starts_with("http://") || image.starts_with("https://") {
-        println!(
+        crate::outln!(
             "\nimage: {shown} (a URL; crossreview never fetches images: import with --images-dir to use a local copy)"
         );
         return;
     }
     match crate::imaging::load_display_image(Path::new(image)) {
         Ok(img) => {
-            println!();
+            crate::outln!();
             // viuer draws sixel only when built against libsixel (a C library we do not bundle),
             // so `--image-protocol sixel` prints half-blocks here; the TUI has its own sixel.
             let conf = viuer::Config {
@@ -131,10 +131,10 @@ fn print_image(item: &Item, tty: bool, protocol: ImageProtocol) {
                 ..Default::default()
             };
             if let Err(e) = viuer::print(&img, &conf) {
-                println!("image: {shown} (could not be drawn: {e})");
+                crate::outln!("image: {shown} (could not be drawn: {e})");
             }
         }
-        Err(why) => println!("\nimage: {shown} (not shown: {why})"),
+        Err(why) => crate::outln!("\nimage: {shown} (not shown: {why})"),
     }
 }
 

@@ -268,7 +268,7 @@ fn pct(x: Option<f64>) -> String {
 }
 
 pub fn run(session: &Path, as_json: bool) -> CliResult {
-    let store = Store::open(session)?;
+    let store = Store::open_read_only(session)?;
     let counts = store.counts()?;
     let tasks = counts.responses + counts.pairs;
     let gold = gold_answers(&store)?;
@@ -308,30 +308,46 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
             "gold_items": gold_items,
             "pair_stats": pairs.as_ref().map(PairSummary::to_json),
         });
-        println!("{}", serde_json::to_string_pretty(&out).expect("plain JSON values"));
+        let mut text = serde_json::to_string_pretty(&out).expect("plain JSON values");
+        text.push('\n');
+        crate::out::json(&text)?;
         return Ok(());
     }
-    println!("session     {}", session.display());
-    println!("schema      {} ({})", store.schema().name, dims.join(", "));
-    println!(
+    crate::outln!("session     {}", session.display());
+    crate::outln!("schema      {} ({})", store.schema().name, dims.join(", "));
+    crate::outln!(
         "items       {}\nresponses   {}\npairs       {}\ntasks       {} (responses + pairs)",
-        counts.items, counts.responses, counts.pairs, tasks
+        counts.items,
+        counts.responses,
+        counts.pairs,
+        tasks
     );
     if gold_items > 0 {
-        println!("gold        {gold_items} items with known answers ({} answers)", gold.len());
+        crate::outln!("gold        {gold_items} items with known answers ({} answers)", gold.len());
     }
     if progress.is_empty() {
-        println!("\nno labels yet: start with `crossreview annotate {} --annotator NAME`", session.display());
+        crate::outln!(
+            "\nno labels yet: start with `crossreview annotate {} --annotator NAME`",
+            session.display()
+        );
         return Ok(());
     }
-    println!();
+    crate::outln!();
     let name_w = progress.keys().map(|k| k.chars().count()).max().unwrap_or(9).max(9);
-    println!(
+    crate::outln!(
         "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}  {:>12}",
-        "annotator", "labels", "responses", "pairs", "remaining", "skipped", "flagged", "active", "gold acc"
+        "annotator",
+        "labels",
+        "responses",
+        "pairs",
+        "remaining",
+        "skipped",
+        "flagged",
+        "active",
+        "gold acc"
     );
     for (name, p) in &progress {
-        println!(
+        crate::outln!(
             "{:<name_w$}  {:>7}  {:>10}  {:>10}  {:>9}  {:>7}  {:>7}  {:>9}  {:>12}",
             name,
             p.labels,
@@ -346,15 +362,15 @@ pub fn run(session: &Path, as_json: bool) -> CliResult {
                 .unwrap_or_else(|| "-".to_string())
         );
     }
-    println!("\nlabels per dimension (value: count)");
+    crate::outln!("\nlabels per dimension (value: count)");
     for (name, p) in &progress {
         for (dim, values) in &p.by_dimension {
             let vals: Vec<String> = values.iter().map(|(v, n)| format!("{v}: {n}")).collect();
-            println!("  {name:<name_w$}  {dim:<12} {}", vals.join("  "));
+            crate::outln!("  {name:<name_w$}  {dim:<12} {}", vals.join("  "));
         }
     }
     if let Some(p) = &pairs {
-        print!("{}", p.render());
+        crate::out::text(&p.render())?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ pub fn run(files: &[PathBuf], input: &InputArgs, schema_path: Option<&Path>) -> 
     match read_inputs(files, &opts, &schema, &mut |_| Ok(())) {
         Ok(summary) => {
             for w in summary.diagnostics.warning_lines() {
-                eprintln!("{w}");
+                crate::errln!("{w}");
             }
             let warnings = match summary.diagnostics.warning_count {
                 0 => String::new(),
@@ -30,7 +30,7 @@ pub fn run(files: &[PathBuf], input: &InputArgs, schema_path: Option<&Path>) -> 
                 0 => String::new(),
                 n => format!(", {}", plural(n, "gold item", "gold items")),
             };
-            println!(
+            crate::outln!(
                 "ok: {}, {}, {}{gold}{warnings}",
                 plural(summary.items, "item", "items"),
                 plural(summary.responses, "response", "responses"),
@@ -40,7 +40,7 @@ pub fn run(files: &[PathBuf], input: &InputArgs, schema_path: Option<&Path>) -> 
         }
         Err(IngestError::Invalid(d)) => {
             for w in d.warning_lines() {
-                eprintln!("{w}");
+                crate::errln!("{w}");
             }
             Err(CliError::data_lines(d.error_lines("the input is not valid")))
         }

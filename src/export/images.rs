@@ -65,9 +65,9 @@ impl ImagePaths {
     }
 }
 
-/// The media type OpenAI needs in a data URL, from the file's first bytes (what it is), else
-/// its extension.
-pub fn media_type(bytes: &[u8], path: &Path) -> Option<&'static str> {
+/// The media type OpenAI needs in a data URL, from the file's first bytes: what it is, never
+/// what its name says (a text file called `.png` is not an image).
+pub fn media_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Some("image/png");
     }
@@ -80,14 +80,7 @@ pub fn media_type(bytes: &[u8], path: &Path) -> Option<&'static str> {
     if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         return Some("image/webp");
     }
-    let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
-    match ext.as_str() {
-        "png" => Some("image/png"),
-        "jpg" | "jpeg" => Some("image/jpeg"),
-        "gif" => Some("image/gif"),
-        "webp" => Some("image/webp"),
-        _ => None,
-    }
+    None
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -108,8 +101,11 @@ pub fn base64(bytes: &[u8]) -> String {
 
 /// `data:<media type>;base64,<file>`.
 pub fn data_url(bytes: &[u8], path: &Path) -> Result<String, String> {
-    let media = media_type(bytes, path).ok_or_else(|| {
-        format!("{}: not a PNG, JPEG, GIF or WebP image, which are what OpenAI accepts", path.display())
+    let media = media_type(bytes).ok_or_else(|| {
+        format!(
+            "{}: its content is not a PNG, JPEG, GIF or WebP image, which are what OpenAI accepts",
+            path.display()
+        )
     })?;
     Ok(format!("data:{media};base64,{}", base64(bytes)))
 }
@@ -163,14 +159,15 @@ mod tests {
     }
 
     #[test]
-    fn media_types_from_content_then_extension() {
-        assert_eq!(media_type(b"\x89PNG\r\n\x1a\n....", Path::new("a.jpg")), Some("image/png"));
-        assert_eq!(media_type(&[0xFF, 0xD8, 0xFF, 0xE0], Path::new("a")), Some("image/jpeg"));
-        assert_eq!(media_type(b"RIFF\0\0\0\0WEBPVP8 ", Path::new("a")), Some("image/webp"));
-        assert_eq!(media_type(b"??", Path::new("a.JPEG")), Some("image/jpeg"));
-        assert_eq!(media_type(b"??", Path::new("a.bmp")), None);
+    fn media_types_from_content_only() {
+        assert_eq!(media_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(media_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(media_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(media_type(b"??"), None);
+        assert_eq!(media_type(b""), None);
         let url = data_url(b"\x89PNG\r\n\x1a\n", Path::new("x.png")).unwrap();
         assert_eq!(url, "data:image/png;base64,iVBORw0KGgo=");
         assert!(data_url(b"BM", Path::new("x.bmp")).unwrap_err().contains("x.bmp"));
+        assert!(data_url(b"text", Path::new("x.png")).unwrap_err().contains("x.png"));
     }
 }

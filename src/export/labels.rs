@@ -86,14 +86,17 @@ impl LabelRow<'_> {
         })
     }
 
-    /// The CSV cells, in `COLUMNS` order; a missing value is an empty cell.
+    /// The CSV cells, in `COLUMNS` order; a missing value is an empty cell. Text cells (ids,
+    /// names, notes) are made spreadsheet-safe (see [`spreadsheet_safe`]); the value, judge,
+    /// seconds and time columns are numbers, verdict names or timestamps written by crossreview
+    /// and are kept as they are, so that a negative score stays a number.
     pub fn to_cells(&self) -> [String; 11] {
-        let s = |o: Option<&str>| o.unwrap_or("").to_string();
+        let s = |o: Option<&str>| spreadsheet_safe(o.unwrap_or("")).into_owned();
         [
             s(self.item_id),
             s(self.model),
             s(self.pair_id),
-            self.annotator.to_string(),
+            s(Some(self.annotator)),
             s(self.dimension),
             self.value.map(LabelValue::to_text).unwrap_or_default(),
             self.judge.map(|j| j.to_string()).unwrap_or_default(),
@@ -224,6 +227,17 @@ pub fn label_rows<'a>(
     Ok(summary)
 }
 
+/// A text cell that a spreadsheet program would run as a formula (`=`, `+`, `-`, `@`, a tab or
+/// a carriage return first: "CSV injection") gets a `'` in front, as OWASP recommends; the
+/// spreadsheet then shows it as text. Anything else is unchanged.
+pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.
 pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
@@ -261,5 +275,30 @@ mod tests {
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_in_text_columns_only() {
+        for f in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_safe(f), format!("'{f}"));
+        }
+        assert_eq!(spreadsheet_safe("plain = text"), "plain = text");
+        let row = LabelRow {
+            item_id: Some("=1+1"),
+            model: Some("-m"),
+            pair_id: None,
+            annotator: "@ann",
+            dimension: Some("awareness"),
+            value: Some(LabelValue::Number(-1)),
+            judge: Some(-2),
+            note: Some("+note"),
+            skipped_reason: Some("=cmd"),
+            seconds: 1.0,
+            labelled_at: "2026-01-01T00:00:00Z",
+        };
+        let cells = row.to_cells();
+        assert_eq!(&cells[..5], ["'=1+1", "'-m", "", "'@ann", "awareness"]);
+        assert_eq!((cells[5].as_str(), cells[6].as_str()), ("-1", "-2"), "numbers stay numbers");
+        assert_eq!((cells[7].as_str(), cells[8].as_str()), ("'+note", "'=cmd"));
     }
 }

@@ -267,9 +267,11 @@ impl DataUrlCache {
         {
             return Ok(url.clone());
         }
-        let bytes = std::fs::read(path).map_err(|e| {
+        // The shared image checks: a regular file (a FIFO or a device is refused without
+        // waiting), not empty, at most `imaging::MAX_FILE_BYTES`.
+        let bytes = crate::imaging::read_image_file(path).map_err(|e| {
             anyhow::anyhow!(
-                "{}: image of pair {pair_id:?} cannot be read ({e}); put the file there, or pass --image-paths to write its path instead of embedding it",
+                "{}: image of pair {pair_id:?} cannot be embedded ({e}); put an image file there, or pass --image-paths to write its path instead of embedding it",
                 path.display()
             )
         })?;

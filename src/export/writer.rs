@@ -1,4 +1,13 @@
-//! Where an export's bytes go: standard output, or a file written atomically. The file is
+//! Where an export's bytes go: standard output, a stream, or a file written atomically.
+//!
+//! A target that exists and is not a regular file (`/dev/null`, a FIFO, `/dev/stdout`, the
+//! `/dev/fd/N` of `>(gzip > x.gz)`) is written directly: renaming over it would replace a
+//! device or a pipe with a regular file. A symbolic link is written through: the file it points
+//! to is replaced atomically and the link stays. The files of the session being exported (the
+//! database and its `-wal`, `-shm` and `-journal` files) are refused, however they are named
+//! (another path, a symbolic link, a hard link).
+//!
+//! A regular file is
 //! written under a temporary name in the same folder, flushed to disk, then renamed over the
 //! target, so a reader never sees a half-written export, and a failed or interrupted export leaves
 //! the previous file (if any) as it was. Interrupts (Ctrl-C, SIGTERM) are caught while writing so
@@ -20,23 +29,107 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The output of one export.
 pub enum ExportSink {
     Stdout(BufWriter<io::Stdout>),
+    /// An existing device or pipe, written directly.
+    Stream(BufWriter<File>),
     File(AtomicFile),
 }
 
+/// Why an export target was refused.
+#[derive(Debug)]
+pub enum TargetError {
+    /// The target is one of the files the caller protects (the session being exported).
+    Protected(PathBuf),
+    Io(io::Error),
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::Protected(p) => write!(
+                f,
+                "is the session's own file {} (writing there would destroy the session); choose another file name",
+                p.display()
+            ),
+            TargetError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<io::Error> for TargetError {
+    fn from(e: io::Error) -> TargetError {
+        TargetError::Io(e)
+    }
+}
+
+/// Where a path leads: the canonical path of the file, or for a file not created yet the
+/// canonical folder joined with its name.
+fn canonical_target(p: &Path) -> Option<PathBuf> {
+    if let Ok(c) = std::fs::canonicalize(p) {
+        return Some(c);
+    }
+    let name = p.file_name()?;
+    let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::canonicalize(parent).ok().map(|d| d.join(name))
+}
+
+/// The protected file `target` is, if any: the same canonical path, or the same file (a hard
+/// link).
+fn protected_match(target: &Path, protected: &[PathBuf]) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let canonical = canonical_target(target);
+    let meta = std::fs::metadata(target).ok();
+    protected.iter().find_map(|p| {
+        let same_path = canonical.is_some() && canonical == canonical_target(p);
+        let same_file = match (&meta, std::fs::metadata(p)) {
+            (Some(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        };
+        (same_path || same_file).then(|| p.clone())
+    })
+}
+
 impl ExportSink {
-    /// `-` is standard output; anything else a file replaced atomically.
-    pub fn open(out: &Path) -> io::Result<ExportSink> {
+    /// `-` is standard output; an existing device or pipe is written directly; anything else
+    /// a regular file replaced atomically (through a symbolic link). `protected` files are
+    /// refused.
+    pub fn open(out: &Path, protected: &[PathBuf]) -> Result<ExportSink, TargetError> {
         if out.as_os_str() == "-" {
-            Ok(ExportSink::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())))
-        } else {
-            AtomicFile::create(out).map(ExportSink::File)
+            return Ok(ExportSink::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())));
+        }
+        if let Some(p) = protected_match(out, protected) {
+            return Err(TargetError::Protected(p));
+        }
+        match std::fs::metadata(out) {
+            Ok(m) if m.is_dir() => {
+                Err(io::Error::other(format!("{}: is a folder; give a file name", out.display())).into())
+            }
+            Ok(m) if !m.is_file() => {
+                Ok(ExportSink::Stream(BufWriter::with_capacity(1 << 16, open_stream(out)?)))
+            }
+            Ok(_) => {
+                let is_link = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
+                let target = if is_link { std::fs::canonicalize(out)? } else { out.to_path_buf() };
+                Ok(ExportSink::File(AtomicFile::create(&target)?))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if std::fs::symlink_metadata(out).is_ok() {
+                    return Err(io::Error::other(format!(
+                        "{}: is a symbolic link to a file that does not exist; remove the link or give another name",
+                        out.display()
+                    ))
+                    .into());
+                }
+                Ok(ExportSink::File(AtomicFile::create(out)?))
+            }
+            Err(e) => Err(e.into()),
         }
     }
 
-    /// Makes the export visible (renames the file into place) or flushes standard output.
+    /// Makes the export visible (renames the file into place) or flushes the stream.
     pub fn finish(self) -> io::Result<()> {
         match self {
             ExportSink::Stdout(mut w) => w.flush(),
+            ExportSink::Stream(mut w) => w.flush(),
             ExportSink::File(f) => f.commit(),
         }
     }
@@ -45,28 +138,59 @@ impl ExportSink {
     /// temporary file.
     pub fn interrupted(&self) -> bool {
         match self {
-            ExportSink::Stdout(_) => false,
+            ExportSink::Stdout(_) | ExportSink::Stream(_) => false,
             ExportSink::File(f) => f.interrupted.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Opens an existing device or FIFO for writing without waiting: a FIFO nobody reads is an
+/// error at once (ENXIO), not a hang.
+fn open_stream(out: &Path) -> io::Result<File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(out)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ENXIO) => io::Error::other(format!(
+                "{}: a pipe (FIFO) that no process is reading; start the reader first",
+                out.display()
+            )),
+            _ => io::Error::new(e.kind(), format!("{}: {e}", out.display())),
+        })?;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own, with integer arguments only. Writes block again
+    // (a slow reader is waited for, not an error).
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(file)
 }
 
 impl Write for ExportSink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             ExportSink::Stdout(w) => w.write(buf),
+            ExportSink::Stream(w) => w.write(buf),
             ExportSink::File(f) => f.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             ExportSink::Stdout(w) => w.write_all(buf),
+            ExportSink::Stream(w) => w.write_all(buf),
             ExportSink::File(f) => f.write_all(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             ExportSink::Stdout(w) => w.flush(),
+            ExportSink::Stream(w) => w.flush(),
             ExportSink::File(f) => f.writer.as_mut().map_or(Ok(()), |w| w.flush()),
         }
     }

@@ -6,6 +6,7 @@
 //! suggestion, every missing or mistyped field, named by its path); serde's own message is the
 //! fallback.
 
+use super::unique_keys::UniqueMap;
 use super::{RecordError, check_judge_value, check_rationale_dimension, json_kind, suggest};
 use crate::ingest::normalize::normalize_in_place;
 use crate::model::{Item, Rationale, Response};
@@ -47,9 +48,9 @@ struct RawResponse {
     model: String,
     text: String,
     #[serde(default)]
-    judge: Option<BTreeMap<String, JudgeNumber>>,
+    judge: Option<UniqueMap<JudgeNumber>>,
     #[serde(default)]
-    judge_rationale: Option<BTreeMap<String, String>>,
+    judge_rationale: Option<UniqueMap<String>>,
 }
 
 /// A judge score: an integer, or a float with no fractional part (`1.0`, as Python tools
@@ -123,7 +124,7 @@ fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
             )));
         }
         let mut judge = BTreeMap::new();
-        for (dim, JudgeNumber(v)) in r.judge.into_iter().flatten() {
+        for (dim, JudgeNumber(v)) in r.judge.into_iter().flat_map(|m| m.0) {
             match check_judge_value(schema, &dim, v) {
                 Ok(()) => {
                     judge.insert(dim, v);
@@ -133,7 +134,7 @@ fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
         }
         // Checked and normalised in place: any error rejects the whole record anyway.
         let mut judge_rationale = BTreeMap::new();
-        for (dim, mut text) in r.judge_rationale.unwrap_or_default() {
+        for (dim, mut text) in r.judge_rationale.map(|m| m.0).unwrap_or_default() {
             match check_rationale_dimension(schema, &dim) {
                 Ok(()) => {
                     normalize_in_place(&mut text);

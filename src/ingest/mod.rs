@@ -19,6 +19,7 @@ pub mod normalize;
 pub mod pairs;
 pub mod ratings;
 pub mod source;
+pub mod unique_keys;
 
 use crate::model::{Item, Pair};
 use crate::schema::Schema;
@@ -296,12 +297,20 @@ const READ_BUFFER: usize = 256 * 1024;
 
 type Reader = RecordReader<BufReader<CountingReader<std::fs::File>>>;
 
-/// Opens a file as records. `Err` is a finished error line.
+/// Records read ahead to detect the format, given again by the main pass: a pipe
+/// (`import <(cat f)`, `validate /dev/stdin`) can be read only once.
+type ReadAhead = std::collections::VecDeque<(Result<usize, SourceError>, Vec<u8>)>;
+
+/// Opens a file as records. `Err` is a finished error line. A regular file or a pipe is read
+/// as a stream (memory stays at one record, whatever its size); a device or a FIFO-less special
+/// file is refused without blocking.
 fn open_records(path: &Path, shown: &str, counter: Option<Arc<AtomicU64>>) -> Result<Reader, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: cannot open the file: {e}"))?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(format!("{shown}: is a folder; give the files inside it"));
-    }
+    use crate::bounded_read::{Pipes, open};
+    let file = open(path, u64::MAX, Pipes::Accept).map_err(|e| match e.0.as_str() {
+        "is a folder, not a file" => format!("{shown}: is a folder; give the files inside it"),
+        _ => format!("{shown}: cannot open the file: {e}"),
+    })?;
+    let file = file.file;
     let reader = BufReader::with_capacity(READ_BUFFER, CountingReader { inner: file, counter });
     match RecordReader::new(reader) {
         Ok(Some(r)) => Ok(r),
@@ -327,22 +336,24 @@ fn classify(obj: &serde_json::Map<String, Value>) -> Option<Format> {
 }
 
 /// `--format auto`: looks at the first records that parse as JSON objects.
-fn detect(path: &Path, shown: &str) -> Result<Format, String> {
+/// The records looked at are kept in `ahead`, for the main pass.
+fn detect(reader: &mut Reader, shown: &str, ahead: &mut ReadAhead) -> Result<Format, String> {
     const LOOK_AT: usize = 20;
-    let mut reader = open_records(path, shown, None)?;
-    let mut buf = Vec::new();
     let mut first_problem = None;
     for _ in 0..LOOK_AT {
+        let mut buf = Vec::new();
         let Some(next) = reader.next_record(&mut buf) else { break };
+        ahead.push_back((next, buf));
+        let (next, buf) = ahead.back().expect("just pushed");
         let line = match next {
-            Ok(line) => line,
+            Ok(line) => *line,
             Err(e) => {
                 first_problem.get_or_insert(format!("line {}: {}", e.line, e.message));
                 continue;
             }
         };
         // Bad UTF-8 is reported by the main pass; the keys are still readable.
-        let text = String::from_utf8_lossy(&buf);
+        let text = String::from_utf8_lossy(buf);
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(obj)) => {
                 return classify(&obj).ok_or_else(|| {
@@ -673,8 +684,9 @@ impl Run<'_> {
                 return Ok(());
             }
         };
+        let mut ahead = ReadAhead::new();
         let format = match self.opts.format.unwrap_or(Format::Auto) {
-            Format::Auto => match detect(path, &shown) {
+            Format::Auto => match detect(&mut reader, &shown, &mut ahead) {
                 Ok(f) => f,
                 Err(msg) => {
                     self.diag.error(msg);
@@ -705,7 +717,14 @@ impl Run<'_> {
             round,
         };
         let mut buf = Vec::new();
-        while let Some(next) = reader.next_record(&mut buf) {
+        let mut next_record = |buf: &mut Vec<u8>| match ahead.pop_front() {
+            Some((next, bytes)) => {
+                *buf = bytes;
+                Some(next)
+            }
+            None => reader.next_record(buf),
+        };
+        while let Some(next) = next_record(&mut buf) {
             let line = match next {
                 Ok(line) => line,
                 Err(SourceError { line, message, .. }) => {

@@ -159,6 +159,8 @@ fn normalize_turns(v: &mut Value) {
 /// Parses and checks one pair record.
 pub fn parse_pair(text: &str) -> Result<Pair, Vec<RecordError>> {
     let value: Value = serde_json::from_str(text).map_err(|e| vec![RecordError::from_serde(&e)])?;
+    // The Value above kept the last of two equal keys; a pair's turns must not lose one silently.
+    super::unique_keys::check(text).map_err(|e| vec![RecordError::from_serde(&e)])?;
     let Value::Object(obj) = &value else {
         return Err(vec![RecordError::new(format!(
             "expected a JSON object (one pair per line), found {}",

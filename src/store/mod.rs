@@ -11,6 +11,7 @@
 //! order-independent (insert the events you lack, rebuild), and makes undo/redo plain events.
 
 mod merge;
+mod read_only;
 pub(crate) mod schema_sql;
 mod search;
 pub mod time;
@@ -318,8 +319,20 @@ impl Store {
         Store::open(path)
     }
 
-    /// Opens an existing session, upgrading an older one in place.
+    /// Opens an existing session, upgrading an older one in place. A session this process cannot
+    /// write (its file or folder is read-only) is opened read-only, and a write then fails
+    /// saying so.
     pub fn open(path: &Path) -> Result<Store, CliError> {
+        Store::open_mode(path, false)
+    }
+
+    /// Opens an existing session only to read it (see `read_only`): for commands that never
+    /// write. An older session is upgraded first when it can be written.
+    pub fn open_read_only(path: &Path) -> Result<Store, CliError> {
+        Store::open_mode(path, true)
+    }
+
+    fn open_mode(path: &Path, read_only: bool) -> Result<Store, CliError> {
         let shown = path.display();
         match std::fs::metadata(path) {
             Err(_) => {
@@ -340,8 +353,13 @@ impl Store {
         if !looks_like_sqlite(path).map_err(|e| CliError::data(format!("{shown}: {e}")))? {
             return Err(not_a_session());
         }
-        let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| CliError::data(format!("{shown}: cannot open the session: {e}")))?;
+        let writable = read_only::writable(path);
+        let conn = if read_only || !writable {
+            read_only::connect_for(path)
+        } else {
+            connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        }
+        .map_err(|e| CliError::data(format!("{shown}: cannot open the session: {e}")))?;
         let version: i64 =
             conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|_| not_a_session())?;
         let format: Option<String> = conn
@@ -354,6 +372,15 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(CliError::data(format!(
                 "{shown}: this session was written by a newer crossreview (session format {version}, this program knows up to {SCHEMA_VERSION}); upgrade crossreview"
+            )));
+        }
+        if version < SCHEMA_VERSION && (read_only || !writable) {
+            if writable {
+                drop(conn);
+                return Store::open_mode(path, false);
+            }
+            return Err(CliError::data(format!(
+                "{shown}: this session was made by an older crossreview and must be upgraded, which needs write access to the file and its folder; copy it to a folder you can write"
             )));
         }
         if version < SCHEMA_VERSION {

@@ -29,7 +29,8 @@ pub const IDLE_AFTER: Duration = Duration::from_secs(60);
 
 /// Reads a TOML file named on the command line, with a usage error naming it when unreadable.
 fn read_config(path: &std::path::Path, what: &str) -> Result<String, CliError> {
-    std::fs::read_to_string(path)
+    use crate::bounded_read::{MAX_CONFIG_BYTES, Pipes, read_text};
+    read_text(path, MAX_CONFIG_BYTES, Pipes::Accept)
         .map_err(|e| CliError::usage(format!("{}: cannot read the {what}: {e}", path.display())))
 }
 

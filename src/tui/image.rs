@@ -3,7 +3,7 @@
 //! the UI keeps decoded thumbnails in a small cache and builds the terminal protocol (kitty,
 //! sixel, iTerm2, half-blocks) for the pane's size when it is drawn.
 
-use image::{DynamicImage, ImageReader};
+use image::DynamicImage;
 use ratatui::layout::{Rect, Size};
 use ratatui_image::Resize;
 use ratatui_image::picker::Picker;
@@ -50,13 +50,8 @@ impl ImageSource for NoImages {
 /// Decodes one image file with the limits shared with `show` (`crate::imaging`: a 50-megapixel
 /// photo passes, memory stays bounded), then shrinks it to a thumbnail.
 pub fn decode(path: &Path) -> Result<DynamicImage, String> {
-    let mut reader = ImageReader::open(path)
-        .map_err(|e| format!("cannot open: {e}"))?
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
-    crate::imaging::check_decode_budget(path).map_err(|e| format!("cannot decode: {e}"))?;
-    reader.limits(crate::imaging::decode_limits());
-    let img = reader.decode().map_err(|e| format!("cannot decode: {e}"))?;
+    let bytes = crate::imaging::read_image_file(path).map_err(|e| format!("cannot open: {e}"))?;
+    let img = crate::imaging::decode_bytes(&bytes).map_err(|e| format!("cannot decode: {e}"))?;
     Ok(if img.width() > THUMB_SIDE || img.height() > THUMB_SIDE {
         img.thumbnail(THUMB_SIDE, THUMB_SIDE)
     } else {
@@ -181,6 +176,24 @@ mod tests {
         let broken = dir.path().join("broken.png");
         std::fs::write(&broken, b"\x89PNG\r\n\x1a\nthis is not a png").unwrap();
         assert!(decode(&broken).unwrap_err().contains("cannot decode"));
+    }
+
+    #[test]
+    fn a_fifo_or_a_device_never_blocks_the_decoder() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("photo.png");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // On a thread with a deadline: the old decoder waited for a writer forever (and `z`
+        // decodes on the UI thread).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send((decode(&fifo), decode(Path::new("/dev/zero"))));
+        });
+        let (fifo, zero) = rx.recv_timeout(std::time::Duration::from_secs(5)).expect("decode blocked");
+        assert!(fifo.unwrap_err().contains("not a regular file"));
+        assert!(zero.unwrap_err().contains("not a regular file"));
     }
 
     #[test]
