@@ -111,6 +111,7 @@ fn for_each_row<T>(
     while let Some(row) = rows.next().map_err(|e| read_error(table, e))? {
         let at = match row.get_ref(0) {
             Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
+            Ok(rusqlite::types::ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
             Ok(v) => merge_rows::describe(v),
             Err(_) => String::new(),
         };

@@ -9,6 +9,9 @@
 //! Current labels are a pure function of the event log: for each (annotator, task, field) the
 //! event with the greatest (`at`, `uid`) wins. That makes merging sessions idempotent and
 //! order-independent (insert the events you lack, rebuild), and makes undo/redo plain events.
+//!
+//! Every `Store` is one writer with its own random origin; its events' uids are
+//! `{origin}-{counter}`, so uids never depend on clocks and copies of a session never share one.
 
 mod merge;
 mod merge_rows;
