@@ -963,8 +963,8 @@ impl Store {
     }
 
     /// Warnings about rows that readers skip because no crossreview would have written them
-    /// (a label value that is text, a BLOB or outside its dimension, seconds as text...): one
-    /// line per table with the count, then the first few rows.
+    /// (a label value that is text, a BLOB or outside its dimension, seconds as text...) in the
+    /// current labels: a line with the count, then the first few rows.
     pub fn unreadable_rows(&self) -> rusqlite::Result<Vec<String>> {
         let mut out = Vec::new();
         for (table, n, rows) in readable::unreadable_rows(&self.conn, 5)? {
