@@ -140,7 +140,7 @@ impl SessionLabels {
         let mut names: HashMap<String, Shared> = HashMap::new();
         let mut read = || -> rusqlite::Result<()> {
             let mut st = store.conn().prepare(
-                "SELECT annotator, task_kind, item_id, model, pair_id, field, value FROM current
+                "SELECT annotator, task_kind, item_id, model, pair_id, field, value FROM readable_current
              WHERE field NOT LIKE '@%' AND value IS NOT NULL",
             )?;
             let mut rows = st.query([])?;
@@ -247,6 +247,7 @@ struct DimensionResult {
 
 fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let store = Store::open_read_only(path)?;
+    super::warn_unreadable_rows(&store);
     let schema = store.schema().clone();
     // Pair verdicts are agreed on like a nominal dimension named "verdict" (a name the schema
     // cannot use): shown when some exist, or when asked for with --dimension verdict.

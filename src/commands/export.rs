@@ -55,6 +55,7 @@ pub fn run(a: ExportArgs) -> CliResult {
         return Err(CliError::usage("--min-annotators: give 1 or more"));
     }
     let store = Store::open_read_only(&a.session)?;
+    super::warn_unreadable_rows(&store);
     let data = ExportData::load_for(&store, &a.annotators, a.format)?;
     let cwd = current_dir()?;
     let session_dir = output_dir(&a.session, &cwd);

@@ -1,32 +1,16 @@
 //! `crossreview merge TARGET SOURCE…`: brings annotators' copies of a session together.
 
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 use crate::model::TaskRef;
 use crate::store::{Store, field};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
+pub fn run(target: &Path, sources: &[PathBuf]) -> CliResult {
     let mut store = Store::open(target)?;
-    // Check every source before merging any, so that a bad one on the command line changes
-    // nothing.
-    for src in sources {
-        let s = Store::open_read_only(src)?;
-        if s.schema().dimensions != store.schema().dimensions {
-            return Err(CliError::data(format!(
-                "{}: its label schema differs from {}'s; nothing was merged",
-                src.display(),
-                target.display()
-            )));
-        }
-        if std::fs::canonicalize(src).ok() == std::fs::canonicalize(target).ok() {
-            return Err(CliError::data(format!(
-                "{}: is the target itself; nothing was merged",
-                src.display()
-            )));
-        }
-    }
-    for src in sources {
-        let rep = store.merge_from(src)?;
+    // Every source is checked before any is merged, and all are merged in one transaction: a
+    // bad one on the command line changes nothing.
+    let reports = store.merge_all(sources)?;
+    for (src, rep) in sources.iter().zip(&reports) {
         crate::outln!(
             "{}: {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added",
             src.display(),
@@ -38,6 +22,12 @@ pub fn run(target: &PathBuf, sources: &[PathBuf]) -> CliResult {
             rep.pairs_updated,
             rep.annotators_added
         );
+        for c in &rep.uid_clashes {
+            crate::outln!(
+                "  uid clash: event {} is in both sessions with different content; kept both, the incoming one as {}",
+                c.uid, c.stored_as
+            );
+        }
         for c in &rep.conflicts {
             let task = match &c.task {
                 TaskRef::Response { item_id, model } => format!("{item_id} [{model}]"),

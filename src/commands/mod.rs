@@ -33,3 +33,15 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Annotate(a) => annotate::run(a),
     }
 }
+
+/// Says on stderr which rows of the session readers skip (rows no crossreview writes), so that a
+/// damaged session is noticed while everything else in it is still reported.
+pub(crate) fn warn_unreadable_rows(store: &crate::store::Store) {
+    match store.unreadable_rows() {
+        Ok(lines) => lines.iter().for_each(|l| crate::errln!("warning: {l}")),
+        Err(e) => crate::errln!(
+            "warning: {}: could not check the session for unreadable rows: {e}",
+            store.path().display()
+        ),
+    }
+}

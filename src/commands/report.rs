@@ -111,6 +111,7 @@ fn cell_json(dim: &Dimension, c: &Cell) -> Value {
 pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
     let by = by.unwrap_or(GroupBy::Model);
     let store = Store::open_read_only(session)?;
+    super::warn_unreadable_rows(&store);
     let schema = store.schema().clone();
     let data = SessionLabels::load(&store)?;
     // Pair verdicts, grouped like the responses (`pair_stats` groups pairs by their meta or item).

@@ -25,6 +25,7 @@ fn block(s: &str, tty: bool, width: usize) -> String {
 
 pub fn run(session: &Path, id: &str, protocol: ImageProtocol) -> CliResult {
     let store = Store::open_read_only(session)?;
+    super::warn_unreadable_rows(&store);
     let Some(item) = store.item(id)? else {
         let hint = store
             .item_ids()?

@@ -82,7 +82,7 @@ fn progress_with(
     let conn = store.conn();
     // Labels (dimension values and pair verdicts) per annotator, field and value.
     let mut st = conn.prepare(
-        "SELECT annotator, field, value, count(*) FROM current
+        "SELECT annotator, field, value, count(*) FROM readable_current
          WHERE field NOT LIKE '@%' AND value IS NOT NULL GROUP BY annotator, field, value",
     )?;
     let mut rows = st.query([])?;
@@ -110,7 +110,7 @@ fn progress_with(
                       max(field = '@skip' AND text IS NOT NULL) AS skipped,
                       max(field = '@flag' AND value = 1) AS flagged,
                       max(field = '{verdict}' AND value IS NOT NULL) AS verdict
-               FROM current GROUP BY annotator, task_kind, item_id, model, pair_id)
+               FROM readable_current GROUP BY annotator, task_kind, item_id, model, pair_id)
          GROUP BY annotator",
         n = dims.len(),
         verdict = field::VERDICT,
@@ -130,7 +130,7 @@ fn progress_with(
     if !gold.is_empty() {
         let gold_items: Vec<&str> = gold_item_ids(gold).into_iter().collect();
         let mut st = conn.prepare(
-            "SELECT annotator, task_kind, item_id, model, pair_id, field, value FROM current
+            "SELECT annotator, task_kind, item_id, model, pair_id, field, value FROM readable_current
              WHERE value IS NOT NULL AND field NOT LIKE '@%' AND item_id IN (SELECT value FROM json_each(?1))",
         )?;
         let mut rows = st.query([serde_json::to_string(&gold_items)?])?;
@@ -269,6 +269,7 @@ fn pct(x: Option<f64>) -> String {
 
 pub fn run(session: &Path, as_json: bool) -> CliResult {
     let store = Store::open_read_only(session)?;
+    super::warn_unreadable_rows(&store);
     let counts = store.counts()?;
     let tasks = counts.responses + counts.pairs;
     let gold = gold_answers(&store)?;

@@ -66,7 +66,7 @@ impl ExportData {
         let mut st = store.conn().prepare(
             "SELECT annotator, pair_id, value,
                     CASE WHEN annotator IN (SELECT name FROM annotators WHERE role = 'adjudicator') THEN at END
-             FROM current
+             FROM readable_current
              WHERE task_kind = 'pair' AND field = ?1 AND value IS NOT NULL",
         )?;
         let mut current = Vec::new();

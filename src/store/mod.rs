@@ -9,9 +9,15 @@
 //! Current labels are a pure function of the event log: for each (annotator, task, field) the
 //! event with the greatest (`at`, `uid`) wins. That makes merging sessions idempotent and
 //! order-independent (insert the events you lack, rebuild), and makes undo/redo plain events.
+//!
+//! Every `Store` is one writer with its own random origin; its events' uids are
+//! `{origin}-{counter}`, so uids never depend on clocks and copies of a session never share one.
 
 mod merge;
 mod read_only;
+mod merge_rows;
+mod merge_source;
+mod readable;
 pub(crate) mod schema_sql;
 mod search;
 pub mod time;
@@ -25,7 +31,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use merge::{MergeConflict, MergeReport};
+pub use merge::{MergeConflict, MergeReport, UidClash};
 pub use schema_sql::SCHEMA_VERSION;
 
 /// Task-level fields share the event log with dimension labels; the `@` prefix cannot clash
@@ -216,7 +222,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     schema: Schema,
-    session_id: String,
+    /// This writer's origin: every event written through this `Store` carries it, and its uid
+    /// is `{origin}-{counter}`.
+    origin: String,
     clock: time::Clock,
     counter: u64,
 }
@@ -243,18 +251,29 @@ fn looks_like_sqlite(path: &Path) -> std::io::Result<bool> {
     Ok(n == 0 || (n == 16 && &head == b"SQLite format 3\0"))
 }
 
+/// `n_bytes` random bytes as hex, from the operating system's random source (falling back to
+/// the clock, the process id and a stack address, whitened, where there is none): writer
+/// origins must differ between annotators' machines and between processes on one machine.
 fn random_hex(n_bytes: usize) -> String {
-    // Entropy from the clock, the process id and a stack address, whitened by SplitMix64: the
-    // ids only need to be unique across annotators' machines, not secret.
-    let seed =
-        (time::now_micros() as u64) ^ ((std::process::id() as u64) << 32) ^ (&n_bytes as *const usize as u64);
-    let mut rng = crate::rng::SplitMix64::new(seed);
-    let mut s = String::with_capacity(n_bytes * 2);
-    while s.len() < n_bytes * 2 {
-        s.push_str(&format!("{:016x}", rng.next_u64()));
+    use std::io::Read;
+    let mut bytes = vec![0u8; n_bytes];
+    let from_os = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_ok();
+    if !from_os {
+        let seed = (time::now_micros() as u64)
+            ^ ((std::process::id() as u64) << 32)
+            ^ (&n_bytes as *const usize as u64);
+        let mut rng = crate::rng::SplitMix64::new(seed);
+        for chunk in bytes.chunks_mut(8) {
+            let r = rng.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&r[..chunk.len()]);
+        }
     }
-    s.truncate(n_bytes * 2);
-    s
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new writer origin: 128 random bits as 32 hex digits.
+pub fn new_origin() -> String {
+    random_hex(16)
 }
 
 impl Store {
@@ -399,17 +418,18 @@ impl Store {
             .map_err(|_| not_a_session())?;
         let schema: Schema = serde_json::from_str(&schema_json)
             .map_err(|e| CliError::data(format!("{shown}: the stored label schema is damaged: {e}")))?;
-        let session_id: String = conn
-            .query_row("SELECT value FROM meta WHERE key = 'session_id'", [], |r| r.get(0))
-            .unwrap_or_else(|_| random_hex(8));
+        readable::install(&conn, &schema)
+            .map_err(|e| CliError::data(format!("{shown}: cannot open the session: {e}")))?;
         let mut clock = time::Clock::default();
         if let Some(last) = conn
-            .query_row("SELECT max(at) FROM events", [], |r| r.get::<_, Option<String>>(0))
+            .query_row("SELECT max(at) FROM main.events", [], |r| {
+                Ok(r.get_ref(0)?.as_str().ok().map(String::from))
+            })
             .unwrap_or(None)
         {
             clock.not_before(&last);
         }
-        Ok(Store { conn, path: path.to_path_buf(), schema, session_id, clock, counter: 0 })
+        Ok(Store { conn, path: path.to_path_buf(), schema, origin: new_origin(), clock, counter: 0 })
     }
 
     pub fn path(&self) -> &Path {
@@ -418,6 +438,11 @@ impl Store {
 
     pub fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// This writer's origin (random per opened session): the prefix of every uid it writes.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The raw connection, for read-only queries that have no method here yet.
@@ -680,7 +705,7 @@ impl Store {
 
     pub fn annotators(&self) -> rusqlite::Result<Vec<String>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT name FROM annotators UNION SELECT DISTINCT annotator FROM current ORDER BY 1",
+            "SELECT name FROM annotators UNION SELECT DISTINCT annotator FROM readable_current ORDER BY 1",
         )?;
         st.query_map([], |r| r.get(0))?.collect()
     }
@@ -727,17 +752,19 @@ impl Store {
     ) -> anyhow::Result<LabelEvent> {
         let (kind_s, item_id, model, pair_id) = task_columns(&ev.task);
         // Fields are borrowed one by one: the transaction holds the connection.
-        let Store { conn, clock, counter, session_id, .. } = self;
+        let Store { conn, clock, counter, origin, .. } = self;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have written since we last looked: keep our clock ahead of it.
-        let last: Option<String> =
-            tx.prepare_cached("SELECT max(at) FROM events")?.query_row([], |r| r.get(0))?;
+        // Not `get::<String>`: a bad row may hold a number there; only a timestamp counts.
+        let last: Option<String> = tx
+            .prepare_cached("SELECT max(at) FROM main.events")?
+            .query_row([], |r| Ok(r.get_ref(0)?.as_str().ok().map(String::from)))?;
         if let Some(last) = last {
             clock.not_before(&last);
         }
         let prev: Option<(Option<Value>, Option<String>)> = tx
             .prepare_cached(
-                "SELECT value, text FROM current WHERE annotator=?1 AND task_kind=?2 AND item_id=?3
+                "SELECT value, text FROM readable_current WHERE annotator=?1 AND task_kind=?2 AND item_id=?3
                  AND model=?4 AND pair_id=?5 AND field=?6",
             )?
             .query_row(params![ev.annotator, kind_s, item_id, model, pair_id, ev.field], |r| {
@@ -747,11 +774,12 @@ impl Store {
         let (prev_value, prev_text) = prev.unwrap_or((None, None));
         let at = clock.now();
         *counter += 1;
-        let uid = format!("{at}-{session_id}-{counter:06}");
+        // The origin alone makes the uid unique: `at` is only for display and ordering.
+        let uid = format!("{origin}-{counter:06}");
         tx.prepare_cached(
-            "INSERT INTO events(uid, at, annotator, task_kind, item_id, model, pair_id, field, kind,
-                                value, text, prev_value, prev_text, ref_uid, seconds, judge_visible)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+            "INSERT INTO main.events(uid, at, annotator, task_kind, item_id, model, pair_id, field, kind,
+                                value, text, prev_value, prev_text, ref_uid, seconds, judge_visible, origin)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
         )?
         .execute(params![
             uid,
@@ -769,7 +797,8 @@ impl Store {
             prev_text,
             ref_uid,
             ev.seconds,
-            ev.judge_visible as i64
+            ev.judge_visible as i64,
+            origin.as_str()
         ])?;
         let seq = tx.last_insert_rowid();
         apply_to_current(
@@ -812,7 +841,7 @@ impl Store {
     /// they survive a restart. Display-only fields (reveal, pair order) are not undoable.
     fn undo_redo_stacks(&self, annotator: &str) -> rusqlite::Result<(Vec<String>, Vec<String>)> {
         let mut st = self.conn.prepare_cached(
-            "SELECT uid, kind, ref_uid FROM events WHERE annotator = ?1
+            "SELECT uid, kind, ref_uid FROM readable_events WHERE annotator = ?1
              AND field NOT IN ('@reveal', '@order') ORDER BY seq",
         )?;
         let mut undo: Vec<String> = Vec::new();
@@ -846,7 +875,7 @@ impl Store {
 
     pub fn event_by_uid(&self, uid: &str) -> rusqlite::Result<Option<LabelEvent>> {
         self.conn
-            .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE uid = ?1"))?
+            .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM readable_events WHERE uid = ?1"))?
             .query_row([uid], row_to_event)
             .optional()
     }
@@ -893,7 +922,7 @@ impl Store {
     pub fn task_labels(&self, annotator: &str, task: &TaskRef) -> rusqlite::Result<TaskLabels> {
         let (kind, item_id, model, pair_id) = task_columns(task);
         let mut st = self.conn.prepare_cached(
-            "SELECT field, value, text, seconds FROM current WHERE annotator=?1 AND task_kind=?2
+            "SELECT field, value, text, seconds FROM readable_current WHERE annotator=?1 AND task_kind=?2
              AND item_id=?3 AND model=?4 AND pair_id=?5",
         )?;
         let mut labels = TaskLabels::default();
@@ -908,7 +937,7 @@ impl Store {
     /// Everything one annotator has said, per task (for the task list at start-up).
     pub fn labels_of(&self, annotator: &str) -> rusqlite::Result<HashMap<TaskRef, TaskLabels>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT task_kind, item_id, model, pair_id, field, value, text, seconds FROM current
+            "SELECT task_kind, item_id, model, pair_id, field, value, text, seconds FROM readable_current
              WHERE annotator = ?1",
         )?;
         let mut out: HashMap<TaskRef, TaskLabels> = HashMap::new();
@@ -924,7 +953,7 @@ impl Store {
     pub fn current(&self) -> rusqlite::Result<Vec<CurrentLabel>> {
         let mut st = self.conn.prepare_cached(
             "SELECT annotator, task_kind, item_id, model, pair_id, field, value, text, blind_value,
-                    seconds, at FROM current ORDER BY annotator, task_kind, item_id, model, pair_id, field",
+                    seconds, at FROM readable_current ORDER BY annotator, task_kind, item_id, model, pair_id, field",
         )?;
         st.query_map([], |r| {
             Ok(CurrentLabel {
@@ -949,8 +978,24 @@ impl Store {
 
     /// The whole event log in the order it was written here.
     pub fn events(&self) -> rusqlite::Result<Vec<LabelEvent>> {
-        let mut st = self.conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
+        let mut st =
+            self.conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM readable_events ORDER BY seq"))?;
         st.query_map([], row_to_event)?.collect()
+    }
+
+    /// Warnings about rows that readers skip because no crossreview would have written them
+    /// (a label value that is text, a BLOB or outside its dimension, seconds as text...) in the
+    /// current labels: a line with the count, then the first few rows.
+    pub fn unreadable_rows(&self) -> rusqlite::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for (table, n, rows) in readable::unreadable_rows(&self.conn, 5)? {
+            out.push(format!(
+                "{}: skipped {n} unreadable row(s) of the {table} table (not written by crossreview; the rest of the session is read as usual):",
+                self.path.display()
+            ));
+            out.extend(rows.into_iter().map(|r| format!("  {r}")));
+        }
+        Ok(out)
     }
 
     /// Recomputes `current` from the event log (after a merge; also a repair tool).
@@ -971,18 +1016,18 @@ impl Store {
 /// is the latest value among events given while the judge was hidden; `seconds` the largest.
 pub(crate) fn rebuild_current_in(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "DELETE FROM current;
-         INSERT INTO current(annotator, task_kind, item_id, model, pair_id, field, value, text,
+        "DELETE FROM main.current;
+         INSERT INTO main.current(annotator, task_kind, item_id, model, pair_id, field, value, text,
                              blind_value, seconds, at, uid)
          SELECT e.annotator, e.task_kind, e.item_id, e.model, e.pair_id, e.field, e.value, e.text,
-           (SELECT b.value FROM events b WHERE b.annotator=e.annotator AND b.task_kind=e.task_kind
+           (SELECT b.value FROM main.events b WHERE b.annotator=e.annotator AND b.task_kind=e.task_kind
               AND b.item_id=e.item_id AND b.model=e.model AND b.pair_id=e.pair_id AND b.field=e.field
               AND b.judge_visible=0 ORDER BY b.at DESC, b.uid DESC LIMIT 1),
-           (SELECT max(s.seconds) FROM events s WHERE s.annotator=e.annotator AND s.task_kind=e.task_kind
+           (SELECT max(s.seconds) FROM main.events s WHERE s.annotator=e.annotator AND s.task_kind=e.task_kind
               AND s.item_id=e.item_id AND s.model=e.model AND s.pair_id=e.pair_id),
            e.at, e.uid
-         FROM events e
-         WHERE NOT EXISTS (SELECT 1 FROM events l WHERE l.annotator=e.annotator AND l.task_kind=e.task_kind
+         FROM main.events e
+         WHERE NOT EXISTS (SELECT 1 FROM main.events l WHERE l.annotator=e.annotator AND l.task_kind=e.task_kind
               AND l.item_id=e.item_id AND l.model=e.model AND l.pair_id=e.pair_id AND l.field=e.field
               AND (l.at > e.at OR (l.at = e.at AND l.uid > e.uid)));",
     )
@@ -1027,14 +1072,14 @@ struct CurrentRow<'a> {
 /// Folds one new event into `current` (the incremental form of `rebuild_current_in`).
 fn apply_to_current(conn: &Connection, c: &CurrentRow<'_>) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO current(annotator, task_kind, item_id, model, pair_id, field, value, text,
+        "INSERT INTO main.current AS cur(annotator, task_kind, item_id, model, pair_id, field, value, text,
                              blind_value, seconds, at, uid)
          VALUES (?1,?2,?3,?4,?5,?6,?7,?8, CASE WHEN ?12 THEN NULL ELSE ?7 END, ?9,?10,?11)
          ON CONFLICT(annotator, task_kind, item_id, model, pair_id, field) DO UPDATE SET
            value = excluded.value, text = excluded.text,
-           blind_value = CASE WHEN ?12 THEN current.blind_value ELSE excluded.value END,
-           seconds = max(current.seconds, excluded.seconds), at = excluded.at, uid = excluded.uid
-         WHERE excluded.at > current.at OR (excluded.at = current.at AND excluded.uid > current.uid)",
+           blind_value = CASE WHEN ?12 THEN cur.blind_value ELSE excluded.value END,
+           seconds = max(cur.seconds, excluded.seconds), at = excluded.at, uid = excluded.uid
+         WHERE excluded.at > cur.at OR (excluded.at = cur.at AND excluded.uid > cur.uid)",
     )?
     .execute(params![
         c.annotator,
@@ -1052,7 +1097,7 @@ fn apply_to_current(conn: &Connection, c: &CurrentRow<'_>) -> rusqlite::Result<(
     ])?;
     // Active time is per task, not per field: keep every field's row at the task's total.
     conn.prepare_cached(
-        "UPDATE current SET seconds = ?6 WHERE annotator=?1 AND task_kind=?2 AND item_id=?3
+        "UPDATE main.current SET seconds = ?6 WHERE annotator=?1 AND task_kind=?2 AND item_id=?3
          AND model=?4 AND pair_id=?5 AND seconds < ?6",
     )?
     .execute(params![c.annotator, c.task_kind, c.item_id, c.model, c.pair_id, c.seconds])?;

@@ -116,6 +116,13 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX responses_judge ON responses(item_id, model, judge);
     "#,
+    // 5 -> 6: writer origins. Every writer (one open session in one process) draws a random
+    // 128-bit origin and numbers its events `{origin}-{counter}`, so copies of a session never
+    // mint the same uid whatever their clocks say. Events written before keep their uid and an
+    // empty origin.
+    r#"
+    ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -318,6 +318,9 @@ mod merging {
         let pb = dir.path().join("b.db");
         let mut a = Store::create(&pa, &Schema::cross_eval(), false).unwrap();
         let mut b = Store::create(&pb, &Schema::cross_eval(), false).unwrap();
+        for s in [&mut a, &mut b] {
+            s.import(|imp| imp.upsert_item(&item("it0", &["m1"]))).unwrap();
+        }
         a.record(&set("ann", &t, "awareness", 1)).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(2));
         b.record(&set("ann", &t, "awareness", 0)).unwrap();
@@ -369,6 +372,87 @@ fn a_session_in_the_first_format_opens_and_upgrades() {
     assert_eq!(s.task_labels("ann", &resp("a", "m")).unwrap().values["awareness"], 1);
     s.set_adjudicator("ann").unwrap();
     assert_eq!(s.adjudicators().unwrap(), vec!["ann".to_string()]);
+    let origin: String =
+        s.conn().query_row("SELECT origin FROM events WHERE uid = 'u1'", [], |r| r.get(0)).unwrap();
+    assert_eq!(origin, "", "an old event keeps its uid and has no origin");
+}
+
+/// A first-format session with one item, one response and one label, written as the first
+/// release did (no `role`, no `origin`).
+fn first_format_session(path: &Path) {
+    let conn = Connection::open(path).unwrap();
+    schema_sql::migrate_between(&conn, 0, 1).unwrap();
+    let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
+    for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")] {
+        conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO items(id, query, imported_at) VALUES ('a', 'q', '2026-01-01T00:00:00.000000Z');
+         INSERT INTO responses(item_id, model, text) VALUES ('a', 'm', 't');
+         INSERT INTO annotators(name, created_at) VALUES ('ann', 'x');
+         INSERT INTO events(uid, at, annotator, task_kind, item_id, model, field, kind, value)
+           VALUES ('u1', '2026-01-01T00:00:00.000000Z', 'ann', 'response', 'a', 'm', 'awareness', 'set', 1);",
+    )
+    .unwrap();
+    rebuild_current_in(&conn).unwrap();
+}
+
+#[test]
+fn merging_a_first_format_session_reads_it_without_upgrading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("v1.db");
+    first_format_session(&old);
+    let bytes = std::fs::read(&old).unwrap();
+    let mut t = Store::create(&dir.path().join("t.db"), &Schema::cross_eval(), false).unwrap();
+    let rep = t.merge_from(&old).unwrap();
+    assert_eq!((rep.items_added, rep.responses_added, rep.events_added, rep.annotators_added), (1, 1, 1, 1));
+    assert_eq!(t.task_labels("ann", &resp("a", "m")).unwrap().values["awareness"], 1);
+    assert_eq!(std::fs::read(&old).unwrap(), bytes, "the source is not upgraded in place");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("v1.db-")), "no side file beside the source: {names:?}");
+}
+
+#[test]
+fn every_writer_has_its_own_origin_and_uids_from_it() {
+    let (dir, mut a) = tmp_store();
+    let mut b = Store::open(&dir.path().join("s.db")).unwrap();
+    assert_ne!(a.origin(), b.origin());
+    assert_eq!(a.origin().len(), 32);
+    assert!(a.origin().chars().all(|c| c.is_ascii_hexdigit()));
+    let t = resp("a", "m");
+    let ea = a.record(&set("ann", &t, "awareness", 1)).unwrap();
+    let eb = b.record(&set("bob", &t, "awareness", 0)).unwrap();
+    assert_eq!(ea.uid, format!("{}-000001", a.origin()));
+    assert_eq!(eb.uid, format!("{}-000001", b.origin()));
+    let stored: String =
+        a.conn().query_row("SELECT origin FROM events WHERE uid = ?1", [&eb.uid], |r| r.get(0)).unwrap();
+    assert_eq!(stored, b.origin());
+}
+
+#[test]
+fn a_bad_row_already_in_the_session_is_skipped_by_readers_and_reported() {
+    let (_dir, mut s) = tmp_store();
+    let t = resp("a", "m");
+    s.record(&set("ann", &t, "awareness", 1)).unwrap();
+    s.conn()
+        .execute_batch(
+            "INSERT INTO events(uid, at, annotator, task_kind, item_id, model, field, kind, value, seconds)
+               VALUES ('bad', '2026-01-01T00:00:00.000000Z', 'ann', 'response', 'a', 'm', 'compliance', 'set', 'abc', 'ten');
+             INSERT INTO current(annotator, task_kind, item_id, model, pair_id, field, value, seconds, at, uid)
+               VALUES ('ann', 'response', 'a', 'm', '', 'compliance', 'abc', 'ten', '2026-01-01T00:00:00.000000Z', 'bad');",
+        )
+        .unwrap();
+    assert_eq!(s.current().unwrap().len(), 1, "the bad row is left out");
+    assert_eq!(s.events().unwrap().len(), 1);
+    assert_eq!(s.labels_of("ann").unwrap()[&t].values.len(), 1);
+    let warnings = s.unreadable_rows().unwrap().join("\n");
+    assert!(warnings.contains("'bad'") && warnings.contains("value 'abc'"), "{warnings}");
+    // Labelling and undo go on.
+    s.record(&set("ann", &t, "education", 1)).unwrap();
+    assert!(s.undo("ann").unwrap().is_some());
 }
 
 #[test]

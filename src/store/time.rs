@@ -47,11 +47,43 @@ impl Clock {
 
     /// Never hand out an instant at or before one already stored (another process may have
     /// written later events into the same session).
+    ///
+    /// A stored instant beyond the sane range (a bad row, or a machine whose clock was far
+    /// ahead) is taken as the end of that range, so it can never push this clock past the year
+    /// 9999, where the text order of timestamps breaks.
     pub fn not_before(&mut self, stored: &str) {
         if let Some(m) = parse_micros(stored) {
-            self.last = self.last.max(m);
+            self.last = self.last.max(m.min(latest_sane_micros()));
         }
     }
+}
+
+/// The earliest instant accepted from another session: 2000-01-01T00:00:00Z.
+pub const EARLIEST_SANE_MICROS: i64 = 946_684_800_000_000;
+
+/// How far ahead of this machine's clock another session's instants may be: one day, for
+/// teammates' clocks that are off or in another time zone setting.
+pub const MAX_AHEAD_MICROS: i64 = 86_400_000_000;
+
+/// The latest instant accepted from another session: now plus one day.
+pub fn latest_sane_micros() -> i64 {
+    now_micros() + MAX_AHEAD_MICROS
+}
+
+/// Checks a timestamp read from another session: exactly the form `format_micros` writes
+/// (so that text order is time order), between 2000-01-01 and one day from now. Returns the
+/// reason when it is not.
+pub fn check_sane(s: &str) -> Result<i64, String> {
+    let m = parse_micros(s)
+        .filter(|&m| format_micros(m) == s)
+        .ok_or_else(|| format!("{s:?} is not a timestamp of the form 2026-01-31T12:00:00.000000Z"))?;
+    if m < EARLIEST_SANE_MICROS {
+        return Err(format!("{s} is before 2000-01-01"));
+    }
+    if m > latest_sane_micros() {
+        return Err(format!("{s} is more than a day ahead of this machine's clock"));
+    }
+    Ok(m)
 }
 
 /// Parses what `format_micros` writes (and the same without fraction).
@@ -108,7 +140,28 @@ mod tests {
         let a = c.now();
         let b = c.now();
         assert!(b > a);
-        c.not_before("2999-01-01T00:00:00.000000Z");
-        assert!(c.now().starts_with("2999-01-01T00:00:00.000001"));
+        let soon = format_micros(now_micros() + 3_600_000_000);
+        c.not_before(&soon);
+        assert!(c.now() > soon, "a later stored instant keeps the clock ahead of it");
+    }
+
+    #[test]
+    fn a_far_future_instant_cannot_push_the_clock_past_the_sane_range() {
+        let mut c = Clock::default();
+        c.not_before("9999-12-31T23:59:59.999999Z");
+        let t = c.now();
+        assert!(t.starts_with("20"), "{t}");
+        assert!(parse_micros(&t).unwrap() <= latest_sane_micros() + 1);
+    }
+
+    #[test]
+    fn sane_timestamps_are_canonical_and_in_range() {
+        let now = format_micros(now_micros());
+        assert!(check_sane(&now).is_ok());
+        assert!(check_sane("2026-01-01T00:00:00Z").is_err(), "no fraction: not the canonical form");
+        assert!(check_sane("1999-12-31T23:59:59.999999Z").unwrap_err().contains("before 2000"));
+        assert!(check_sane("9999-12-31T23:59:59.999999Z").unwrap_err().contains("ahead"));
+        assert!(check_sane("10000-01-01T00:00:00.000000Z").is_err());
+        assert!(check_sane("abc").is_err());
     }
 }

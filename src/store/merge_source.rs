@@ -1,0 +1,156 @@
+//! Opening another annotator's session to merge it: the file is untrusted. It is opened
+//! read-only (so merging never changes it, not even to upgrade its format), it must be a
+//! different file than the target (also through a hard link), its tables must be tables (a view
+//! could run an endless query), and reading it stops after a time limit.
+
+use super::SCHEMA_VERSION;
+use crate::schema::Schema;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long reading one source may take before the merge gives up on it.
+pub const READ_TIME_LIMIT: Duration = Duration::from_secs(600);
+
+/// The tables a merge reads; each must be a plain table in the source.
+const TABLES: [&str; 6] = ["meta", "items", "responses", "pairs", "annotators", "events"];
+
+/// A source session opened read-only, with what its format lacks or has.
+pub struct Source {
+    pub conn: Connection,
+    /// Whether `annotators` has the `role` column (session format 2 and later).
+    pub has_role: bool,
+    /// Whether `events` has the `origin` column (session format 6 and later).
+    pub has_origin: bool,
+    /// Interrupts reads still running when the time limit passes; dropping it stops the timer.
+    _watchdog: mpsc::Sender<()>,
+}
+
+/// Percent-encodes a path for an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether `a` and `b` are the same file (the same inode where there are inodes, so a hard link
+/// or a symbolic link to the target counts as the target).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return ma.dev() == mb.dev() && ma.ino() == mb.ino();
+        }
+    }
+    std::fs::canonicalize(a).ok().is_some_and(|ca| std::fs::canonicalize(b).ok() == Some(ca))
+}
+
+/// Opens `path` read-only as a session to merge into `target` (whose label schema it must
+/// share). Errors are sentences about the file, without SQL.
+pub fn open(path: &Path, target: &Path, target_schema: &Schema) -> Result<Source, String> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        _ => format!("cannot read it: {e}"),
+    })?;
+    if !meta.is_file() {
+        return Err("is not a file, so not a session".into());
+    }
+    if same_file(path, target) {
+        return Err("is the target itself; name other sessions to merge".into());
+    }
+    let not_a_session =
+        "not a crossreview session (the file is not an SQLite database made by crossreview init)";
+    if meta.len() == 0 {
+        return Err(format!("is empty: {not_a_session}"));
+    }
+    let head = {
+        use std::io::Read;
+        let mut head = [0u8; 16];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .map_err(|_| not_a_session.to_string())?;
+        head
+    };
+    if &head != b"SQLite format 3\0" {
+        return Err(not_a_session.into());
+    }
+    // Without a write-ahead log beside it, the file is read as immutable: no lock, no journal,
+    // no side file. With one, read-only mode still sees the labels in the log.
+    let wal = Path::new(&format!("{}-wal", path.display())).exists();
+    let uri = format!("file:{}?mode=ro{}", uri_path(path), if wal { "" } else { "&immutable=1" });
+    let flags =
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(&uri, flags).map_err(|e| format!("cannot open it: {e}"))?;
+    let _ = conn.busy_timeout(Duration::from_secs(30));
+    let (tx, rx) = mpsc::channel::<()>();
+    let interrupt = conn.get_interrupt_handle();
+    std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(READ_TIME_LIMIT) {
+            interrupt.interrupt();
+        }
+    });
+    let damaged = |e: rusqlite::Error| format!("{not_a_session}, or it is damaged ({e})");
+    for table in TABLES {
+        let kind: Option<String> = conn
+            .query_row("SELECT type FROM sqlite_master WHERE name = ?1 COLLATE NOCASE", [table], |r| r.get(0))
+            .optional()
+            .map_err(damaged)?;
+        match kind.as_deref() {
+            Some("table") => {}
+            None => return Err(format!("{not_a_session}: it has no {table} table")),
+            Some(other) => {
+                return Err(format!(
+                    "its {table} is a {other}, not a table; a session made by crossreview has plain tables, so this file was altered and is not merged"
+                ));
+            }
+        }
+    }
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(damaged)?;
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "was written by a newer crossreview (session format {version}, this program knows up to {SCHEMA_VERSION}); upgrade crossreview"
+        ));
+    }
+    let meta_value = |key: &str| -> Result<Option<String>, String> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1 AND typeof(value) = 'text'", [key], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(damaged)
+    };
+    if meta_value("format")?.as_deref() != Some("crossreview-session") {
+        return Err(not_a_session.into());
+    }
+    let schema_json =
+        meta_value("schema")?.ok_or_else(|| format!("{not_a_session}: it has no label schema"))?;
+    let schema: Schema =
+        serde_json::from_str(&schema_json).map_err(|e| format!("its stored label schema is damaged: {e}"))?;
+    if schema.dimensions != target_schema.dimensions {
+        return Err(format!(
+            "its label schema ({}) differs from the target's ({}); only sessions with the same dimensions and values can be merged",
+            schema.dimension_names().join(", "),
+            target_schema.dimension_names().join(", ")
+        ));
+    }
+    let has_column = |table: &str, column: &str| -> Result<bool, String> {
+        let n: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |r| r.get(0),
+            )
+            .map_err(damaged)?;
+        Ok(n > 0)
+    };
+    let has_role = has_column("annotators", "role")?;
+    let has_origin = has_column("events", "origin")?;
+    Ok(Source { conn, has_role, has_origin, _watchdog: tx })
+}
