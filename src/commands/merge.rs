@@ -25,7 +25,8 @@ pub fn run(target: &Path, sources: &[PathBuf]) -> CliResult {
         for c in &rep.uid_clashes {
             crate::outln!(
                 "  uid clash: event {} is in both sessions with different content; kept both, the incoming one as {}",
-                c.uid, c.stored_as
+                c.uid,
+                c.stored_as
             );
         }
         for c in &rep.conflicts {

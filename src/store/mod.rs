@@ -14,9 +14,9 @@
 //! `{origin}-{counter}`, so uids never depend on clocks and copies of a session never share one.
 
 mod merge;
-mod read_only;
 mod merge_rows;
 mod merge_source;
+mod read_only;
 mod readable;
 pub(crate) mod schema_sql;
 mod search;
