@@ -50,13 +50,13 @@ fn session(dir: &Path) -> std::path::PathBuf {
                 model: "gpt-4o".into(),
                 text: RESPONSE.into(),
                 judge: judge.clone(),
-                judge_rationale: [("awareness".to_string(), RATIONALE.to_string())].into(),
+                judge_rationale: [("awareness".to_string(), RATIONALE.into())].into(),
             },
             Response {
                 model: "llava".into(),
                 text: HEBREW.into(),
                 judge,
-                judge_rationale: [("awareness".to_string(), "Ignores the norm.".to_string())].into(),
+                judge_rationale: [("awareness".to_string(), "Ignores the norm.".into())].into(),
             },
         ],
         ..Default::default()
