@@ -1,4 +1,4 @@
-//! Errors a command reports to the user, and the exit code each one means (SPEC: 1 = bad input
+//! Errors a command reports to the user, and the exit code each one means (docs: 1 = bad input
 //! data or a failed check, 2 = bad command line).
 
 use std::fmt;

@@ -1,7 +1,7 @@
 //! Percentile bootstrap confidence intervals for Krippendorff's alpha: resample the N items with
 //! replacement, recompute α on the same category scale, drop resamples where α is undefined,
 //! and take the 2.5 and 97.5 percentiles (linear interpolation, numpy's default). This is the
-//! procedure of `shared/iaa-golden/README.md`, not Krippendorff's own KALPHA bootstrap (which
+//! procedure of docs/agreement.md ("Definitions"; reference data in `tests/fixtures/iaa-golden/`), not Krippendorff's own KALPHA bootstrap (which
 //! resamples pairs of values).
 //!
 //! Resample b draws from its own SplitMix64 stream seeded from (seed, b), so the interval is the

@@ -1,5 +1,5 @@
 //! The chance-corrected agreement coefficients of the kappa family, with the definitions of
-//! `shared/iaa-golden/README.md`:
+//! docs/agreement.md ("Definitions"; reference data in `tests/fixtures/iaa-golden/`):
 //!
 //! - two raters (from the confusion matrix on co-rated items): Cohen's κ, Cohen's weighted κ
 //!   (linear and quadratic disagreement weights, see [`Weights`]), Scott's π;

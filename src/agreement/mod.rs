@@ -3,8 +3,8 @@
 //! The input is a [`RatingMatrix`] (raters × items, category indices on a declared scale, some
 //! missing) and a [`Scale`] (category labels, numeric values when they are numbers, measurement
 //! level). [`analyze`] computes every statistic that applies to the level and returns an
-//! [`Agreement`], whose [`Agreement::to_json`] has exactly the keys of the SPEC's "Agreement
-//! output". Definitions follow `shared/iaa-golden/README.md`; a statistic that is undefined on
+//! [`Agreement`], whose [`Agreement::to_json`] has exactly the keys documented in docs/agreement.md ("Agreement
+//! output". Definitions follow docs/agreement.md ("Definitions"; reference data in `tests/fixtures/iaa-golden/`); a statistic that is undefined on
 //! the data (one category only, no pairable item, one rater, …) is [`Undefined`] — `null` with a
 //! sentence in `notes` — never NaN and never a panic.
 
@@ -202,7 +202,7 @@ impl PairStats {
     }
 }
 
-/// Every statistic of the SPEC's agreement output, for one ratings matrix.
+/// Every statistic of the agreement output (docs/agreement.md), for one ratings matrix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agreement {
     pub n_items: usize,
@@ -320,7 +320,7 @@ fn stat_json(s: &Stat) -> Value {
 }
 
 impl Agreement {
-    /// The scalar statistics in SPEC order, with their output keys (absent ones left out).
+    /// The scalar statistics in the documented output order, with their output keys (absent ones left out).
     pub fn statistics(&self) -> Vec<(String, Stat)> {
         let mut v: Vec<(String, Stat)> = vec![("percent_agreement".into(), self.percent_agreement)];
         for (name, a) in &self.alpha {
@@ -343,7 +343,7 @@ impl Agreement {
         v
     }
 
-    /// The SPEC's agreement object.
+    /// The agreement object of docs/agreement.md.
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         o.insert("n_items".into(), json!(self.n_items));

@@ -230,7 +230,7 @@ fn stat(s: &super::Stat) -> Value {
 }
 
 impl JudgeReport {
-    /// `{n, accuracy, cohen_kappa, confusion_matrix}` (SPEC), then more detail.
+    /// `{n, accuracy, cohen_kappa, confusion_matrix}` (docs/agreement.md), then more detail.
     pub fn to_json(&self) -> Value {
         let m = &self.vs_majority;
         let mut o = Map::new();

@@ -1,4 +1,4 @@
-//! Format 2: records of the CROSS release (SPEC "CROSS release files").
+//! Format 2: records of the CROSS release (docs/input-formats.md, "CROSS release files").
 //!
 //! A dataset record (`data/{casa,safeworld}/{english,multilingual}.json`) becomes an item with
 //! no response; a judge-output record (`results_<model>_r<round>.json`) becomes the same item

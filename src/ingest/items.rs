@@ -1,4 +1,4 @@
-//! Format 1: canonical items, one JSON object per line (SPEC "Items, canonical JSONL").
+//! Format 1: canonical items, one JSON object per line (docs/input-formats.md, "Canonical items").
 //!
 //! The hot path deserialises straight into typed structs (`deny_unknown_fields`), which is what
 //! makes a 330 MB file import in about a second. Only when that fails is the record parsed a

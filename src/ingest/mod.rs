@@ -1,5 +1,5 @@
 //! Reading and checking input files: canonical items (JSONL), CROSS release files (JSON arrays)
-//! and TRL preference pairs (JSONL). See SPEC "Input formats".
+//! and TRL preference pairs (JSONL). See docs/input-formats.md.
 //!
 //! [`read_inputs`] streams every file record by record (memory does not grow with the file),
 //! checks everything, and hands each good record to a sink. Every error is collected (the first
@@ -442,7 +442,7 @@ impl FileCtx {
         match (self.container, e.column) {
             (Container::Lines, Some(col)) => format!("{shown}:{line}:{col}: {}", e.message),
             (Container::Lines, None) => format!("{shown}:{line}: {}", e.message),
-            // SPEC: in a JSON array, LINE is where the bad record starts.
+            // docs/input-formats.md: in a JSON array, LINE is where the bad record starts.
             (Container::Array, Some(col)) if e.line_offset > 0 => {
                 format!("{shown}:{line}: {} (at line {}, column {col})", e.message, line + e.line_offset)
             }

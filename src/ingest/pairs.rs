@@ -1,5 +1,5 @@
 //! Format 3: preference pairs in TRL's format, standard or conversational, plus images
-//! (SPEC "Preference pairs JSONL").
+//! (docs/input-formats.md, "Preference pairs").
 //!
 //! `prompt`, `chosen` and `rejected` are each a string or a list of `{"role", "content"}`
 //! messages, where `content` is a string or a list of parts (`{"type": "text", "text": …}`,

@@ -1,4 +1,4 @@
-//! `--ratings` files: a plain ratings table, without a session (SPEC "--ratings files").
+//! `--ratings` files: a plain ratings table, without a session (docs/agreement.md, "`--ratings` files").
 //!
 //! - CSV: a header row naming the raters; one row per item; an empty cell is a missing rating;
 //!   an optional first column named `item` holds item ids. A header with tabs and no commas is

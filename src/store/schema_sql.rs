@@ -1,6 +1,6 @@
 //! The session's tables, and the migrations between versions of them. `PRAGMA user_version`
 //! holds the version; a session made by an older crossreview is upgraded on open, step by step.
-//! Every table is documented in README.md ("The session database").
+//! Every table is documented in docs/session-database.md.
 
 use rusqlite::Connection;
 

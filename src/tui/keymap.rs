@@ -1,4 +1,4 @@
-//! Keys → actions. The defaults are SPEC's table; a TOML file overrides any command:
+//! Keys → actions. The defaults are the table of docs/annotating.md ("Keys"); a TOML file overrides any command:
 //!
 //! ```toml
 //! # each command takes one key or a list of keys

@@ -3,8 +3,7 @@
 //! `app` is the event loop that carries out effects against the session; `image` and `search`
 //! run their work on worker threads.
 //!
-//! Modes: `responses` (this build). Pairs and adjudication are further modes of the same
-//! state machine (issues 5 and 6).
+//! Modes: `responses`, `pairs` and `adjudicate`, all run by the same state machine.
 
 pub mod action;
 pub mod adjudicate;
