@@ -282,11 +282,13 @@ fn hostile_names_ids_and_paths_never_reach_the_terminal() {
         "responses": [{"model": format!("m{HOSTILE}"), "text": "t", "judge": {"awareness": 1}}]});
     std::fs::write(&input, format!("{rec}\n")).unwrap();
     cr().arg("import").arg(&s).arg(&input).assert().success();
-    label_all(&s, HOSTILE, 1);
-    // Two copies that disagree, for merge's conflict lines.
+    // Two copies that disagree, for merge's conflict lines (which name the hostile item and
+    // model); the hostile annotator only in the first, whose events merge refuses as a source.
     let other = dir.path().join("other.db");
     std::fs::copy(&s, &other).unwrap();
-    label_all(&other, HOSTILE, 0);
+    label_all(&s, HOSTILE, 1);
+    label_all(&s, "ana", 1);
+    label_all(&other, "ana", 0);
 
     let run = |what: &str, args: &[&std::ffi::OsStr]| {
         let o = cr().current_dir(dir.path()).args(args).output().unwrap();
@@ -301,7 +303,14 @@ fn hostile_names_ids_and_paths_never_reach_the_terminal() {
     run("show", &["show".as_ref(), sp, format!("x{HOSTILE}").as_ref()]);
     run("show missing", &["show".as_ref(), sp, format!("nope{HOSTILE}").as_ref()]);
     let o = run("merge", &["merge".as_ref(), sp, other.as_os_str()]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("conflict"));
+    let refused = run("merge refused", &["merge".as_ref(), other.as_os_str(), sp]);
+    assert!(!refused.status.success(), "a source with a control character in an annotator name is refused");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("conflict"),
+        "merge: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     let out = dir.path().join(format!("out{HOSTILE}.csv"));
     run(
         "export",

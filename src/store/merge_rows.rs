@@ -169,6 +169,16 @@ impl<'a> Cells<'a, '_> {
         Ok(s)
     }
 
+    /// An item id, model name or pair id: any non-empty text, as imports accept (they are
+    /// sanitized when shown).
+    fn key(&mut self, i: usize) -> Result<String, String> {
+        let s = self.text(i)?;
+        if s.is_empty() {
+            return Err(format!("{} is empty, expected an id", self.names[i]));
+        }
+        Ok(s)
+    }
+
     fn opt_int(&self, i: usize) -> Result<Option<i64>, String> {
         match self.cell(i)? {
             ValueRef::Null => Ok(None),
@@ -211,7 +221,7 @@ pub fn item(row: &Row<'_>) -> Result<ItemRow, String> {
     ];
     let mut c = Cells { row, names: N, bytes: 0 };
     Ok(ItemRow {
-        id: c.name(1)?,
+        id: c.key(1)?,
         image: c.opt_text(2)?,
         query: c.text(3)?,
         query_en: c.opt_text(4)?,
@@ -227,8 +237,8 @@ pub fn item(row: &Row<'_>) -> Result<ItemRow, String> {
 pub fn response(row: &Row<'_>, schema: &Schema) -> Result<ResponseRow, String> {
     const N: &[&str] = &["seq", "item_id", "model", "text", "judge", "judge_rationale"];
     let mut c = Cells { row, names: N, bytes: 0 };
-    let item_id = c.name(1)?;
-    let model = c.name(2)?;
+    let item_id = c.key(1)?;
+    let model = c.key(2)?;
     let text = c.text(3)?;
     let (judge, scores) = c.json::<BTreeMap<String, Value>>(4, "a JSON object of whole-number scores")?;
     for (dim, v) in &scores {
@@ -246,7 +256,7 @@ pub fn pair(row: &Row<'_>) -> Result<PairRow, String> {
         &["seq", "id", "item_id", "prompt", "chosen", "rejected", "images", "meta", "imported_at"];
     let mut c = Cells { row, names: N, bytes: 0 };
     Ok(PairRow {
-        id: c.name(1)?,
+        id: c.key(1)?,
         item_id: c.opt_text(2)?,
         prompt: c.json::<serde_json::Value>(3, "JSON")?.0,
         chosen: c.json::<serde_json::Value>(4, "JSON")?.0,

@@ -116,6 +116,19 @@ impl Tmux {
         last
     }
 
+    /// Waits until the program of session `name` has exited (20 s at most).
+    pub fn wait_exit(&self, name: &str) {
+        let start = Instant::now();
+        while self.run(&["display-message", "-p", "-t", name, "#{pane_dead}"]).stdout.trim_ascii() != b"1" {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the program did not exit:\n{}",
+                self.capture(name).join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn kill_session(&self, name: &str) {
         self.run(&["kill-session", "-t", name]);
     }
