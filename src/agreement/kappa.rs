@@ -23,12 +23,16 @@ pub enum Weighting {
 }
 
 impl Weighting {
-    fn distance(self, j: usize, k: usize) -> i128 {
-        let d = j.abs_diff(k) as i128;
+    /// The disagreement for a distance `d` between two positions: `d` or `d²`.
+    fn of<T: Copy + std::ops::Mul<Output = T>>(self, d: T) -> T {
         match self {
             Weighting::Linear => d,
             Weighting::Quadratic => d * d,
         }
+    }
+
+    fn distance(self, j: usize, k: usize) -> i128 {
+        self.of(j.abs_diff(k) as i128)
     }
 }
 
@@ -59,7 +63,7 @@ impl Weights {
     fn distance(&self, j: usize, k: usize) -> f64 {
         match &self.values {
             None => self.kind.distance(j, k) as f64,
-            Some(v) => self.distance_between(v[j], v[k]),
+            Some(v) => self.kind.of((v[j] - v[k]).abs()),
         }
     }
 
@@ -70,26 +74,22 @@ impl Weights {
             Some(v) => {
                 let (lo, hi) =
                     v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-                self.distance_between(lo, hi)
+                self.kind.of(hi - lo)
             }
         }
     }
 
-    fn distance_between(&self, a: f64, b: f64) -> f64 {
-        let d = (a - b).abs();
-        match self.kind {
-            Weighting::Linear => d,
-            Weighting::Quadratic => d * d,
-        }
-    }
-
-    /// Agreement weight 1 − distance / max distance (Gwet's weights), for q ≥ 2.
-    fn agreement_weight(&self, j: usize, k: usize, q: usize) -> f64 {
+    /// Gwet's agreement weights 1 − distance / max distance, q × q row-major, for q ≥ 2.
+    fn agreement_matrix(&self, q: usize) -> Vec<f64> {
         let max = self.max_distance(q);
-        if max == 0.0 {
-            return if j == k { 1.0 } else { 0.0 };
-        }
-        1.0 - self.distance(j, k) / max
+        (0..q)
+            .flat_map(|j| (0..q).map(move |k| (j, k)))
+            .map(
+                |(j, k)| {
+                    if max == 0.0 { f64::from(u8::from(j == k)) } else { 1.0 - self.distance(j, k) / max }
+                },
+            )
+            .collect()
     }
 }
 
@@ -220,7 +220,8 @@ pub fn percent_agreement(s: &CountSummary) -> Result<f64, Undefined> {
 
 /// p_a with agreement weights w_kl (Gwet): mean over pairable items of
 /// Σ_k r_ik (r*_ik − 1)/(r_i(r_i − 1)), r*_ik = Σ_l w_kl r_il.
-fn weighted_percent_agreement(s: &CountSummary, w: Option<&Weights>) -> Result<f64, Undefined> {
+/// `w` is q × q row-major ([`Weights::agreement_matrix`]); `None` = identity (unweighted).
+fn weighted_percent_agreement(s: &CountSummary, w: Option<&[f64]>) -> Result<f64, Undefined> {
     if s.pairable_units == 0 {
         return Err(Undefined::NoPairableItem);
     }
@@ -236,7 +237,7 @@ fn weighted_percent_agreement(s: &CountSummary, w: Option<&Weights>) -> Result<f
                         0.0
                     }
                 }
-                Some(w) => w.agreement_weight(c, k, q),
+                Some(w) => w[c * q + k],
             };
             if weight != 0.0 {
                 agree += weight * s.pair_share_products[c * q + k];
@@ -280,9 +281,9 @@ pub fn gwet_ac2(s: &CountSummary, w: impl Into<Weights>) -> Result<f64, Undefine
     if q < 2 {
         return Err(Undefined::FewerThanTwoCategories);
     }
-    let pa = weighted_percent_agreement(s, Some(&w))?;
-    let total_weight: f64 =
-        (0..q).flat_map(|c| (0..q).map(move |k| (c, k))).map(|(c, k)| w.agreement_weight(c, k, q)).sum();
+    let weights = w.agreement_matrix(q);
+    let pa = weighted_percent_agreement(s, Some(&weights))?;
+    let total_weight: f64 = weights.iter().sum();
     let spread: f64 = s.category_shares().iter().map(|p| p * (1.0 - p)).sum();
     chance_corrected(pa, total_weight / (q * (q - 1)) as f64 * spread)
 }

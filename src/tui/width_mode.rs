@@ -8,25 +8,12 @@
 //! Terminals that do not know the mode ignore all three sequences. kitty always clusters and
 //! has no switch: there a cluster leaves blank cells after it, and nothing moves or is
 //! overwritten, because the TUI sends each cluster whole and then moves the cursor.
-
-use std::io::Write;
+//! `terminal_setup` writes these with the other terminal modes, so every exit path restores it.
 
 /// Save mode 2027, then reset it (grapheme clustering off).
 pub const ENTER: &[u8] = b"\x1b[?2027s\x1b[?2027l";
 /// Restore mode 2027 as it was saved.
 pub const LEAVE: &[u8] = b"\x1b[?2027r";
-
-/// Switches the terminal to per-code-point widths for the TUI.
-pub fn enter(out: &mut impl Write) -> std::io::Result<()> {
-    out.write_all(ENTER)?;
-    out.flush()
-}
-
-/// Gives the terminal its own grapheme clustering setting back.
-pub fn leave(out: &mut impl Write) -> std::io::Result<()> {
-    out.write_all(LEAVE)?;
-    out.flush()
-}
 
 #[cfg(test)]
 mod tests {
@@ -34,10 +21,7 @@ mod tests {
 
     #[test]
     fn the_mode_is_saved_before_it_is_reset_and_restored_on_leave() {
-        let mut out = Vec::new();
-        enter(&mut out).unwrap();
-        leave(&mut out).unwrap();
-        let s = String::from_utf8(out).unwrap();
+        let s = String::from_utf8([ENTER, LEAVE].concat()).unwrap();
         let save = s.find("\x1b[?2027s").unwrap();
         let reset = s.find("\x1b[?2027l").unwrap();
         let restore = s.find("\x1b[?2027r").unwrap();
