@@ -12,6 +12,7 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod file_identity;
 pub mod file_size_limit;
 pub mod imaging;
 pub mod ingest;

@@ -61,33 +61,6 @@ impl From<io::Error> for TargetError {
     }
 }
 
-/// Where a path leads: the canonical path of the file, or for a file not created yet the
-/// canonical folder joined with its name.
-fn canonical_target(p: &Path) -> Option<PathBuf> {
-    if let Ok(c) = std::fs::canonicalize(p) {
-        return Some(c);
-    }
-    let name = p.file_name()?;
-    let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::canonicalize(parent).ok().map(|d| d.join(name))
-}
-
-/// The protected file `target` is, if any: the same canonical path, or the same file (a hard
-/// link).
-fn protected_match(target: &Path, protected: &[PathBuf]) -> Option<PathBuf> {
-    use std::os::unix::fs::MetadataExt;
-    let canonical = canonical_target(target);
-    let meta = std::fs::metadata(target).ok();
-    protected.iter().find_map(|p| {
-        let same_path = canonical.is_some() && canonical == canonical_target(p);
-        let same_file = match (&meta, std::fs::metadata(p)) {
-            (Some(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        };
-        (same_path || same_file).then(|| p.clone())
-    })
-}
-
 impl ExportSink {
     /// `-` is standard output; an existing device or pipe is written directly; anything else
     /// a regular file replaced atomically (through a symbolic link). `protected` files are
@@ -96,8 +69,8 @@ impl ExportSink {
         if out.as_os_str() == "-" {
             return Ok(ExportSink::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())));
         }
-        if let Some(p) = protected_match(out, protected) {
-            return Err(TargetError::Protected(p));
+        if let Some(p) = protected.iter().find(|p| crate::file_identity::same_file(out, p)) {
+            return Err(TargetError::Protected(p.clone()));
         }
         match std::fs::metadata(out) {
             Ok(m) if m.is_dir() => {

@@ -40,19 +40,6 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// Whether `a` and `b` are the same file (the same inode where there are inodes, so a hard link
-/// or a symbolic link to the target counts as the target).
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) {
-            return ma.dev() == mb.dev() && ma.ino() == mb.ino();
-        }
-    }
-    std::fs::canonicalize(a).ok().is_some_and(|ca| std::fs::canonicalize(b).ok() == Some(ca))
-}
-
 /// Opens `path` read-only as a session to merge into `target` (whose label schema it must
 /// share). Errors are sentences about the file, without SQL.
 pub fn open(path: &Path, target: &Path, target_schema: &Schema) -> Result<Source, String> {
@@ -63,7 +50,7 @@ pub fn open(path: &Path, target: &Path, target_schema: &Schema) -> Result<Source
     if !meta.is_file() {
         return Err("is not a file, so not a session".into());
     }
-    if same_file(path, target) {
+    if crate::file_identity::same_file(path, target) {
         return Err("is the target itself; name other sessions to merge".into());
     }
     let not_a_session =
