@@ -20,6 +20,7 @@ pub mod model;
 pub mod out;
 pub mod rng;
 pub mod schema;
+pub mod session_stats;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -9,7 +9,6 @@
 pub mod gold;
 pub mod images;
 pub mod labels;
-pub mod pair_stats;
 pub mod preference;
 pub mod writer;
 
