@@ -8,7 +8,7 @@
 //! nominal level, the five verdicts as categories): [`verdict_agreement`] lays the verdicts out
 //! as the raters × pairs matrix it takes and calls it.
 
-use crate::export::{ExportData, majority};
+use crate::export::{ExportData, strict_majority_value};
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::field;
 use serde_json::{Value as Json, json};
@@ -182,7 +182,7 @@ pub fn pairs_stats(observations: &[PairObservation]) -> PairStats {
         }
     }
     for (group, verdicts) in per_pair.values() {
-        let m = majority(verdicts.iter().copied());
+        let m = strict_majority_value(verdicts.iter().copied());
         for g in [&mut stats.overall, stats.by_group.get_mut(*group).expect("group counted above")] {
             g.pairs += 1;
             match m.value {
