@@ -4,6 +4,9 @@
 //! `tui::state`) is kept apart from input/output (`store`, `export`, `commands`) and from the
 //! screen (`tui`'s draw functions).
 
+// No unwrap outside tests: `expect("why it cannot fail")` or an error (clippy.toml lets tests unwrap).
+#![deny(clippy::unwrap_used)]
+
 pub mod agreement;
 pub mod assign;
 pub mod bounded_read;
