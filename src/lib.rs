@@ -1,8 +1,11 @@
 //! crossreview: the human side of multimodal cultural-safety evaluation.
 //!
 //! The pure core (`agreement`, `model`, `schema`, the parsers in `ingest`, the state machine in
-//! `tui::state`) is kept apart from input/output (`store`, `export`, `commands`) and from the
-//! screen (`tui`'s draw functions).
+//! `tui::state`) is kept apart from input/output (`store`, `session_stats`, `export`, `commands`)
+//! and from the screen (`tui`'s draw functions).
+
+// No unwrap outside tests: `expect("why it cannot fail")` or an error (clippy.toml lets tests unwrap).
+#![deny(clippy::unwrap_used)]
 
 pub mod agreement;
 pub mod assign;
@@ -20,6 +23,7 @@ pub mod model;
 pub mod out;
 pub mod rng;
 pub mod schema;
+pub mod session_stats;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -1,3 +1,6 @@
+// No unwrap outside tests: `expect("why it cannot fail")` or an error (clippy.toml lets tests unwrap).
+#![deny(clippy::unwrap_used)]
+
 use clap::Parser;
 use std::process::ExitCode;
 

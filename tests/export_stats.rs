@@ -4,7 +4,7 @@
 mod export_fixture;
 
 use crossreview::export::ExportData;
-use crossreview::export::pair_stats::{SideBias, pair_observations, pairs_stats, verdict_agreement};
+use crossreview::session_stats::pairs::{SideBias, pair_observations, pairs_stats, verdict_agreement};
 use crossreview::store::Store;
 
 #[test]

@@ -31,9 +31,10 @@ pub fn compare(reference: &[u16], judge: &[u16], q: usize) -> JudgeComparison {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tie;
 
-/// The most frequent category among `codes` (missing ones ignored): `Ok(Some(c))`, `Ok(None)`
-/// when there is no rating, `Err(Tie)` on a tie for first place.
-pub fn majority(codes: impl IntoIterator<Item = u16>, q: usize) -> Result<Option<u16>, Tie> {
+/// The plurality: the most frequent category among `codes` (missing ones ignored), even when
+/// fewer than half share it: `Ok(Some(c))`, `Ok(None)` when there is no rating, `Err(Tie)` on a
+/// tie for first place. Compare `export::strict_majority_value`, which needs more than half.
+pub fn plurality_value(codes: impl IntoIterator<Item = u16>, q: usize) -> Result<Option<u16>, Tie> {
     let mut counts = vec![0u32; q];
     for c in codes {
         if c != MISSING && (c as usize) < q {
@@ -54,11 +55,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn majority_and_ties() {
-        assert_eq!(majority([1, 1, 0], 2), Ok(Some(1)));
-        assert_eq!(majority([1, 0], 2), Err(Tie));
-        assert_eq!(majority([MISSING], 2), Ok(None));
-        assert_eq!(majority([0, MISSING], 2), Ok(Some(0)));
+    fn plurality_value_and_ties() {
+        // Two of three.
+        assert_eq!(plurality_value([1, 1, 0], 2), Ok(Some(1)));
+        // Ties for first place, of two and of three categories.
+        assert_eq!(plurality_value([1, 0], 2), Err(Tie));
+        assert_eq!(plurality_value([2, 0, 1], 3), Err(Tie));
+        // A plurality wins even when it is not more than half (2 of 4).
+        assert_eq!(plurality_value([2, 2, 1, 0], 3), Ok(Some(2)));
+        assert_eq!(plurality_value([MISSING], 2), Ok(None));
+        assert_eq!(plurality_value([0, MISSING], 2), Ok(Some(0)));
     }
 
     #[test]

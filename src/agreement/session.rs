@@ -143,7 +143,7 @@ impl DimensionRatings {
     pub fn majority(&self) -> Vec<Result<Option<u16>, judge::Tie>> {
         let q = self.scale.q();
         (0..self.matrix.n_items())
-            .map(|i| judge::majority((0..self.matrix.n_raters()).map(|r| self.matrix.row(r)[i]), q))
+            .map(|i| judge::plurality_value((0..self.matrix.n_raters()).map(|r| self.matrix.row(r)[i]), q))
             .collect()
     }
 

@@ -1,17 +1,18 @@
 //! `crossreview agreement`: inter-annotator agreement on a plain ratings table (`--ratings`) or
 //! on a session (per dimension; with `--judge`, the judge against the humans; with `--by`, per
-//! group). Statistics come from `crate::agreement`; this module reads, groups and prints.
+//! group). Statistics come from `crate::agreement` and `crate::session_stats`; this module checks
+//! the arguments, reads the ratings file and prints.
 
-use crate::agreement::session::{DimensionRatings, HumanLabel, JudgeReport, verdict_ratings};
+use crate::agreement::session::JudgeReport;
 use crate::agreement::{self, Agreement, Level, Options, Scale, Stat, count_of};
 use crate::bounded_read::Pipes;
 use crate::cli::{AgreementArgs, GroupBy, LevelArg};
 use crate::error::{CliError, CliResult};
 use crate::ingest::ratings::parse_ratings;
 use crate::schema::Dimension;
-use crate::store::{ResponseInfo, Shared, Store, field};
+use crate::session_stats::SessionLabels;
+use crate::store::{ResponseInfo, Store, field};
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use unicode_width::UnicodeWidthStr;
@@ -115,96 +116,6 @@ pub(crate) fn emit_json(text: &str) -> CliResult {
 // ---------------------------------------------------------------------------------------------
 // Session
 
-/// A session's responses and current labels, ready to be cut per dimension.
-pub(crate) struct SessionLabels {
-    pub responses: Vec<ResponseInfo>,
-    /// dimension -> (annotator, response index, value)
-    pub labels: HashMap<String, Vec<(Shared, usize, i64)>>,
-    /// Pair verdicts: (annotator, pair index, verdict code).
-    pub verdicts: Vec<(Shared, usize, i64)>,
-}
-
-impl SessionLabels {
-    /// Why not `Store::current_labels`: a large session has millions of current rows, and
-    /// this keeps one copy of each annotator's name and no other string per row.
-    pub fn load(store: &Store) -> CliResult<SessionLabels> {
-        let responses = store.response_index()?;
-        let index: HashMap<(&str, &str), usize> =
-            responses.iter().enumerate().map(|(i, r)| ((&*r.item_id, &*r.model), i)).collect();
-        let pair_ids: HashMap<String, usize> =
-            store.pairs()?.into_iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        let mut labels: HashMap<String, Vec<(Shared, usize, i64)>> = HashMap::new();
-        let mut verdicts = Vec::new();
-        // Adjudicators decide disagreements; their labels are not one more rater's.
-        let adjudicators = store.adjudicators()?;
-        let mut names: HashMap<String, Shared> = HashMap::new();
-        let mut read = || -> rusqlite::Result<()> {
-            let mut st = store.conn().prepare(
-                "SELECT annotator, task_kind, item_id, model, pair_id, field, value FROM readable_current
-             WHERE field NOT LIKE '@%' AND value IS NOT NULL",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let annotator = r.get_ref(0)?.as_str()?;
-                if adjudicators.iter().any(|a| a == annotator) {
-                    continue;
-                }
-                let (kind, f, value) =
-                    (r.get_ref(1)?.as_str()?, r.get_ref(5)?.as_str()?, r.get::<_, i64>(6)?);
-                let mut name = || -> Shared {
-                    if let Some(n) = names.get(annotator) {
-                        return n.clone();
-                    }
-                    let n: Shared = annotator.into();
-                    names.insert(annotator.to_string(), n.clone());
-                    n
-                };
-                if kind == "response" {
-                    if let Some(&i) = index.get(&(r.get_ref(2)?.as_str()?, r.get_ref(3)?.as_str()?)) {
-                        let name = name();
-                        match labels.get_mut(f) {
-                            Some(v) => v.push((name, i, value)),
-                            None => {
-                                labels.insert(f.to_string(), vec![(name, i, value)]);
-                            }
-                        }
-                    }
-                } else if f == field::VERDICT
-                    && let Some(&p) = pair_ids.get(r.get_ref(4)?.as_str()?)
-                {
-                    verdicts.push((name(), p, value));
-                }
-            }
-            Ok(())
-        };
-        read()?;
-        Ok(SessionLabels { responses, labels, verdicts })
-    }
-
-    pub fn dimension(&self, dim: &Dimension) -> DimensionRatings {
-        let labels: Vec<HumanLabel> = self
-            .labels
-            .get(&dim.name)
-            .map(|v| {
-                v.iter()
-                    .map(|(a, r, value)| HumanLabel { annotator: a, response: *r, value: *value })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge_value(&dim.name)).collect();
-        DimensionRatings::build(dim, &labels, &judge)
-    }
-
-    pub fn verdicts(&self) -> DimensionRatings {
-        let labels: Vec<HumanLabel> = self
-            .verdicts
-            .iter()
-            .map(|(a, p, v)| HumanLabel { annotator: a, response: *p, value: *v })
-            .collect();
-        verdict_ratings(&labels)
-    }
-}
-
 /// The value of a grouping field for a response ("(none)" when the item has none).
 pub(crate) fn group_value(r: &ResponseInfo, by: GroupBy) -> String {
     let v = match by {
@@ -237,14 +148,6 @@ pub(crate) fn selected_dimensions<'a>(
         .collect()
 }
 
-struct DimensionResult {
-    name: String,
-    humans: Agreement,
-    judge: Option<JudgeReport>,
-    /// group value -> (humans, judge)
-    by: Vec<(String, Agreement, Option<JudgeReport>)>,
-}
-
 fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let store = Store::open_read_only(path)?;
     super::warn_unreadable_rows(&store);
@@ -259,35 +162,14 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
         selected_dimensions(&schema.dimensions, &wanted)?
     };
     let data = SessionLabels::load(&store)?;
-    let mut results = Vec::new();
-    for dim in dims {
-        let ratings = data.dimension(dim);
-        let humans = ratings.humans(opts);
-        let judge = args.judge.then(|| ratings.judge_report(opts));
-        let mut by = Vec::new();
-        if let Some(field) = args.by {
-            let groups: Vec<String> = data.responses.iter().map(|r| group_value(r, field)).collect();
-            let mut values: Vec<&String> = ratings.responses.iter().map(|&r| &groups[r]).collect();
-            values.sort();
-            values.dedup();
-            for v in values {
-                let sub = ratings.subset(|r| &groups[r] == v);
-                let h = sub.humans(opts);
-                let j = args.judge.then(|| sub.judge_report(opts));
-                by.push((v.clone(), h, j));
-            }
-        }
-        results.push(DimensionResult { name: dim.name.clone(), humans, judge, by });
-    }
+    let groups: Option<Vec<String>> =
+        args.by.map(|field| data.responses.iter().map(|r| group_value(r, field)).collect());
+    let mut results: Vec<_> = dims
+        .into_iter()
+        .map(|dim| data.dimension_agreement(dim, opts, args.judge, groups.as_deref()))
+        .collect();
     if asked_verdict || (args.dimensions.is_empty() && !data.verdicts.is_empty()) {
-        // No judge and no groups for pairs: the judge scores responses, and pairs carry no
-        // model.
-        results.push(DimensionResult {
-            name: field::VERDICT.to_string(),
-            humans: data.verdicts().humans(opts),
-            judge: None,
-            by: Vec::new(),
-        });
+        results.push(data.verdict_agreement(opts));
     }
     if args.json {
         let mut dims = Map::new();

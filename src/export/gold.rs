@@ -8,7 +8,7 @@
 //! Adjudication itself (recording the adjudicator's value) comes with the adjudication mode;
 //! until then the export passes an empty [`Adjudications`] map.
 
-use super::{ExportData, ExportSummary, majority, round4};
+use super::{ExportData, ExportSummary, round4, strict_majority_value};
 use crate::model::{TaskRef, Value};
 use crate::store::field;
 use serde_json::{Value as Json, json};
@@ -75,7 +75,7 @@ pub fn decide(
     adjudication: Option<&Adjudication>,
     min_annotators: usize,
 ) -> Result<GoldDecision, NoGold> {
-    let m = majority(values.iter().copied());
+    let m = strict_majority_value(values.iter().copied());
     let share = |v: Value| {
         if values.is_empty() {
             0.0

@@ -9,7 +9,6 @@
 pub mod gold;
 pub mod images;
 pub mod labels;
-pub mod pair_stats;
 pub mod preference;
 pub mod writer;
 
@@ -178,7 +177,10 @@ impl<T> Majority<T> {
     }
 }
 
-pub fn majority<T: PartialEq + Copy>(values: impl IntoIterator<Item = T>) -> Majority<T> {
+/// The strict majority of `values`: the value more than half of them share (none on a tie, or
+/// when the most frequent value has half or fewer). Compare `agreement::judge::plurality_value`,
+/// which takes the most frequent value.
+pub fn strict_majority_value<T: PartialEq + Copy>(values: impl IntoIterator<Item = T>) -> Majority<T> {
     // A handful of annotators per task: a linear scan beats a map.
     let mut counts: Vec<(T, usize)> = Vec::new();
     let mut n = 0;
@@ -308,7 +310,7 @@ pub fn decide_pair(
     if let Some(a) = adjudication {
         return PairDecision::Decided {
             verdict: a.verdict,
-            majority: majority(verdicts.iter().map(|(_, v)| *v)),
+            majority: strict_majority_value(verdicts.iter().map(|(_, v)| *v)),
             adjudicator: Some(a.adjudicator.to_string()),
         };
     }
@@ -318,7 +320,7 @@ pub fn decide_pair(
     if verdicts.len() < min_annotators {
         return PairDecision::TooFewAnnotators { n: verdicts.len() };
     }
-    let m = majority(verdicts.iter().map(|(_, v)| *v));
+    let m = strict_majority_value(verdicts.iter().map(|(_, v)| *v));
     match m.value {
         Some(verdict) => PairDecision::Decided { verdict, majority: m, adjudicator: None },
         None => PairDecision::NoMajority { majority: m },
@@ -436,13 +438,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strict_majority() {
-        let m = majority([1, 1, 0]);
+    fn strict_majority_value_and_ties() {
+        // Two of three.
+        let m = strict_majority_value([1, 1, 0]);
         assert_eq!((m.value, m.n, m.top), (Some(1), 3, 2));
-        assert_eq!(majority([1, 0]).value, None);
-        assert_eq!(majority([2, 2, 1, 0]).value, None, "a plurality of 2 of 4 is not a majority");
-        assert_eq!(majority(Vec::<i64>::new()).value, None);
-        assert!((majority([1, 1, 0]).agreement() - 2.0 / 3.0).abs() < 1e-12);
+        // Ties, of two and of three values.
+        assert_eq!(strict_majority_value([1, 0]).value, None);
+        assert_eq!(strict_majority_value([2, 0, 1]).value, None);
+        assert_eq!(
+            strict_majority_value([2, 2, 1, 0]).value,
+            None,
+            "a plurality of 2 of 4 is not a majority"
+        );
+        assert_eq!(strict_majority_value(Vec::<i64>::new()).value, None);
+        assert!((strict_majority_value([1, 1, 0]).agreement() - 2.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -80,7 +80,9 @@ pub enum Pick {
 /// how many gave it, how many answered)`. `None` when the pick agrees with the majority, or
 /// there is no strict majority (a tie is what adjudication is for, not an override).
 pub fn overruled(answers: &Answers, field_name: &str, value: Value) -> Option<(Value, usize, usize)> {
-    let m = crate::export::majority(answers.iter().filter_map(|(_, l)| l.values.get(field_name).copied()));
+    let m = crate::export::strict_majority_value(
+        answers.iter().filter_map(|(_, l)| l.values.get(field_name).copied()),
+    );
     match m.value {
         Some(v) if v != value => Some((v, m.top, m.n)),
         _ => None,

@@ -205,6 +205,7 @@ pub fn ask(questions: &[u8], timeout: Duration) -> (Answers, Vec<u8>) {
     let mut replies = Replies::default();
     // The terminal crossterm reads keys from: standard input, or the controlling terminal.
     let tty_file;
+    // SAFETY: isatty only inspects a descriptor number; any value is safe to ask about.
     let fd = if unsafe { libc::isatty(libc::STDIN_FILENO) } == 1 {
         libc::STDIN_FILENO
     } else {

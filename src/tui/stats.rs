@@ -4,8 +4,8 @@
 //! annotator's progress.
 //!
 //! Nothing is computed here: the numbers come from the agreement engine through the same
-//! session helpers `crossreview agreement` uses (`commands::agreement::SessionLabels`, which
-//! leaves adjudicators out), and progress from `commands::status::progress`. The computation
+//! session statistics `crossreview agreement` uses (`session_stats::SessionLabels`, which
+//! leaves adjudicators out), and progress from `session_stats::progress`. The computation
 //! reads the whole session, so it runs on a worker thread with its own connection.
 
 use crate::agreement::matrix::ConfusionMatrix;
@@ -56,7 +56,7 @@ pub struct StatsView {
 
 /// Computes the whole view from a session.
 pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
-    use crate::commands::agreement::SessionLabels;
+    use crate::session_stats::SessionLabels;
     let labels = SessionLabels::load(store).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = Options { bootstrap: None, seed: 0 };
     let mut dimensions = Vec::new();
@@ -92,7 +92,7 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
         });
     }
     let adjudicators = store.adjudicators()?;
-    let annotators = crate::commands::status::progress(store)?
+    let annotators = crate::session_stats::progress(store)?
         .into_iter()
         .map(|(name, p)| AnnotatorStats {
             adjudicator: adjudicators.contains(&name),

@@ -8,7 +8,7 @@
 //! nominal level, the five verdicts as categories): [`verdict_agreement`] lays the verdicts out
 //! as the raters × pairs matrix it takes and calls it.
 
-use super::{ExportData, majority};
+use crate::export::{ExportData, strict_majority_value};
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::field;
 use serde_json::{Value as Json, json};
@@ -182,7 +182,7 @@ pub fn pairs_stats(observations: &[PairObservation]) -> PairStats {
         }
     }
     for (group, verdicts) in per_pair.values() {
-        let m = majority(verdicts.iter().copied());
+        let m = strict_majority_value(verdicts.iter().copied());
         for g in [&mut stats.overall, stats.by_group.get_mut(*group).expect("group counted above")] {
             g.pairs += 1;
             match m.value {
@@ -258,7 +258,7 @@ pub fn pair_observations(data: &ExportData, by: Option<&str>) -> Vec<PairObserva
             orders.insert((pair_id, &c.annotator), o);
         }
     }
-    let verdicts = super::pair_verdicts(&data.current);
+    let verdicts = crate::export::pair_verdicts(&data.current);
     let mut out = Vec::new();
     for pair in &data.pairs {
         let Some(given) = verdicts.get(pair.id.as_str()) else { continue };

@@ -1,0 +1,26 @@
+//! Session-level statistics: what `status`, `report`, `agreement` and the TUI's stats screen
+//! compute from a session. Each function reads the store (or an [`ExportData`] loaded from it)
+//! and returns plain values; the agreement engine (`crate::agreement`) does the statistics, and
+//! the callers print or draw the result.
+//!
+//! - [`labels`]: the current labels, cut per dimension for the agreement engine
+//!   ([`SessionLabels`]).
+//! - [`dimension_agreement`]: `crossreview agreement` on a session, per dimension and group.
+//! - [`progress`]: each annotator's progress and gold accuracy ([`progress()`]).
+//! - [`pairs`]: verdict statistics of pairs (validity, flips, side bias, agreement on verdicts).
+//! - [`pair_summary`]: those statistics as the pair section of `status` and `report`.
+//! - [`report_cells`]: one dimension on one group of responses, for `report`'s results table.
+//!
+//! [`ExportData`]: crate::export::ExportData
+
+pub mod dimension_agreement;
+pub mod labels;
+pub mod pair_summary;
+pub mod pairs;
+pub mod progress;
+pub mod report_cells;
+
+pub use dimension_agreement::DimensionAgreement;
+pub use labels::SessionLabels;
+pub use pair_summary::{PairSummary, pair_summary};
+pub use progress::{AnnotatorProgress, gold_answers, gold_item_count, progress, progress_with};
