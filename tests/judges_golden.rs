@@ -3,6 +3,8 @@
 //! tests/fixtures/judges-golden/golden.json, written by generate.py next to it (the way to
 //! regenerate them is at the top of that script). Every entry of the file is checked.
 
+use crossreview::agreement::judges::compare_judges;
+use crossreview::agreement::matrix::MISSING;
 use crossreview::agreement::mcnemar::mcnemar_exact;
 use serde_json::Value;
 
@@ -28,5 +30,42 @@ fn mcnemar_matches_statsmodels() {
         // Relative 1e-9 holds down to the 1e-89 case (b + c = 1,000,000).
         assert!((got - want).abs() <= 1e-9 * want, "b={b} c={c}: {got:e}, statsmodels {want:e}");
         assert_eq!(mcnemar_exact(c, b), got, "symmetric in b and c");
+    }
+}
+
+/// The same tables through the judge comparison: item rows built from the counts give the
+/// same p-value and the accuracies of the table.
+#[test]
+fn judge_comparison_reproduces_the_tables() {
+    let g = golden();
+    for case in g["mcnemar"].as_array().unwrap() {
+        let (b, c) = (u(&case["b"]), u(&case["c"]));
+        if b + c > 20_000 {
+            continue;
+        }
+        let (both_right, both_wrong) = (3u64, 2u64);
+        let mut rows: (Vec<u16>, Vec<u16>, Vec<u16>) = (Vec::new(), Vec::new(), Vec::new());
+        let mut push = |k: u64, a: u16, bj: u16| {
+            for _ in 0..k {
+                rows.0.push(1);
+                rows.1.push(a);
+                rows.2.push(bj);
+            }
+        };
+        push(both_right, 1, 1);
+        push(b, 1, 0);
+        push(c, 0, 1);
+        push(both_wrong, 0, 0);
+        // An item only one judge scored is left out.
+        rows.0.push(1);
+        rows.1.push(1);
+        rows.2.push(MISSING);
+        let cmp = compare_judges(&rows.0, &rows.1, &rows.2, None, 0);
+        let n = both_right + b + c + both_wrong;
+        assert_eq!(cmp.n, n);
+        assert_eq!(cmp.a_accuracy, Ok((both_right + b) as f64 / n as f64));
+        assert_eq!(cmp.b_accuracy, Ok((both_right + c) as f64 / n as f64));
+        let want = case["pvalue"].as_f64().unwrap();
+        assert!((cmp.mcnemar_p.unwrap() - want).abs() <= 1e-9 * want, "b={b} c={c}");
     }
 }

@@ -11,6 +11,7 @@
 pub mod bootstrap;
 pub mod counts;
 pub mod judge;
+pub mod judges;
 pub mod kappa;
 pub mod krippendorff;
 pub mod matrix;
@@ -38,6 +39,7 @@ pub enum Undefined {
     NegativeRatioValue,
     NoValidResample,
     NoDefinedPair,
+    NoJudgedItem,
 }
 
 impl Undefined {
@@ -57,6 +59,7 @@ impl Undefined {
             Undefined::NegativeRatioValue => "a ratio scale needs non-negative values",
             Undefined::NoValidResample => "fewer than two bootstrap resamples had a defined alpha",
             Undefined::NoDefinedPair => "no pair of raters has a defined Cohen's kappa (see pairwise)",
+            Undefined::NoJudgedItem => "no item has both the judge scores compared and a human decision",
         }
     }
 
