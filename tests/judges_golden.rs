@@ -3,7 +3,7 @@
 //! tests/fixtures/judges-golden/golden.json, written by generate.py next to it (the way to
 //! regenerate them is at the top of that script). Every entry of the file is checked.
 
-use crossreview::agreement::judges::compare_judges;
+use crossreview::agreement::judges::{compare_judges, judge_agreement};
 use crossreview::agreement::matrix::MISSING;
 use crossreview::agreement::mcnemar::mcnemar_exact;
 use serde_json::Value;
@@ -69,3 +69,23 @@ fn judge_comparison_reproduces_the_tables() {
         assert!((cmp.mcnemar_p.unwrap() - want).abs() <= 1e-9 * want, "b={b} c={c}");
     }
 }
+
+#[test]
+fn judge_kappa_matches_scikit_learn() {
+    let g = golden();
+    let cases = g["cohen_kappa"].as_array().unwrap();
+    assert!(cases.len() >= 5);
+    let codes = |v: &Value| -> Vec<u16> {
+        v.as_array().unwrap().iter().map(|x| x.as_u64().map_or(MISSING, |c| c as u16)).collect()
+    };
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let q = u(&case["q"]) as usize;
+        let agreement = judge_agreement(&codes(&case["a"]), &codes(&case["b"]), q);
+        assert_eq!(agreement.n, u(&case["n"]), "{name}");
+        let want = case["kappa"].as_f64().unwrap();
+        let got = agreement.cohen_kappa.unwrap();
+        assert!((got - want).abs() < 1e-12, "{name}: {got}, scikit-learn {want}");
+    }
+}
+
