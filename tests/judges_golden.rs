@@ -3,6 +3,7 @@
 //! tests/fixtures/judges-golden/golden.json, written by generate.py next to it (the way to
 //! regenerate them is at the top of that script). Every entry of the file is checked.
 
+use crossreview::agreement::interval::wilson;
 use crossreview::agreement::judges::{compare_judges, judge_agreement};
 use crossreview::agreement::matrix::MISSING;
 use crossreview::agreement::mcnemar::mcnemar_exact;
@@ -71,6 +72,23 @@ fn judge_comparison_reproduces_the_tables() {
 }
 
 #[test]
+fn wilson_matches_statsmodels() {
+    let g = golden();
+    let cases = g["wilson"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let (k, n) = (u(&case["k"]), u(&case["n"]));
+        let conf = case["confidence"].as_f64().unwrap();
+        let got = wilson(k, n, conf).unwrap();
+        let (lo, hi) = (case["low"].as_f64().unwrap(), case["high"].as_f64().unwrap());
+        assert!(
+            (got.low - lo).abs() < 1e-12 && (got.high - hi).abs() < 1e-12,
+            "{k}/{n} at {conf}: {got:?}, statsmodels [{lo}, {hi}]"
+        );
+    }
+}
+
+#[test]
 fn judge_kappa_matches_scikit_learn() {
     let g = golden();
     let cases = g["cohen_kappa"].as_array().unwrap();
@@ -88,4 +106,3 @@ fn judge_kappa_matches_scikit_learn() {
         assert!((got - want).abs() < 1e-12, "{name}: {got}, scikit-learn {want}");
     }
 }
-

@@ -10,6 +10,7 @@
 
 pub mod bootstrap;
 pub mod counts;
+pub mod interval;
 pub mod judge;
 pub mod judges;
 pub mod kappa;
