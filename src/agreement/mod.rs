@@ -17,6 +17,7 @@ pub mod kappa;
 pub mod krippendorff;
 pub mod matrix;
 pub mod mcnemar;
+pub mod plan;
 pub mod session;
 
 pub use crate::schema::Level;
