@@ -13,6 +13,7 @@
 //! (or bad), and re-running it after a first round of labels gives the rest.
 
 use super::interval::{ProportionInterval, critical_value, wilson};
+use super::matrix::MISSING;
 use crate::rng::{SplitMix64, stable_hash};
 use serde_json::{Map, Value, json};
 
@@ -92,6 +93,31 @@ pub struct StratumEvidence {
     /// Responses with a human decision.
     pub decided: u64,
     pub judges: Vec<(u64, u64)>,
+}
+
+impl StratumEvidence {
+    /// The evidence of one stratum from its code rows: `human` holds the human decision per
+    /// response of the stratum ([`MISSING`] where undecided), each of `judges` that judge's
+    /// score of the same responses ([`MISSING`] where unscored).
+    pub fn from_codes(name: &str, human: &[u16], judges: &[&[u16]]) -> StratumEvidence {
+        let judges = judges
+            .iter()
+            .map(|row| {
+                assert_eq!(row.len(), human.len(), "one code per response");
+                human
+                    .iter()
+                    .zip(row.iter())
+                    .filter(|&(&h, &j)| h != MISSING && j != MISSING)
+                    .fold((0u64, 0u64), |(right, compared), (h, j)| (right + u64::from(h == j), compared + 1))
+            })
+            .collect();
+        StratumEvidence {
+            name: name.to_string(),
+            population: human.len() as u64,
+            decided: human.iter().filter(|&&h| h != MISSING).count() as u64,
+            judges,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

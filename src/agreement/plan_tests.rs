@@ -65,6 +65,19 @@ fn a_stratum_needs_what_its_neediest_judge_needs() {
 }
 
 #[test]
+fn evidence_from_code_rows() {
+    const M: u16 = MISSING;
+    let human = [1, 0, M, 1, 0];
+    let a = [1, 1, 1, M, 0];
+    let b = [0, 0, 0, 1, 1];
+    let e = StratumEvidence::from_codes("ko", &human, &[&a, &b]);
+    assert_eq!(
+        e,
+        StratumEvidence { name: "ko".into(), population: 5, decided: 4, judges: vec![(2, 3), (2, 4)] }
+    );
+}
+
+#[test]
 fn the_sample_is_exact_seeded_and_order_free() {
     let items: Vec<u32> = (0..1000).collect();
     let s = sample_stratum(&items, 37, 9, "ko");
