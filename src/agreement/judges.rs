@@ -30,6 +30,7 @@ impl JudgeCounts {
         let mut t = [0u64; 4];
         for ((&h, &x), &y) in human.iter().zip(a).zip(b) {
             if h != MISSING && x != MISSING && y != MISSING {
+                // Index bits: 2 = a wrong, 1 = b wrong.
                 t[(usize::from(x != h) << 1) | usize::from(y != h)] += 1;
             }
         }
@@ -166,8 +167,13 @@ impl JudgePairComparison {
     pub fn notes(&self, a: &str, b: &str, seed: u64) -> Vec<String> {
         let mut notes = Vec::new();
         if self.n == 0 {
+            let keys = if self.accuracy_difference_ci95.is_some() {
+                "a_accuracy, b_accuracy, mcnemar_p and bootstrap_ci95_accuracy_difference are"
+            } else {
+                "a_accuracy, b_accuracy and mcnemar_p are"
+            };
             notes.push(format!(
-                "judge comparison {a}|{b}: a_accuracy, b_accuracy and mcnemar_p are null: {}.",
+                "judge comparison {a}|{b}: {keys} null: {}.",
                 Undefined::NoJudgedItem.reason()
             ));
         }
@@ -292,7 +298,9 @@ mod tests {
             assert!(j[k].is_null(), "{k}");
         }
         assert_eq!(j["n"], 0);
-        assert_eq!(cmp.notes("x", "y", 1).len(), 1);
+        let notes = cmp.notes("x", "y", 1);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("mcnemar_p and bootstrap_ci95_accuracy_difference are null"), "{notes:?}");
         let one = compare_judges(&[1], &[1], &[0], Some(1), 1);
         assert_eq!(one.accuracy_difference_ci95, Some(Err(Undefined::NoValidResample)));
         assert_eq!(one.notes("x", "y", 1).len(), 1);
