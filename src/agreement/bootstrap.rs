@@ -24,7 +24,7 @@ pub struct BootstrapInterval {
 }
 
 /// Seed of resample `b`: the run's seed and the resample index, mixed.
-fn resample_seed(seed: u64, b: usize) -> u64 {
+pub(super) fn resample_seed(seed: u64, b: usize) -> u64 {
     SplitMix64::new(seed ^ (b as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)).next_u64()
 }
 

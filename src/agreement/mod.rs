@@ -10,10 +10,14 @@
 
 pub mod bootstrap;
 pub mod counts;
+pub mod interval;
 pub mod judge;
+pub mod judges;
 pub mod kappa;
 pub mod krippendorff;
 pub mod matrix;
+pub mod mcnemar;
+pub mod plan;
 pub mod session;
 
 pub use crate::schema::Level;
@@ -37,6 +41,7 @@ pub enum Undefined {
     NegativeRatioValue,
     NoValidResample,
     NoDefinedPair,
+    NoJudgedItem,
 }
 
 impl Undefined {
@@ -56,6 +61,7 @@ impl Undefined {
             Undefined::NegativeRatioValue => "a ratio scale needs non-negative values",
             Undefined::NoValidResample => "fewer than two bootstrap resamples had a defined alpha",
             Undefined::NoDefinedPair => "no pair of raters has a defined Cohen's kappa (see pairwise)",
+            Undefined::NoJudgedItem => "no item has both the judge scores compared and a human decision",
         }
     }
 
