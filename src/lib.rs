@@ -15,6 +15,7 @@ pub mod export;
 pub mod file_identity;
 pub mod file_size_limit;
 pub mod imaging;
+pub mod labels;
 pub mod ingest;
 pub mod model;
 pub mod out;

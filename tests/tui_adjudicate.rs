@@ -345,3 +345,36 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
     assert!(status["pair_stats"]["side_bias"].get("lead").is_none(), "{status}");
     assert_eq!(status["pair_stats"]["overall"]["verdicts"]["agree"], 3, "{status}");
 }
+
+/// The adjudicator sees each other annotator's labels exactly as the session holds them: the
+/// answers are read with the same rule as `Store::task_labels` (they once had their own copy of
+/// it, which dropped the reveal and the pair order).
+#[test]
+fn the_others_answers_are_what_the_session_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tui_common::session(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    let task = ("ana", "casa/ja/1", "gpt-4o");
+    put(&mut store, task, "awareness", Some(1), None, 12.0);
+    put(&mut store, task, "education", Some(0), None, 13.0);
+    put(&mut store, task, "education", None, None, 14.0);
+    put(&mut store, task, field::REVEAL, Some(1), None, 15.0);
+    put(&mut store, task, field::NOTE, None, Some(""), 15.0);
+    put(&mut store, task, field::FLAG, Some(1), None, 16.0);
+    put(&mut store, ("ben", "casa/ja/1", "gpt-4o"), "awareness", Some(0), None, 3.0);
+    store.set_adjudicator("lead").unwrap();
+    let args = AnnotateArgs {
+        mode: Mode::Adjudicate,
+        image_protocol: ImageProtocol::None,
+        ..AnnotateArgs::new(path.clone(), "lead")
+    };
+    let state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
+    let t = TaskRef::Response { item_id: "casa/ja/1".into(), model: "gpt-4o".into() };
+    let i = state.tasks.iter().position(|x| x.task == t).unwrap();
+    let answers = state.answers.get(&i).expect("a contested, flagged task");
+    assert_eq!(answers.len(), 2);
+    for (name, labels) in answers {
+        assert_eq!(labels, &store.task_labels(name, &t).unwrap(), "{name}");
+    }
+    assert!(answers[0].1.revealed, "ana revealed the judge");
+}

@@ -166,19 +166,7 @@ pub fn initial_state(
             }
             let Some(&i) = index.get(&c.task) else { continue };
             let l = by_task.entry(i).or_default().entry(c.annotator.clone()).or_default();
-            l.seconds = l.seconds.max(c.seconds);
-            match c.field.as_str() {
-                crate::store::field::FLAG => l.flagged = c.value == Some(1),
-                crate::store::field::NOTE => l.note = c.text.clone().filter(|t| !t.is_empty()),
-                crate::store::field::SKIP => l.skipped = c.text.clone(),
-                crate::store::field::TAGS => l.tags = c.text.clone().filter(|t| !t.is_empty()),
-                f if f.starts_with('@') => {}
-                f => {
-                    if let Some(v) = c.value {
-                        l.values.insert(f.to_string(), v);
-                    }
-                }
-            }
+            l.apply(&c.field, c.value, c.text.clone(), c.seconds);
         }
         let dims = schema.dimension_names();
         answers = by_task.into_iter().map(|(i, m)| (i, m.into_iter().collect())).collect();

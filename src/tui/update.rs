@@ -387,8 +387,7 @@ fn record(
         seconds: state.task_seconds,
         judge_visible,
     }));
-    apply_field(state, i, field_name, value, text);
-    state.labels[i].seconds = state.labels[i].seconds.max(state.task_seconds);
+    state.labels[i].apply(field_name, value, text, state.task_seconds);
     let now_complete = state.is_complete(i);
     count_done(state, i, was_complete, now_complete);
 }
@@ -402,26 +401,6 @@ fn count_done(state: &mut State, i: usize, was_complete: bool, now_complete: boo
             (true, false) => state.done -= 1,
             _ => {}
         }
-    }
-}
-
-fn apply_field(state: &mut State, i: usize, field_name: &str, value: Option<Value>, text: Option<String>) {
-    let l = &mut state.labels[i];
-    match field_name {
-        field::SKIP => l.skipped = text,
-        field::FLAG => l.flagged = value == Some(1),
-        field::NOTE => l.note = text.filter(|t| !t.is_empty()),
-        field::REVEAL => l.revealed = value == Some(1),
-        field::ORDER => l.order = text,
-        field::TAGS => l.tags = text.filter(|t| !t.is_empty()),
-        dim => match value {
-            Some(v) => {
-                l.values.insert(dim.to_string(), v);
-            }
-            None => {
-                l.values.remove(dim);
-            }
-        },
     }
 }
 
@@ -556,7 +535,8 @@ fn applied(state: &mut State, event: Option<crate::store::LabelEvent>, redo: boo
         return;
     };
     let was_complete = state.is_complete(i);
-    apply_field(state, i, &ev.field, ev.value, ev.text.clone());
+    // The event's time was already counted in the labels when it was first recorded.
+    state.labels[i].apply(&ev.field, ev.value, ev.text.clone(), 0.0);
     let now_complete = state.is_complete(i);
     count_done(state, i, was_complete, now_complete);
     if state.pos[i] != u32::MAX {
