@@ -224,7 +224,7 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
 
     // `/` finds pairs in this mode too: the search covers the responses, then the pairs, in the
     // order of the tasks.
-    use crossreview::tui::search::{Corpus, Searcher};
+    use crossreview::search::{Corpus, Searcher};
     let corpus = Corpus::build_with_pairs(&store).unwrap();
     assert_eq!(corpus.len(), state.tasks.len());
     let mut searcher = Searcher::new(corpus);

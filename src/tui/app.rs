@@ -7,11 +7,11 @@ use super::draw::{self, FrameInfo};
 use super::filter;
 use super::image::{ImageCache, ImageSource, NoImages};
 use super::keymap::Keymap;
-use super::search::SearchWorker;
 use super::state::{State, StateInit};
 use super::terminal_setup;
 use super::theme::Theme;
 use super::update::update;
+use super::workers::SearchWorker;
 use crate::cli::{AnnotateArgs, Mode};
 use crate::error::{CliError, CliResult};
 use crate::model::TaskRef;
@@ -416,7 +416,7 @@ fn event_loop(
                 TaskRef::Response { .. } => None,
             })
             .collect();
-        super::pairs::spawn_search(store.path().to_path_buf(), tasks_of_pairs)
+        super::workers::spawn_search(store.path().to_path_buf(), tasks_of_pairs)
     } else {
         SearchWorker::spawn(store.path().to_path_buf(), state.mode == Mode::Adjudicate)
     };

@@ -16,7 +16,6 @@ pub mod late_answers;
 pub mod mouse;
 pub mod pairs;
 pub mod probe;
-pub mod search;
 pub mod state;
 pub mod stats;
 pub mod terminal_setup;
@@ -25,6 +24,7 @@ pub mod theme;
 pub mod typed_keys;
 pub mod update;
 pub mod width_mode;
+pub mod workers;
 
 #[cfg(test)]
 mod tests;
