@@ -416,17 +416,17 @@ fn event_loop(
                 TaskRef::Response { .. } => None,
             })
             .collect();
-        super::workers::spawn_search(store.path().to_path_buf(), tasks_of_pairs)
+        super::workers::pair_search(store.path().to_path_buf(), tasks_of_pairs)
     } else {
-        SearchWorker::spawn(store.path().to_path_buf(), state.mode == Mode::Adjudicate)
+        super::workers::search(store.path().to_path_buf(), state.mode == Mode::Adjudicate)
     };
-    let stats = super::stats::StatsWorker::spawn(store.path().to_path_buf());
+    let stats = super::workers::stats(store.path().to_path_buf());
     // Stats are computed on their worker, never on this thread.
     let to_worker = |fx: Vec<Effect>| -> Vec<Effect> {
         let (ask, rest): (Vec<Effect>, Vec<Effect>) =
             fx.into_iter().partition(|e| matches!(e, Effect::ComputeStats));
         if !ask.is_empty() {
-            stats.ask();
+            stats.ask(());
         }
         rest
     };
@@ -532,12 +532,8 @@ fn event_loop(
             Some(_) => {}
             None => {}
         }
-        while let Ok(r) = stats.results.try_recv() {
-            update(state, Action::StatsReady(r.map(Box::new)));
-            dirty = true;
-        }
-        while let Ok((query, hits)) = search.results.try_recv() {
-            update(state, Action::SearchResults { query, hits });
+        for answer in stats.answers().chain(search.answers()) {
+            update(state, answer);
             dirty = true;
         }
         if let Some(c) = cache.as_mut()

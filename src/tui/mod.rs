@@ -24,6 +24,7 @@ pub mod theme;
 pub mod typed_keys;
 pub mod update;
 pub mod width_mode;
+pub mod worker;
 pub mod workers;
 
 #[cfg(test)]
