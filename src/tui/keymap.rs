@@ -1,4 +1,5 @@
-//! Keys → actions. The defaults are the table of docs/annotating.md ("Keys"); a TOML file overrides any command:
+//! Keys → actions. The defaults are in `Command::TABLE` (and the table of docs/annotating.md,
+//! "Keys"); a TOML file overrides any command:
 //!
 //! ```toml
 //! # each command takes one key or a list of keys
@@ -15,7 +16,7 @@
 //! "left is better" there and "yes" elsewhere, and `b` means "both bad" there and "page up"
 //! elsewhere. They are rebound in the same TOML file.
 
-use super::action::{Action, Command};
+use super::action::{Action, Command, Layer};
 use super::state::{Overlay, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::HashMap;
@@ -119,46 +120,12 @@ pub struct Keymap {
     pairs: HashMap<Key, Command>,
 }
 
-const DEFAULTS: &[(Command, &[&str])] = &[
-    (Command::Yes, &["1"]),
-    (Command::No, &["0"]),
-    (Command::FocusNext, &["Tab"]),
-    (Command::FocusPrev, &["BackTab"]),
-    (Command::NextTask, &["j", "Down"]),
-    (Command::PrevTask, &["k", "Up"]),
-    (Command::NextTodo, &["n"]),
-    (Command::FirstTask, &["Home"]),
-    (Command::LastTask, &["End"]),
-    (Command::Undo, &["u"]),
-    (Command::Redo, &["Ctrl-r"]),
-    (Command::Skip, &["s"]),
-    (Command::Flag, &["f"]),
-    (Command::Note, &["m"]),
-    (Command::Reveal, &["r"]),
-    (Command::Search, &["/"]),
-    (Command::Image, &["z"]),
-    (Command::Guidelines, &["g"]),
-    (Command::Help, &["?"]),
-    (Command::Quit, &["q"]),
-    (Command::ScrollDown, &["J", "Ctrl-e"]),
-    (Command::ScrollUp, &["K", "Ctrl-y"]),
-    (Command::PageDown, &["Space", "PageDown"]),
-    (Command::PageUp, &["b", "PageUp"]),
-    (Command::Stats, &["a"]),
-    (Command::LeftBetter, &["1"]),
-    (Command::RightBetter, &["2"]),
-    (Command::Tie, &["t"]),
-    (Command::BothBad, &["b"]),
-    (Command::Unsure, &["x"]),
-    (Command::Tags, &["c"]),
-];
-
 impl Default for Keymap {
     fn default() -> Keymap {
         let mut map = Keymap { bindings: HashMap::new(), pairs: HashMap::new() };
-        for (cmd, keys) in DEFAULTS {
-            for k in *keys {
-                map.layer_mut(*cmd).insert(Key::parse(k).expect("default keys parse"), *cmd);
+        for c in Command::TABLE {
+            for k in c.keys {
+                map.layer_mut(c.command).insert(Key::parse(k).expect("default keys parse"), c.command);
             }
         }
         map
@@ -167,7 +134,17 @@ impl Default for Keymap {
 
 impl Keymap {
     fn layer_mut(&mut self, cmd: Command) -> &mut HashMap<Key, Command> {
-        if cmd.is_pairs() { &mut self.pairs } else { &mut self.bindings }
+        match cmd.layer() {
+            Layer::Pairs => &mut self.pairs,
+            Layer::Main => &mut self.bindings,
+        }
+    }
+
+    fn layer(&self, cmd: Command) -> &HashMap<Key, Command> {
+        match cmd.layer() {
+            Layer::Pairs => &self.pairs,
+            Layer::Main => &self.bindings,
+        }
     }
 
     /// The defaults with the commands named in the TOML rebound (a rebound command loses its
@@ -178,7 +155,7 @@ impl Keymap {
         let mut map = Keymap::default();
         for (name, value) in &table {
             let cmd = Command::from_name(name).ok_or_else(|| {
-                let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+                let names: Vec<&str> = Command::TABLE.iter().map(|c| c.name).collect();
                 format!("{origin}: unknown command {name:?} (commands: {})", names.join(", "))
             })?;
             let keys: Vec<String> = match value {
@@ -214,14 +191,15 @@ impl Keymap {
     /// Keys bound to each command, for the help screen and the status line.
     pub fn keys_of(&self, cmd: Command) -> Vec<String> {
         // In the order of the defaults table, then by name, so help reads the same every run.
-        let layer = if cmd.is_pairs() { &self.pairs } else { &self.bindings };
-        let mut keys: Vec<(usize, String)> = layer
+        let mut keys: Vec<(usize, String)> = self
+            .layer(cmd)
             .iter()
             .filter(|(_, c)| **c == cmd)
             .map(|(k, _)| {
-                let rank = DEFAULTS
+                let rank = Command::TABLE
                     .iter()
-                    .flat_map(|(_, ks)| ks.iter())
+                    .filter(|c| matches!(c.layer, Layer::Main | Layer::Pairs))
+                    .flat_map(|c| c.keys.iter())
                     .position(|d| Key::parse(d).is_ok_and(|d| d == *k))
                     .unwrap_or(usize::MAX);
                 (rank, k.display())
@@ -239,10 +217,10 @@ impl Keymap {
     /// The help screen of a mode: pairs mode lists its own keys first and leaves out the
     /// dimension keys it does not use.
     pub fn help_lines_for(&self, mode: crate::cli::Mode) -> Vec<(String, String)> {
+        let main = || Command::of_layer(Layer::Main);
         let cmds: Vec<Command> = match mode {
-            crate::cli::Mode::Pairs => Command::PAIRS
-                .into_iter()
-                .chain(Command::ALL.into_iter().filter(|c| {
+            crate::cli::Mode::Pairs => Command::of_layer(Layer::Pairs)
+                .chain(main().filter(|c| {
                     !matches!(
                         c,
                         Command::Yes
@@ -252,13 +230,14 @@ impl Keymap {
                             | Command::Reveal
                     )
                 }))
-                .chain([Command::Stats])
                 .collect(),
             // Adjudication walks responses and pairs: both sets of keys.
-            crate::cli::Mode::Adjudicate => {
-                Command::ALL.into_iter().chain(Command::PAIRS).chain([Command::Stats]).collect()
-            }
-            _ => Command::ALL.into_iter().chain([Command::Stats]).collect(),
+            crate::cli::Mode::Adjudicate => main()
+                .filter(|c| *c != Command::Stats)
+                .chain(Command::of_layer(Layer::Pairs))
+                .chain([Command::Stats])
+                .collect(),
+            _ => main().collect(),
         };
         cmds.iter()
             .map(|c| {
@@ -399,6 +378,32 @@ mod tests {
             "the rebound key falls back to the main layer"
         );
         assert_eq!(k.keys_of(Command::RightBetter), vec!["l".to_string()]);
+    }
+
+    #[test]
+    fn the_unknown_command_error_names_every_command() {
+        let e = Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err();
+        for c in Command::TABLE {
+            assert!(
+                e.contains(&format!(" {},", c.name)) || e.ends_with(&format!(" {})", c.name)),
+                "{} in {e}",
+                c.name
+            );
+            assert_eq!(Command::from_name(c.name), Some(c.command));
+        }
+    }
+
+    #[test]
+    fn every_command_has_one_name_and_parsable_default_keys() {
+        let mut names: Vec<&str> = Command::TABLE.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Command::TABLE.len());
+        for c in Command::TABLE {
+            for k in c.keys {
+                assert!(Key::parse(k).is_ok(), "{}: {k}", c.name);
+            }
+        }
     }
 
     #[test]
