@@ -4,12 +4,15 @@
 use crate::model::{Item, Pair, TaskRef, Value};
 use crate::store::{LabelEvent, NewEvent, TaskLabels};
 
-/// Where a command's keys apply: the main screen, or pairs mode's layer (it wins over the main
-/// keys on a pair).
+/// Where a command's keys apply: the main screen, pairs mode's layer (it wins over the main keys
+/// on a pair), dialogs (skip, note, search, tags, reason: other keys type), or anywhere (before
+/// everything else, dialogs included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layer {
     Main,
     Pairs,
+    Dialog,
+    Anywhere,
 }
 
 /// A command of the keymap: its name in the TOML, its layer, its default keys and what the help
@@ -81,6 +84,12 @@ commands! {
     BothBad => "both_bad", Pairs, ["b"], "pairs: both are bad";
     Unsure => "unsure", Pairs, ["x"], "pairs: unsure";
     Tags => "tags", Pairs, ["c"], "pairs: reason tags (cultural misstep, non-compliance, …)";
+    Confirm => "confirm", Dialog, ["Enter"], "dialogs: save or open";
+    Cancel => "cancel", Dialog, ["Esc"], "dialogs: close without doing anything";
+    SelectPrev => "select_prev", Dialog, ["Up", "BackTab"], "dialogs: select the entry above";
+    SelectNext => "select_next", Dialog, ["Down", "Tab"], "dialogs: select the entry below";
+    DeleteChar => "delete_char", Dialog, ["Backspace"], "dialogs: delete the last character typed";
+    Interrupt => "interrupt", Anywhere, ["Ctrl-c"], "quit from anywhere, dialogs included";
 }
 
 impl Command {
@@ -104,6 +113,20 @@ impl Command {
 
     pub fn describe(self) -> &'static str {
         self.info().description
+    }
+
+    /// The action a key of this command sends: dialog keys and the interrupt key send the
+    /// actions dialogs understand (and quit), the others the command itself.
+    pub fn action(self) -> Action {
+        match self {
+            Command::Confirm => Action::Enter,
+            Command::Cancel => Action::Escape,
+            Command::SelectPrev => Action::SelectPrev,
+            Command::SelectNext => Action::SelectNext,
+            Command::DeleteChar => Action::Backspace,
+            Command::Interrupt => Action::Command(Command::Quit),
+            c => Action::Command(c),
+        }
     }
 
     pub fn from_name(name: &str) -> Option<Command> {

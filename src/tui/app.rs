@@ -16,7 +16,7 @@ use crate::cli::{AnnotateArgs, Mode};
 use crate::error::{CliError, CliResult};
 use crate::model::TaskRef;
 use crate::store::Store;
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event::{self, Event, KeyCode, KeyEventKind};
 use ratatui::DefaultTerminal;
 use ratatui::layout::Rect;
 use ratatui_image::picker::ProtocolType;
@@ -497,12 +497,8 @@ fn event_loop(
                 }
                 last_input = now;
                 panic_for_tests(&k);
-                // Ctrl-C quits too: raw mode turns it into a key, and people expect it to work.
-                let action = if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
-                    Some(Action::Command(super::action::Command::Quit))
-                } else {
-                    keymap.action_for(state, &k)
-                };
+                // Ctrl-C quits too (the keymap's `interrupt`): raw mode turns it into a key.
+                let action = keymap.action_for(state, &k);
                 if let Some(a) = action {
                     let fx = to_worker(update(state, a));
                     let quit =

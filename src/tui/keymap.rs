@@ -11,6 +11,10 @@
 //! `Tab`, `BackTab`, `Enter`, `Esc`, `Space`, `Backspace`, `PageUp`, `PageDown`, `Home`, `End`,
 //! `F1`…`F12`) or with modifiers (`Ctrl-r`, `Alt-x`, `Shift-Tab`).
 //!
+//! Dialogs (skip, note, search, tags, reason) have keys of their own (`confirm`, `cancel`,
+//! `select_prev`, `select_next`, `delete_char`; other keys type), and `interrupt` (`Ctrl-c`)
+//! quits from anywhere, dialogs included. They are rebound in the same TOML file too.
+//!
 //! Pairs mode's commands (`left_better`, `right_better`, `tie`, `both_bad`, `unsure`, `tags`)
 //! live in a layer of their own that wins over the main keys in pairs mode only, so `1` means
 //! "left is better" there and "yes" elsewhere, and `b` means "both bad" there and "page up"
@@ -118,11 +122,20 @@ pub struct Keymap {
     bindings: HashMap<Key, Command>,
     /// Pairs mode's layer.
     pairs: HashMap<Key, Command>,
+    /// Keys of dialogs (other keys type).
+    dialog: HashMap<Key, Command>,
+    /// Keys that mean the same everywhere, checked first.
+    anywhere: HashMap<Key, Command>,
 }
 
 impl Default for Keymap {
     fn default() -> Keymap {
-        let mut map = Keymap { bindings: HashMap::new(), pairs: HashMap::new() };
+        let mut map = Keymap {
+            bindings: HashMap::new(),
+            pairs: HashMap::new(),
+            dialog: HashMap::new(),
+            anywhere: HashMap::new(),
+        };
         for c in Command::TABLE {
             for k in c.keys {
                 map.layer_mut(c.command).insert(Key::parse(k).expect("default keys parse"), c.command);
@@ -137,6 +150,8 @@ impl Keymap {
         match cmd.layer() {
             Layer::Pairs => &mut self.pairs,
             Layer::Main => &mut self.bindings,
+            Layer::Dialog => &mut self.dialog,
+            Layer::Anywhere => &mut self.anywhere,
         }
     }
 
@@ -144,7 +159,17 @@ impl Keymap {
         match cmd.layer() {
             Layer::Pairs => &self.pairs,
             Layer::Main => &self.bindings,
+            Layer::Dialog => &self.dialog,
+            Layer::Anywhere => &self.anywhere,
         }
+    }
+
+    /// The command of a key in a layer whose keys work with any Alt or Ctrl added (as `Esc`
+    /// and `Enter` always did in dialogs): the key as pressed, else without Alt, else bare.
+    fn loose(layer: &HashMap<Key, Command>, key: &Key) -> Option<Command> {
+        [*key, Key { alt: false, ..*key }, Key { alt: false, ctrl: false, ..*key }]
+            .iter()
+            .find_map(|k| layer.get(k).copied())
     }
 
     /// The defaults with the commands named in the TOML rebound (a rebound command loses its
@@ -255,18 +280,19 @@ impl Keymap {
             return None;
         }
         let key = Key::from_event(ev);
+        if let Some(cmd) = Keymap::loose(&self.anywhere, &key) {
+            return Some(cmd.action());
+        }
         match &state.overlay {
             Overlay::Skip { .. }
             | Overlay::Note { .. }
             | Overlay::Search
             | Overlay::Tags { .. }
             | Overlay::Reason { .. } => {
+                if let Some(cmd) = Keymap::loose(&self.dialog, &key) {
+                    return Some(cmd.action());
+                }
                 return match key.code {
-                    KeyCode::Esc => Some(Action::Escape),
-                    KeyCode::Enter => Some(Action::Enter),
-                    KeyCode::Backspace => Some(Action::Backspace),
-                    KeyCode::Up | KeyCode::BackTab => Some(Action::SelectPrev),
-                    KeyCode::Down | KeyCode::Tab => Some(Action::SelectNext),
                     KeyCode::Char(c) if !key.ctrl && !key.alt => Some(Action::Char(c)),
                     _ => None,
                 };
@@ -404,6 +430,47 @@ mod tests {
                 assert!(Key::parse(k).is_ok(), "{}: {k}", c.name);
             }
         }
+    }
+
+    #[test]
+    fn dialog_keys_and_interrupt_are_rebound_in_the_toml() {
+        use crate::tui::state::Overlay;
+        let mut s = super::super::tests::state();
+        let ev = |code, m| KeyEvent::new(code, m);
+        let none = KeyModifiers::NONE;
+        let k = Keymap::default();
+        assert_eq!(
+            k.action_for(&s, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Command(Command::Quit))
+        );
+        s.overlay = Overlay::Note { text: String::new() };
+        for (code, m, want) in [
+            (KeyCode::Enter, none, Some(Action::Enter)),
+            (KeyCode::Enter, KeyModifiers::CONTROL, Some(Action::Enter)),
+            (KeyCode::Esc, KeyModifiers::ALT, Some(Action::Escape)),
+            (KeyCode::Backspace, none, Some(Action::Backspace)),
+            (KeyCode::Up, none, Some(Action::SelectPrev)),
+            (KeyCode::Tab, KeyModifiers::SHIFT, Some(Action::SelectPrev)),
+            (KeyCode::Down, none, Some(Action::SelectNext)),
+            (KeyCode::Tab, none, Some(Action::SelectNext)),
+            (KeyCode::Char('q'), none, Some(Action::Char('q'))),
+            (KeyCode::Char('c'), KeyModifiers::CONTROL, Some(Action::Command(Command::Quit))),
+            (KeyCode::Char('x'), KeyModifiers::CONTROL, None),
+        ] {
+            assert_eq!(k.action_for(&s, &ev(code, m)), want, "{code:?} {m:?}");
+        }
+        let k = Keymap::from_toml(
+            "confirm = \"Ctrl-s\"\ncancel = [\"Esc\", \"Ctrl-g\"]\ninterrupt = \"F10\"",
+            "k.toml",
+        )
+        .unwrap();
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Char('s'), KeyModifiers::CONTROL)), Some(Action::Enter));
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Enter, none)), None, "the rebound key is free");
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Char('g'), KeyModifiers::CONTROL)), Some(Action::Escape));
+        assert_eq!(k.action_for(&s, &ev(KeyCode::F(10), none)), Some(Action::Command(Command::Quit)));
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)), None);
+        s.overlay = Overlay::None;
+        assert_eq!(k.action_for(&s, &ev(KeyCode::F(10), none)), Some(Action::Command(Command::Quit)));
     }
 
     #[test]

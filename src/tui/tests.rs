@@ -40,7 +40,7 @@ fn state_with(blind: bool, labels: HashMap<TaskRef, TaskLabels>) -> State {
     })
 }
 
-fn state() -> State {
+pub(super) fn state() -> State {
     state_with(false, HashMap::new())
 }
 

@@ -255,10 +255,16 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
             state.overlay = Overlay::Help;
             state.help_scroll = 0;
         }
-        Command::Quit => {
+        Command::Quit | Command::Interrupt => {
             state.quit = true;
             fx.push(Effect::Quit);
         }
+        // The keymap sends dialog keys as the actions dialogs understand; the same here.
+        Command::Confirm
+        | Command::Cancel
+        | Command::SelectPrev
+        | Command::SelectNext
+        | Command::DeleteChar => fx.extend(update(state, cmd.action())),
         Command::ScrollDown | Command::ScrollUp | Command::PageDown | Command::PageUp => {
             let step = match cmd {
                 Command::ScrollDown | Command::ScrollUp => 1,
