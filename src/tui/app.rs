@@ -110,6 +110,7 @@ fn event_loop(
     let mut no_images = NoImages("images off (--image-protocol none)".into());
     let search = if state.mode == Mode::Pairs {
         let tasks_of_pairs = state
+            .queue
             .tasks
             .iter()
             .enumerate()
@@ -184,11 +185,11 @@ fn event_loop(
         let dt = now.duration_since(last_tick).as_secs_f64();
         last_tick = now;
         let active = now.duration_since(last_input) <= IDLE_AFTER;
-        let shown_seconds = state.task_seconds as u64;
+        let shown_seconds = state.open.task_seconds as u64;
         let had_flash = state.flash.is_some();
         let fx = to_worker(update(state, Action::Tick { dt, active }));
         run_effects(store, state, fx, Some(&search), |_, _| {});
-        if state.task_seconds as u64 != shown_seconds || had_flash != state.flash.is_some() {
+        if state.open.task_seconds as u64 != shown_seconds || had_flash != state.flash.is_some() {
             dirty = true;
         }
 

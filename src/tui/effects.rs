@@ -24,14 +24,18 @@ pub fn run_effects(
                 Effect::Record(ev) => match store.record(&ev) {
                     Ok(_) => None,
                     Err(e) => Some(Action::NotSaved {
-                        stored: store.task_labels(&state.annotator, &ev.task).ok().map(Box::new),
+                        stored: store.task_labels(&state.session.annotator, &ev.task).ok().map(Box::new),
                         task: ev.task,
                         message: format!("NOT SAVED: {e:#}"),
                     }),
                 },
                 Effect::Undo | Effect::Redo => {
                     let redo = matches!(fx, Effect::Redo);
-                    let r = if redo { store.redo(&state.annotator) } else { store.undo(&state.annotator) };
+                    let r = if redo {
+                        store.redo(&state.session.annotator)
+                    } else {
+                        store.undo(&state.session.annotator)
+                    };
                     Some(match r {
                         Ok(ev) => Action::Applied { event: ev.map(Box::new), redo },
                         Err(e) => {

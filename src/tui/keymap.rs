@@ -330,7 +330,7 @@ impl Keymap {
         if let KeyCode::Char(c) = key.code
             && !key.ctrl
             && !key.alt
-            && let Some(dim) = state.schema.dimensions.get(state.focus)
+            && let Some(dim) = state.session.schema.dimensions.get(state.open.focus)
             && let Some(v) = dim.value_for_key(c)
         {
             return Some(Action::SetValue(v));

@@ -169,9 +169,9 @@ pub fn initial_state(
         hints: if want_pairs { pair_hints(keymap) } else { hints(keymap) },
         image_protocol: image_protocol.to_string(),
     });
-    state.answers = answers;
-    if args.mode == Mode::Adjudicate {
-        state.pair_hints = pair_hints(keymap);
+    if let Some(adjudication) = state.mode.adjudication_mut() {
+        adjudication.answers = answers;
+        adjudication.pair_hints = pair_hints(keymap);
     }
     Ok(state)
 }

@@ -82,8 +82,8 @@ pub(super) fn enter(state: &mut State, fx: &mut Vec<Effect>) {
                 format!("{reason}: {text}")
             };
             record(state, field::SKIP, None, Some(full), fx);
-            let pos = state.cursor;
-            if pos + 1 < state.order.len() {
+            let pos = state.queue.cursor;
+            if pos + 1 < state.queue.order.len() {
                 go_to(state, pos + 1, fx);
             }
             flash(state, "skipped — next task");
@@ -102,7 +102,8 @@ pub(super) fn enter(state: &mut State, fx: &mut Vec<Effect>) {
                 return;
             }
             // The reason is the adjudicator's note on the task, and the text of the label event.
-            if state.current().is_some_and(|i| state.labels[i].note.as_deref() != Some(reason.as_str())) {
+            if state.current().is_some_and(|i| state.queue.labels[i].note.as_deref() != Some(reason.as_str()))
+            {
                 record(state, field::NOTE, None, Some(reason), fx);
             }
             match pick {
@@ -119,7 +120,7 @@ pub(super) fn enter(state: &mut State, fx: &mut Vec<Effect>) {
         Overlay::Search => {
             let hits = visible_hits(state);
             if let Some(&task) = hits.get(state.search.selected) {
-                let p = state.pos[task] as usize;
+                let p = state.queue.pos[task] as usize;
                 go_to(state, p, fx);
             } else {
                 flash(state, "no match among the tasks shown");

@@ -35,13 +35,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Tick { dt, active } => {
             if active && state.overlay != Overlay::Stats {
-                state.task_seconds += dt;
+                state.open.task_seconds += dt;
             }
             // Open stats follow the labels coming in (from other annotators too).
             if state.overlay == Overlay::Stats {
-                state.stats_age += dt;
-                if state.stats_age >= super::stats::REFRESH_SECONDS {
-                    state.stats_age = 0.0;
+                state.stats.age += dt;
+                if state.stats.age >= super::stats::REFRESH_SECONDS {
+                    state.stats.age = 0.0;
                     fx.push(Effect::ComputeStats);
                 }
             }
@@ -53,7 +53,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::ItemLoaded(item) => {
-            state.item = Some(*item);
+            state.open.item = Some(*item);
         }
         Action::Applied { event, redo } => labels::applied(state, event.map(|e| *e), redo, &mut fx),
         Action::SearchResults { query, hits } => {
@@ -64,22 +64,22 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::ResponseViewport { max_scroll, page } => {
-            state.max_scroll = max_scroll;
-            state.page = page.max(1);
-            state.scroll = state.scroll.min(max_scroll);
+            state.open.max_scroll = max_scroll;
+            state.open.page = page.max(1);
+            state.open.scroll = state.open.scroll.min(max_scroll);
         }
         Action::Failed(msg) => flash(state, msg),
         Action::NotSaved { task, stored, message } => {
             if let (Some(i), Some(stored)) = (find_task(state, &task), stored) {
                 let was_complete = state.is_complete(i);
-                state.labels[i] = *stored;
+                state.queue.labels[i] = *stored;
                 let now_complete = state.is_complete(i);
                 labels::count_done(state, i, was_complete, now_complete);
             }
             flash(state, message);
         }
         Action::StatsReady(r) => match r {
-            Ok(v) => state.stats = Some(*v),
+            Ok(v) => state.stats.view = Some(*v),
             Err(e) => flash(state, format!("stats: {e}")),
         },
         Action::OpenTask(pos) => {
@@ -88,14 +88,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Start => {
-            state.item = None;
-            state.pair = None;
-            go_to(state, state.cursor, &mut fx);
+            state.open.item = None;
+            state.open.pair = None;
+            go_to(state, state.queue.cursor, &mut fx);
         }
         Action::PairLoaded { pair, item } => {
-            state.pair = Some(*pair);
+            state.open.pair = Some(*pair);
             if let Some(item) = item {
-                state.item = Some(*item);
+                state.open.item = Some(*item);
             }
         }
     }
@@ -109,7 +109,13 @@ pub(super) fn flash(state: &mut State, msg: impl Into<String>) {
 
 /// Search hits that are among the shown tasks, best first.
 pub fn visible_hits(state: &State) -> Vec<usize> {
-    state.search.hits.iter().copied().filter(|&i| state.pos.get(i).is_some_and(|&p| p != u32::MAX)).collect()
+    state
+        .search
+        .hits
+        .iter()
+        .copied()
+        .filter(|&i| state.queue.pos.get(i).is_some_and(|&p| p != u32::MAX))
+        .collect()
 }
 
 fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
@@ -119,49 +125,50 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Tags => {
             let Some(i) = state.current() else { return };
-            if !matches!(state.tasks[i].task, TaskRef::Pair { .. }) {
+            if !matches!(state.queue.tasks[i].task, TaskRef::Pair { .. }) {
                 flash(state, "reason tags belong to pair verdicts (--mode pairs)");
                 return;
             }
-            let on = crate::tui::pairs::parse_tags(state.labels[i].tags.as_deref());
+            let on = crate::tui::pairs::parse_tags(state.queue.labels[i].tags.as_deref());
             state.overlay = Overlay::Tags { selected: 0, on };
         }
         Command::Stats => {
             state.overlay = Overlay::Stats;
             state.help_scroll = 0;
-            state.stats_age = 0.0;
+            state.stats.age = 0.0;
             fx.push(Effect::ComputeStats);
         }
         Command::Yes => labels::set_value(state, 1, fx),
         Command::No => labels::set_value(state, 0, fx),
         Command::FocusNext => {
-            let n = state.schema.dimensions.len();
-            state.focus = (state.focus + 1) % n.max(1);
+            let n = state.session.schema.dimensions.len();
+            state.open.focus = (state.open.focus + 1) % n.max(1);
         }
         Command::FocusPrev => {
-            let n = state.schema.dimensions.len().max(1);
-            state.focus = (state.focus + n - 1) % n;
+            let n = state.session.schema.dimensions.len().max(1);
+            state.open.focus = (state.open.focus + n - 1) % n;
         }
         Command::NextTask => {
-            if state.cursor + 1 < state.order.len() {
-                go_to(state, state.cursor + 1, fx);
+            if state.queue.cursor + 1 < state.queue.order.len() {
+                go_to(state, state.queue.cursor + 1, fx);
             } else {
                 flash(state, "this is the last task");
             }
         }
         Command::PrevTask => {
-            if state.cursor > 0 {
-                go_to(state, state.cursor - 1, fx);
+            if state.queue.cursor > 0 {
+                go_to(state, state.queue.cursor - 1, fx);
             } else {
                 flash(state, "this is the first task");
             }
         }
         Command::FirstTask => go_to(state, 0, fx),
-        Command::LastTask => go_to(state, state.order.len().saturating_sub(1), fx),
+        Command::LastTask => go_to(state, state.queue.order.len().saturating_sub(1), fx),
         Command::NextTodo => {
-            let n = state.order.len();
-            let next =
-                (1..=n).map(|k| (state.cursor + k) % n.max(1)).find(|&p| !state.is_settled(state.order[p]));
+            let n = state.queue.order.len();
+            let next = (1..=n)
+                .map(|k| (state.queue.cursor + k) % n.max(1))
+                .find(|&p| !state.is_settled(state.queue.order[p]));
             match next {
                 Some(p) => go_to(state, p, fx),
                 None => flash(state, "✓ every task here is labelled or skipped"),
@@ -171,7 +178,7 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Redo => fx.push(Effect::Redo),
         Command::Skip => {
             let Some(i) = state.current() else { return };
-            if state.labels[i].skipped.is_some() {
+            if state.queue.labels[i].skipped.is_some() {
                 // Skipping a skipped task takes the skip back.
                 labels::record(state, field::SKIP, None, None, fx);
                 flash(state, "skip taken back");
@@ -181,13 +188,13 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Flag => {
             let Some(i) = state.current() else { return };
-            let now = !state.labels[i].flagged;
+            let now = !state.queue.labels[i].flagged;
             labels::record(state, field::FLAG, Some(if now { 1 } else { 0 }), None, fx);
             flash(state, if now { "⚑ flagged for adjudication" } else { "flag removed" });
         }
         Command::Note => {
             let Some(i) = state.current() else { return };
-            let text = state.labels[i].note.clone().unwrap_or_default();
+            let text = state.queue.labels[i].note.clone().unwrap_or_default();
             state.overlay = Overlay::Note { text };
         }
         Command::Reveal => {
@@ -231,7 +238,7 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ScrollDown | Command::ScrollUp | Command::PageDown | Command::PageUp => {
             let step = match cmd {
                 Command::ScrollDown | Command::ScrollUp => 1,
-                _ => state.page.saturating_sub(1).max(1),
+                _ => state.open.page.saturating_sub(1).max(1),
             };
             let down = matches!(cmd, Command::ScrollDown | Command::PageDown);
             if matches!(state.overlay, Overlay::Help | Overlay::Guidelines | Overlay::Stats) {
@@ -242,10 +249,10 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
                     state.help_scroll.saturating_sub(step)
                 };
             } else {
-                state.scroll = if down {
-                    state.scroll.saturating_add(step).min(state.max_scroll)
+                state.open.scroll = if down {
+                    state.open.scroll.saturating_add(step).min(state.open.max_scroll)
                 } else {
-                    state.scroll.saturating_sub(step)
+                    state.open.scroll.saturating_sub(step)
                 };
             }
         }
@@ -255,34 +262,34 @@ fn command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
 /// Opens the task at `pos` in `order`, asking for its item (or pair) when it is not loaded. A
 /// pair shown for the first time has its display order recorded.
 pub(super) fn go_to(state: &mut State, pos: usize, fx: &mut Vec<Effect>) {
-    if pos >= state.order.len() {
+    if pos >= state.queue.order.len() {
         return;
     }
-    state.cursor = pos;
+    state.queue.cursor = pos;
     state.enter_task();
-    let i = state.order[pos];
-    if let TaskRef::Pair { pair_id } = &state.tasks[i].task {
+    let i = state.queue.order[pos];
+    if let TaskRef::Pair { pair_id } = &state.queue.tasks[i].task {
         let pair_id = pair_id.clone();
-        if state.pair.as_ref().is_none_or(|p| p.id != pair_id) {
+        if state.open.pair.as_ref().is_none_or(|p| p.id != pair_id) {
             fx.push(Effect::LoadPair(pair_id));
         }
-        if state.labels[i].order.is_none() {
+        if state.queue.labels[i].order.is_none() {
             let text = order_text(state.chosen_on_left(i)).to_string();
             labels::record(state, field::ORDER, None, Some(text), fx);
         }
         return;
     }
-    let item_id = state.tasks[i].item_id.clone();
-    if state.item.as_ref().is_none_or(|i| *i.id != *item_id) {
+    let item_id = state.queue.tasks[i].item_id.clone();
+    if state.open.item.as_ref().is_none_or(|i| *i.id != *item_id) {
         fx.push(Effect::LoadItem(item_id.to_string()));
     }
 }
 
 pub(super) fn find_task(state: &State, task: &TaskRef) -> Option<usize> {
     if let Some(i) = state.current()
-        && &state.tasks[i].task == task
+        && &state.queue.tasks[i].task == task
     {
         return Some(i);
     }
-    state.tasks.iter().position(|t| &t.task == task)
+    state.queue.tasks.iter().position(|t| &t.task == task)
 }
