@@ -26,13 +26,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use crossreview::cli::{AnnotateArgs, ImageProtocol};
 use crossreview::model::{Item, Response};
 use crossreview::schema::Schema;
+use crossreview::search::{Corpus, Searcher};
 use crossreview::store::Store;
 use crossreview::tui::action::{Action, Command, Effect};
 use crossreview::tui::app::{initial_state, run_effects};
 use crossreview::tui::draw::draw;
 use crossreview::tui::image::NoImages;
 use crossreview::tui::keymap::Keymap;
-use crossreview::tui::search::{Corpus, Searcher};
 use crossreview::tui::state::State;
 use crossreview::tui::theme::Theme;
 use crossreview::tui::update::update;
@@ -315,7 +315,7 @@ fn open_phase(path: &Path, annotator: &str, breakdown: bool) {
         "open to first frame: {:.1} ms, peak resident {:.1} MB ({} tasks) [open {:.0}, annotator {:.0}, task index {:.0}, labels {:.0}, state {:.0} ms]",
         ms(total),
         peak_rss_mb(),
-        state.tasks.len(),
+        state.queue.tasks.len(),
         ms(t_open),
         ms(t_ann - t_open),
         ms(t_index - t_ann),
@@ -437,7 +437,7 @@ fn long_response_phase() {
             percentile(&times, 0.5).as_secs_f64() * 1e3,
             percentile(&times, 0.99).as_secs_f64() * 1e3,
             times.last().unwrap().as_secs_f64() * 1e3,
-            state.max_scroll as u64 + state.page as u64
+            state.open.max_scroll as u64 + state.open.page as u64
         );
     }
 }

@@ -67,9 +67,10 @@ fn adjudicating_a_disagreement_reaches_the_gold_export() {
     };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let shown: Vec<(String, String)> = state
+        .queue
         .order
         .iter()
-        .map(|&i| (state.tasks[i].item_id.to_string(), state.tasks[i].model.to_string()))
+        .map(|&i| (state.queue.tasks[i].item_id.to_string(), state.queue.tasks[i].model.to_string()))
         .collect();
     assert_eq!(
         shown,
@@ -219,18 +220,18 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
         ..AnnotateArgs::new(path.clone(), "lead")
     };
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
-    let shown: Vec<&TaskRef> = state.order.iter().map(|&i| &state.tasks[i].task).collect();
+    let shown: Vec<&TaskRef> = state.queue.order.iter().map(|&i| &state.queue.tasks[i].task).collect();
     assert_eq!(shown, vec![&TaskRef::Pair { pair_id: "p-clock".into() }]);
 
     // `/` finds pairs in this mode too: the search covers the responses, then the pairs, in the
     // order of the tasks.
-    use crossreview::tui::search::{Corpus, Searcher};
+    use crossreview::search::{Corpus, Searcher};
     let corpus = Corpus::build_with_pairs(&store).unwrap();
-    assert_eq!(corpus.len(), state.tasks.len());
+    assert_eq!(corpus.len(), state.queue.tasks.len());
     let mut searcher = Searcher::new(corpus);
     let wine = TaskRef::Pair { pair_id: "p-wine".into() };
     let found = |searcher: &mut Searcher, q: &str| -> Vec<TaskRef> {
-        searcher.search(q).into_iter().map(|t| state.tasks[t].task.clone()).collect()
+        searcher.search(q).into_iter().map(|t| state.queue.tasks[t].task.clone()).collect()
     };
     // In the pair's chosen response only.
     assert_eq!(found(&mut searcher, "perfume"), vec![wine.clone()]);
@@ -344,4 +345,37 @@ fn adjudicating_a_pair_verdict_decides_the_dpo_export() {
     let status: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert!(status["pair_stats"]["side_bias"].get("lead").is_none(), "{status}");
     assert_eq!(status["pair_stats"]["overall"]["verdicts"]["agree"], 3, "{status}");
+}
+
+/// The adjudicator sees each other annotator's labels exactly as the session holds them: the
+/// answers are read with the same rule as `Store::task_labels` (they once had their own copy of
+/// it, which dropped the reveal and the pair order).
+#[test]
+fn the_others_answers_are_what_the_session_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tui_common::session(dir.path());
+    let mut store = Store::open(&path).unwrap();
+    let task = ("ana", "casa/ja/1", "gpt-4o");
+    put(&mut store, task, "awareness", Some(1), None, 12.0);
+    put(&mut store, task, "education", Some(0), None, 13.0);
+    put(&mut store, task, "education", None, None, 14.0);
+    put(&mut store, task, field::REVEAL, Some(1), None, 15.0);
+    put(&mut store, task, field::NOTE, None, Some(""), 15.0);
+    put(&mut store, task, field::FLAG, Some(1), None, 16.0);
+    put(&mut store, ("ben", "casa/ja/1", "gpt-4o"), "awareness", Some(0), None, 3.0);
+    store.set_adjudicator("lead").unwrap();
+    let args = AnnotateArgs {
+        mode: Mode::Adjudicate,
+        image_protocol: ImageProtocol::None,
+        ..AnnotateArgs::new(path.clone(), "lead")
+    };
+    let state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
+    let t = TaskRef::Response { item_id: "casa/ja/1".into(), model: "gpt-4o".into() };
+    let i = state.queue.tasks.iter().position(|x| x.task == t).unwrap();
+    let answers = state.answers(i).expect("a contested, flagged task");
+    assert_eq!(answers.len(), 2);
+    for (name, labels) in answers {
+        assert_eq!(labels, &store.task_labels(name, &t).unwrap(), "{name}");
+    }
+    assert!(answers[0].1.revealed, "ana revealed the judge");
 }

@@ -215,3 +215,29 @@ fn halfblock_images_are_drawn_and_broken_ones_say_why() {
     tui.quit();
     assert!(!tui.alternate_screen());
 }
+
+#[test]
+fn search_answers_from_its_worker_and_interrupt_quits_from_a_dialog() {
+    let (dir, path) = session();
+    let mut tui = start(&path, "sam", &[]);
+    tui.wait_for("0/18 done");
+    tui.keys("/lovely");
+    tui.wait_for("1 match");
+    // Ctrl-C inside the search dialog quits.
+    tui.send(b"\x03");
+    assert!(tui.wait_exit().success());
+    assert!(!tui.alternate_screen());
+
+    // Rebound in the keymap: F10 quits, Ctrl-C no longer does.
+    let keymap = dir.path().join("keys.toml");
+    std::fs::write(&keymap, "interrupt = \"F10\"\n").unwrap();
+    let mut tui = start(&path, "sam", &["--keymap", keymap.to_str().unwrap()]);
+    tui.wait_for("0/18 done");
+    tui.keys("m");
+    tui.wait_for("note");
+    tui.send(b"\x03");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(tui.alternate_screen(), "Ctrl-C was rebound away");
+    tui.send(b"\x1b[21~");
+    assert!(tui.wait_exit().success());
+}

@@ -128,7 +128,7 @@ fn a_1_mb_response_draws_aligned_and_pages_to_its_end() {
         frame(&mut term, &mut state);
         frame(&mut term, &mut state);
         check_rows(term.backend().buffer(), &format!("{w}x{h} top"));
-        let lines = state.max_scroll + state.page;
+        let lines = state.open.max_scroll + state.open.page;
         assert!(lines > 5_000, "{w}x{h}: {lines} lines");
 
         // Page through a stretch, checking every frame, then to the end.
@@ -138,7 +138,7 @@ fn a_1_mb_response_draws_aligned_and_pages_to_its_end() {
             check_rows(term.backend().buffer(), &format!("{w}x{h} page {k}"));
         }
         let mut presses = 0;
-        while state.scroll < state.max_scroll {
+        while state.open.scroll < state.open.max_scroll {
             update(&mut state, Action::Command(Command::PageDown));
             presses += 1;
             assert!(presses < 100_000, "paging does not advance");
@@ -150,10 +150,10 @@ fn a_1_mb_response_draws_aligned_and_pages_to_its_end() {
         assert!(s.contains(&format!("of {lines} ")), "{w}x{h}: the title counts the lines:\n{s}");
         // One more page stays at the end; a line up leaves it.
         update(&mut state, Action::Command(Command::PageDown));
-        assert_eq!(state.scroll, state.max_scroll);
+        assert_eq!(state.open.scroll, state.open.max_scroll);
         update(&mut state, Action::Command(Command::ScrollUp));
         frame(&mut term, &mut state);
-        assert_eq!(state.scroll, state.max_scroll - 1);
+        assert_eq!(state.open.scroll, state.open.max_scroll - 1);
     }
 }
 

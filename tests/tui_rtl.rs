@@ -101,7 +101,8 @@ fn open(path: &Path, mode: Mode, who: &str, task: &TaskRef) -> (Store, State) {
     let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
     let fx = update(&mut state, Action::Start);
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
-    let pos = state.order.iter().position(|&i| &state.tasks[i].task == task).expect("task listed");
+    let pos =
+        state.queue.order.iter().position(|&i| &state.queue.tasks[i].task == task).expect("task listed");
     tui_common::act(&mut store, &mut state, Action::Command(Command::FirstTask));
     for _ in 0..pos {
         tui_common::act(&mut store, &mut state, Action::Command(Command::NextTask));

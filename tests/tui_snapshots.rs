@@ -59,9 +59,10 @@ fn both(name: &str, f: &mut Fixture) {
 fn go_to(f: &mut Fixture, item: &str, model: &str) {
     let pos = f
         .state
+        .queue
         .order
         .iter()
-        .position(|&i| &*f.state.tasks[i].item_id == item && &*f.state.tasks[i].model == model)
+        .position(|&i| &*f.state.queue.tasks[i].item_id == item && &*f.state.queue.tasks[i].model == model)
         .unwrap();
     f.cmd(Command::FirstTask);
     for _ in 0..pos {
@@ -195,12 +196,14 @@ fn overlays() {
     }
     let hits: Vec<usize> = f
         .state
+        .queue
         .order
         .iter()
         .copied()
         .filter(|&i| {
-            &*f.state.tasks[i].item_id == "casa/fa/5"
-                || &*f.state.tasks[i].model == "llava" && &*f.state.tasks[i].item_id == "casa/ar/4"
+            &*f.state.queue.tasks[i].item_id == "casa/fa/5"
+                || &*f.state.queue.tasks[i].model == "llava"
+                    && &*f.state.queue.tasks[i].item_id == "casa/ar/4"
         })
         .collect();
     f.act(Action::SearchResults { query: "wine".into(), hits });

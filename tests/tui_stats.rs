@@ -54,7 +54,7 @@ fn stats_screen_shows_agreement_distributions_heat_map_and_progress() {
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
     let fx = update(&mut state, Action::Command(Command::Stats));
     run_effects(&mut store, &mut state, fx, None, |_, _| {});
-    let view = state.stats.clone().expect("computed");
+    let view = state.stats.view.clone().expect("computed");
     // Every gpt-4o answer of the 6 items has 2 raters; llava's have ana only.
     let aw = &view.dimensions[0];
     assert_eq!((aw.name.as_str(), aw.n_items, aw.n_raters), ("awareness", 12, 2));
@@ -70,7 +70,7 @@ fn stats_screen_shows_agreement_distributions_heat_map_and_progress() {
 
     // Tab moves the heat map to the next dimension; any other key closes.
     update(&mut state, Action::Command(Command::FocusNext));
-    assert_eq!(state.focus, 1);
+    assert_eq!(state.open.focus, 1);
     update(&mut state, Action::Escape);
     assert!(state.overlay == crossreview::tui::state::Overlay::None);
     // While open, the numbers are asked for again every few seconds.

@@ -34,19 +34,7 @@ use std::time::Duration;
 pub use merge::{MergeConflict, MergeReport, UidClash};
 pub use schema_sql::SCHEMA_VERSION;
 
-/// Task-level fields share the event log with dimension labels; the `@` prefix cannot clash
-/// with a dimension name (schema validation allows only letters, digits, `_` and `-`).
-pub mod field {
-    pub const VERDICT: &str = "verdict";
-    pub const SKIP: &str = "@skip";
-    pub const FLAG: &str = "@flag";
-    pub const NOTE: &str = "@note";
-    pub const REVEAL: &str = "@reveal";
-    /// Pairs: which side the chosen response was shown on ("chosen_left" / "chosen_right").
-    pub const ORDER: &str = "@order";
-    /// Pairs: reason tags, comma-separated.
-    pub const TAGS: &str = "@tags";
-}
+pub use crate::labels::{TaskLabels, field};
 
 /// What an event does. Every event carries the field's resulting state (`value`, `text`), so
 /// "latest event wins" gives the current state whatever the kind.
@@ -123,43 +111,6 @@ pub struct CurrentLabel {
     pub blind_value: Option<Value>,
     pub seconds: f64,
     pub at: String,
-}
-
-/// Everything one annotator has said about one task.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskLabels {
-    /// dimension (or "verdict") -> value
-    pub values: BTreeMap<String, Value>,
-    pub skipped: Option<String>,
-    pub flagged: bool,
-    pub note: Option<String>,
-    pub revealed: bool,
-    /// Pairs: "chosen_left" or "chosen_right" once shown.
-    pub order: Option<String>,
-    pub tags: Option<String>,
-    pub seconds: f64,
-}
-
-impl TaskLabels {
-    fn apply(&mut self, field: &str, value: Option<Value>, text: Option<String>, seconds: f64) {
-        self.seconds = self.seconds.max(seconds);
-        match field {
-            field::SKIP => self.skipped = text,
-            field::FLAG => self.flagged = value == Some(1),
-            field::NOTE => self.note = text.filter(|t| !t.is_empty()),
-            field::REVEAL => self.revealed = value == Some(1),
-            field::ORDER => self.order = text,
-            field::TAGS => self.tags = text.filter(|t| !t.is_empty()),
-            dim => match value {
-                Some(v) => {
-                    self.values.insert(dim.to_string(), v);
-                }
-                None => {
-                    self.values.remove(dim);
-                }
-            },
-        }
-    }
 }
 
 /// A shared, immutable string: the task index holds one copy of each item id, model, country,

@@ -4,162 +4,133 @@
 use crate::model::{Item, Pair, TaskRef, Value};
 use crate::store::{LabelEvent, NewEvent, TaskLabels};
 
-/// What a key means on the main screen. These are the names used in the TOML keymap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Command {
-    Yes,
-    No,
-    FocusNext,
-    FocusPrev,
-    NextTask,
-    PrevTask,
-    NextTodo,
-    FirstTask,
-    LastTask,
-    Undo,
-    Redo,
-    Skip,
-    Flag,
-    Note,
-    Reveal,
-    Search,
-    Image,
-    Guidelines,
-    Help,
-    Quit,
-    ScrollDown,
-    ScrollUp,
-    PageDown,
-    PageUp,
-    // Pairs mode (its own key layer, see keymap.rs).
-    LeftBetter,
-    RightBetter,
-    Tie,
-    BothBad,
-    Unsure,
-    Tags,
-    /// The agreement and progress screen (every mode).
-    Stats,
+/// Where a command's keys apply: the main screen, pairs mode's layer (it wins over the main keys
+/// on a pair), dialogs (skip, note, search, tags, reason: other keys type), or anywhere (before
+/// everything else, dialogs included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    Main,
+    Pairs,
+    Dialog,
+    Anywhere,
+}
+
+/// A command of the keymap: its name in the TOML, its layer, its default keys and what the help
+/// screen says of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CommandInfo {
+    pub command: Command,
+    pub name: &'static str,
+    pub layer: Layer,
+    pub keys: &'static [&'static str],
+    pub description: &'static str,
+}
+
+/// Declares `Command` and `Command::TABLE` from one list, so a command cannot be named in one
+/// and forgotten in the other.
+macro_rules! commands {
+    ($($variant:ident => $name:literal, $layer:ident, [$($key:literal),*], $description:literal;)*) => {
+        /// What a key means. These are the names used in the TOML keymap.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Command {
+            $($variant,)*
+        }
+
+        impl Command {
+            /// Every command, in the help screen's order (also the order of the keys shown per
+            /// command).
+            pub const TABLE: &[CommandInfo] = &[
+                $(CommandInfo {
+                    command: Command::$variant,
+                    name: $name,
+                    layer: Layer::$layer,
+                    keys: &[$($key),*],
+                    description: $description,
+                },)*
+            ];
+        }
+    };
+}
+
+commands! {
+    Yes => "yes", Main, ["1"], "set the focused dimension to yes (1), then focus the next";
+    No => "no", Main, ["0"], "set the focused dimension to no (0), then focus the next";
+    FocusNext => "focus_next", Main, ["Tab"], "focus the next dimension";
+    FocusPrev => "focus_prev", Main, ["BackTab"], "focus the previous dimension";
+    NextTask => "next_task", Main, ["j", "Down"], "next task";
+    PrevTask => "prev_task", Main, ["k", "Up"], "previous task";
+    NextTodo => "next_todo", Main, ["n"], "next task without a complete label from you";
+    FirstTask => "first_task", Main, ["Home"], "first task";
+    LastTask => "last_task", Main, ["End"], "last task";
+    Undo => "undo", Main, ["u"], "undo (also after a restart)";
+    Redo => "redo", Main, ["Ctrl-r"], "redo";
+    Skip => "skip", Main, ["s"], "skip, with a reason";
+    Flag => "flag", Main, ["f"], "flag for adjudication (again to unflag)";
+    Note => "note", Main, ["m"], "write a note";
+    Reveal => "reveal", Main, ["r"], "reveal the judge's scores (--blind)";
+    Search => "search", Main, ["/"], "fuzzy search over ids, queries, norms, responses";
+    Image => "image", Main, ["z"], "show the image full screen";
+    Guidelines => "guidelines", Main, ["g"], "guidelines for each dimension";
+    Help => "help", Main, ["?"], "this help";
+    Quit => "quit", Main, ["q"], "quit (everything is already saved)";
+    ScrollDown => "scroll_down", Main, ["J", "Ctrl-e"], "scroll the response down";
+    ScrollUp => "scroll_up", Main, ["K", "Ctrl-y"], "scroll the response up";
+    PageDown => "page_down", Main, ["Space", "PageDown"], "scroll the response a page down";
+    PageUp => "page_up", Main, ["b", "PageUp"], "scroll the response a page up";
+    Stats => "stats", Main, ["a"], "agreement, label distributions, judge vs humans, progress";
+    LeftBetter => "left_better", Pairs, ["1"], "pairs: the left response is better";
+    RightBetter => "right_better", Pairs, ["2"], "pairs: the right response is better";
+    Tie => "tie", Pairs, ["t"], "pairs: tie (both fine)";
+    BothBad => "both_bad", Pairs, ["b"], "pairs: both are bad";
+    Unsure => "unsure", Pairs, ["x"], "pairs: unsure";
+    Tags => "tags", Pairs, ["c"], "pairs: reason tags (cultural misstep, non-compliance, …)";
+    Confirm => "confirm", Dialog, ["Enter"], "dialogs: save or open";
+    Cancel => "cancel", Dialog, ["Esc"], "dialogs: close without doing anything";
+    SelectPrev => "select_prev", Dialog, ["Up", "BackTab"], "dialogs: select the entry above";
+    SelectNext => "select_next", Dialog, ["Down", "Tab"], "dialogs: select the entry below";
+    DeleteChar => "delete_char", Dialog, ["Backspace"], "dialogs: delete the last character typed";
+    Interrupt => "interrupt", Anywhere, ["Ctrl-c"], "quit from anywhere, dialogs included";
 }
 
 impl Command {
-    pub const ALL: [Command; 24] = [
-        Command::Yes,
-        Command::No,
-        Command::FocusNext,
-        Command::FocusPrev,
-        Command::NextTask,
-        Command::PrevTask,
-        Command::NextTodo,
-        Command::FirstTask,
-        Command::LastTask,
-        Command::Undo,
-        Command::Redo,
-        Command::Skip,
-        Command::Flag,
-        Command::Note,
-        Command::Reveal,
-        Command::Search,
-        Command::Image,
-        Command::Guidelines,
-        Command::Help,
-        Command::Quit,
-        Command::ScrollDown,
-        Command::ScrollUp,
-        Command::PageDown,
-        Command::PageUp,
-    ];
+    fn info(self) -> &'static CommandInfo {
+        Command::TABLE.iter().find(|c| c.command == self).expect("every command is in the table")
+    }
 
-    /// Pairs mode's commands, bound in a layer that wins over the main keys in that mode.
-    pub const PAIRS: [Command; 6] = [
-        Command::LeftBetter,
-        Command::RightBetter,
-        Command::Tie,
-        Command::BothBad,
-        Command::Unsure,
-        Command::Tags,
-    ];
+    /// The commands of a layer, in the table's order.
+    pub fn of_layer(layer: Layer) -> impl Iterator<Item = Command> {
+        Command::TABLE.iter().filter(move |c| c.layer == layer).map(|c| c.command)
+    }
 
-    /// Whether the command belongs to pairs mode's key layer.
-    pub fn is_pairs(self) -> bool {
-        Command::PAIRS.contains(&self)
+    pub fn layer(self) -> Layer {
+        self.info().layer
     }
 
     /// The name in the keymap TOML.
     pub fn name(self) -> &'static str {
-        match self {
-            Command::Yes => "yes",
-            Command::No => "no",
-            Command::FocusNext => "focus_next",
-            Command::FocusPrev => "focus_prev",
-            Command::NextTask => "next_task",
-            Command::PrevTask => "prev_task",
-            Command::NextTodo => "next_todo",
-            Command::FirstTask => "first_task",
-            Command::LastTask => "last_task",
-            Command::Undo => "undo",
-            Command::Redo => "redo",
-            Command::Skip => "skip",
-            Command::Flag => "flag",
-            Command::Note => "note",
-            Command::Reveal => "reveal",
-            Command::Search => "search",
-            Command::Image => "image",
-            Command::Guidelines => "guidelines",
-            Command::Help => "help",
-            Command::Quit => "quit",
-            Command::ScrollDown => "scroll_down",
-            Command::ScrollUp => "scroll_up",
-            Command::PageDown => "page_down",
-            Command::PageUp => "page_up",
-            Command::LeftBetter => "left_better",
-            Command::RightBetter => "right_better",
-            Command::Tie => "tie",
-            Command::BothBad => "both_bad",
-            Command::Unsure => "unsure",
-            Command::Tags => "tags",
-            Command::Stats => "stats",
-        }
+        self.info().name
     }
 
     pub fn describe(self) -> &'static str {
+        self.info().description
+    }
+
+    /// The action a key of this command sends: dialog keys and the interrupt key send the
+    /// actions dialogs understand (and quit), the others the command itself.
+    pub fn action(self) -> Action {
         match self {
-            Command::Yes => "set the focused dimension to yes (1), then focus the next",
-            Command::No => "set the focused dimension to no (0), then focus the next",
-            Command::FocusNext => "focus the next dimension",
-            Command::FocusPrev => "focus the previous dimension",
-            Command::NextTask => "next task",
-            Command::PrevTask => "previous task",
-            Command::NextTodo => "next task without a complete label from you",
-            Command::FirstTask => "first task",
-            Command::LastTask => "last task",
-            Command::Undo => "undo (also after a restart)",
-            Command::Redo => "redo",
-            Command::Skip => "skip, with a reason",
-            Command::Flag => "flag for adjudication (again to unflag)",
-            Command::Note => "write a note",
-            Command::Reveal => "reveal the judge's scores (--blind)",
-            Command::Search => "fuzzy search over ids, queries, norms, responses",
-            Command::Image => "show the image full screen",
-            Command::Guidelines => "guidelines for each dimension",
-            Command::Help => "this help",
-            Command::Quit => "quit (everything is already saved)",
-            Command::ScrollDown => "scroll the response down",
-            Command::ScrollUp => "scroll the response up",
-            Command::PageDown => "scroll the response a page down",
-            Command::PageUp => "scroll the response a page up",
-            Command::LeftBetter => "pairs: the left response is better",
-            Command::RightBetter => "pairs: the right response is better",
-            Command::Tie => "pairs: tie (both fine)",
-            Command::BothBad => "pairs: both are bad",
-            Command::Unsure => "pairs: unsure",
-            Command::Tags => "pairs: reason tags (cultural misstep, non-compliance, …)",
-            Command::Stats => "agreement, label distributions, judge vs humans, progress",
+            Command::Confirm => Action::Enter,
+            Command::Cancel => Action::Escape,
+            Command::SelectPrev => Action::SelectPrev,
+            Command::SelectNext => Action::SelectNext,
+            Command::DeleteChar => Action::Backspace,
+            Command::Interrupt => Action::Command(Command::Quit),
+            c => Action::Command(c),
         }
     }
 
     pub fn from_name(name: &str) -> Option<Command> {
-        Command::ALL.into_iter().chain(Command::PAIRS).chain([Command::Stats]).find(|c| c.name() == name)
+        Command::TABLE.iter().find(|c| c.name == name).map(|c| c.command)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Keys → actions. The defaults are the table of docs/annotating.md ("Keys"); a TOML file overrides any command:
+//! Keys → actions. The defaults are in `Command::TABLE` (and the table of docs/annotating.md,
+//! "Keys"); a TOML file overrides any command:
 //!
 //! ```toml
 //! # each command takes one key or a list of keys
@@ -10,12 +11,16 @@
 //! `Tab`, `BackTab`, `Enter`, `Esc`, `Space`, `Backspace`, `PageUp`, `PageDown`, `Home`, `End`,
 //! `F1`…`F12`) or with modifiers (`Ctrl-r`, `Alt-x`, `Shift-Tab`).
 //!
+//! Dialogs (skip, note, search, tags, reason) have keys of their own (`confirm`, `cancel`,
+//! `select_prev`, `select_next`, `delete_char`; other keys type), and `interrupt` (`Ctrl-c`)
+//! quits from anywhere, dialogs included. They are rebound in the same TOML file too.
+//!
 //! Pairs mode's commands (`left_better`, `right_better`, `tie`, `both_bad`, `unsure`, `tags`)
 //! live in a layer of their own that wins over the main keys in pairs mode only, so `1` means
 //! "left is better" there and "yes" elsewhere, and `b` means "both bad" there and "page up"
 //! elsewhere. They are rebound in the same TOML file.
 
-use super::action::{Action, Command};
+use super::action::{Action, Command, Layer};
 use super::state::{Overlay, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::HashMap;
@@ -117,48 +122,23 @@ pub struct Keymap {
     bindings: HashMap<Key, Command>,
     /// Pairs mode's layer.
     pairs: HashMap<Key, Command>,
+    /// Keys of dialogs (other keys type).
+    dialog: HashMap<Key, Command>,
+    /// Keys that mean the same everywhere, checked first.
+    anywhere: HashMap<Key, Command>,
 }
-
-const DEFAULTS: &[(Command, &[&str])] = &[
-    (Command::Yes, &["1"]),
-    (Command::No, &["0"]),
-    (Command::FocusNext, &["Tab"]),
-    (Command::FocusPrev, &["BackTab"]),
-    (Command::NextTask, &["j", "Down"]),
-    (Command::PrevTask, &["k", "Up"]),
-    (Command::NextTodo, &["n"]),
-    (Command::FirstTask, &["Home"]),
-    (Command::LastTask, &["End"]),
-    (Command::Undo, &["u"]),
-    (Command::Redo, &["Ctrl-r"]),
-    (Command::Skip, &["s"]),
-    (Command::Flag, &["f"]),
-    (Command::Note, &["m"]),
-    (Command::Reveal, &["r"]),
-    (Command::Search, &["/"]),
-    (Command::Image, &["z"]),
-    (Command::Guidelines, &["g"]),
-    (Command::Help, &["?"]),
-    (Command::Quit, &["q"]),
-    (Command::ScrollDown, &["J", "Ctrl-e"]),
-    (Command::ScrollUp, &["K", "Ctrl-y"]),
-    (Command::PageDown, &["Space", "PageDown"]),
-    (Command::PageUp, &["b", "PageUp"]),
-    (Command::Stats, &["a"]),
-    (Command::LeftBetter, &["1"]),
-    (Command::RightBetter, &["2"]),
-    (Command::Tie, &["t"]),
-    (Command::BothBad, &["b"]),
-    (Command::Unsure, &["x"]),
-    (Command::Tags, &["c"]),
-];
 
 impl Default for Keymap {
     fn default() -> Keymap {
-        let mut map = Keymap { bindings: HashMap::new(), pairs: HashMap::new() };
-        for (cmd, keys) in DEFAULTS {
-            for k in *keys {
-                map.layer_mut(*cmd).insert(Key::parse(k).expect("default keys parse"), *cmd);
+        let mut map = Keymap {
+            bindings: HashMap::new(),
+            pairs: HashMap::new(),
+            dialog: HashMap::new(),
+            anywhere: HashMap::new(),
+        };
+        for c in Command::TABLE {
+            for k in c.keys {
+                map.layer_mut(c.command).insert(Key::parse(k).expect("default keys parse"), c.command);
             }
         }
         map
@@ -167,7 +147,29 @@ impl Default for Keymap {
 
 impl Keymap {
     fn layer_mut(&mut self, cmd: Command) -> &mut HashMap<Key, Command> {
-        if cmd.is_pairs() { &mut self.pairs } else { &mut self.bindings }
+        match cmd.layer() {
+            Layer::Pairs => &mut self.pairs,
+            Layer::Main => &mut self.bindings,
+            Layer::Dialog => &mut self.dialog,
+            Layer::Anywhere => &mut self.anywhere,
+        }
+    }
+
+    fn layer(&self, cmd: Command) -> &HashMap<Key, Command> {
+        match cmd.layer() {
+            Layer::Pairs => &self.pairs,
+            Layer::Main => &self.bindings,
+            Layer::Dialog => &self.dialog,
+            Layer::Anywhere => &self.anywhere,
+        }
+    }
+
+    /// The command of a key in a layer whose keys work with any Alt or Ctrl added (as `Esc`
+    /// and `Enter` always did in dialogs): the key as pressed, else without Alt, else bare.
+    fn loose(layer: &HashMap<Key, Command>, key: &Key) -> Option<Command> {
+        [*key, Key { alt: false, ..*key }, Key { alt: false, ctrl: false, ..*key }]
+            .iter()
+            .find_map(|k| layer.get(k).copied())
     }
 
     /// The defaults with the commands named in the TOML rebound (a rebound command loses its
@@ -178,7 +180,7 @@ impl Keymap {
         let mut map = Keymap::default();
         for (name, value) in &table {
             let cmd = Command::from_name(name).ok_or_else(|| {
-                let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+                let names: Vec<&str> = Command::TABLE.iter().map(|c| c.name).collect();
                 format!("{origin}: unknown command {name:?} (commands: {})", names.join(", "))
             })?;
             let keys: Vec<String> = match value {
@@ -214,14 +216,15 @@ impl Keymap {
     /// Keys bound to each command, for the help screen and the status line.
     pub fn keys_of(&self, cmd: Command) -> Vec<String> {
         // In the order of the defaults table, then by name, so help reads the same every run.
-        let layer = if cmd.is_pairs() { &self.pairs } else { &self.bindings };
-        let mut keys: Vec<(usize, String)> = layer
+        let mut keys: Vec<(usize, String)> = self
+            .layer(cmd)
             .iter()
             .filter(|(_, c)| **c == cmd)
             .map(|(k, _)| {
-                let rank = DEFAULTS
+                let rank = Command::TABLE
                     .iter()
-                    .flat_map(|(_, ks)| ks.iter())
+                    .filter(|c| matches!(c.layer, Layer::Main | Layer::Pairs))
+                    .flat_map(|c| c.keys.iter())
                     .position(|d| Key::parse(d).is_ok_and(|d| d == *k))
                     .unwrap_or(usize::MAX);
                 (rank, k.display())
@@ -239,10 +242,10 @@ impl Keymap {
     /// The help screen of a mode: pairs mode lists its own keys first and leaves out the
     /// dimension keys it does not use.
     pub fn help_lines_for(&self, mode: crate::cli::Mode) -> Vec<(String, String)> {
+        let main = || Command::of_layer(Layer::Main);
         let cmds: Vec<Command> = match mode {
-            crate::cli::Mode::Pairs => Command::PAIRS
-                .into_iter()
-                .chain(Command::ALL.into_iter().filter(|c| {
+            crate::cli::Mode::Pairs => Command::of_layer(Layer::Pairs)
+                .chain(main().filter(|c| {
                     !matches!(
                         c,
                         Command::Yes
@@ -252,13 +255,14 @@ impl Keymap {
                             | Command::Reveal
                     )
                 }))
-                .chain([Command::Stats])
                 .collect(),
             // Adjudication walks responses and pairs: both sets of keys.
-            crate::cli::Mode::Adjudicate => {
-                Command::ALL.into_iter().chain(Command::PAIRS).chain([Command::Stats]).collect()
-            }
-            _ => Command::ALL.into_iter().chain([Command::Stats]).collect(),
+            crate::cli::Mode::Adjudicate => main()
+                .filter(|c| *c != Command::Stats)
+                .chain(Command::of_layer(Layer::Pairs))
+                .chain([Command::Stats])
+                .collect(),
+            _ => main().collect(),
         };
         cmds.iter()
             .map(|c| {
@@ -276,18 +280,19 @@ impl Keymap {
             return None;
         }
         let key = Key::from_event(ev);
+        if let Some(cmd) = Keymap::loose(&self.anywhere, &key) {
+            return Some(cmd.action());
+        }
         match &state.overlay {
             Overlay::Skip { .. }
             | Overlay::Note { .. }
             | Overlay::Search
             | Overlay::Tags { .. }
             | Overlay::Reason { .. } => {
+                if let Some(cmd) = Keymap::loose(&self.dialog, &key) {
+                    return Some(cmd.action());
+                }
                 return match key.code {
-                    KeyCode::Esc => Some(Action::Escape),
-                    KeyCode::Enter => Some(Action::Enter),
-                    KeyCode::Backspace => Some(Action::Backspace),
-                    KeyCode::Up | KeyCode::BackTab => Some(Action::SelectPrev),
-                    KeyCode::Down | KeyCode::Tab => Some(Action::SelectNext),
                     KeyCode::Char(c) if !key.ctrl && !key.alt => Some(Action::Char(c)),
                     _ => None,
                 };
@@ -325,7 +330,7 @@ impl Keymap {
         if let KeyCode::Char(c) = key.code
             && !key.ctrl
             && !key.alt
-            && let Some(dim) = state.schema.dimensions.get(state.focus)
+            && let Some(dim) = state.session.schema.dimensions.get(state.open.focus)
             && let Some(v) = dim.value_for_key(c)
         {
             return Some(Action::SetValue(v));
@@ -399,6 +404,73 @@ mod tests {
             "the rebound key falls back to the main layer"
         );
         assert_eq!(k.keys_of(Command::RightBetter), vec!["l".to_string()]);
+    }
+
+    #[test]
+    fn the_unknown_command_error_names_every_command() {
+        let e = Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err();
+        for c in Command::TABLE {
+            assert!(
+                e.contains(&format!(" {},", c.name)) || e.ends_with(&format!(" {})", c.name)),
+                "{} in {e}",
+                c.name
+            );
+            assert_eq!(Command::from_name(c.name), Some(c.command));
+        }
+    }
+
+    #[test]
+    fn every_command_has_one_name_and_parsable_default_keys() {
+        let mut names: Vec<&str> = Command::TABLE.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Command::TABLE.len());
+        for c in Command::TABLE {
+            for k in c.keys {
+                assert!(Key::parse(k).is_ok(), "{}: {k}", c.name);
+            }
+        }
+    }
+
+    #[test]
+    fn dialog_keys_and_interrupt_are_rebound_in_the_toml() {
+        use crate::tui::state::Overlay;
+        let mut s = super::super::tests::state();
+        let ev = |code, m| KeyEvent::new(code, m);
+        let none = KeyModifiers::NONE;
+        let k = Keymap::default();
+        assert_eq!(
+            k.action_for(&s, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Command(Command::Quit))
+        );
+        s.overlay = Overlay::Note { text: String::new() };
+        for (code, m, want) in [
+            (KeyCode::Enter, none, Some(Action::Enter)),
+            (KeyCode::Enter, KeyModifiers::CONTROL, Some(Action::Enter)),
+            (KeyCode::Esc, KeyModifiers::ALT, Some(Action::Escape)),
+            (KeyCode::Backspace, none, Some(Action::Backspace)),
+            (KeyCode::Up, none, Some(Action::SelectPrev)),
+            (KeyCode::Tab, KeyModifiers::SHIFT, Some(Action::SelectPrev)),
+            (KeyCode::Down, none, Some(Action::SelectNext)),
+            (KeyCode::Tab, none, Some(Action::SelectNext)),
+            (KeyCode::Char('q'), none, Some(Action::Char('q'))),
+            (KeyCode::Char('c'), KeyModifiers::CONTROL, Some(Action::Command(Command::Quit))),
+            (KeyCode::Char('x'), KeyModifiers::CONTROL, None),
+        ] {
+            assert_eq!(k.action_for(&s, &ev(code, m)), want, "{code:?} {m:?}");
+        }
+        let k = Keymap::from_toml(
+            "confirm = \"Ctrl-s\"\ncancel = [\"Esc\", \"Ctrl-g\"]\ninterrupt = \"F10\"",
+            "k.toml",
+        )
+        .unwrap();
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Char('s'), KeyModifiers::CONTROL)), Some(Action::Enter));
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Enter, none)), None, "the rebound key is free");
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Char('g'), KeyModifiers::CONTROL)), Some(Action::Escape));
+        assert_eq!(k.action_for(&s, &ev(KeyCode::F(10), none)), Some(Action::Command(Command::Quit)));
+        assert_eq!(k.action_for(&s, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)), None);
+        s.overlay = Overlay::None;
+        assert_eq!(k.action_for(&s, &ev(KeyCode::F(10), none)), Some(Action::Command(Command::Quit)));
     }
 
     #[test]

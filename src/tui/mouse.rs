@@ -19,7 +19,7 @@ pub fn actions(state: &State, screen: Rect, ev: &MouseEvent) -> Vec<Action> {
         MouseEventKind::ScrollUp => false,
         MouseEventKind::Down(MouseButton::Left) => {
             return match (&state.overlay, draw::spot_at(screen, state, ev.column, ev.row)) {
-                (Overlay::None, Spot::Task(pos)) if pos != state.cursor => vec![Action::OpenTask(pos)],
+                (Overlay::None, Spot::Task(pos)) if pos != state.queue.cursor => vec![Action::OpenTask(pos)],
                 _ => Vec::new(),
             };
         }

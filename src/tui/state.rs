@@ -80,12 +80,74 @@ pub struct SearchState {
     pub selected: usize,
 }
 
+/// Who labels, and how: fixed for the run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct State {
+pub struct Session {
     pub annotator: String,
-    pub mode: Mode,
     pub schema: Schema,
     pub blind: bool,
+    /// What the image pane says about the protocol ("halfblocks", "none", …).
+    pub image_protocol: String,
+}
+
+/// The mode, with what only that mode has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModeState {
+    Responses,
+    Pairs,
+    Adjudicate(Adjudication),
+}
+
+/// Adjudicate mode's own state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Adjudication {
+    /// The other annotators' answers per task index.
+    pub answers: HashMap<usize, super::adjudicate::Answers>,
+    /// The key hints shown on a pair (the status line's hints are the responses' ones).
+    pub pair_hints: String,
+}
+
+impl ModeState {
+    fn of(mode: Mode) -> ModeState {
+        match mode {
+            Mode::Responses => ModeState::Responses,
+            Mode::Pairs => ModeState::Pairs,
+            Mode::Adjudicate => ModeState::Adjudicate(Adjudication::default()),
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self {
+            ModeState::Responses => Mode::Responses,
+            ModeState::Pairs => Mode::Pairs,
+            ModeState::Adjudicate(_) => Mode::Adjudicate,
+        }
+    }
+
+    pub fn adjudication(&self) -> Option<&Adjudication> {
+        match self {
+            ModeState::Adjudicate(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn adjudication_mut(&mut self) -> Option<&mut Adjudication> {
+        match self {
+            ModeState::Adjudicate(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq<Mode> for ModeState {
+    fn eq(&self, mode: &Mode) -> bool {
+        self.mode() == *mode
+    }
+}
+
+/// The session's tasks, this annotator's labels, and the way through them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
     /// Every task of the session (compact).
     pub tasks: Vec<TaskInfo>,
     /// This annotator's labels, indexed like `tasks`.
@@ -96,38 +158,58 @@ pub struct State {
     pub pos: Vec<u32>,
     /// Position in `order` of the open task.
     pub cursor: usize,
+    /// How many shown tasks are complete (kept up to date for the status line).
+    pub done: usize,
+}
+
+/// The open task: what is loaded for it, the focused dimension, its clock and the response
+/// pane's scrolling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenTask {
     /// Focused dimension (index into the schema).
     pub focus: usize,
     /// The open task's item, once loaded.
     pub item: Option<Item>,
     /// Pairs mode: the open pair, once loaded.
     pub pair: Option<Pair>,
-    /// Adjudicate mode: the other annotators' answers per task index.
-    pub answers: HashMap<usize, super::adjudicate::Answers>,
-    /// The latest stats (`a`), and seconds since they were asked for.
-    pub stats: Option<super::stats::StatsView>,
-    pub stats_age: f64,
+    /// Active seconds on the open task (including earlier sessions' time).
+    pub task_seconds: f64,
     pub scroll: u32,
     pub max_scroll: u32,
     pub page: u32,
-    pub overlay: Overlay,
-    pub help_scroll: u16,
-    pub search: SearchState,
-    /// A short confirmation or error on the status line, and how long it has been shown.
-    pub flash: Option<String>,
-    pub flash_age: f64,
-    /// Active seconds on the open task (including earlier sessions' time).
-    pub task_seconds: f64,
-    /// How many shown tasks are complete (kept up to date for the status line).
-    pub done: usize,
+}
+
+/// The stats screen's numbers (`a`), and seconds since they were asked for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsScreen {
+    pub view: Option<super::stats::StatsView>,
+    pub age: f64,
+}
+
+/// What the keys are, for `?` and the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyHelp {
     /// `(keys, description)` of the live keymap, for `?`.
     pub help: Vec<(String, String)>,
     /// Short key hints for the status line.
     pub hints: String,
-    /// Adjudicate mode: the key hints shown on a pair (empty in the other modes).
-    pub pair_hints: String,
-    /// What the image pane says about the protocol ("halfblocks", "none", …).
-    pub image_protocol: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub session: Session,
+    pub mode: ModeState,
+    pub queue: Queue,
+    pub open: OpenTask,
+    pub overlay: Overlay,
+    /// Scrolling of the help, guidelines and stats overlays.
+    pub help_scroll: u16,
+    pub search: SearchState,
+    pub stats: StatsScreen,
+    /// A short confirmation or error on the status line, and how long it has been shown.
+    pub flash: Option<String>,
+    pub flash_age: f64,
+    pub keys: KeyHelp,
     pub quit: bool,
 }
 
@@ -172,92 +254,87 @@ impl State {
             pos[i] = p as u32;
         }
         let mut s = State {
-            annotator,
-            mode,
-            schema,
-            blind,
-            tasks,
-            labels,
-            order,
-            pos,
-            cursor: 0,
-            focus: 0,
-            item: None,
-            pair: None,
-            answers: HashMap::new(),
-            stats: None,
-            stats_age: 0.0,
-            scroll: 0,
-            max_scroll: 0,
-            page: 10,
+            session: Session { annotator, schema, blind, image_protocol },
+            mode: ModeState::of(mode),
+            queue: Queue { tasks, labels, order, pos, cursor: 0, done: 0 },
+            open: OpenTask {
+                focus: 0,
+                item: None,
+                pair: None,
+                task_seconds: 0.0,
+                scroll: 0,
+                max_scroll: 0,
+                page: 10,
+            },
             overlay: Overlay::None,
             help_scroll: 0,
             search: SearchState::default(),
+            stats: StatsScreen::default(),
             flash: None,
             flash_age: 0.0,
-            task_seconds: 0.0,
-            done: 0,
-            help,
-            hints,
-            pair_hints: String::new(),
-            image_protocol,
+            keys: KeyHelp { help, hints },
             quit: false,
         };
-        s.done = s.order.iter().filter(|&&i| s.is_complete(i)).count();
+        s.queue.done = s.queue.order.iter().filter(|&&i| s.is_complete(i)).count();
         // Open on the first task still to do, like a reader's bookmark.
-        s.cursor = (0..s.order.len()).find(|&p| !s.is_settled(s.order[p])).unwrap_or(0);
+        s.queue.cursor = (0..s.queue.order.len()).find(|&p| !s.is_settled(s.queue.order[p])).unwrap_or(0);
         s.enter_task();
         s
     }
 
+    /// Adjudicate mode: the other annotators' answers on task `task` (none in other modes).
+    pub fn answers(&self, task: usize) -> Option<&super::adjudicate::Answers> {
+        self.mode.adjudication()?.answers.get(&task)
+    }
+
     /// The open task's index into `tasks`.
     pub fn current(&self) -> Option<usize> {
-        self.order.get(self.cursor).copied()
+        self.queue.order.get(self.queue.cursor).copied()
     }
 
     pub fn current_task(&self) -> Option<&TaskInfo> {
-        self.current().map(|i| &self.tasks[i])
+        self.current().map(|i| &self.queue.tasks[i])
     }
 
     pub fn current_labels(&self) -> Option<&TaskLabels> {
-        self.current().map(|i| &self.labels[i])
+        self.current().map(|i| &self.queue.labels[i])
     }
 
     pub fn is_complete(&self, task: usize) -> bool {
-        let l = &self.labels[task];
-        if matches!(self.tasks[task].task, TaskRef::Pair { .. }) {
+        let l = &self.queue.labels[task];
+        if matches!(self.queue.tasks[task].task, TaskRef::Pair { .. }) {
             return l.values.contains_key(crate::store::field::VERDICT);
         }
-        self.schema.dimensions.iter().all(|d| l.values.contains_key(&d.name))
+        self.session.schema.dimensions.iter().all(|d| l.values.contains_key(&d.name))
     }
 
     /// Complete or skipped: nothing left to do.
     pub fn is_settled(&self, task: usize) -> bool {
-        self.is_complete(task) || self.labels[task].skipped.is_some()
+        self.is_complete(task) || self.queue.labels[task].skipped.is_some()
     }
 
     /// Whether the judge's scores are shown for this task: always without `--blind`; in blind
     /// mode once every dimension is labelled or the annotator revealed them.
     pub fn judge_visible(&self, task: usize) -> bool {
-        !self.blind || self.labels[task].revealed || self.is_complete(task)
+        !self.session.blind || self.queue.labels[task].revealed || self.is_complete(task)
     }
 
     /// The open task's item, if it is loaded and belongs to the open task.
     pub fn current_item(&self) -> Option<&Item> {
         let t = self.current_task()?;
-        self.item.as_ref().filter(|i| *i.id == *t.item_id)
+        self.open.item.as_ref().filter(|i| *i.id == *t.item_id)
     }
 
     /// The open pair, if it is loaded and belongs to the open task.
     pub fn current_pair(&self) -> Option<&Pair> {
         let TaskRef::Pair { pair_id } = &self.current_task()?.task else { return None };
-        self.pair.as_ref().filter(|p| &p.id == pair_id)
+        self.open.pair.as_ref().filter(|p| &p.id == pair_id)
     }
 
     /// Whether the pairs screen, keys and hints apply: in pairs mode, and on a pair in
     /// adjudicate mode (which walks contested responses and pairs).
     pub fn pairs_screen(&self) -> bool {
-        match self.mode {
+        match self.mode.mode() {
             Mode::Pairs => true,
             Mode::Adjudicate => self.current_task().is_some_and(|t| matches!(t.task, TaskRef::Pair { .. })),
             Mode::Responses => false,
@@ -266,9 +343,9 @@ impl State {
 
     /// Pairs mode: whether the open pair shows its chosen response on the left.
     pub fn chosen_on_left(&self, task: usize) -> bool {
-        match &self.tasks[task].task {
+        match &self.queue.tasks[task].task {
             TaskRef::Pair { pair_id } => {
-                super::pairs::chosen_on_left(&self.labels[task], &self.annotator, pair_id)
+                super::pairs::chosen_on_left(&self.queue.labels[task], &self.session.annotator, pair_id)
             }
             TaskRef::Response { .. } => true,
         }
@@ -277,25 +354,26 @@ impl State {
     /// The judge's value on dimension `dim` (schema index) for task `task`: from the task index
     /// when it was loaded with the judge, else from the open item.
     pub fn judge_value(&self, task: usize, dim: usize) -> Option<crate::model::Value> {
-        let t = &self.tasks[task];
+        let t = &self.queue.tasks[task];
         if !t.judge.is_empty() {
             return t.judge.get(dim).copied().flatten();
         }
-        let name = &self.schema.dimensions.get(dim)?.name;
-        let item = self.item.as_ref().filter(|i| *i.id == *t.item_id)?;
+        let name = &self.session.schema.dimensions.get(dim)?.name;
+        let item = self.open.item.as_ref().filter(|i| *i.id == *t.item_id)?;
         item.responses.iter().find(|r| *r.model == *t.model)?.judge.get(name).copied()
     }
 
     /// Resets what belongs to one task (scroll, focus, timer) after the cursor moved.
     pub(crate) fn enter_task(&mut self) {
-        self.scroll = 0;
+        self.open.scroll = 0;
         let Some(i) = self.current() else {
-            self.focus = 0;
-            self.task_seconds = 0.0;
+            self.open.focus = 0;
+            self.open.task_seconds = 0.0;
             return;
         };
-        let l = &self.labels[i];
-        self.focus = self.schema.dimensions.iter().position(|d| !l.values.contains_key(&d.name)).unwrap_or(0);
-        self.task_seconds = l.seconds;
+        let l = &self.queue.labels[i];
+        self.open.focus =
+            self.session.schema.dimensions.iter().position(|d| !l.values.contains_key(&d.name)).unwrap_or(0);
+        self.open.task_seconds = l.seconds;
     }
 }

@@ -11,8 +11,6 @@
 use crate::agreement::matrix::ConfusionMatrix;
 use crate::agreement::{Options, Stat};
 use crate::store::Store;
-use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Seconds between recomputations while the screen is open (other annotators label too).
 pub const REFRESH_SECONDS: f64 = 3.0;
@@ -104,44 +102,4 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
         .collect();
     let counts = store.counts()?;
     Ok(StatsView { dimensions, annotators, responses: counts.responses, pairs: counts.pairs })
-}
-
-/// Computes stats off the UI thread; only the newest request is served.
-pub struct StatsWorker {
-    requests: Sender<()>,
-    pub results: Receiver<Result<StatsView, String>>,
-}
-
-impl StatsWorker {
-    pub fn spawn(session: PathBuf) -> StatsWorker {
-        let (q_tx, q_rx) = channel::<()>();
-        let (r_tx, r_rx) = channel();
-        std::thread::Builder::new()
-            .name("stats".into())
-            .spawn(move || {
-                let mut store: Option<Store> = None;
-                while q_rx.recv().is_ok() {
-                    while q_rx.try_recv().is_ok() {}
-                    if store.is_none() {
-                        match Store::open(&session) {
-                            Ok(s) => store = Some(s),
-                            Err(e) => {
-                                let _ = r_tx.send(Err(e.to_string()));
-                                continue;
-                            }
-                        }
-                    }
-                    let r = compute(store.as_ref().expect("opened above")).map_err(|e| format!("{e:#}"));
-                    if r_tx.send(r).is_err() {
-                        break;
-                    }
-                }
-            })
-            .expect("spawning the stats thread");
-        StatsWorker { requests: q_tx, results: r_rx }
-    }
-
-    pub fn ask(&self) {
-        let _ = self.requests.send(());
-    }
 }

@@ -40,7 +40,7 @@ fn state_with(blind: bool, labels: HashMap<TaskRef, TaskLabels>) -> State {
     })
 }
 
-fn state() -> State {
+pub(super) fn state() -> State {
     state_with(false, HashMap::new())
 }
 
@@ -72,39 +72,39 @@ fn yes_and_no_record_and_move_focus() {
     let mut s = state();
     let fx = cmd(&mut s, Command::Yes);
     assert_eq!(records(&fx), vec![("awareness".into(), Some(1), None, true)]);
-    assert_eq!(s.focus, 1);
+    assert_eq!(s.open.focus, 1);
     let fx = cmd(&mut s, Command::No);
     assert_eq!(records(&fx), vec![("education".into(), Some(0), None, true)]);
-    assert_eq!(s.labels[0].values.get("education"), Some(&0));
-    assert_eq!(s.focus, 2);
+    assert_eq!(s.queue.labels[0].values.get("education"), Some(&0));
+    assert_eq!(s.open.focus, 2);
 }
 
 #[test]
 fn last_dimension_opens_the_next_task_with_a_confirmation() {
     let mut s = state();
-    s.item = Some(item("a"));
+    s.open.item = Some(item("a"));
     for _ in 0..3 {
         cmd(&mut s, Command::Yes);
     }
-    assert_eq!(s.cursor, 0);
+    assert_eq!(s.queue.cursor, 0);
     let fx = cmd(&mut s, Command::Yes);
-    assert_eq!(s.cursor, 1);
-    assert_eq!(s.focus, 0);
-    assert_eq!(s.done, 1);
+    assert_eq!(s.queue.cursor, 1);
+    assert_eq!(s.open.focus, 0);
+    assert_eq!(s.queue.done, 1);
     assert!(s.flash.as_deref().unwrap().contains("✓ saved a"));
     // Same item: no reload needed.
     assert!(!fx.iter().any(|e| matches!(e, Effect::LoadItem(_))));
     for _ in 0..4 {
         cmd(&mut s, Command::No);
     }
-    assert_eq!(s.cursor, 2);
+    assert_eq!(s.queue.cursor, 2);
     // The last task stays open after its last dimension.
-    s.item = Some(item("b"));
+    s.open.item = Some(item("b"));
     let fx: Vec<Effect> = (0..4).flat_map(|_| cmd(&mut s, Command::Yes)).collect();
-    assert_eq!(s.cursor, 2);
+    assert_eq!(s.queue.cursor, 2);
     assert_eq!(records(&fx).len(), 4);
     assert!(s.flash.as_deref().unwrap().contains("last task"));
-    assert_eq!(s.done, 3);
+    assert_eq!(s.queue.done, 3);
 }
 
 #[test]
@@ -121,27 +121,27 @@ fn set_value_checks_the_scale() {
 fn focus_wraps_both_ways() {
     let mut s = state();
     cmd(&mut s, Command::FocusPrev);
-    assert_eq!(s.focus, 3);
+    assert_eq!(s.open.focus, 3);
     cmd(&mut s, Command::FocusNext);
-    assert_eq!(s.focus, 0);
+    assert_eq!(s.open.focus, 0);
 }
 
 #[test]
 fn task_navigation_loads_other_items() {
     let mut s = state();
-    s.item = Some(item("a"));
+    s.open.item = Some(item("a"));
     assert!(cmd(&mut s, Command::NextTask).is_empty());
     assert_eq!(cmd(&mut s, Command::NextTask), vec![Effect::LoadItem("b".into())]);
     cmd(&mut s, Command::NextTask);
     assert!(s.flash.as_deref().unwrap().contains("last task"));
     cmd(&mut s, Command::PrevTask);
-    assert_eq!(s.cursor, 1);
+    assert_eq!(s.queue.cursor, 1);
     cmd(&mut s, Command::FirstTask);
-    assert_eq!(s.cursor, 0);
+    assert_eq!(s.queue.cursor, 0);
     cmd(&mut s, Command::PrevTask);
     assert!(s.flash.as_deref().unwrap().contains("first task"));
     cmd(&mut s, Command::LastTask);
-    assert_eq!(s.cursor, 2);
+    assert_eq!(s.queue.cursor, 2);
 }
 
 #[test]
@@ -157,10 +157,10 @@ fn next_todo_skips_done_and_skipped_tasks_and_start_opens_the_first_todo() {
         TaskLabels { skipped: Some("x".into()), ..Default::default() },
     );
     let mut s = state_with(false, labels);
-    assert_eq!(s.cursor, 2, "opens on the first task to do");
-    assert_eq!(s.done, 1);
+    assert_eq!(s.queue.cursor, 2, "opens on the first task to do");
+    assert_eq!(s.queue.done, 1);
     cmd(&mut s, Command::NextTodo);
-    assert_eq!(s.cursor, 2);
+    assert_eq!(s.queue.cursor, 2);
     for _ in 0..4 {
         cmd(&mut s, Command::Yes);
     }
@@ -193,14 +193,14 @@ fn undo_and_redo_ask_the_store_and_apply_its_answer() {
         judge_visible: true,
     };
     let fx = update(&mut s, Action::Applied { event: Some(Box::new(ev.clone())), redo: false });
-    assert_eq!(s.cursor, 0, "undo shows where it happened");
-    assert_eq!(s.focus, 0);
-    assert!(s.labels[0].values.is_empty());
+    assert_eq!(s.queue.cursor, 0, "undo shows where it happened");
+    assert_eq!(s.open.focus, 0);
+    assert!(s.queue.labels[0].values.is_empty());
     assert!(fx.contains(&Effect::LoadItem("a".into())));
     assert!(s.flash.as_deref().unwrap().starts_with("undone: awareness cleared"));
     let redo = LabelEvent { value: Some(1), kind: EventKind::Redo, ..ev };
     update(&mut s, Action::Applied { event: Some(Box::new(redo)), redo: true });
-    assert_eq!(s.labels[0].values.get("awareness"), Some(&1));
+    assert_eq!(s.queue.labels[0].values.get("awareness"), Some(&1));
     update(&mut s, Action::Applied { event: None, redo: false });
     assert_eq!(s.flash.as_deref(), Some("nothing to undo"));
 }
@@ -219,7 +219,7 @@ fn skip_with_a_listed_reason_and_with_free_text() {
     let r = records(&fx);
     assert_eq!(r[0].0, field::SKIP);
     assert_eq!(r[0].2.as_deref(), Some(format!("{}: blurr", SKIP_REASONS[1]).as_str()));
-    assert_eq!(s.cursor, 1);
+    assert_eq!(s.queue.cursor, 1);
     assert_eq!(s.overlay, Overlay::None);
     // The last reason takes the free text alone.
     cmd(&mut s, Command::Skip);
@@ -237,8 +237,8 @@ fn skip_with_a_listed_reason_and_with_free_text() {
     cmd(&mut s, Command::PrevTask);
     let fx = cmd(&mut s, Command::Skip);
     assert_eq!(records(&fx), vec![(field::SKIP.to_string(), None, None, true)]);
-    assert!(s.labels[1].skipped.is_none());
-    assert!(s.labels[0].skipped.is_some());
+    assert!(s.queue.labels[1].skipped.is_none());
+    assert!(s.queue.labels[0].skipped.is_some());
 }
 
 #[test]
@@ -247,7 +247,7 @@ fn escape_cancels_dialogs() {
     cmd(&mut s, Command::Skip);
     assert!(update(&mut s, Action::Escape).is_empty());
     assert_eq!(s.overlay, Overlay::None);
-    assert!(s.labels[0].skipped.is_none());
+    assert!(s.queue.labels[0].skipped.is_none());
 }
 
 #[test]
@@ -255,10 +255,10 @@ fn flag_toggles() {
     let mut s = state();
     let fx = cmd(&mut s, Command::Flag);
     assert_eq!(records(&fx), vec![(field::FLAG.to_string(), Some(1), None, true)]);
-    assert!(s.labels[0].flagged);
+    assert!(s.queue.labels[0].flagged);
     let fx = cmd(&mut s, Command::Flag);
     assert_eq!(records(&fx)[0].1, Some(0));
-    assert!(!s.labels[0].flagged);
+    assert!(!s.queue.labels[0].flagged);
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn note_is_prefilled_saved_and_cleared() {
     }
     let fx = update(&mut s, Action::Enter);
     assert_eq!(records(&fx)[0], (field::NOTE.to_string(), None, None, true));
-    assert!(s.labels[0].note.is_none());
+    assert!(s.queue.labels[0].note.is_none());
 }
 
 #[test]
@@ -317,7 +317,7 @@ fn search_types_asks_and_opens_the_hit() {
     assert_eq!(s.search.selected, 1);
     update(&mut s, Action::SelectPrev);
     let fx = update(&mut s, Action::Enter);
-    assert_eq!(s.cursor, 2);
+    assert_eq!(s.queue.cursor, 2);
     assert_eq!(fx, vec![Effect::LoadItem("b".into())]);
     cmd(&mut s, Command::Search);
     assert_eq!(update(&mut s, Action::Backspace), vec![Effect::Search(String::new())]);
@@ -352,17 +352,17 @@ fn scrolling_is_clamped_by_the_measured_viewport() {
     let mut s = state();
     update(&mut s, Action::ResponseViewport { max_scroll: 5, page: 4 });
     cmd(&mut s, Command::PageDown);
-    assert_eq!(s.scroll, 3);
+    assert_eq!(s.open.scroll, 3);
     cmd(&mut s, Command::PageDown);
-    assert_eq!(s.scroll, 5);
+    assert_eq!(s.open.scroll, 5);
     cmd(&mut s, Command::ScrollUp);
-    assert_eq!(s.scroll, 4);
+    assert_eq!(s.open.scroll, 4);
     cmd(&mut s, Command::PageUp);
-    assert_eq!(s.scroll, 1);
+    assert_eq!(s.open.scroll, 1);
     cmd(&mut s, Command::ScrollDown);
-    assert_eq!(s.scroll, 2);
+    assert_eq!(s.open.scroll, 2);
     cmd(&mut s, Command::NextTask);
-    assert_eq!(s.scroll, 0, "a new task starts at the top");
+    assert_eq!(s.open.scroll, 0, "a new task starts at the top");
 }
 
 #[test]
@@ -370,7 +370,7 @@ fn ticks_count_active_time_and_expire_the_flash() {
     let mut s = state();
     update(&mut s, Action::Tick { dt: 2.0, active: true });
     update(&mut s, Action::Tick { dt: 100.0, active: false });
-    assert_eq!(s.task_seconds, 2.0);
+    assert_eq!(s.open.task_seconds, 2.0);
     let fx = cmd(&mut s, Command::Yes);
     match &fx[0] {
         Effect::Record(ev) => assert_eq!(ev.seconds, 2.0),
@@ -402,12 +402,12 @@ fn keymap_routes_keys_by_overlay() {
 #[test]
 fn a_label_that_could_not_be_saved_is_taken_back() {
     let mut s = state();
-    s.item = Some(item("a"));
+    s.open.item = Some(item("a"));
     for _ in 0..4 {
         cmd(&mut s, Command::Yes);
     }
-    assert_eq!(s.done, 1);
-    assert_eq!(s.labels[0].values.len(), 4);
+    assert_eq!(s.queue.done, 1);
+    assert_eq!(s.queue.labels[0].values.len(), 4);
     // The last write failed; the session holds the first three labels.
     let mut stored = TaskLabels::default();
     for d in ["awareness", "education", "compliance"] {
@@ -421,8 +421,8 @@ fn a_label_that_could_not_be_saved_is_taken_back() {
             message: "NOT SAVED: disk full".into(),
         },
     );
-    assert_eq!(s.labels[0], stored);
-    assert_eq!(s.done, 0);
+    assert_eq!(s.queue.labels[0], stored);
+    assert_eq!(s.queue.done, 0);
     assert!(s.flash.as_deref().unwrap().starts_with("NOT SAVED"));
     // When even the stored labels cannot be read, the message still shows.
     update(
@@ -447,7 +447,7 @@ fn mouse_clicks_open_tasks_and_the_wheel_scrolls_what_is_under_it() {
     let click = |column, row| ev(MouseEventKind::Down(MouseButton::Left), column, row);
     let screen = Rect::new(0, 0, 100, 30);
     let mut s = state();
-    s.max_scroll = 50;
+    s.open.max_scroll = 50;
 
     // At 100x30 the task list is the left 24 columns; its frame is row 0, tasks from row 1.
     assert_eq!(spot_at(screen, &s, 5, 0), Spot::TaskList);
@@ -461,7 +461,7 @@ fn mouse_clicks_open_tasks_and_the_wheel_scrolls_what_is_under_it() {
     // A click on the third row opens the third task (and asks for its item).
     let fx: Vec<Effect> =
         actions(&s, screen, &click(5, 3)).into_iter().flat_map(|a| update(&mut s, a)).collect();
-    assert_eq!(s.cursor, 2);
+    assert_eq!(s.queue.cursor, 2);
     assert_eq!(fx, vec![Effect::LoadItem("b".into())]);
     // A click on the open task, or outside the list, does nothing.
     assert!(actions(&s, screen, &click(5, 3)).is_empty());
@@ -471,11 +471,11 @@ fn mouse_clicks_open_tasks_and_the_wheel_scrolls_what_is_under_it() {
     for a in actions(&s, screen, &ev(MouseEventKind::ScrollDown, 60, 20)) {
         update(&mut s, a);
     }
-    assert_eq!(s.scroll as usize, WHEEL_LINES);
+    assert_eq!(s.open.scroll as usize, WHEEL_LINES);
     for a in actions(&s, screen, &ev(MouseEventKind::ScrollUp, 5, 10)) {
         update(&mut s, a);
     }
-    assert_eq!(s.cursor, 1);
+    assert_eq!(s.queue.cursor, 1);
 
     // With a dialog open, clicks do nothing and the wheel moves the dialog's selection.
     cmd(&mut s, Command::Skip);
@@ -490,7 +490,7 @@ fn mouse_clicks_open_tasks_and_the_wheel_scrolls_what_is_under_it() {
     for a in actions(&s, screen, &ev(MouseEventKind::ScrollDown, 5, 2)) {
         update(&mut s, a);
     }
-    assert_eq!((s.help_scroll as usize, s.cursor), (WHEEL_LINES, 1));
+    assert_eq!((s.help_scroll as usize, s.queue.cursor), (WHEEL_LINES, 1));
     update(&mut s, Action::OpenTask(0));
-    assert_eq!(s.cursor, 1, "OpenTask is ignored while an overlay is open");
+    assert_eq!(s.queue.cursor, 1, "OpenTask is ignored while an overlay is open");
 }

@@ -83,7 +83,7 @@ fn state() -> State {
         ("cai".into(), v(Verdict::Flip)),
     ];
     let p2: Answers = vec![("ana".into(), v(Verdict::Agree)), ("ben".into(), v(Verdict::BothBad))];
-    s.answers = HashMap::from([(0, response), (1, p1), (2, p2)]);
+    s.mode.adjudication_mut().unwrap().answers = HashMap::from([(0, response), (1, p1), (2, p2)]);
     s
 }
 
@@ -113,7 +113,7 @@ fn a_verdict_with_the_majority_is_saved_at_once_with_the_note_as_reason() {
         vec![(field::VERDICT.to_string(), Some(Verdict::Agree.code()), Some("fine".into()))]
     );
     assert_eq!(s.overlay, Overlay::None);
-    assert_eq!(s.labels[1].values.get(field::VERDICT), Some(&Verdict::Agree.code()));
+    assert_eq!(s.queue.labels[1].values.get(field::VERDICT), Some(&Verdict::Agree.code()));
     assert_eq!(s.current(), Some(2), "the next task opens");
 }
 
@@ -147,8 +147,8 @@ fn overruling_the_majority_on_a_pair_asks_for_a_reason_then_saves_both() {
             (field::VERDICT.to_string(), Some(Verdict::BothBad.code()), reason.clone()),
         ]
     );
-    assert_eq!(s.labels[1].note, reason);
-    assert_eq!(s.labels[1].values.get(field::VERDICT), Some(&Verdict::BothBad.code()));
+    assert_eq!(s.queue.labels[1].note, reason);
+    assert_eq!(s.queue.labels[1].values.get(field::VERDICT), Some(&Verdict::BothBad.code()));
     assert_eq!(s.overlay, Overlay::None);
     assert_eq!(s.current(), Some(2));
 }
@@ -163,8 +163,8 @@ fn escape_cancels_the_overruling_pick() {
     let fx = update(&mut s, Action::Escape);
     assert!(records(&fx).is_empty());
     assert_eq!(s.overlay, Overlay::None);
-    assert!(!s.labels[1].values.contains_key(field::VERDICT));
-    assert_eq!(s.labels[1].note, None);
+    assert!(!s.queue.labels[1].values.contains_key(field::VERDICT));
+    assert_eq!(s.queue.labels[1].note, None);
     assert_eq!(s.current(), Some(1), "still on the pair");
     assert!(s.flash.as_deref().unwrap().contains("cancelled"));
 }
@@ -198,7 +198,7 @@ fn no_reason_is_asked_where_there_is_no_majority() {
 #[test]
 fn overruling_the_majority_on_a_response_asks_for_a_reason() {
     let mut s = state();
-    assert_eq!((s.current(), s.focus), (Some(0), 0));
+    assert_eq!((s.current(), s.open.focus), (Some(0), 0));
     let fx = update(&mut s, Action::Command(Command::No));
     assert!(records(&fx).is_empty());
     assert!(matches!(
@@ -215,7 +215,7 @@ fn overruling_the_majority_on_a_response_asks_for_a_reason() {
             ("awareness".to_string(), Some(0), reason.clone())
         ]
     );
-    assert_eq!(s.focus, 1, "the next dimension is focused");
+    assert_eq!(s.open.focus, 1, "the next dimension is focused");
     // Siding with the majority needs no reason (and carries the note).
     let fx = update(&mut s, Action::Command(Command::Yes));
     assert_eq!(records(&fx), vec![("education".to_string(), Some(1), reason)]);
@@ -238,7 +238,7 @@ fn keys_follow_the_open_task_in_adjudicate_mode() {
     assert_eq!(k.action_for(&s, &key('1')), Some(Action::Char('1')));
     assert_eq!(k.action_for(&s, &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)), Some(Action::Escape));
     // Help lists both sets of keys.
-    let help: Vec<&str> = s.help.iter().map(|(_, d)| d.as_str()).collect();
+    let help: Vec<&str> = s.keys.help.iter().map(|(_, d)| d.as_str()).collect();
     assert!(help.iter().any(|d| d.contains("left response is better")), "{help:?}");
     assert!(help.iter().any(|d| d.contains("set the focused dimension to yes")), "{help:?}");
 }

@@ -76,7 +76,7 @@ fn start_loads_the_pair_and_records_the_drawn_order_once() {
     assert!(fx.contains(&Effect::LoadPair("p1".into())));
     let drawn = pairs::order_text(pairs::drawn_chosen_on_left("ann", "p1")).to_string();
     assert_eq!(records(&fx), vec![(field::ORDER.to_string(), None, Some(drawn.clone()))]);
-    assert_eq!(s.labels[0].order.as_deref(), Some(drawn.as_str()));
+    assert_eq!(s.queue.labels[0].order.as_deref(), Some(drawn.as_str()));
     // Coming back does not record it again.
     update(&mut s, Action::PairLoaded { pair: Box::new(pair("p1")), item: None });
     update(&mut s, Action::Command(Command::NextTask));
@@ -111,10 +111,10 @@ fn verdict_keys_map_to_verdicts_under_both_display_orders() {
                 (field::VERDICT.to_string(), Some(want.code()), None),
                 "{cmd:?} chosen_left={chosen_left}"
             );
-            assert_eq!(s.labels[0].values.get(field::VERDICT), Some(&want.code()));
-            assert_eq!(s.done, 1);
+            assert_eq!(s.queue.labels[0].values.get(field::VERDICT), Some(&want.code()));
+            assert_eq!(s.queue.done, 1);
             // The next pair opens (and its order is recorded).
-            assert_eq!(s.cursor, 1);
+            assert_eq!(s.queue.cursor, 1);
             assert!(fx.contains(&Effect::LoadPair("p2".into())));
             assert!(s.flash.as_deref().unwrap().contains("saved p1"));
         }
@@ -143,21 +143,21 @@ fn tags_dialog_toggles_and_saves() {
         records(&fx),
         vec![(field::TAGS.to_string(), None, Some("cultural misstep,wrong about the image".into()))]
     );
-    assert_eq!(s.labels[0].tags.as_deref(), Some("cultural misstep,wrong about the image"));
+    assert_eq!(s.queue.labels[0].tags.as_deref(), Some("cultural misstep,wrong about the image"));
     // Untoggling everything clears them.
     update(&mut s, Action::Command(Command::Tags));
     update(&mut s, Action::Char('1'));
     update(&mut s, Action::Char('3'));
     let fx = update(&mut s, Action::Enter);
     assert_eq!(records(&fx), vec![(field::TAGS.to_string(), None, None)]);
-    assert_eq!(s.labels[0].tags, None);
+    assert_eq!(s.queue.labels[0].tags, None);
 }
 
 #[test]
 fn undoing_a_verdict_reopens_the_pair() {
     let mut s = state("ann", with_order(true));
     update(&mut s, Action::Command(Command::LeftBetter));
-    assert_eq!(s.done, 1);
+    assert_eq!(s.queue.done, 1);
     let ev = crate::store::LabelEvent {
         seq: 2,
         uid: "u".into(),
@@ -175,7 +175,7 @@ fn undoing_a_verdict_reopens_the_pair() {
         judge_visible: true,
     };
     let fx = update(&mut s, Action::Applied { event: Some(Box::new(ev)), redo: false });
-    assert_eq!(s.cursor, 0);
-    assert_eq!(s.done, 0);
+    assert_eq!(s.queue.cursor, 0);
+    assert_eq!(s.queue.done, 0);
     assert!(fx.contains(&Effect::LoadPair("p1".into())));
 }

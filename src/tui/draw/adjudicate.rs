@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 
 /// Rows this pane wants for the open task.
 pub fn height(state: &State) -> u16 {
-    let n = state.current().and_then(|i| state.answers.get(&i)).map_or(0, Vec::len);
+    let n = state.current().and_then(|i| state.answers(i)).map_or(0, Vec::len);
     (n as u16 * 2 + 4).min(16)
 }
 
@@ -23,16 +23,9 @@ pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = pane(frame, area, "annotators' answers (your value decides; m: reason)".into(), theme);
     let Some(i) = state.current() else { return };
     let w = inner.width as usize;
-    let dims = &state.schema.dimensions;
-    let name_w = state
-        .answers
-        .get(&i)
-        .into_iter()
-        .flatten()
-        .map(|(a, _)| text::width(a))
-        .max()
-        .unwrap_or(5)
-        .clamp(5, 16);
+    let dims = &state.session.schema.dimensions;
+    let name_w =
+        state.answers(i).into_iter().flatten().map(|(a, _)| text::width(a)).max().unwrap_or(5).clamp(5, 16);
     let mut head = format!("{} ", text::pad("", name_w));
     for d in dims {
         head.push_str(&text::pad(&text::truncate(&d.name, 11), 12));
@@ -43,7 +36,7 @@ pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         judge.push_str(&text::pad(&state.judge_value(i, k).map_or("-".to_string(), |v| v.to_string()), 12));
     }
     lines.push(Line::from(Span::styled(judge, theme.fg(theme.judge))));
-    for (name, l) in state.answers.get(&i).into_iter().flatten() {
+    for (name, l) in state.answers(i).into_iter().flatten() {
         let mut row = format!("{} ", text::pad(&text::sanitize_line(name), name_w));
         for d in dims {
             row.push_str(&text::pad(&l.values.get(&d.name).map_or("·".to_string(), |v| v.to_string()), 12));
@@ -64,7 +57,7 @@ pub fn answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// Rows the pair answers pane wants: a line per annotator, one more for a note or tags.
 pub fn pair_height(state: &State, tall: bool) -> u16 {
-    let answers = state.current().and_then(|i| state.answers.get(&i));
+    let answers = state.current().and_then(|i| state.answers(i));
     let rows: usize = answers
         .into_iter()
         .flatten()
@@ -83,7 +76,7 @@ pub fn pair_answers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     let Some(i) = state.current() else { return };
     let w = inner.width as usize;
     let chosen_left = state.chosen_on_left(i);
-    let answers = state.answers.get(&i).map(Vec::as_slice).unwrap_or(&[]);
+    let answers = state.answers(i).map(Vec::as_slice).unwrap_or(&[]);
     if answers.is_empty() {
         frame.render_widget(
             TermText::new(Span::styled("no verdict from an annotator", theme.fg(theme.muted))),

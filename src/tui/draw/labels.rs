@@ -18,12 +18,12 @@ const HIDDEN: &str = "hidden";
 pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_rationale: bool) {
     let inner = pane(frame, area, "your labels (1 yes / 0 no, Tab: next)".into(), theme);
     let Some(i) = state.current() else { return };
-    let l = &state.labels[i];
+    let l = &state.queue.labels[i];
     let visible = state.judge_visible(i);
-    let name_w = state.schema.dimensions.iter().map(|d| text::width(&d.name)).max().unwrap_or(8);
+    let name_w = state.session.schema.dimensions.iter().map(|d| text::width(&d.name)).max().unwrap_or(8);
     let mut lines = Vec::new();
-    for (k, d) in state.schema.dimensions.iter().enumerate() {
-        let focused = k == state.focus;
+    for (k, d) in state.session.schema.dimensions.iter().enumerate() {
+        let focused = k == state.open.focus;
         let marker = if focused { "▶" } else { " " };
         let (value, vstyle) = match l.values.get(&d.name) {
             Some(v) => {
@@ -69,7 +69,7 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
         lines.push(Line::from(text::truncate(&extra.join(" · "), inner.width as usize)));
     }
     if with_rationale {
-        let dim = state.schema.dimensions.get(state.focus);
+        let dim = state.session.schema.dimensions.get(state.open.focus);
         let w = inner.width as usize;
         let shown = match (visible, dim) {
             (false, _) => {
@@ -77,7 +77,7 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
             }
             (true, Some(d)) => match state
                 .current_item()
-                .and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model))
+                .and_then(|it| it.responses.iter().find(|r| *r.model == *state.queue.tasks[i].model))
             {
                 Some(r) => match r.judge_rationale.get(&d.name) {
                     Some(why) => {
@@ -118,11 +118,12 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(TermText::new(lines).style(theme.fg(theme.muted)), inner);
         return;
     }
-    let response =
-        state.current_item().and_then(|it| it.responses.iter().find(|r| *r.model == *state.tasks[i].model));
+    let response = state
+        .current_item()
+        .and_then(|it| it.responses.iter().find(|r| *r.model == *state.queue.tasks[i].model));
     let mut lines = Vec::new();
-    for (k, d) in state.schema.dimensions.iter().enumerate() {
-        let focused = k == state.focus;
+    for (k, d) in state.session.schema.dimensions.iter().enumerate() {
+        let focused = k == state.open.focus;
         let v = state.judge_value(i, k);
         let head = format!(
             "{}{} {}",

@@ -191,7 +191,11 @@ pub fn spot_at(area: Rect, state: &State, x: u16, y: u16) -> Spot {
     if a.list.contains(at) {
         let (rows, offset) = panes::task_rows(a.list, state);
         let pos = offset + usize::from(y.saturating_sub(rows.y));
-        return if rows.contains(at) && pos < state.order.len() { Spot::Task(pos) } else { Spot::TaskList };
+        return if rows.contains(at) && pos < state.queue.order.len() {
+            Spot::Task(pos)
+        } else {
+            Spot::TaskList
+        };
     }
     if a.response.contains(at) { Spot::Response } else { Spot::Other }
 }

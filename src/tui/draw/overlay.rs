@@ -31,8 +31,9 @@ fn frame_box(frame: &mut Frame, r: Rect, title: &str, theme: &Theme) -> Rect {
 pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let r = centered(area, 80, area.height.saturating_sub(2));
     let inner = frame_box(frame, r, "keys (any key closes)", theme);
-    let key_w = state.help.iter().map(|(k, _)| text::width(k)).max().unwrap_or(6).min(20);
+    let key_w = state.keys.help.iter().map(|(k, _)| text::width(k)).max().unwrap_or(6).min(20);
     let lines: Vec<Line> = state
+        .keys
         .help
         .iter()
         .skip(state.help_scroll as usize)
@@ -52,8 +53,8 @@ pub fn guidelines(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = frame_box(frame, r, "guidelines (J/K scroll, any key closes)", theme);
     let w = inner.width as usize;
     let mut lines = Vec::new();
-    for (k, d) in state.schema.dimensions.iter().enumerate() {
-        let marker = if k == state.focus { "▶ " } else { "  " };
+    for (k, d) in state.session.schema.dimensions.iter().enumerate() {
+        let marker = if k == state.open.focus { "▶ " } else { "  " };
         let values: Vec<String> =
             d.values.iter().map(|v| format!("{} = {} (key {})", v.value, v.label, v.key)).collect();
         lines.push(Line::from(Span::styled(
@@ -149,7 +150,7 @@ pub fn search(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let room = (inner.height as usize).saturating_sub(1);
     let offset = state.search.selected.saturating_sub(room.saturating_sub(1));
     for (k, &t) in hits.iter().enumerate().skip(offset).take(room) {
-        let task = &state.tasks[t];
+        let task = &state.queue.tasks[t];
         let here = k == state.search.selected;
         let s = format!(
             "{} {} · {} · {} · {}",

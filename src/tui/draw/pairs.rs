@@ -73,7 +73,7 @@ pub fn draw(
 
 /// `✓` verdict given, `s` skipped, `·` to do; `⚑` flagged.
 fn mark(state: &State, task: usize) -> String {
-    let l = &state.labels[task];
+    let l = &state.queue.labels[task];
     let m = if l.skipped.is_some() {
         "s"
     } else if state.is_complete(task) {
@@ -86,23 +86,24 @@ fn mark(state: &State, task: usize) -> String {
 
 fn pair_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let what = if state.mode == crate::cli::Mode::Adjudicate { "tasks" } else { "pairs" };
-    let inner = pane(frame, area, format!("{what} {}/{}", state.cursor + 1, state.order.len()), theme);
+    let inner =
+        pane(frame, area, format!("{what} {}/{}", state.queue.cursor + 1, state.queue.order.len()), theme);
     let h = inner.height as usize;
     let w = inner.width as usize;
-    if h == 0 || state.order.is_empty() {
+    if h == 0 || state.queue.order.is_empty() {
         frame.render_widget(TermText::new("no pair matches"), inner);
         return;
     }
-    let n = state.order.len();
-    let offset = state.cursor.saturating_sub(h / 2).min(n.saturating_sub(h));
+    let n = state.queue.order.len();
+    let offset = state.queue.cursor.saturating_sub(h / 2).min(n.saturating_sub(h));
     let lines: Vec<Line> = (offset..(offset + h).min(n))
         .map(|pos| {
-            let i = state.order[pos];
-            let id = match &state.tasks[i].task {
+            let i = state.queue.order[pos];
+            let id = match &state.queue.tasks[i].task {
                 TaskRef::Pair { pair_id } => pair_id.as_str(),
                 TaskRef::Response { item_id, .. } => item_id.as_str(),
             };
-            let here = pos == state.cursor;
+            let here = pos == state.queue.cursor;
             let row = text::pad(
                 &format!("{}{} {}", if here { "▶" } else { " " }, mark(state, i), text::sanitize_line(id)),
                 w,
@@ -161,7 +162,7 @@ fn prompt(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = pane(frame, area, title, theme);
     let Some(pair) = state.current_pair() else {
         frame.render_widget(
-            TermText::new(if state.order.is_empty() { "no pair to show" } else { "loading…" }),
+            TermText::new(if state.queue.order.is_empty() { "no pair to show" } else { "loading…" }),
             inner,
         );
         return;
@@ -181,7 +182,8 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
         (Some(i), Some(pair)) => {
             let chosen_left = state.chosen_on_left(i);
             let (l, r) = pairs::sides(pair, chosen_left);
-            let verdict = state.labels[i].values.get(field::VERDICT).and_then(|v| Verdict::from_code(*v));
+            let verdict =
+                state.queue.labels[i].values.get(field::VERDICT).and_then(|v| Verdict::from_code(*v));
             // Which side this annotator picked, to mark it (the stored verdict says nothing
             // about sides on its own).
             let picked = verdict.and_then(|v| match v {
@@ -193,7 +195,7 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
         }
         _ => (vec![Line::from("loading…")], None),
     };
-    let at = Scrolled::new(lines.len(), inner_h, state.scroll);
+    let at = Scrolled::new(lines.len(), inner_h, state.open.scroll);
     let more = at.range().map(|r| format!(" {r} ")).unwrap_or_default();
     let name = if left { "left (1)" } else { "right (2)" };
     let mark = match picked {
@@ -213,7 +215,7 @@ fn verdict_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if state.mode == crate::cli::Mode::Adjudicate { "your verdict (final)" } else { "your verdict" };
     let inner = pane(frame, area, title.into(), theme);
     let Some(i) = state.current() else { return };
-    let l = &state.labels[i];
+    let l = &state.queue.labels[i];
     let w = inner.width as usize;
     let verdict = l.values.get(field::VERDICT).and_then(|v| Verdict::from_code(*v));
     let v = match verdict {

@@ -16,7 +16,7 @@ use std::rc::Rc;
 /// A one-letter status per task: `✓` complete, `~` partly labelled, `s` skipped, `·` to do; `⚑`
 /// is added for a flag.
 fn status_mark(state: &State, task: usize) -> &'static str {
-    let l = &state.labels[task];
+    let l = &state.queue.labels[task];
     let flagged = l.flagged;
     if l.skipped.is_some() {
         if flagged { "s⚑" } else { "s " }
@@ -51,27 +51,27 @@ fn language_cell(language: Option<&str>) -> String {
 pub fn task_rows(area: Rect, state: &State) -> (Rect, usize) {
     let inner = Block::bordered().inner(area);
     let h = inner.height as usize;
-    let offset = state.cursor.saturating_sub(h / 2).min(state.order.len().saturating_sub(h));
+    let offset = state.queue.cursor.saturating_sub(h / 2).min(state.queue.order.len().saturating_sub(h));
     (inner, offset)
 }
 
 pub fn task_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let title = format!("tasks {}/{}", state.cursor + 1, state.order.len());
+    let title = format!("tasks {}/{}", state.queue.cursor + 1, state.queue.order.len());
     frame.render_widget(block(title, theme), area);
     let (inner, offset) = task_rows(area, state);
     let h = inner.height as usize;
     let w = inner.width as usize;
-    if h == 0 || state.order.is_empty() {
+    if h == 0 || state.queue.order.is_empty() {
         frame.render_widget(TermText::new("no task matches"), inner);
         return;
     }
-    let n = state.order.len();
+    let n = state.queue.order.len();
     let wide = w >= 40;
     let mut lines = Vec::with_capacity(h);
     for pos in offset..(offset + h).min(n) {
-        let i = state.order[pos];
-        let t = &state.tasks[i];
-        let here = pos == state.cursor;
+        let i = state.queue.order[pos];
+        let t = &state.queue.tasks[i];
+        let here = pos == state.queue.cursor;
         let marker = if here { "▶" } else { " " };
         // A pair (adjudicate mode lists pairs among the responses): its id, and "pair".
         let (id, model) = match &t.task {
@@ -172,7 +172,7 @@ pub fn query(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let inner = pane(frame, area, title, theme);
     let Some(item) = state.current_item() else {
-        frame.render_widget(TermText::new(if state.order.is_empty() { "" } else { "loading…" }), inner);
+        frame.render_widget(TermText::new(if state.queue.order.is_empty() { "" } else { "loading…" }), inner);
         return;
     };
     let w = inner.width as usize;
@@ -200,13 +200,13 @@ pub fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> 
             Some(r) => wrap_cache::display_lines(&r.text, inner_w),
             None => Rc::new(text::display_lines("(this response is no longer in the session)", inner_w)),
         },
-        None if state.order.is_empty() => Rc::new(text::display_lines(
+        None if state.queue.order.is_empty() => Rc::new(text::display_lines(
             "No task matches --filter/--sample. Quit with q and widen the selection.",
             inner_w,
         )),
         None => Rc::new(text::display_lines("loading…", inner_w)),
     };
-    let at = Scrolled::new(text_lines.len(), inner_h, state.scroll);
+    let at = Scrolled::new(text_lines.len(), inner_h, state.open.scroll);
     let more = at.range().map(|r| format!(" lines {r} (Space/b, J/K) ")).unwrap_or_default();
     let inner = pane(frame, area, format!("response · {}{more}", text::sanitize_line(&model)), theme);
     let lines: Vec<Line> = at.visible(text_lines.iter()).map(|l| text_line(l, inner_w)).collect();
@@ -228,31 +228,30 @@ pub fn clock(seconds: f64) -> String {
 pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mode = format!(
         "{}{}",
-        match state.mode {
+        match state.mode.mode() {
             crate::cli::Mode::Responses => "responses",
             crate::cli::Mode::Pairs => "pairs",
             crate::cli::Mode::Adjudicate => "adjudicate",
         },
-        if state.blind { " · blind" } else { "" }
+        if state.session.blind { " · blind" } else { "" }
     );
     let left = format!(
         " {} │ {}/{} done │ {} on task │ {} │ ",
-        text::sanitize_line(&state.annotator),
-        state.done,
-        state.order.len(),
-        clock(state.task_seconds),
+        text::sanitize_line(&state.session.annotator),
+        state.queue.done,
+        state.queue.order.len(),
+        clock(state.open.task_seconds),
         mode
     );
     let right = match &state.flash {
         Some(f) => Span::styled(text::sanitize_line(f), theme.focused()),
         None => {
-            let hints = if state.mode == crate::cli::Mode::Adjudicate
-                && state.pairs_screen()
-                && !state.pair_hints.is_empty()
+            let pair_hints = state.mode.adjudication().map(|a| &a.pair_hints);
+            let hints = if let Some(pair_hints) = pair_hints.filter(|h| state.pairs_screen() && !h.is_empty())
             {
-                &state.pair_hints
+                pair_hints
             } else {
-                &state.hints
+                &state.keys.hints
             };
             Span::styled(hints.clone(), theme.fg(theme.muted))
         }

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     .border_style(theme.fg(theme.accent));
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    let Some(view) = &state.stats else {
+    let Some(view) = &state.stats.view else {
         frame.render_widget(TermText::new("computing…"), inner);
         return;
     };
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let [charts, heat] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
     distributions(frame, charts, view, theme);
-    let focus = state.focus.min(view.dimensions.len().saturating_sub(1));
+    let focus = state.open.focus.min(view.dimensions.len().saturating_sub(1));
     if let Some(d) = view.dimensions.get(focus) {
         heat_map(frame, heat, d, theme);
     }
@@ -78,7 +78,7 @@ fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsVie
         let alpha = d.alpha.as_ref().map(|(_, s)| stat(s)).unwrap_or_else(|| "n/a".into());
         let row = format!(
             "{} {}  {:>7} {:>6} {:>6}   {:>7} {:>8} {:>6}",
-            if k == state.focus { "▶" } else { " " },
+            if k == state.open.focus { "▶" } else { " " },
             text::pad(&d.name, name_w),
             alpha,
             d.n_items,
@@ -89,7 +89,7 @@ fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsVie
         );
         lines.push(Line::from(Span::styled(
             row,
-            if k == state.focus { theme.focused() } else { Style::default() },
+            if k == state.open.focus { theme.focused() } else { Style::default() },
         )));
     }
     frame.render_widget(TermText::new(lines), inner);

@@ -1,0 +1,177 @@
+//! The TUI's start: the keymap and theme files, the status line's key hints, and the initial
+//! state (this annotator's tasks after filters, sample, shared queue and language order; in
+//! adjudicate mode the others' answers) read from the session.
+
+use super::filter;
+use super::keymap::Keymap;
+use super::state::{State, StateInit};
+use super::theme::Theme;
+use crate::cli::{AnnotateArgs, Mode};
+use crate::error::CliError;
+use crate::model::TaskRef;
+use crate::store::Store;
+
+/// Reads a TOML file named on the command line, with a usage error naming it when unreadable.
+fn read_config(path: &std::path::Path, what: &str) -> Result<String, CliError> {
+    use crate::bounded_read::{MAX_CONFIG_BYTES, Pipes, read_text};
+    read_text(path, MAX_CONFIG_BYTES, Pipes::Accept)
+        .map_err(|e| CliError::usage(format!("{}: cannot read the {what}: {e}", path.display())))
+}
+
+pub fn load_keymap(args: &AnnotateArgs) -> Result<Keymap, CliError> {
+    match &args.keymap {
+        None => Ok(Keymap::default()),
+        Some(p) => {
+            Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(CliError::usage)
+        }
+    }
+}
+
+pub fn load_theme(args: &AnnotateArgs) -> Result<Theme, CliError> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let text = match &args.theme {
+        Some(p) => Some((read_config(p, "theme")?, p.display().to_string())),
+        None => None,
+    };
+    Theme::load(text.as_ref().map(|(t, o)| (t.as_str(), o.as_str())), no_color).map_err(CliError::usage)
+}
+
+/// Short key hints for the status line, from the live keymap.
+pub fn hints(keymap: &Keymap) -> String {
+    use super::action::Command as C;
+    let k = |c: C| keymap.keys_of(c).into_iter().next().unwrap_or_else(|| "-".into());
+    format!(
+        "{}/{} label  {} dim  {}/{} task  {} todo  {} undo  {} skip  {} search  {} help  {} quit",
+        k(C::Yes),
+        k(C::No),
+        k(C::FocusNext),
+        k(C::NextTask),
+        k(C::PrevTask),
+        k(C::NextTodo),
+        k(C::Undo),
+        k(C::Skip),
+        k(C::Search),
+        k(C::Help),
+        k(C::Quit)
+    )
+}
+
+/// Short key hints for pairs mode's status line.
+pub fn pair_hints(keymap: &Keymap) -> String {
+    use super::action::Command as C;
+    let k = |c: C| keymap.keys_of(c).into_iter().next().unwrap_or_else(|| "-".into());
+    format!(
+        "{} left {} right {} tie {} both bad {} unsure  {} tags  {}/{} pair  {} undo  {} skip  {} help  {} quit",
+        k(C::LeftBetter),
+        k(C::RightBetter),
+        k(C::Tie),
+        k(C::BothBad),
+        k(C::Unsure),
+        k(C::Tags),
+        k(C::NextTask),
+        k(C::PrevTask),
+        k(C::Undo),
+        k(C::Skip),
+        k(C::Help),
+        k(C::Quit)
+    )
+}
+
+/// The initial state: this annotator's tasks after `--filter`, `--sample` and `--languages`.
+pub fn initial_state(
+    store: &Store,
+    args: &AnnotateArgs,
+    keymap: &Keymap,
+    image_protocol: &str,
+) -> Result<State, CliError> {
+    let schema = store.schema().clone();
+    let filters = args
+        .filter
+        .iter()
+        .map(|f| filter::parse(f, &schema))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::usage)?;
+    // Pairs mode works on pairs, the other modes on responses.
+    let want_pairs = args.mode == Mode::Pairs;
+    let tasks: Vec<_> = if args.mode == Mode::Adjudicate {
+        // Responses (with the judge's scores, shown next to every annotator's) and pairs.
+        store.task_index()?
+    } else if want_pairs {
+        store.task_index()?.into_iter().filter(|t| matches!(t.task, TaskRef::Pair { .. })).collect()
+    } else if filters.iter().any(filter::Filter::needs_judge) {
+        store.response_task_index()?
+    } else {
+        // Opening fast: the judge's values come with each task's item when it is shown.
+        store.response_task_index_without_judge()?
+    };
+    let labels = store.labels_of(&args.annotator)?;
+    let mut order: Vec<usize> = (0..tasks.len())
+        .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
+        .collect();
+    if let Some(n) = args.sample {
+        let seed = args
+            .seed
+            .ok_or_else(|| CliError::usage("--sample needs --seed S (for a reproducible sample)"))?;
+        order = filter::sample(&order, &tasks, n, seed, args.stratify);
+    }
+    let shared = crate::assign::SessionAssignment::of(store)?;
+    match shared {
+        // A shared session (`init --overlap K`): this annotator's own queue.
+        Some(settings) if args.mode != Mode::Adjudicate && args.sample.is_none() => {
+            order = crate::assign::shared_queue(
+                store,
+                &tasks,
+                &order,
+                settings,
+                &args.annotator,
+                &args.languages,
+                args.stratify.map(|g| g.as_str()),
+            )
+            .map_err(|e| {
+                CliError::data(format!("{}: cannot compute the queue: {e:#}", args.session.display()))
+            })?;
+        }
+        _ => filter::languages_first(&mut order, &tasks, &args.languages),
+    }
+    let mut answers = std::collections::HashMap::new();
+    if args.mode == Mode::Adjudicate {
+        // The others' answers (adjudicators left out), and only the contested tasks, most
+        // contested first.
+        let adjudicators = store.adjudicators()?;
+        let index: std::collections::HashMap<&TaskRef, usize> =
+            tasks.iter().enumerate().map(|(i, t)| (&t.task, i)).collect();
+        let mut by_task: std::collections::HashMap<
+            usize,
+            std::collections::BTreeMap<String, crate::store::TaskLabels>,
+        > = std::collections::HashMap::new();
+        for c in store.current()? {
+            if c.annotator == args.annotator || adjudicators.contains(&c.annotator) {
+                continue;
+            }
+            let Some(&i) = index.get(&c.task) else { continue };
+            let l = by_task.entry(i).or_default().entry(c.annotator.clone()).or_default();
+            l.apply(&c.field, c.value, c.text.clone(), c.seconds);
+        }
+        let dims = schema.dimension_names();
+        answers = by_task.into_iter().map(|(i, m)| (i, m.into_iter().collect())).collect();
+        let is_pair = |t: usize| matches!(tasks[t].task, TaskRef::Pair { .. });
+        order = super::adjudicate::order(&order, |t| answers.get(&t).cloned(), &dims, is_pair);
+    }
+    let mut state = State::new(StateInit {
+        annotator: args.annotator.clone(),
+        mode: args.mode,
+        schema,
+        blind: args.blind,
+        tasks,
+        labels,
+        order,
+        help: keymap.help_lines_for(args.mode),
+        hints: if want_pairs { pair_hints(keymap) } else { hints(keymap) },
+        image_protocol: image_protocol.to_string(),
+    });
+    if let Some(adjudication) = state.mode.adjudication_mut() {
+        adjudication.answers = answers;
+        adjudication.pair_hints = pair_hints(keymap);
+    }
+    Ok(state)
+}
