@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{Item, Pair, Response, TaskRef};
+use rusqlite::params;
 use std::path::{Path, PathBuf};
 
 fn tmp_store() -> (tempfile::TempDir, Store) {
@@ -349,7 +350,7 @@ fn a_session_in_the_first_format_opens_and_upgrades() {
     let path = dir.path().join("v1.db");
     {
         let conn = Connection::open(&path).unwrap();
-        schema_sql::migrate_between(&conn, 0, 1).unwrap();
+        tables_sql::migrate_between(&conn, 0, 1).unwrap();
         let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
         for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")]
         {
@@ -381,7 +382,7 @@ fn a_session_in_the_first_format_opens_and_upgrades() {
 /// release did (no `role`, no `origin`).
 fn first_format_session(path: &Path) {
     let conn = Connection::open(path).unwrap();
-    schema_sql::migrate_between(&conn, 0, 1).unwrap();
+    tables_sql::migrate_between(&conn, 0, 1).unwrap();
     let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
     for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")] {
         conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
