@@ -175,14 +175,20 @@ impl Store {
 
     /// Warnings about rows that readers skip because no crossreview would have written them
     /// (a label value that is text, a BLOB or outside its dimension, seconds as text...) in the
-    /// current labels: a line with the count, then the first few rows.
+    /// current labels, and about labels on a response or pair the session does not hold: per
+    /// kind, a line with the count, then the first few rows.
     pub fn unreadable_rows(&self) -> rusqlite::Result<Vec<String>> {
         let mut out = Vec::new();
-        for (table, n, rows) in readable::unreadable_rows(&self.conn, 5)? {
-            out.push(format!(
-                "{}: skipped {n} unreadable row(s) of the {table} table (not written by crossreview; the rest of the session is read as usual):",
-                self.path.display()
-            ));
+        for (why, n, rows) in readable::unreadable_rows(&self.conn, 5)? {
+            let shown = self.path.display();
+            out.push(match why {
+                readable::Skipped::Unreadable => format!(
+                    "{shown}: skipped {n} unreadable row(s) of the current table (not written by crossreview; the rest of the session is read as usual):"
+                ),
+                readable::Skipped::NoSuchTask => format!(
+                    "{shown}: skipped {n} label(s) on tasks this session does not hold (no such response or pair was imported; import it to count them):"
+                ),
+            });
             out.extend(rows.into_iter().map(|r| format!("  {r}")));
         }
         Ok(out)
