@@ -9,11 +9,12 @@
 //! events, as a smoke test.
 //!
 //! Environment: `CROSSREVIEW_BENCH_MERGE_EVENTS` (default 1000000), `CROSSREVIEW_BENCH_RUNS`
-//! (default 3).
+//! (default 3), `CROSSREVIEW_BENCH_DIR` (build the sessions there and keep the last merged
+//! target, `target_RUN.db`, e.g. to time `status` on it, instead of a temporary folder).
 
 use crossreview::schema::Schema;
 use crossreview::store::{Store, time};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -52,16 +53,24 @@ fn main() {
     let dims = Schema::cross_eval().dimensions.len();
     let items = n.div_ceil(ANNOTATORS * label_events::MODELS.len() * dims).max(1);
 
-    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let keep = std::env::var_os("CROSSREVIEW_BENCH_DIR").filter(|_| full).map(PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir).unwrap();
+    for old in ["base.db", "source.db"] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.join(format!("{old}{suffix}")));
+        }
+    }
     let t = Instant::now();
-    let base = dir.path().join("base.db");
+    let base = dir.join("base.db");
     {
         let mut s = Store::create(&base, &Schema::cross_eval(), false).unwrap();
         label_events::import_items(&mut s, items);
     }
     // The source and the target share the items (copies of one import), so the merge's work is
     // the events.
-    let source = dir.path().join("source.db");
+    let source = dir.join("source.db");
     std::fs::copy(&base, &source).unwrap();
     {
         let s = Store::open(&source).unwrap();
@@ -73,7 +82,10 @@ fn main() {
     let mut times = Vec::new();
     let mut rss_all = Vec::new();
     for run in 0..runs {
-        let target = dir.path().join(format!("target_{run}.db"));
+        let target = dir.join(format!("target_{run}.db"));
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+        }
         std::fs::copy(&base, &target).unwrap();
         let (secs, rss, stdout) = run_measured(bin, &[Path::new("merge"), &target, &source]);
         assert!(
@@ -89,8 +101,10 @@ fn main() {
         );
         times.push(secs);
         rss_all.extend(rss);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+        if keep.is_none() || run + 1 < runs {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+            }
         }
     }
     times.sort_by(f64::total_cmp);
