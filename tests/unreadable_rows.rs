@@ -115,3 +115,66 @@ fn every_reader_skips_bad_rows_with_a_warning() {
         survives(&s, &["export"], &["--format", format, "--out", "-"]);
     }
 }
+
+/// Labels on a response or pair the session never imported (written through the library, or by
+/// another program) are counted by no reader: `status` and `agreement` see only the session's
+/// own tasks, and say how many labels they left out.
+#[test]
+fn labels_on_tasks_the_session_does_not_hold_are_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut s = Store::create(&path, &Schema::cross_eval(), false).unwrap();
+    s.import(|imp| {
+        imp.upsert_item(&Item {
+            id: "it0".into(),
+            query: "May I point with my chopsticks?".into(),
+            responses: vec![Response {
+                model: "m1".into(),
+                text: "Better not.".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    })
+    .unwrap();
+    let label = |who: &str, task: TaskRef, f: &str, v: i64| NewEvent {
+        annotator: who.into(),
+        task,
+        field: f.into(),
+        value: Some(v),
+        text: None,
+        seconds: 2.0,
+        judge_visible: true,
+    };
+    let held = TaskRef::Response { item_id: "it0".into(), model: "m1".into() };
+    let ghosts = [
+        TaskRef::Response { item_id: "ghost".into(), model: "m1".into() },
+        TaskRef::Response { item_id: "it0".into(), model: "ghost-model".into() },
+    ];
+    for who in ["ann", "bob"] {
+        s.record(&label(who, held.clone(), "awareness", 1)).unwrap();
+        // The annotators agree on the session's response and disagree on responses it lacks.
+        for (k, g) in ghosts.iter().enumerate() {
+            s.record(&label(who, g.clone(), "awareness", i64::from(who == "ann") ^ (k as i64 & 1))).unwrap();
+        }
+    }
+    s.record(&label("carol", ghosts[0].clone(), "awareness", 0)).unwrap();
+    s.record(&label("carol", TaskRef::Pair { pair_id: "ghost-pair".into() }, field::VERDICT, 0)).unwrap();
+    drop(s);
+
+    let out = cr().args(["status", "--json"]).arg(&path).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("skipped 6 label(s) on tasks this session does not hold"), "{stderr}");
+    assert!(stderr.contains("'ghost'") && stderr.contains("'ghost-pair'"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["annotators"]["ann"]["labels"], 1, "{v}");
+    assert_eq!(v["annotators"]["bob"]["labels"], 1, "{v}");
+    assert!(v["annotators"].get("carol").is_none(), "carol labelled only tasks the session lacks: {v}");
+
+    let out = cr().args(["agreement", "--json"]).arg(&path).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let humans = &v["dimensions"]["awareness"]["humans"];
+    assert_eq!(humans["n_items"], 1, "{v}");
+    assert_eq!(humans["percent_agreement"], 1.0, "{v}");
+    assert!(v["dimensions"].get("verdict").is_none_or(|d| d["humans"]["n_items"] != 1), "{v}");
+}

@@ -2,8 +2,10 @@
 //! program edited the file, or an older version merged it unchecked): a label whose value is
 //! text, a BLOB, a number outside its dimension, seconds as text. Readers go through two
 //! per-connection views, `readable_current` and `readable_events`, which leave such rows out,
-//! so that `status`, `agreement`, `report`, exports and `show` skip them instead of failing;
-//! `unreadable_rows` says which rows were left out, for a warning.
+//! so that `status`, `agreement`, `report`, exports and `show` skip them instead of failing.
+//! `readable_current` also leaves out labels on a task the session does not hold (no such
+//! response or pair was imported: written through the library, or by another program), so that
+//! no reader counts them. `unreadable_rows` says which rows were left out, for a warning.
 
 use super::field;
 use crate::model::Verdict;
@@ -17,6 +19,14 @@ const COMMON: &str = "typeof(c.annotator) = 'text' AND typeof(c.task_kind) = 'te
     AND typeof(c.text) IN ('text', 'null') AND typeof(c.seconds) IN ('integer', 'real')
     AND typeof(c.value) IN ('integer', 'null')
     AND EXISTS (SELECT 1 FROM temp.field_values f WHERE f.field = c.field AND (c.value IS NULL OR f.value = c.value))";
+
+/// The task a row of `current` (alias `c`) labels is in the session: the response and its item,
+/// or the pair. Looked up through their unique indexes.
+const TASK_HELD: &str = "CASE c.task_kind
+    WHEN 'response' THEN EXISTS (SELECT 1 FROM main.responses r JOIN main.items i ON i.id = r.item_id
+                                 WHERE r.item_id = c.item_id AND r.model = c.model)
+    WHEN 'pair' THEN EXISTS (SELECT 1 FROM main.pairs p WHERE p.id = c.pair_id)
+    ELSE 0 END";
 
 fn current_ok() -> String {
     format!("{COMMON} AND typeof(c.blind_value) IN ('integer', 'null')")
@@ -56,61 +66,61 @@ pub(crate) fn install(conn: &Connection, schema: &Schema) -> rusqlite::Result<()
     conn.execute_batch(&format!(
         "DROP VIEW IF EXISTS temp.readable_current;
          DROP VIEW IF EXISTS temp.readable_events;
-         CREATE TEMP VIEW readable_current AS SELECT * FROM main.current c WHERE {};
+         CREATE TEMP VIEW readable_current AS SELECT * FROM main.current c WHERE {} AND {TASK_HELD};
          CREATE TEMP VIEW readable_events AS SELECT * FROM main.events c WHERE {};",
         current_ok(),
         events_ok()
     ))
 }
 
-/// How many rows of `current` the readable view leaves out, with a description of the first
-/// few: (table, count, descriptions).
+/// Why `readable_current` leaves a row of `current` out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Skipped {
+    /// No crossreview would have written it (a wrong type, a value outside its field).
+    Unreadable,
+    /// It labels a response or pair the session does not hold.
+    NoSuchTask,
+}
+
+/// How many rows of `current` the readable view leaves out, per reason, with a description of
+/// the first `shown` of each.
 pub(crate) fn unreadable_rows(
     conn: &Connection,
     shown: usize,
-) -> rusqlite::Result<Vec<(String, u64, Vec<String>)>> {
-    let mut out = Vec::new();
+) -> rusqlite::Result<Vec<(Skipped, u64, Vec<String>)>> {
     // Only `current`: it is what the reading commands read (the event log is read by undo and
-    // redo, through `readable_events`), and a second full scan would double the cost of every
-    // `status` on a large session.
-    for (table, ok, key) in [("current", current_ok(), "NULL")] {
-        let mut st = conn.prepare(&format!(
-            "SELECT {key}, quote(c.uid), quote(c.annotator), quote(c.task_kind), quote(c.item_id), quote(c.model),
-                    quote(c.pair_id), quote(c.field), quote(c.value), quote(c.seconds)
-             FROM main.{table} c WHERE NOT ({ok})"
-        ))?;
-        let mut rows = st.query([])?;
-        let (mut n, mut described) = (0u64, Vec::new());
-        while let Some(r) = rows.next()? {
-            n += 1;
-            if described.len() < shown {
-                let cell = |i: usize| -> String {
-                    let s: String = r.get(i).unwrap_or_default();
-                    s.chars().take(60).collect()
-                };
-                let seq = r
-                    .get::<_, Option<String>>(0)
-                    .ok()
-                    .flatten()
-                    .map(|s| format!("row {s}, "))
-                    .unwrap_or_default();
-                described.push(format!(
-                    "{seq}uid {}: annotator {}, {} (item {}, model {}, pair {}), field {}, value {}, seconds {}",
-                    cell(1),
-                    cell(2),
-                    cell(3),
-                    cell(4),
-                    cell(5),
-                    cell(6),
-                    cell(7),
-                    cell(8),
-                    cell(9)
-                ));
-            }
-        }
-        if n > 0 {
-            out.push((table.to_string(), n, described));
+    // redo, through `readable_events`), and one scan for both reasons: each full scan adds to
+    // the cost of every `status` on a large session.
+    let mut st = conn.prepare(&format!(
+        "SELECT {ok}, quote(c.uid), quote(c.annotator), quote(c.task_kind), quote(c.item_id), quote(c.model),
+                quote(c.pair_id), quote(c.field), quote(c.value), quote(c.seconds)
+         FROM main.current c WHERE NOT ({ok} AND {TASK_HELD})",
+        ok = current_ok()
+    ))?;
+    let mut rows = st.query([])?;
+    let mut found = [(Skipped::Unreadable, 0u64, Vec::new()), (Skipped::NoSuchTask, 0u64, Vec::new())];
+    while let Some(r) = rows.next()? {
+        let readable = matches!(r.get_ref(0)?, rusqlite::types::ValueRef::Integer(1));
+        let (_, n, described) = &mut found[usize::from(readable)];
+        *n += 1;
+        if described.len() < shown {
+            let cell = |i: usize| -> String {
+                let s: String = r.get(i).unwrap_or_default();
+                s.chars().take(60).collect()
+            };
+            described.push(format!(
+                "uid {}: annotator {}, {} (item {}, model {}, pair {}), field {}, value {}, seconds {}",
+                cell(1),
+                cell(2),
+                cell(3),
+                cell(4),
+                cell(5),
+                cell(6),
+                cell(7),
+                cell(8),
+                cell(9)
+            ));
         }
     }
-    Ok(out)
+    Ok(found.into_iter().filter(|(_, n, _)| *n > 0).collect())
 }

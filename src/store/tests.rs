@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{Item, Pair, Response, TaskRef};
+use rusqlite::params;
 use std::path::{Path, PathBuf};
 
 fn tmp_store() -> (tempfile::TempDir, Store) {
@@ -37,6 +38,17 @@ fn set(annotator: &str, task: &TaskRef, field: &str, v: Value) -> NewEvent {
         seconds: 1.5,
         judge_visible: true,
     }
+}
+
+/// Imports items: readers count only labels on responses and pairs the session holds.
+fn import_items(s: &mut Store, items: &[(&str, &[&str])]) {
+    s.import(|imp| {
+        for (id, models) in items {
+            imp.upsert_item(&item(id, models))?;
+        }
+        Ok(())
+    })
+    .unwrap();
 }
 
 fn resp(item: &str, model: &str) -> TaskRef {
@@ -133,6 +145,7 @@ fn undo_redo_survive_reopen() {
     let t = resp("a", "m1");
     {
         let mut s = Store::create(&path, &Schema::cross_eval(), false).unwrap();
+        import_items(&mut s, &[("a", &["m1"])]);
         s.record(&set("ann", &t, "awareness", 1)).unwrap();
         s.record(&set("ann", &t, "awareness", 0)).unwrap();
         s.record(&set("ann", &t, "education", 1)).unwrap();
@@ -159,6 +172,7 @@ fn undo_redo_survive_reopen() {
 #[test]
 fn blind_value_and_seconds_are_kept() {
     let (_d, mut s) = tmp_store();
+    import_items(&mut s, &[("a", &["m1"])]);
     let t = resp("a", "m1");
     let mut e = set("ann", &t, "compliance", 1);
     e.judge_visible = false;
@@ -175,6 +189,7 @@ fn blind_value_and_seconds_are_kept() {
 #[test]
 fn rebuild_matches_incremental_state() {
     let (_d, mut s) = tmp_store();
+    import_items(&mut s, &[("a", &["m1", "m2", "m3"])]);
     for (i, m) in ["m1", "m2", "m3"].iter().enumerate() {
         let t = resp("a", m);
         s.record(&set("x", &t, "awareness", (i % 2) as i64)).unwrap();
@@ -219,7 +234,10 @@ fn task_index_lists_responses_with_judge_in_schema_order() {
 fn two_connections_write_without_locking_errors() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
-    Store::create(&path, &Schema::cross_eval(), false).unwrap();
+    let mut s = Store::create(&path, &Schema::cross_eval(), false).unwrap();
+    let ids: Vec<String> = (0..100).map(|i| format!("i{i}")).collect();
+    import_items(&mut s, &ids.iter().map(|id| (id.as_str(), &["m"][..])).collect::<Vec<_>>());
+    drop(s);
     let handles: Vec<_> = (0..2)
         .map(|w| {
             let path = path.clone();
@@ -349,13 +367,18 @@ fn a_session_in_the_first_format_opens_and_upgrades() {
     let path = dir.path().join("v1.db");
     {
         let conn = Connection::open(&path).unwrap();
-        schema_sql::migrate_between(&conn, 0, 1).unwrap();
+        tables_sql::migrate_between(&conn, 0, 1).unwrap();
         let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
         for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")]
         {
             conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
         }
         conn.execute("INSERT INTO annotators(name, created_at) VALUES ('ann', 'x')", []).unwrap();
+        conn.execute_batch(
+            "INSERT INTO items(id, query, imported_at) VALUES ('a', 'q', '2026-01-01T00:00:00.000000Z');
+             INSERT INTO responses(item_id, model, text) VALUES ('a', 'm', 't');",
+        )
+        .unwrap();
         conn.execute(
             "INSERT INTO events(uid, at, annotator, task_kind, item_id, model, field, kind, value)
              VALUES ('u1', '2026-01-01T00:00:00.000000Z', 'ann', 'response', 'a', 'm', 'awareness', 'set', 1)",
@@ -381,7 +404,7 @@ fn a_session_in_the_first_format_opens_and_upgrades() {
 /// release did (no `role`, no `origin`).
 fn first_format_session(path: &Path) {
     let conn = Connection::open(path).unwrap();
-    schema_sql::migrate_between(&conn, 0, 1).unwrap();
+    tables_sql::migrate_between(&conn, 0, 1).unwrap();
     let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
     for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str()), ("session_id", "abcd")] {
         conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
@@ -435,6 +458,7 @@ fn every_writer_has_its_own_origin_and_uids_from_it() {
 #[test]
 fn a_bad_row_already_in_the_session_is_skipped_by_readers_and_reported() {
     let (_dir, mut s) = tmp_store();
+    import_items(&mut s, &[("a", &["m"])]);
     let t = resp("a", "m");
     s.record(&set("ann", &t, "awareness", 1)).unwrap();
     s.conn()

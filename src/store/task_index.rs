@@ -1,10 +1,79 @@
-//! Fast reads for the annotation TUI on large sessions.
+//! The task index: every task compactly, for the task list, filters, sampling and the
+//! grouping of agreement and reports (the response tasks read fast enough for large sessions).
 
-use super::{Shared, Store, TaskInfo};
+use super::reads::json_col;
+use super::{ResponseInfo, Shared, Store, TaskInfo};
 use crate::model::{TaskRef, Value};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 impl Store {
+    /// Every task (responses in import order, then pairs), compactly.
+    pub fn task_index(&self) -> rusqlite::Result<Vec<TaskInfo>> {
+        let dims = self.schema.dimension_names();
+        let mut out = Vec::new();
+        let mut st = self.conn.prepare_cached(
+            "SELECT r.item_id, r.model, i.country, i.language, i.domain, r.judge
+             FROM responses r JOIN items i ON i.id = r.item_id ORDER BY i.seq, r.seq",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let item_id: String = r.get(0)?;
+            let model: String = r.get(1)?;
+            let judge_json: String = r.get(5)?;
+            let judge = if judge_json == "{}" {
+                vec![None; dims.len()]
+            } else {
+                let map: BTreeMap<String, Value> = json_col(judge_json);
+                dims.iter().map(|d| map.get(d).copied()).collect()
+            };
+            out.push(TaskInfo {
+                task: TaskRef::Response { item_id: item_id.clone(), model: model.clone() },
+                item_id: item_id.into(),
+                model: model.into(),
+                country: r.get::<_, Option<String>>(2)?.map(Into::into),
+                language: r.get::<_, Option<String>>(3)?.map(Into::into),
+                domain: r.get::<_, Option<String>>(4)?.map(Into::into),
+                judge,
+            });
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.id, p.item_id, i.country, i.language, i.domain
+             FROM pairs p LEFT JOIN items i ON i.id = p.item_id ORDER BY p.seq",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let pair_id: String = r.get(0)?;
+            out.push(TaskInfo {
+                task: TaskRef::Pair { pair_id },
+                item_id: r.get::<_, Option<String>>(1)?.unwrap_or_default().into(),
+                model: "".into(),
+                country: r.get::<_, Option<String>>(2)?.map(Into::into),
+                language: r.get::<_, Option<String>>(3)?.map(Into::into),
+                domain: r.get::<_, Option<String>>(4)?.map(Into::into),
+                judge: Vec::new(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every response with its grouping fields and judge scores, in import order.
+    pub fn response_index(&self) -> rusqlite::Result<Vec<ResponseInfo>> {
+        // The task index's fast read (narrow indexes, no response texts), reshaped.
+        let dims: Vec<Shared> = self.schema.dimension_names().into_iter().map(Shared::from).collect();
+        Ok(self
+            .response_task_index()?
+            .into_iter()
+            .map(|t| ResponseInfo {
+                item_id: t.item_id,
+                model: t.model,
+                country: t.country,
+                language: t.language,
+                domain: t.domain,
+                judge: dims.iter().zip(t.judge).filter_map(|(d, v)| Some((d.clone(), v?))).collect(),
+            })
+            .collect())
+    }
+
     /// The response tasks of `task_index()`, in the same order (item import order, then
     /// response import order), read fast enough to open a 300,000-response session at once:
     /// two sequential table scans instead of a sorted join, and the judge's values taken out of

@@ -1,0 +1,170 @@
+//! Writing imported records: items with their responses, and pairs, all in one transaction.
+
+use super::{ImportCounts, Store, time};
+use crate::model::{Item, Pair};
+use anyhow::Context;
+use rusqlite::{TransactionBehavior, params};
+use std::time::Duration;
+
+impl Store {
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: everything it upserts lands together, or,
+    /// if it returns an error, nothing does.
+    pub fn import<T>(&mut self, f: impl FnOnce(&mut Importer<'_>) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let rollback_journal = self.enter_rollback_journal();
+        let result = (|| {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = time::format_micros(time::now_micros());
+            let mut imp = Importer { tx: &tx, now, counts: ImportCounts::default() };
+            let out = f(&mut imp)?;
+            tx.commit().context("committing the import")?;
+            Ok(out)
+        })();
+        if rollback_journal {
+            self.leave_rollback_journal();
+        }
+        result
+    }
+
+    /// Why: in WAL mode every page of an import is written twice (to the WAL, then copied into
+    /// the database by the checkpoint), and the WAL index is searched for every page read. A
+    /// rollback journal only keeps the pages the import changes that existed before, so new
+    /// rows are written once; the transaction is just as atomic (a crash leaves a hot journal
+    /// that the next open rolls back). Leaving WAL needs the session to ourselves: when another
+    /// process has it open (an annotator at work), this returns false at once and the import
+    /// runs in WAL mode as usual.
+    fn enter_rollback_journal(&self) -> bool {
+        let _ = self.conn.busy_timeout(Duration::ZERO);
+        let mode: rusqlite::Result<String> =
+            self.conn.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0));
+        let _ = self.conn.busy_timeout(super::open::BUSY_TIMEOUT);
+        matches!(mode, Ok(m) if m.eq_ignore_ascii_case("delete"))
+    }
+
+    fn leave_rollback_journal(&self) {
+        // Back to WAL, waiting for readers that opened the session meanwhile if need be; every
+        // later open sets WAL again in any case (`connect`).
+        let _ = self.conn.pragma_update(None, "journal_mode", "WAL");
+    }
+}
+
+/// The JSON text columns of an item: its `meta`, and each response's judge scores and
+/// rationales, in the order of `item.responses`.
+#[derive(Debug, Clone, Default)]
+pub struct ItemJson {
+    meta: String,
+    responses: Vec<(String, String)>,
+}
+
+impl ItemJson {
+    pub fn of(item: &Item) -> serde_json::Result<ItemJson> {
+        Ok(ItemJson {
+            meta: serde_json::to_string(&item.meta)?,
+            responses: item
+                .responses
+                .iter()
+                .map(|r| Ok((serde_json::to_string(&r.judge)?, serde_json::to_string(&r.judge_rationale)?)))
+                .collect::<serde_json::Result<_>>()?,
+        })
+    }
+}
+
+/// Writes items and pairs inside `Store::import`'s transaction.
+pub struct Importer<'a> {
+    pub(super) tx: &'a rusqlite::Transaction<'a>,
+    now: String,
+    counts: ImportCounts,
+}
+
+impl Importer<'_> {
+    /// Inserts or updates an item. Its responses are upserted by (item, model): responses of
+    /// other models already in the session stay, and no label is touched.
+    pub fn upsert_item(&mut self, item: &Item) -> anyhow::Result<()> {
+        self.upsert_item_with(item, &ItemJson::of(item)?)
+    }
+
+    /// As `upsert_item`, with the item's JSON columns already written out (`ItemJson::of`), so
+    /// that a parsing thread can do that part.
+    pub fn upsert_item_with(&mut self, item: &Item, json: &ItemJson) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            json.responses.len() == item.responses.len(),
+            "internal error: the JSON columns were written out for another item than {}",
+            item.id
+        );
+        let existed: bool = self
+            .tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)")?
+            .query_row([&item.id], |r| r.get(0))?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO items(id, image, query, query_en, language, country, domain, norm, meta, imported_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
+                 ON CONFLICT(id) DO UPDATE SET image=excluded.image, query=excluded.query,
+                   query_en=excluded.query_en, language=excluded.language, country=excluded.country,
+                   domain=excluded.domain, norm=excluded.norm, meta=excluded.meta,
+                   imported_at=excluded.imported_at",
+            )?
+            .execute(params![
+                item.id,
+                item.image,
+                item.query,
+                item.query_en,
+                item.language,
+                item.country,
+                item.domain,
+                item.norm,
+                json.meta,
+                self.now
+            ])?;
+        if existed {
+            self.counts.items_updated += 1;
+        } else {
+            self.counts.items_new += 1;
+        }
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)
+             ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text, judge=excluded.judge,
+               judge_rationale=excluded.judge_rationale",
+        )?;
+        for (r, (judge, rationale)) in item.responses.iter().zip(&json.responses) {
+            st.execute(params![item.id, r.model, r.text, judge, rationale])?;
+            self.counts.responses += 1;
+        }
+        Ok(())
+    }
+
+    pub fn upsert_pair(&mut self, pair: &Pair) -> anyhow::Result<()> {
+        let existed: bool = self
+            .tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM pairs WHERE id = ?1)")?
+            .query_row([&pair.id], |r| r.get(0))?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO pairs(id, item_id, prompt, chosen, rejected, images, meta, imported_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
+                 ON CONFLICT(id) DO UPDATE SET item_id=excluded.item_id, prompt=excluded.prompt,
+                   chosen=excluded.chosen, rejected=excluded.rejected, images=excluded.images,
+                   meta=excluded.meta, imported_at=excluded.imported_at",
+            )?
+            .execute(params![
+                pair.id,
+                pair.item_id,
+                serde_json::to_string(&pair.prompt)?,
+                serde_json::to_string(&pair.chosen)?,
+                serde_json::to_string(&pair.rejected)?,
+                serde_json::to_string(&pair.images)?,
+                serde_json::to_string(&pair.meta)?,
+                self.now
+            ])?;
+        if existed {
+            self.counts.pairs_updated += 1;
+        } else {
+            self.counts.pairs_new += 1;
+        }
+        Ok(())
+    }
+
+    /// What has been written so far in this import.
+    pub fn counts(&self) -> ImportCounts {
+        self.counts
+    }
+}
