@@ -5,6 +5,7 @@
 //! screen (`tui`'s draw functions).
 
 pub mod agreement;
+pub mod annotate;
 pub mod assign;
 pub mod bounded_read;
 pub mod cli;

@@ -59,17 +59,6 @@ impl Format {
     }
 }
 
-impl From<crate::cli::InputFormat> for Format {
-    fn from(f: crate::cli::InputFormat) -> Format {
-        match f {
-            crate::cli::InputFormat::Auto => Format::Auto,
-            crate::cli::InputFormat::Jsonl => Format::Items,
-            crate::cli::InputFormat::Cross => Format::Cross,
-            crate::cli::InputFormat::Pairs => Format::Pairs,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
     pub format: Option<Format>,

@@ -233,14 +233,14 @@ impl Keymap {
 
     /// `(keys, description)` for every command, in the help screen's order.
     pub fn help_lines(&self) -> Vec<(String, String)> {
-        self.help_lines_for(crate::cli::Mode::Responses)
+        self.help_lines_for(crate::annotate::Mode::Responses)
     }
 
     /// The help screen of a mode: pairs mode lists its own keys first and leaves out the
     /// dimension keys it does not use.
-    pub fn help_lines_for(&self, mode: crate::cli::Mode) -> Vec<(String, String)> {
+    pub fn help_lines_for(&self, mode: crate::annotate::Mode) -> Vec<(String, String)> {
         let cmds: Vec<Command> = match mode {
-            crate::cli::Mode::Pairs => Command::PAIRS
+            crate::annotate::Mode::Pairs => Command::PAIRS
                 .into_iter()
                 .chain(Command::ALL.into_iter().filter(|c| {
                     !matches!(
@@ -255,7 +255,7 @@ impl Keymap {
                 .chain([Command::Stats])
                 .collect(),
             // Adjudication walks responses and pairs: both sets of keys.
-            crate::cli::Mode::Adjudicate => {
+            crate::annotate::Mode::Adjudicate => {
                 Command::ALL.into_iter().chain(Command::PAIRS).chain([Command::Stats]).collect()
             }
             _ => Command::ALL.into_iter().chain([Command::Stats]).collect(),

@@ -9,7 +9,7 @@ use super::action::{Action, Command, Effect};
 use super::adjudicate::{self, Pick};
 use super::pairs;
 use super::state::{FLASH_SECONDS, Overlay, SKIP_REASONS, State};
-use crate::cli::Mode;
+use crate::annotate::Mode;
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::{NewEvent, field};
 

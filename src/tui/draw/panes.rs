@@ -229,9 +229,9 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mode = format!(
         "{}{}",
         match state.mode {
-            crate::cli::Mode::Responses => "responses",
-            crate::cli::Mode::Pairs => "pairs",
-            crate::cli::Mode::Adjudicate => "adjudicate",
+            crate::annotate::Mode::Responses => "responses",
+            crate::annotate::Mode::Pairs => "pairs",
+            crate::annotate::Mode::Adjudicate => "adjudicate",
         },
         if state.blind { " · blind" } else { "" }
     );
@@ -246,7 +246,7 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let right = match &state.flash {
         Some(f) => Span::styled(text::sanitize_line(f), theme.focused()),
         None => {
-            let hints = if state.mode == crate::cli::Mode::Adjudicate
+            let hints = if state.mode == crate::annotate::Mode::Adjudicate
                 && state.pairs_screen()
                 && !state.pair_hints.is_empty()
             {
