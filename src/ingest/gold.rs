@@ -2,8 +2,34 @@
 //! its responses' judge scores (docs/team-workflow.md).
 
 use super::read_inputs::Run;
-use crate::model::Item;
+use crate::model::{Item, TaskRef};
+use crate::schema::Schema;
 use serde_json::Value;
+
+/// The known answers of a gold item, from its `meta.gold`: `{"MODEL": {"DIMENSION": value}}`.
+/// Returns (task, dimension, value) for every answer that names a valid dimension value.
+pub fn gold_answers(
+    item_id: &str,
+    meta: &serde_json::Map<String, serde_json::Value>,
+    schema: &Schema,
+) -> Vec<(TaskRef, String, crate::model::Value)> {
+    let mut out = Vec::new();
+    let Some(serde_json::Value::Object(models)) = meta.get("gold") else { return out };
+    for (model, dims) in models {
+        let serde_json::Value::Object(dims) = dims else { continue };
+        for (dim, v) in dims {
+            let (Some(d), Some(v)) = (schema.dimension(dim), v.as_i64()) else { continue };
+            if d.is_valid(v) {
+                out.push((
+                    TaskRef::Response { item_id: item_id.to_string(), model: model.clone() },
+                    dim.clone(),
+                    v,
+                ));
+            }
+        }
+    }
+    out
+}
 
 /// An item imported with `--gold`, and the known answers found for it so far. A CROSS item
 /// comes as one record per model, so the answers build up over its records; each record's
@@ -42,8 +68,7 @@ impl Run<'_> {
         let g = &mut self.gold[k];
         if item.meta.contains_key("gold") {
             g.has_meta = true;
-            g.from_meta =
-                g.from_meta.max(crate::assign::gold_answers(&item.id, &item.meta, self.schema).len());
+            g.from_meta = g.from_meta.max(gold_answers(&item.id, &item.meta, self.schema).len());
             return;
         }
         for r in item.responses.iter().filter(|r| !r.judge.is_empty()) {

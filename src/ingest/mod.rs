@@ -28,6 +28,7 @@ pub mod unique_keys;
 pub use diagnostics::{
     Diagnostics, MAX_SHOWN, RecordError, check_judge_value, check_rationale_dimension, json_kind, suggest,
 };
+pub use gold::gold_answers;
 pub use read_inputs::read_inputs;
 
 use crate::model::{Item, Pair};
@@ -68,7 +69,7 @@ pub struct IngestOptions {
     pub images_dir: Option<PathBuf>,
     /// `--gold`: every item read becomes a gold item. Its known answers are its `meta.gold`
     /// when it has one, else its responses' judge scores, written into `meta.gold` (the shape
-    /// `assign::gold_answers` reads); an item with neither is an error.
+    /// [`gold_answers`] reads); an item with neither is an error.
     pub gold: bool,
     /// Bytes read so far, over all files (for a progress bar).
     pub progress: Option<Arc<AtomicU64>>,
