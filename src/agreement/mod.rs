@@ -14,6 +14,7 @@ pub mod judge;
 pub mod kappa;
 pub mod krippendorff;
 pub mod matrix;
+pub mod ratings_table;
 pub mod session;
 
 pub use crate::schema::Level;

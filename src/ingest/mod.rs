@@ -20,7 +20,6 @@ pub mod language;
 mod mismatch;
 pub mod normalize;
 pub mod pairs;
-pub mod ratings;
 mod read_inputs;
 pub mod source;
 pub mod unique_keys;
