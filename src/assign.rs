@@ -261,31 +261,6 @@ mod tests {
     }
 }
 
-/// The known answers of a gold item, from its `meta.gold`: `{"MODEL": {"DIMENSION": value}}`.
-/// Returns (task, dimension, value) for every answer that names a valid dimension value.
-pub fn gold_answers(
-    item_id: &str,
-    meta: &serde_json::Map<String, serde_json::Value>,
-    schema: &crate::schema::Schema,
-) -> Vec<(TaskRef, String, crate::model::Value)> {
-    let mut out = Vec::new();
-    let Some(serde_json::Value::Object(models)) = meta.get("gold") else { return out };
-    for (model, dims) in models {
-        let serde_json::Value::Object(dims) = dims else { continue };
-        for (dim, v) in dims {
-            let (Some(d), Some(v)) = (schema.dimension(dim), v.as_i64()) else { continue };
-            if d.is_valid(v) {
-                out.push((
-                    TaskRef::Response { item_id: item_id.to_string(), model: model.clone() },
-                    dim.clone(),
-                    v,
-                ));
-            }
-        }
-    }
-    out
-}
-
 /// The settings a session stores for shared work (`init --overlap K --gold-rate R`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SessionAssignment {
@@ -353,7 +328,7 @@ pub fn shared_queue(
     let wanted: HashSet<&str> = candidates.iter().map(|&i| &*tasks[i].item_id).collect();
     store.for_each_item(|item| {
         if wanted.contains(item.id.as_str()) && item.meta.contains_key("gold") {
-            for (task, _, _) in gold_answers(&item.id, &item.meta, store.schema()) {
+            for (task, _, _) in crate::ingest::gold_answers(&item.id, &item.meta, store.schema()) {
                 gold.insert(task);
             }
         }

@@ -4,6 +4,12 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+// The value types clap parses into belong to the library modules that use them.
+pub use crate::annotate::{AnnotateArgs, Mode};
+pub use crate::export::ExportFormat;
+pub use crate::imaging::ImageProtocol;
+pub use crate::model::GroupBy;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "crossreview",
@@ -121,100 +127,6 @@ pub enum InputFormat {
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageProtocol {
-    Auto,
-    Kitty,
-    Sixel,
-    Iterm2,
-    Halfblocks,
-    None,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Responses,
-    Pairs,
-    Adjudicate,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    Country,
-    Language,
-    Model,
-    Domain,
-}
-
-impl GroupBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GroupBy::Country => "country",
-            GroupBy::Language => "language",
-            GroupBy::Model => "model",
-            GroupBy::Domain => "domain",
-        }
-    }
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct AnnotateArgs {
-    pub session: PathBuf,
-    #[arg(long)]
-    pub annotator: String,
-    #[arg(long, value_enum, default_value_t = Mode::Responses)]
-    pub mode: Mode,
-    /// Hide the judge's scores until every dimension is labelled (or `r` is pressed).
-    #[arg(long)]
-    pub blind: bool,
-    /// e.g. country=Japan, model=gpt-4o, judge.compliance=0, unlabelled, disagrees-with-judge, flagged
-    #[arg(long)]
-    pub filter: Vec<String>,
-    /// Review a reproducible random sample of N tasks (N >= 1).
-    #[arg(long, requires = "seed", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-    pub sample: Option<usize>,
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Spread the sample evenly over the values of this field.
-    #[arg(long, value_enum, requires = "sample")]
-    pub stratify: Option<GroupBy>,
-    /// Languages this annotator reads (ISO codes, comma-separated); their tasks come first.
-    #[arg(long, value_delimiter = ',')]
-    pub languages: Vec<String>,
-    #[arg(long, value_enum, default_value_t = ImageProtocol::Auto)]
-    pub image_protocol: ImageProtocol,
-    /// A TOML keymap that overrides the default keys.
-    #[arg(long)]
-    pub keymap: Option<PathBuf>,
-    /// A TOML theme.
-    #[arg(long)]
-    pub theme: Option<PathBuf>,
-    /// Leave the mouse to the terminal (its own text selection) instead of scrolling and clicking.
-    #[arg(long)]
-    pub no_mouse: bool,
-}
-
-impl AnnotateArgs {
-    /// `annotate SESSION --annotator NAME` with every option at its default.
-    pub fn new(session: PathBuf, annotator: &str) -> AnnotateArgs {
-        AnnotateArgs {
-            session,
-            annotator: annotator.to_string(),
-            mode: Mode::Responses,
-            blind: false,
-            filter: Vec::new(),
-            sample: None,
-            seed: None,
-            stratify: None,
-            languages: Vec::new(),
-            image_protocol: ImageProtocol::Auto,
-            keymap: None,
-            theme: None,
-            no_mouse: false,
-        }
-    }
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LevelArg {
     Nominal,
     Ordinal,
@@ -250,16 +162,6 @@ pub struct AgreementArgs {
     pub seed: u64,
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    LabelsJsonl,
-    LabelsCsv,
-    GoldJsonl,
-    DpoTrl,
-    DpoOpenai,
-    Kto,
 }
 
 #[derive(Args, Debug, Clone)]

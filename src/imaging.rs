@@ -160,6 +160,17 @@ pub fn load_display_image(path: &Path) -> Result<DynamicImage, String> {
     })
 }
 
+// How an image is drawn in the terminal (`auto` asks the terminal what it supports).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageProtocol {
+    Auto,
+    Kitty,
+    Sixel,
+    Iterm2,
+    Halfblocks,
+    None,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod agreement;
+pub mod annotate;
 pub mod assign;
 pub mod bounded_read;
 pub mod cli;
@@ -25,8 +26,8 @@ pub mod model;
 pub mod out;
 pub mod rng;
 pub mod schema;
-pub mod session_stats;
 pub mod search;
+pub mod session_stats;
 pub mod store;
 pub mod text;
 pub mod tui;

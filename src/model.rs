@@ -216,6 +216,26 @@ impl Verdict {
     }
 }
 
+// An item field that results are grouped, or a sample stratified, by.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Country,
+    Language,
+    Model,
+    Domain,
+}
+
+impl GroupBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Country => "country",
+            GroupBy::Language => "language",
+            GroupBy::Model => "model",
+            GroupBy::Domain => "domain",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

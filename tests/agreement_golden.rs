@@ -4,11 +4,11 @@
 //! files that this test does not know fails the test, so no reference value goes unchecked.
 
 use crossreview::agreement::kappa::{self, Weighting};
+use crossreview::agreement::ratings_table::{RatingsTable, parse_ratings};
 use crossreview::agreement::{
     self, Coincidence, CountSummary, Level, Metric, Options, RatingMatrix, Scale, UnitPatterns, bootstrap,
     krippendorff,
 };
-use crossreview::ingest::ratings::{RatingsTable, parse_ratings};
 use serde_json::Value;
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 #![no_main]
 
 use crossreview::agreement::{self, Options, Scale};
-use crossreview::ingest::ratings::parse_ratings;
+use crossreview::agreement::ratings_table::parse_ratings;
 use crossreview::schema::Level;
 use libfuzzer_sys::fuzz_target;
 

@@ -18,6 +18,7 @@ pub mod krippendorff;
 pub mod matrix;
 pub mod mcnemar;
 pub mod plan;
+pub mod ratings_table;
 pub mod session;
 
 pub use crate::schema::Level;

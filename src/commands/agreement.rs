@@ -3,12 +3,12 @@
 //! group). Statistics come from `crate::agreement` and `crate::session_stats`; this module checks
 //! the arguments, reads the ratings file and prints.
 
+use crate::agreement::ratings_table::read_ratings;
 use crate::agreement::session::JudgeReport;
 use crate::agreement::{self, Agreement, Level, Options, Scale, Stat, count_of};
 use crate::bounded_read::Pipes;
 use crate::cli::{AgreementArgs, GroupBy, LevelArg};
 use crate::error::{CliError, CliResult};
-use crate::ingest::ratings::parse_ratings;
 use crate::schema::Dimension;
 use crate::session_stats::SessionLabels;
 use crate::store::{ResponseInfo, Store, field};
@@ -60,7 +60,8 @@ fn level_of(arg: LevelArg) -> Level {
 
 fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let shown = file.display().to_string();
-    let bytes = crate::bounded_read::read(file, crate::bounded_read::MAX_TABLE_BYTES, Pipes::Accept)
+    let max = crate::bounded_read::MAX_TABLE_BYTES;
+    let opened = crate::bounded_read::open(file, max, Pipes::Accept)
         .map_err(|e| CliError::data(format!("{shown}: cannot read the ratings file: {e}")))?;
     // `--categories` takes values starting with '-' (negative numbers), so a flag written
     // where its list should be arrives here as the list.
@@ -76,7 +77,17 @@ fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
             "--categories: list the categories in scale order, e.g. --categories low,mid,high",
         ));
     }
-    let table = parse_ratings(&bytes, &shown, args.categories.as_deref()).map_err(CliError::data_lines)?;
+    // Read as a stream (a pipe may bring more than a regular file's checked size: capped too).
+    let mut input = std::io::Read::take(opened.file, max + 1);
+    let table = read_ratings(&mut input, &shown, args.categories.as_deref());
+    if input.limit() == 0 {
+        return Err(CliError::data(format!(
+            "{shown}: cannot read the ratings file: more than {} MiB to read; at most {} MiB is read",
+            max >> 20,
+            max >> 20
+        )));
+    }
+    let table = table.map_err(CliError::data_lines)?;
     let level = args.level.map(level_of).or(table.level).unwrap_or(Level::Nominal);
     if matches!(level, Level::Interval | Level::Ratio) && table.values.is_none() {
         let msg = format!(

@@ -14,9 +14,9 @@
 //! out on the parsing thread. Under heavy load from other processes the second thread does not
 //! help: an earlier measurement with a load average of 8 found it slower than one thread.
 
-use crate::cli::InputArgs;
+use crate::cli::{InputArgs, InputFormat};
 use crate::error::{CliError, CliResult};
-use crate::ingest::{IngestError, IngestOptions, IngestSummary, Record, read_inputs};
+use crate::ingest::{Format, IngestError, IngestOptions, IngestSummary, Record, read_inputs};
 use crate::store::{ImportCounts, ItemJson, Store};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -33,11 +33,20 @@ const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 pub fn options(input: &InputArgs) -> IngestOptions {
     IngestOptions {
-        format: Some(input.format.into()),
+        format: Some(format_of(input.format)),
         model: input.model.clone(),
         images_dir: input.images_dir.clone(),
         gold: input.gold,
         progress: None,
+    }
+}
+
+fn format_of(f: InputFormat) -> Format {
+    match f {
+        InputFormat::Auto => Format::Auto,
+        InputFormat::Jsonl => Format::Items,
+        InputFormat::Cross => Format::Cross,
+        InputFormat::Pairs => Format::Pairs,
     }
 }
 

@@ -12,7 +12,6 @@ pub mod labels;
 pub mod preference;
 pub mod writer;
 
-use crate::cli::ExportFormat;
 use crate::error::CliError;
 use crate::model::{Pair, TaskRef, Verdict};
 use crate::schema::Schema;
@@ -20,6 +19,17 @@ use crate::store::{CurrentLabel, ResponseInfo, Store, field};
 use images::ImagePaths;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+
+// What an export writes.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    LabelsJsonl,
+    LabelsCsv,
+    GoldJsonl,
+    DpoTrl,
+    DpoOpenai,
+    Kto,
+}
 
 /// Everything an export reads from a session.
 #[derive(Debug, Clone)]

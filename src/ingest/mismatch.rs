@@ -2,7 +2,8 @@
 //! ("unknown key \"index\"" on each line of a CROSS file read as canonical JSONL), so a record
 //! whose keys plainly belong to another format is reported once, with the flag to use.
 
-use super::{Format, classify};
+use super::Format;
+use super::detect::classify;
 use serde_json::Value;
 
 /// What a file whose records look like `format` is called, and the keys that tell it.

@@ -1,7 +1,12 @@
 //! `read_inputs` over real files: detection, locations, duplicates, merging, warnings.
 
+use super::detect::classify;
 use super::*;
+use crate::schema::Schema;
 use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 struct Dir {
     dir: tempfile::TempDir,

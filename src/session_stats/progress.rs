@@ -38,7 +38,7 @@ pub fn gold_answers(store: &Store) -> anyhow::Result<HashMap<(TaskRef, String), 
     while let Some(r) = rows.next()? {
         let id: String = r.get(0)?;
         let meta: serde_json::Map<String, serde_json::Value> = serde_json::from_str(r.get_ref(1)?.as_str()?)?;
-        for (task, dim, v) in crate::assign::gold_answers(&id, &meta, store.schema()) {
+        for (task, dim, v) in crate::ingest::gold_answers(&id, &meta, store.schema()) {
             gold.insert((task, dim), v);
         }
     }

@@ -35,7 +35,6 @@ use crate::error::CliError;
 use crate::model::{TaskRef, Value};
 use crate::schema::Schema;
 use rusqlite::Connection;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub(crate) use events::rebuild_current_in;

@@ -12,7 +12,7 @@ use super::state::State;
 use super::terminal_setup;
 use super::theme::Theme;
 use super::update::update;
-use crate::cli::{AnnotateArgs, Mode};
+use crate::annotate::{AnnotateArgs, Mode};
 use crate::error::{CliError, CliResult};
 use crate::model::TaskRef;
 use crate::store::Store;

@@ -2,7 +2,7 @@
 //! annotator sees, in which order. Pure: parsing and evaluation over the task index and the
 //! annotator's labels, no I/O.
 
-use crate::cli::GroupBy;
+use crate::model::GroupBy;
 use crate::model::Value;
 use crate::rng::SplitMix64;
 use crate::schema::Schema;

@@ -236,15 +236,15 @@ impl Keymap {
 
     /// `(keys, description)` for every command, in the help screen's order.
     pub fn help_lines(&self) -> Vec<(String, String)> {
-        self.help_lines_for(crate::cli::Mode::Responses)
+        self.help_lines_for(crate::annotate::Mode::Responses)
     }
 
     /// The help screen of a mode: pairs mode lists its own keys first and leaves out the
     /// dimension keys it does not use.
-    pub fn help_lines_for(&self, mode: crate::cli::Mode) -> Vec<(String, String)> {
+    pub fn help_lines_for(&self, mode: crate::annotate::Mode) -> Vec<(String, String)> {
         let main = || Command::of_layer(Layer::Main);
         let cmds: Vec<Command> = match mode {
-            crate::cli::Mode::Pairs => Command::of_layer(Layer::Pairs)
+            crate::annotate::Mode::Pairs => Command::of_layer(Layer::Pairs)
                 .chain(main().filter(|c| {
                     !matches!(
                         c,
@@ -257,7 +257,7 @@ impl Keymap {
                 }))
                 .collect(),
             // Adjudication walks responses and pairs: both sets of keys.
-            crate::cli::Mode::Adjudicate => main()
+            crate::annotate::Mode::Adjudicate => main()
                 .filter(|c| *c != Command::Stats)
                 .chain(Command::of_layer(Layer::Pairs))
                 .chain([Command::Stats])

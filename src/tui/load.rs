@@ -6,7 +6,7 @@ use super::filter;
 use super::keymap::Keymap;
 use super::state::{State, StateInit};
 use super::theme::Theme;
-use crate::cli::{AnnotateArgs, Mode};
+use crate::annotate::{AnnotateArgs, Mode};
 use crate::error::CliError;
 use crate::model::TaskRef;
 use crate::store::Store;

@@ -1,6 +1,6 @@
 //! Everything the screen shows, as plain data. Changed only by `update::update`.
 
-use crate::cli::Mode;
+use crate::annotate::Mode;
 use crate::model::{Item, Pair, TaskRef};
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels};

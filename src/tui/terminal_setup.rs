@@ -3,7 +3,7 @@
 //! quit, SIGTERM/SIGHUP, a panic, a terminal that went away.
 
 use super::probe;
-use crate::cli::ImageProtocol;
+use crate::imaging::ImageProtocol;
 use crossterm::event::Event;
 use ratatui_image::picker::{Picker, ProtocolType};
 use std::io::Write;

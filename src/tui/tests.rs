@@ -4,7 +4,7 @@ use super::action::{Action, Command, Effect};
 use super::keymap::Keymap;
 use super::state::{Overlay, SKIP_REASONS, State, StateInit};
 use super::update::update;
-use crate::cli::Mode;
+use crate::annotate::Mode;
 use crate::model::{Item, Response, TaskRef};
 use crate::schema::Schema;
 use crate::store::{EventKind, LabelEvent, TaskInfo, TaskLabels, field};

@@ -8,7 +8,7 @@ use super::pairs;
 use super::state::{Overlay, State, StateInit};
 use super::tests_pairs::records;
 use super::update::update;
-use crate::cli::Mode;
+use crate::annotate::Mode;
 use crate::model::{TaskRef, Verdict};
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels, field};

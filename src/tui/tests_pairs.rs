@@ -5,7 +5,7 @@ use super::keymap::Keymap;
 use super::pairs;
 use super::state::{Overlay, State, StateInit};
 use super::update::update;
-use crate::cli::Mode;
+use crate::annotate::Mode;
 use crate::model::{Pair, TaskRef, Verdict};
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels, field};

@@ -131,7 +131,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, images: &mut dyn Im
         panes::task_list(frame, a.list, state, theme);
         panes::image(frame, a.image, state, theme, images);
         panes::query(frame, a.query, state, theme);
-        let response = if state.mode == crate::cli::Mode::Adjudicate {
+        let response = if state.mode == crate::annotate::Mode::Adjudicate {
             let [response, answers] =
                 Layout::vertical([Constraint::Min(3), Constraint::Length(adjudicate::height(state))])
                     .areas(a.response);

@@ -38,7 +38,7 @@ pub fn draw(
     } else {
         body
     };
-    let adjudicating = state.mode == crate::cli::Mode::Adjudicate;
+    let adjudicating = state.mode == crate::annotate::Mode::Adjudicate;
     let top_h = match (tall, adjudicating) {
         (true, _) => 14,
         (false, false) => 7,
@@ -85,7 +85,7 @@ fn mark(state: &State, task: usize) -> String {
 }
 
 fn pair_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let what = if state.mode == crate::cli::Mode::Adjudicate { "tasks" } else { "pairs" };
+    let what = if state.mode == crate::annotate::Mode::Adjudicate { "tasks" } else { "pairs" };
     let inner =
         pane(frame, area, format!("{what} {}/{}", state.queue.cursor + 1, state.queue.order.len()), theme);
     let h = inner.height as usize;
@@ -212,7 +212,7 @@ fn response(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, left: b
 
 fn verdict_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let title =
-        if state.mode == crate::cli::Mode::Adjudicate { "your verdict (final)" } else { "your verdict" };
+        if state.mode == crate::annotate::Mode::Adjudicate { "your verdict (final)" } else { "your verdict" };
     let inner = pane(frame, area, title.into(), theme);
     let Some(i) = state.current() else { return };
     let l = &state.queue.labels[i];

@@ -229,9 +229,9 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mode = format!(
         "{}{}",
         match state.mode.mode() {
-            crate::cli::Mode::Responses => "responses",
-            crate::cli::Mode::Pairs => "pairs",
-            crate::cli::Mode::Adjudicate => "adjudicate",
+            crate::annotate::Mode::Responses => "responses",
+            crate::annotate::Mode::Pairs => "pairs",
+            crate::annotate::Mode::Adjudicate => "adjudicate",
         },
         if state.session.blind { " · blind" } else { "" }
     );

@@ -2,7 +2,7 @@
 //! or redo coming back from the session.
 
 use super::{find_task, flash, go_to};
-use crate::cli::Mode;
+use crate::annotate::Mode;
 use crate::model::{TaskRef, Value, Verdict};
 use crate::store::{NewEvent, field};
 use crate::tui::action::Effect;

@@ -3,7 +3,7 @@
 
 use super::labels::record;
 use super::{flash, go_to};
-use crate::cli::Mode;
+use crate::annotate::Mode;
 use crate::model::{TaskRef, Verdict};
 use crate::store::field;
 use crate::tui::action::{Command, Effect};

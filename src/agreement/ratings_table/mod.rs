@@ -1,0 +1,140 @@
+//! `agreement --ratings` files: a plain ratings table, without a session (docs/agreement.md,
+//! "`--ratings` files").
+//!
+//! - CSV: a header row naming the raters; one row per item; an empty cell is a missing rating;
+//!   an optional first column named `item` holds item ids. A header with tabs and no commas is
+//!   read as tab-separated.
+//! - JSON: `{"categories": [...], "ratings": [[rater 0's value per item, null = missing], ...]}`
+//!   (raters × items), optionally `"raters"`, `"items"` and `"level"`; other keys (such as the
+//!   reference files' `expected`, `source`, …) are ignored.
+//!
+//! Category order: `--categories`, else the JSON `categories`, else numeric order when every value
+//! is a number, else order of first appearance in the file.
+//!
+//! The input is read as a stream ([`read_ratings`] takes any `Read`; the caller opens the file),
+//! each cell going straight to a one-byte value id per rater, so a 10 × 1,000,000 table is never
+//! held as text nor as strings. Errors are `FILE:LINE[:COLUMN]: message`.
+
+mod csv_file;
+mod json_file;
+mod scale;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use crate::agreement::matrix::RatingMatrix;
+use crate::schema::Level;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use values::{Column, Interner};
+
+/// A parsed ratings table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingsTable {
+    pub raters: Vec<String>,
+    /// Item ids, when the file gives them.
+    pub items: Option<Vec<String>>,
+    /// Category codes index `labels`.
+    pub matrix: RatingMatrix,
+    /// Category labels in scale order (numbers when numeric).
+    pub labels: Vec<Value>,
+    /// The categories' numeric values, when they are all numbers.
+    pub values: Option<Vec<f64>>,
+    /// The level the file declares (JSON `"level"`), if any.
+    pub level: Option<Level>,
+}
+
+/// At most this many errors are listed; then a count.
+const MAX_ERRORS: usize = 50;
+
+/// Read size: large reads keep the system calls few on a table of tens of megabytes.
+const BUFFER: usize = 256 * 1024;
+
+/// How much of a CSV's first line is looked at to choose the delimiter.
+const HEADER_LOOK: usize = 1 << 20;
+
+/// The table as read: one column of value ids per rater.
+struct RawTable {
+    raters: Vec<String>,
+    items: Option<Vec<String>>,
+    n_items: usize,
+    columns: Vec<Column>,
+    interner: Interner,
+    /// JSON `categories`, with their positions.
+    categories: Option<Vec<(Value, usize, usize)>>,
+    level: Option<Level>,
+}
+
+fn finish_errors(mut errors: Vec<String>, origin: &str) -> Vec<String> {
+    let n = errors.len();
+    if n > MAX_ERRORS {
+        errors.truncate(MAX_ERRORS);
+        errors.push(format!("{origin}: {n} errors in all ({} not shown)", n - MAX_ERRORS));
+    } else if n > 1 {
+        errors.push(format!("{origin}: {n} errors"));
+    }
+    errors
+}
+
+/// Parses a CSV or JSON ratings table held in memory. `categories` is `--categories`, when given.
+pub fn parse_ratings(
+    bytes: &[u8],
+    origin: &str,
+    categories: Option<&[String]>,
+) -> Result<RatingsTable, Vec<String>> {
+    read_ratings(bytes, origin, categories)
+}
+
+/// Reads a CSV or JSON ratings table from `input` (read to its end). `origin` names it in
+/// messages; `categories` is `--categories`, when given.
+pub fn read_ratings(
+    input: impl Read,
+    origin: &str,
+    categories: Option<&[String]>,
+) -> Result<RatingsTable, Vec<String>> {
+    let mut input = BufReader::with_capacity(BUFFER, input);
+    let cannot_read = |e: std::io::Error| vec![format!("{origin}: cannot read the ratings file: {e}")];
+    // The first bytes are read ahead (and given back, CSV line numbers count blank lines):
+    // past a byte-order mark (dropped) and blanks, the first character tells CSV from JSON,
+    // and a CSV's first line its delimiter.
+    let mut head = Vec::new();
+    let mut more = |head: &mut Vec<u8>| -> Result<bool, Vec<String>> {
+        let buf = input.fill_buf().map_err(cannot_read)?;
+        let n = buf.len();
+        head.extend_from_slice(buf);
+        input.consume(n);
+        Ok(n > 0)
+    };
+    while head.len() < 3 && more(&mut head)? {}
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let first = loop {
+        match head.iter().find(|b| !b" \t\r\n".contains(b)).copied() {
+            Some(b) => break Some(b),
+            None if !more(&mut head)? => break None,
+            None => {}
+        }
+    };
+    let first_line_read = |head: &Vec<u8>| head.len() >= HEADER_LOOK || head.contains(&b'\n');
+    if first.is_some_and(|b| b != b'{' && b != b'[') {
+        while !first_line_read(&head) && more(&mut head)? {}
+    }
+    let header_line: Vec<u8> = head.iter().copied().take_while(|&b| b != b'\n').collect();
+    let input = std::io::Cursor::new(head).chain(input);
+    let raw = match first {
+        None => {
+            return Err(vec![format!(
+                "{origin}: the file is empty; give a CSV with a header row of rater names, or a JSON object with \"ratings\""
+            )]);
+        }
+        Some(b'[') => {
+            return Err(vec![format!(
+                "{origin}:1: a JSON ratings file is an object {{\"categories\": [...], \"ratings\": [[...], ...]}}, not a bare array"
+            )]);
+        }
+        Some(b'{') => json_file::read_json(input, origin)?,
+        Some(_) => csv_file::read_csv(input, &header_line, origin)?,
+    };
+    scale::resolve(raw, origin, categories)
+}

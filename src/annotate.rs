@@ -1,0 +1,73 @@
+//! What `annotate` opens and how: the session, the annotator, the mode, filters and sampling,
+//! display options. Parsed by the command line (clap derives it here) and read by the TUI.
+
+use crate::imaging::ImageProtocol;
+use crate::model::GroupBy;
+use std::path::PathBuf;
+
+// What the annotator works on.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Responses,
+    Pairs,
+    Adjudicate,
+}
+
+// `annotate`'s arguments.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AnnotateArgs {
+    pub session: PathBuf,
+    #[arg(long)]
+    pub annotator: String,
+    #[arg(long, value_enum, default_value_t = Mode::Responses)]
+    pub mode: Mode,
+    /// Hide the judge's scores until every dimension is labelled (or `r` is pressed).
+    #[arg(long)]
+    pub blind: bool,
+    /// e.g. country=Japan, model=gpt-4o, judge.compliance=0, unlabelled, disagrees-with-judge, flagged
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// Review a reproducible random sample of N tasks (N >= 1).
+    #[arg(long, requires = "seed", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub sample: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Spread the sample evenly over the values of this field.
+    #[arg(long, value_enum, requires = "sample")]
+    pub stratify: Option<GroupBy>,
+    /// Languages this annotator reads (ISO codes, comma-separated); their tasks come first.
+    #[arg(long, value_delimiter = ',')]
+    pub languages: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ImageProtocol::Auto)]
+    pub image_protocol: ImageProtocol,
+    /// A TOML keymap that overrides the default keys.
+    #[arg(long)]
+    pub keymap: Option<PathBuf>,
+    /// A TOML theme.
+    #[arg(long)]
+    pub theme: Option<PathBuf>,
+    /// Leave the mouse to the terminal (its own text selection) instead of scrolling and clicking.
+    #[arg(long)]
+    pub no_mouse: bool,
+}
+
+impl AnnotateArgs {
+    /// `annotate SESSION --annotator NAME` with every option at its default.
+    pub fn new(session: PathBuf, annotator: &str) -> AnnotateArgs {
+        AnnotateArgs {
+            session,
+            annotator: annotator.to_string(),
+            mode: Mode::Responses,
+            blind: false,
+            filter: Vec::new(),
+            sample: None,
+            seed: None,
+            stratify: None,
+            languages: Vec::new(),
+            image_protocol: ImageProtocol::Auto,
+            keymap: None,
+            theme: None,
+            no_mouse: false,
+        }
+    }
+}
