@@ -13,6 +13,7 @@
 //! Every `Store` is one writer with its own random origin; its events' uids are
 //! `{origin}-{counter}`, so uids never depend on clocks and copies of a session never share one.
 
+pub mod hub_sync;
 mod merge;
 mod merge_rows;
 mod merge_source;
