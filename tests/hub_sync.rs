@@ -376,3 +376,43 @@ fn later_imports_travel_and_a_bad_hub_row_is_refused_by_the_merge_checks() {
     assert!(err.contains("nothing was pulled, the session is unchanged"), "{err}");
     assert_eq!(state(&ben), before);
 }
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn background_sync_pushes_pulls_and_says_when_offline() {
+    use crossreview::hub::background::{BackgroundSync, HubState};
+    let Some(pg) = Pg::start() else { return };
+    let url = pg.create_db("background");
+    let dir = tempfile::tempdir().unwrap();
+    let lead = lead_session(dir.path(), 5);
+    cr().args(["hub", "init"]).arg(&url).arg(&lead).assert().success();
+    let ben = empty_session(dir.path(), "ben.db");
+    let bg = BackgroundSync::start(ben.clone(), url.clone(), Duration::from_millis(200));
+    // The first round brings the items; labels given meanwhile reach the hub on a later round.
+    wait_until("the items", || Store::open(&ben).unwrap().item_ids().unwrap().len() == 5);
+    let mut rng = SplitMix64::new(8);
+    label(&ben, "ben", 10, 5, &mut rng);
+    wait_until("ben's labels on the hub", || hub_events(&pg, "background") == 10);
+    wait_until("synced", || matches!(bg.state(), HubState::Synced { .. }));
+    // The lead's labels arrive without ben doing anything.
+    label(&lead, "ana", 7, 5, &mut rng);
+    sync(&lead, &url);
+    wait_until("the lead's labels in ben's session", || uids(&ben).len() == 17);
+    // Offline: the state says so and counts what waits; back online, everything goes.
+    pg.stop_immediately();
+    label(&ben, "ben", 4, 5, &mut rng);
+    wait_until("offline", || matches!(bg.state(), HubState::Offline { waiting: Some(4), .. }));
+    assert!(bg.state().describe().starts_with("hub: offline since "), "{}", bg.state().describe());
+    pg.restart();
+    label(&ben, "ben", 2, 5, &mut rng);
+    let last = bg.finish(Duration::from_secs(20));
+    assert!(matches!(last, HubState::Synced { .. }), "{last:?}");
+    assert_eq!(hub_events(&pg, "background"), 23);
+}

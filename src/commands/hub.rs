@@ -35,9 +35,9 @@ pub fn init(url: &str, session: &Path) -> CliResult {
         InitOutcome::Occupied(existing) if existing.study_id == study.study_id => {
             // The same study (a copy of the session it was made from): nothing to create, so
             // bring both up to date.
-            super::sync::check_schema(&store, &hub, &existing)?;
+            crate::hub::session::check_schema(&store, &hub, &existing)?;
             crate::outln!("{}: the hub already holds this study; syncing", hub.shown());
-            let (pulled, pushed) = super::sync::sync(&mut store, &mut hub, &existing)?;
+            let (pulled, pushed) = crate::hub::session::sync_once(&mut store, &mut hub, &existing)?;
             super::sync::print(&hub, &pulled, &pushed);
             Ok(())
         }

@@ -3,7 +3,9 @@
 //! writes the rows it lacks. What the rows mean is decided on the session's side, by the merge
 //! (`store::hub_sync`), so the hub and a merge of session files follow the same rules.
 
+pub mod background;
 pub mod password;
+pub mod session;
 pub mod sql;
 
 use crate::error::CliError;

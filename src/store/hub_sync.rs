@@ -113,6 +113,14 @@ impl Store {
         })
     }
 
+    /// How many label events of this session are not on hub `hub_id` yet.
+    pub fn hub_waiting(&self, hub_id: &str) -> Result<u64, CliError> {
+        let pushed = meta_i64(&self.conn, &pushed_key(hub_id))?;
+        let n: i64 =
+            self.conn.query_row("SELECT count(*) FROM events WHERE seq > ?1", [pushed], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// Everything the hub may lack: every item, response, pair and annotator (the hub keeps the
     /// ones it has by digest) and the events after `events_after` (a local `seq`), each checked
     /// by the rules a merge applies, so a row no crossreview writes never reaches the hub.
