@@ -416,3 +416,42 @@ fn background_sync_pushes_pulls_and_says_when_offline() {
     assert!(matches!(last, HubState::Synced { .. }), "{last:?}");
     assert_eq!(hub_events(&pg, "background"), 23);
 }
+
+#[test]
+fn the_hub_refuses_labels_pushed_in_someone_elses_name_except_from_a_lead() {
+    let Some(pg) = Pg::start() else { return };
+    let url = pg.create_db("roles");
+    let dir = tempfile::tempdir().unwrap();
+    let lead = lead_session(dir.path(), 3);
+    cr().args(["hub", "init"]).arg(&url).arg(&lead).assert().success();
+    pg.client("roles")
+        .batch_execute(
+            "CREATE ROLE ben LOGIN; CREATE ROLE carol LOGIN; GRANT crossreview_lead TO carol;
+             GRANT CONNECT ON DATABASE roles TO ben, carol;
+             GRANT USAGE ON SCHEMA crossreview TO ben, carol;
+             GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA crossreview TO ben, carol;
+             GRANT USAGE ON SEQUENCE crossreview.hub_seq TO ben, carol;",
+        )
+        .unwrap();
+    let as_role = |role: &str| url.replace("postgres://postgres@", &format!("postgres://{role}@"));
+    let mut rng = SplitMix64::new(4);
+    label(&lead, "ana", 5, 3, &mut rng);
+    sync(&lead, &url);
+    let ben = empty_session(dir.path(), "ben.db");
+    sync(&ben, &as_role("ben"));
+    label(&ben, "ben", 6, 3, &mut rng);
+    assert!(sync(&ben, &as_role("ben")).contains("pushed 6 new label events"));
+    // ben labels as ana: refused, and nothing of that push reaches the hub.
+    label(&ben, "ana", 2, 3, &mut rng);
+    label(&ben, "ben", 1, 3, &mut rng);
+    let out = cr().arg("sync").arg(&ben).arg(as_role("ben")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the hub refused the push") && err.contains("nothing was pushed"), "{err}");
+    assert_eq!(hub_events(&pg, "roles"), 11);
+    // A member of crossreview_lead may push anyone's labels.
+    let carol = dir.path().join("carol.db");
+    std::fs::copy(&ben, &carol).unwrap();
+    assert!(sync(&carol, &as_role("carol")).contains("pushed 3 new label events"));
+    assert_eq!(hub_events(&pg, "roles"), 14);
+}

@@ -126,6 +126,21 @@ impl Hub {
             )));
         }
         tx.batch_execute(sql::CREATE).map_err(f)?;
+        let lead_exists: bool = tx
+            .query_one("SELECT EXISTS(SELECT 1 FROM pg_roles WHERE rolname = $1)", &[&sql::LEAD_ROLE])
+            .and_then(|r| r.try_get(0))
+            .map_err(f)?;
+        if !lead_exists {
+            tx.batch_execute(&format!("CREATE ROLE {} NOLOGIN", sql::LEAD_ROLE)).map_err(|e| {
+                CliError::data(format!(
+                    "{shown}: cannot create the role {} ({}); nothing was changed. Ask the server's administrator to run `CREATE ROLE {} NOLOGIN;` once, then run hub init again",
+                    sql::LEAD_ROLE,
+                    describe(&e),
+                    sql::LEAD_ROLE
+                ))
+            })?;
+        }
+        tx.batch_execute(sql::SECURITY).map_err(f)?;
         tx.execute(
             "INSERT INTO crossreview.study(hub_id, study_id, label_schema, created_at, created_by) VALUES ($1,$2,$3,$4,$5)",
             &[&study.hub_id, &study.study_id, &study.label_schema, &study.created_at, &study.created_by],
@@ -255,7 +270,16 @@ impl Hub {
     /// Writes the rows the hub lacks, in one transaction under the hub's write lock.
     pub fn push(&mut self, rows: &HubRows) -> Result<PushOutcome, CliError> {
         let shown = self.shown.clone();
-        let f = |e| fail(&shown, "writing to the hub", e);
+        let f = |e: postgres::Error| {
+            if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+                return CliError::data(format!(
+                    "{shown}: the hub refused the push ({}): a database role may push only the labels of the annotator of its own name, and only members of {} may push items, responses, pairs or other people's labels; nothing was pushed",
+                    describe(&e),
+                    sql::LEAD_ROLE
+                ));
+            }
+            fail(&shown, "writing to the hub", e)
+        };
         let mut tx = self.client.transaction().map_err(f)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&sql::WRITE_LOCK]).map_err(f)?;
         let held = HubDigests::read(&mut tx).map_err(f)?;
@@ -305,6 +329,9 @@ struct HubDigests {
     items: HashSet<String>,
     responses: HashSet<String>,
     pairs: HashSet<String>,
+    /// `name role`: an annotator row is sent only when the hub has none with that name and role
+    /// (a merged row may mix two rows' details, and the write rules let an annotator add only
+    /// their own row).
     annotators: HashSet<String>,
 }
 
@@ -320,7 +347,11 @@ impl HubDigests {
             items: set("items")?,
             responses: set("responses")?,
             pairs: set("pairs")?,
-            annotators: set("annotators")?,
+            annotators: tx
+                .query("SELECT DISTINCT name || ' ' || role FROM crossreview.annotators", &[])?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?,
         })
     }
 }
@@ -396,8 +427,11 @@ fn push_in(
             ],
         )?;
     }
-    let annotators: Vec<&Carried<AnnotatorRow>> =
-        rows.annotators.iter().filter(|c| new(&held.annotators, &c.digest)).collect();
+    let annotators: Vec<&Carried<AnnotatorRow>> = rows
+        .annotators
+        .iter()
+        .filter(|c| new(&held.annotators, &format!("{} {}", c.row.name, c.row.role)))
+        .collect();
     for chunk in annotators.chunks(CHUNK) {
         let col =
             |f: fn(&AnnotatorRow) -> String| -> Vec<String> { chunk.iter().map(|c| f(&c.row)).collect() };
@@ -413,7 +447,17 @@ fn push_in(
             ],
         )?;
     }
+    // Only the events the hub lacks are sent: the write rules refuse someone else's label even
+    // when the hub holds it already, and a session holds everyone's labels it pulled.
+    let mut events = Vec::with_capacity(rows.events.len());
     for chunk in rows.events.chunks(CHUNK) {
+        let uids: Vec<&str> = chunk.iter().map(|c| c.row.uid.as_str()).collect();
+        let held: HashSet<String> =
+            tx.query(sql::HELD_EVENTS, &[&uids])?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        events
+            .extend(chunk.iter().filter(|c| !held.contains(&format!("{} {}", c.row.uid, c.digest))).cloned());
+    }
+    for chunk in events.chunks(CHUNK) {
         let text = |f: fn(&EventRow) -> String| -> Vec<String> { chunk.iter().map(|c| f(&c.row)).collect() };
         let opt_text = |f: fn(&EventRow) -> Option<String>| -> Vec<Option<String>> {
             chunk.iter().map(|c| f(&c.row)).collect()

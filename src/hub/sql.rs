@@ -94,6 +94,36 @@ CREATE INDEX annotators_by_seq ON crossreview.annotators (hub_seq);
 CREATE INDEX events_by_seq ON crossreview.events (hub_seq);
 ";
 
+/// The role whose members may push anything (imports, adjudication, other people's labels).
+pub const LEAD_ROLE: &str = "crossreview_lead";
+
+/// Who may write what: everyone who may connect reads everything; an annotator (a database role
+/// named like the annotator) may add only their own labels and annotator row; items, responses
+/// and pairs, and anyone's labels, only members of `crossreview_lead`. The owner of the tables
+/// (whoever ran `hub init`) is not bound by these rules.
+pub const SECURITY: &str = "
+ALTER TABLE crossreview.events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE crossreview.annotators ENABLE ROW LEVEL SECURITY;
+ALTER TABLE crossreview.items ENABLE ROW LEVEL SECURITY;
+ALTER TABLE crossreview.responses ENABLE ROW LEVEL SECURITY;
+ALTER TABLE crossreview.pairs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone_reads ON crossreview.events FOR SELECT USING (true);
+CREATE POLICY everyone_reads ON crossreview.annotators FOR SELECT USING (true);
+CREATE POLICY everyone_reads ON crossreview.items FOR SELECT USING (true);
+CREATE POLICY everyone_reads ON crossreview.responses FOR SELECT USING (true);
+CREATE POLICY everyone_reads ON crossreview.pairs FOR SELECT USING (true);
+CREATE POLICY own_labels ON crossreview.events FOR INSERT
+    WITH CHECK (annotator = current_user OR pg_has_role('crossreview_lead', 'MEMBER'));
+CREATE POLICY own_name ON crossreview.annotators FOR INSERT
+    WITH CHECK (name = current_user OR pg_has_role('crossreview_lead', 'MEMBER'));
+CREATE POLICY lead_imports ON crossreview.items FOR INSERT WITH CHECK (pg_has_role('crossreview_lead', 'MEMBER'));
+CREATE POLICY lead_imports ON crossreview.responses FOR INSERT WITH CHECK (pg_has_role('crossreview_lead', 'MEMBER'));
+CREATE POLICY lead_imports ON crossreview.pairs FOR INSERT WITH CHECK (pg_has_role('crossreview_lead', 'MEMBER'));
+";
+
+/// The events among those named (uids) that the hub holds, as `uid digest`.
+pub const HELD_EVENTS: &str = "SELECT uid || ' ' || digest FROM crossreview.events WHERE uid = ANY($1)";
+
 /// The largest `hub_seq` of any row (0 on an empty hub).
 pub const MAX_SEQ: &str = "SELECT GREATEST(
     (SELECT max(hub_seq) FROM crossreview.items), (SELECT max(hub_seq) FROM crossreview.responses),
