@@ -357,6 +357,13 @@ fn later_imports_travel_and_a_bad_hub_row_is_refused_by_the_merge_checks() {
     let item = Store::open(&ben).unwrap().item("hub/1").unwrap().unwrap();
     assert_eq!(item.query, "question 1, reworded");
     assert_eq!(item.responses.len(), 3);
+    // A session that pulls both versions of hub/1 at once ends the same (they are merged as two
+    // sessions, one version each).
+    let cid = empty_session(dir.path(), "cid.db");
+    let out = sync(&cid, &url);
+    assert!(out.contains("3 items added (1 updated)"), "{out}");
+    let again = Store::open(&cid).unwrap().item("hub/1").unwrap().unwrap();
+    assert_eq!(format!("{again:?}"), format!("{item:?}"));
     // A row no crossreview writes, put on the hub by hand: the pull refuses it, naming the hub
     // row, and changes nothing; ben's own labels still reach the hub.
     label(&ben, "ben", 3, 2, &mut SplitMix64::new(5));
