@@ -131,6 +131,11 @@ fn two_sessions_converge_and_a_second_sync_changes_nothing() {
     assert_eq!(before.0, state(&lead));
     assert_eq!(state(&lead), state(&ben));
     assert_eq!(hub_events(&pg, "two"), 120);
+    // A sync with nothing to do writes nothing to the session.
+    let bytes = |p: &Path| (std::fs::read(p).unwrap(), std::fs::read(format!("{}-wal", p.display())).ok());
+    let untouched = bytes(&ben);
+    sync(&ben, &url);
+    assert!(bytes(&ben) == untouched, "a sync with nothing to do changed the session file");
 }
 
 #[test]

@@ -178,6 +178,11 @@ impl Store {
         rows: &HubRows,
         through: i64,
     ) -> Result<MergeReport, CliError> {
+        // Nothing new: no write transaction (a background sync runs this every few seconds
+        // beside an annotator's own writes).
+        if rows.is_empty() && meta_i64(&self.conn, &pulled_key(hub_id))? >= through {
+            return Ok(MergeReport::default());
+        }
         let nothing = "nothing was pulled, the session is unchanged";
         let schema = self.schema.clone();
         let layers =
@@ -215,6 +220,12 @@ impl Store {
         hub_before: i64,
         hub_after: i64,
     ) -> Result<(), CliError> {
+        let cursors = self.hub_cursors(hub_id)?;
+        if cursors.pushed_through >= pushed_through
+            && (cursors.pulled_through < hub_before || cursors.pulled_through >= hub_after)
+        {
+            return Ok(());
+        }
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
         set_meta_in(&tx, &pushed_key(hub_id), pushed.max(pushed_through))?;
