@@ -2,6 +2,7 @@
 //! several sessions, and syncs cut off by SIGKILL or by the server stopping.
 
 mod pg_common;
+mod tui_common;
 
 use assert_cmd::Command;
 use crossreview::model::TaskRef;
@@ -466,4 +467,29 @@ fn the_hub_refuses_labels_pushed_in_someone_elses_name_except_from_a_lead() {
     std::fs::copy(&ben, &carol).unwrap();
     assert!(sync(&carol, &as_role("carol")).contains("pushed 3 new label events"));
     assert_eq!(hub_events(&pg, "roles"), 14);
+}
+
+#[test]
+fn the_status_line_shows_the_hubs_state() {
+    use crossreview::cli::{AnnotateArgs, ImageProtocol};
+    use crossreview::hub::background::HubState;
+    use crossreview::tui::action::Action;
+    use crossreview::tui::app::{initial_state, run_effects};
+    use crossreview::tui::keymap::Keymap;
+    use crossreview::tui::theme::Theme;
+    use crossreview::tui::update::update;
+    let dir = tempfile::tempdir().unwrap();
+    let path = lead_session(dir.path(), 2);
+    let mut store = Store::open(&path).unwrap();
+    let args = AnnotateArgs { image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path, "ana") };
+    let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
+    let fx = update(&mut state, Action::Start);
+    run_effects(&mut store, &mut state, fx, None, |_, _| {});
+    let offline =
+        HubState::Offline { since: "2026-12-01T10:00:00Z".into(), waiting: Some(3), reason: "x".into() };
+    state.hub = Some(HubState::Waiting { events: 4 }.describe());
+    assert!(tui_common::frame(&state, 160, 24, &Theme::default()).contains("hub: 4 label events waiting │"));
+    state.hub = Some(offline.describe());
+    let shot = tui_common::frame(&state, 200, 24, &Theme::default());
+    assert!(shot.contains("hub: offline since 2026-12-01T10:00:00Z (3 label events waiting"), "{shot}");
 }

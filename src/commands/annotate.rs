@@ -28,7 +28,7 @@ pub fn run(args: AnnotateArgs) -> CliResult {
             std::time::Duration::from_secs(args.hub_every),
         )
     });
-    let result = run_tui(store, &args);
+    let result = crate::tui::app::run_with_hub(store, &args, background.as_ref());
     if let Some(b) = background {
         crate::errln!("{}", b.finish(std::time::Duration::from_secs(15)).describe());
     }

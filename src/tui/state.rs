@@ -114,6 +114,8 @@ pub struct State {
     pub help_scroll: u16,
     pub search: SearchState,
     /// A short confirmation or error on the status line, and how long it has been shown.
+    /// The team hub's state with `annotate --hub` (synced / N waiting / offline since …).
+    pub hub: Option<String>,
     pub flash: Option<String>,
     pub flash_age: f64,
     /// Active seconds on the open task (including earlier sessions' time).
@@ -194,6 +196,7 @@ impl State {
             help_scroll: 0,
             search: SearchState::default(),
             flash: None,
+            hub: None,
             flash_age: 0.0,
             task_seconds: 0.0,
             done: 0,
