@@ -49,6 +49,12 @@ pub struct AnnotateArgs {
     /// Leave the mouse to the terminal (its own text selection) instead of scrolling and clicking.
     #[arg(long)]
     pub no_mouse: bool,
+    /// Sync with the team hub at this URL in the background, and once more on quit.
+    #[arg(long, value_name = "URL")]
+    pub hub: Option<String>,
+    /// Seconds between background syncs with --hub.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, requires = "hub", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub hub_every: u64,
 }
 
 impl AnnotateArgs {
@@ -68,6 +74,8 @@ impl AnnotateArgs {
             keymap: None,
             theme: None,
             no_mouse: false,
+            hub: None,
+            hub_every: 5,
         }
     }
 }

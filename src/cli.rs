@@ -93,12 +93,31 @@ pub enum Command {
         #[arg(required = true)]
         sources: Vec<PathBuf>,
     },
+    /// The team hub: a PostgreSQL database every annotator's session syncs with.
+    #[command(subcommand)]
+    Hub(HubCommand),
+    /// Push the session's rows the hub lacks and pull those the session lacks (idempotent).
+    Sync {
+        session: PathBuf,
+        /// postgres://USER@HOST:PORT/DATABASE (password from PGPASSWORD or ~/.pgpass)
+        url: String,
+    },
     /// Print one item and its image to the terminal.
     Show {
         session: PathBuf,
         id: String,
         #[arg(long, value_enum, default_value_t = ImageProtocol::Auto)]
         image_protocol: ImageProtocol,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HubCommand {
+    /// Create the hub's tables in the database at URL and upload the session.
+    Init {
+        /// postgres://USER@HOST:PORT/DATABASE (password from PGPASSWORD or ~/.pgpass)
+        url: String,
+        session: PathBuf,
     },
 }
 

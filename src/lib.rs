@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod file_identity;
 pub mod file_size_limit;
+pub mod hub;
 pub mod imaging;
 pub mod ingest;
 pub mod labels;

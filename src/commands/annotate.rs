@@ -20,7 +20,19 @@ pub fn run(args: AnnotateArgs) -> CliResult {
     if store.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
         return Err(CliError::read_only_session(&args.session.display().to_string()));
     }
-    run_tui(store, &args)
+    // The hub is synced from a thread with its own connections: no keypress waits for it.
+    let background = args.hub.as_ref().map(|url| {
+        crate::hub::background::BackgroundSync::start(
+            args.session.clone(),
+            url.clone(),
+            std::time::Duration::from_secs(args.hub_every),
+        )
+    });
+    let result = crate::tui::app::run_with_hub(store, &args, background.as_ref());
+    if let Some(b) = background {
+        crate::errln!("{}", b.finish(std::time::Duration::from_secs(15)).describe());
+    }
+    result
 }
 
 /// The TUI on an opened session (also used by `demo`).

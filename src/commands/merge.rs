@@ -2,7 +2,7 @@
 
 use crate::error::CliResult;
 use crate::model::TaskRef;
-use crate::store::{Store, field};
+use crate::store::{MergeReport, Store, field};
 use std::path::{Path, PathBuf};
 
 pub fn run(target: &Path, sources: &[PathBuf]) -> CliResult {
@@ -22,38 +22,43 @@ pub fn run(target: &Path, sources: &[PathBuf]) -> CliResult {
             rep.pairs_updated,
             rep.annotators_added
         );
-        for c in &rep.uid_clashes {
-            crate::outln!(
-                "  uid clash: event {} is in both sessions with different content; kept both, the incoming one as {}",
-                c.uid,
-                c.stored_as
-            );
-        }
-        for c in &rep.conflicts {
-            let task = match &c.task {
-                TaskRef::Response { item_id, model } => format!("{item_id} [{model}]"),
-                TaskRef::Pair { pair_id } => format!("pair {pair_id}"),
-            };
-            let show = |v: &(Option<i64>, Option<String>, String)| match (&v.0, &v.1) {
-                (Some(x), _) if c.field == field::VERDICT => crate::model::Verdict::from_code(*x)
-                    .map(|v| v.as_str().to_string())
-                    .unwrap_or(x.to_string()),
-                (Some(x), _) => x.to_string(),
-                (None, Some(t)) => format!("{t:?}"),
-                (None, None) => "(cleared)".to_string(),
-            };
-            crate::outln!(
-                "  conflict: {} gave {} {} = {} at {} and {} at {}; kept the latest, {}",
-                c.annotator,
-                task,
-                c.field,
-                show(&c.kept),
-                c.kept.2,
-                show(&c.dropped),
-                c.dropped.2,
-                show(&c.kept)
-            );
-        }
+        print_details(rep);
     }
     Ok(())
+}
+
+/// The uid clashes and conflicts of a merge (or of a sync's pull), one line each.
+pub(crate) fn print_details(rep: &MergeReport) {
+    for c in &rep.uid_clashes {
+        crate::outln!(
+            "  uid clash: event {} is in both sessions with different content; kept both, the incoming one as {}",
+            c.uid,
+            c.stored_as
+        );
+    }
+    for c in &rep.conflicts {
+        let task = match &c.task {
+            TaskRef::Response { item_id, model } => format!("{item_id} [{model}]"),
+            TaskRef::Pair { pair_id } => format!("pair {pair_id}"),
+        };
+        let show = |v: &(Option<i64>, Option<String>, String)| match (&v.0, &v.1) {
+            (Some(x), _) if c.field == field::VERDICT => {
+                crate::model::Verdict::from_code(*x).map(|v| v.as_str().to_string()).unwrap_or(x.to_string())
+            }
+            (Some(x), _) => x.to_string(),
+            (None, Some(t)) => format!("{t:?}"),
+            (None, None) => "(cleared)".to_string(),
+        };
+        crate::outln!(
+            "  conflict: {} gave {} {} = {} at {} and {} at {}; kept the latest, {}",
+            c.annotator,
+            task,
+            c.field,
+            show(&c.kept),
+            c.kept.2,
+            show(&c.dropped),
+            c.dropped.2,
+            show(&c.kept)
+        );
+    }
 }

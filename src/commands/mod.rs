@@ -5,15 +5,17 @@ pub mod agreement;
 pub mod annotate;
 pub mod demo;
 pub mod export;
+pub mod hub;
 pub mod import;
 pub mod init;
 pub mod merge;
 pub mod report;
 pub mod show;
 pub mod status;
+pub mod sync;
 pub mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, HubCommand};
 use crate::error::CliResult;
 
 pub fn run(cli: Cli) -> CliResult {
@@ -23,6 +25,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Status { session, json } => status::run(&session, json),
         Command::Export(a) => export::run(a),
         Command::Merge { target, sources } => merge::run(&target, &sources),
+        Command::Hub(HubCommand::Init { url, session }) => hub::init(&url, &session),
+        Command::Sync { session, url } => sync::run(&session, &url),
         Command::Agreement(args) => agreement::run(args),
         Command::Report { session, by, json } => report::run(&session, by, json),
         Command::Init { session, schema, force, overlap, gold_rate } => {

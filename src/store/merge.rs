@@ -124,7 +124,9 @@ fn for_each_row<T>(
 /// (annotator, task_kind, item_id, model, pair_id, field)
 type Key = (String, String, String, String, String, String);
 
-fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> Result<MergeReport, String> {
+/// Merges one source into the target's open transaction (also used for rows pulled from a team
+/// hub, `hub_sync.rs`).
+pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> Result<MergeReport, String> {
     let mut rep = MergeReport::default();
     // Items: new ones are added; one in both keeps the more recently imported version (ties
     // broken by content, so the result does not depend on the order of merging).

@@ -19,6 +19,7 @@
 //! task compactly), `readable` (the views readers trust), `read_only`, and `merge*`.
 
 mod events;
+pub mod hub_sync;
 mod import;
 mod merge;
 mod merge_rows;

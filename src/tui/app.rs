@@ -14,6 +14,7 @@ use super::theme::Theme;
 use super::update::update;
 use crate::annotate::{AnnotateArgs, Mode};
 use crate::error::{CliError, CliResult};
+use crate::hub::background::BackgroundSync;
 use crate::model::TaskRef;
 use crate::store::Store;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind};
@@ -31,7 +32,12 @@ pub use super::load::initial_state;
 
 /// The TUI on an opened session: sets up the terminal, runs until quit (or SIGTERM/SIGHUP),
 /// restores the terminal.
-pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
+pub fn run(store: Store, args: &AnnotateArgs) -> CliResult {
+    run_with_hub(store, args, None)
+}
+
+/// `run`, showing the state of a background hub sync in the status line (`annotate --hub`).
+pub fn run_with_hub(mut store: Store, args: &AnnotateArgs, hub: Option<&BackgroundSync>) -> CliResult {
     crate::store::check_annotator_name(&args.annotator)?;
     let keymap = load_keymap(args)?;
     let theme = load_theme(args)?;
@@ -60,7 +66,7 @@ pub fn run(mut store: Store, args: &AnnotateArgs) -> CliResult {
     }
     let finished = Arc::new(AtomicBool::new(false));
     terminal_setup::spawn_stop_watch(Arc::clone(&stop), Arc::clone(&finished));
-    let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop);
+    let result = event_loop(&mut terminal, &mut store, &mut state, &keymap, &theme, args, &stop, hub);
     finished.store(true, Ordering::SeqCst);
     terminal_setup::leave_modes();
     ratatui::restore();
@@ -87,6 +93,7 @@ fn panic_for_tests(k: &crossterm::event::KeyEvent) {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the loop's inputs, each used as it is
 fn event_loop(
     terminal: &mut DefaultTerminal,
     store: &mut Store,
@@ -95,6 +102,7 @@ fn event_loop(
     theme: &Theme,
     args: &AnnotateArgs,
     stop: &AtomicBool,
+    hub: Option<&BackgroundSync>,
 ) -> CliResult {
     // Before anything else reads the keyboard; keys typed meanwhile come back in `typed`.
     let probed = terminal_setup::probe_images(args.image_protocol);
@@ -191,6 +199,14 @@ fn event_loop(
         run_effects(store, state, fx, Some(&search), |_, _| {});
         if state.open.task_seconds as u64 != shown_seconds || had_flash != state.flash.is_some() {
             dirty = true;
+        }
+        // Reading the hub's state only takes a lock the sync thread holds to write it.
+        if let Some(h) = hub {
+            let now_shown = Some(h.state().describe());
+            if state.hub != now_shown {
+                state.hub = now_shown;
+                dirty = true;
+            }
         }
 
         match ev {

@@ -206,6 +206,8 @@ pub struct State {
     pub help_scroll: u16,
     pub search: SearchState,
     pub stats: StatsScreen,
+    /// The team hub's state with `annotate --hub` (synced / N waiting / offline since …).
+    pub hub: Option<String>,
     /// A short confirmation or error on the status line, and how long it has been shown.
     pub flash: Option<String>,
     pub flash_age: f64,
@@ -271,6 +273,7 @@ impl State {
             search: SearchState::default(),
             stats: StatsScreen::default(),
             flash: None,
+            hub: None,
             flash_age: 0.0,
             keys: KeyHelp { help, hints },
             quit: false,

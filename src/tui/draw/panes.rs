@@ -236,12 +236,13 @@ pub fn status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if state.session.blind { " · blind" } else { "" }
     );
     let left = format!(
-        " {} │ {}/{} done │ {} on task │ {} │ ",
+        " {} │ {}/{} done │ {} on task │ {} │ {}",
         text::sanitize_line(&state.session.annotator),
         state.queue.done,
         state.queue.order.len(),
         clock(state.open.task_seconds),
-        mode
+        mode,
+        state.hub.as_deref().map(|h| format!("{} │ ", text::sanitize_line(h))).unwrap_or_default()
     );
     let right = match &state.flash {
         Some(f) => Span::styled(text::sanitize_line(f), theme.focused()),

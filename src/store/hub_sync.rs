@@ -1,0 +1,415 @@
+//! The session's side of a team hub (docs/hub.md). The hub decides nothing: it is the union of
+//! every row any session pushed, each row identified by its content (a digest). All decisions
+//! (which version of an item wins, duplicate and clashing event uids, conflicts, the current
+//! labels) are taken here by the one merge of `merge.rs`, applied to the rows pulled from the hub
+//! exactly as to a session file: they are laid into private temporary databases shaped like
+//! sessions, checked row by row and merged in one transaction.
+//!
+//! Two cursors per hub live in the session's `meta` table: `hub:<HUB_ID>:pulled_through` (the
+//! hub sequence number up to which every hub row has been merged here) and
+//! `hub:<HUB_ID>:pushed_through` (the local event `seq` up to which every event is on the hub).
+//! Each moves only after what it covers is committed on both sides, and every write on either
+//! side is idempotent, so a sync cut anywhere is completed by the next one.
+
+use super::Store;
+use super::merge::{self, MergeReport};
+use super::merge_rows;
+use super::merge_source::{self, Source};
+use crate::error::CliError;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt::Debug;
+
+pub use super::merge_rows::{AnnotatorRow, EventRow, ItemRow, PairRow, ResponseRow};
+
+/// A response row with the digest of the item version it was imported with (a response follows
+/// its item: see `merge.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubResponse {
+    pub item_digest: String,
+    pub row: ResponseRow,
+}
+
+/// Rows travelling between a session and a hub, each with its digest. Pulled rows also carry
+/// their hub sequence number (0 for rows read from the session).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HubRows {
+    pub items: Vec<Carried<ItemRow>>,
+    pub responses: Vec<Carried<HubResponse>>,
+    pub pairs: Vec<Carried<PairRow>>,
+    pub annotators: Vec<Carried<AnnotatorRow>>,
+    pub events: Vec<Carried<EventRow>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Carried<T> {
+    pub hub_seq: i64,
+    pub digest: String,
+    pub row: T,
+}
+
+impl<T: Debug> Carried<T> {
+    /// A row read from the session, with its digest computed.
+    pub fn new(row: T) -> Carried<T> {
+        Carried { hub_seq: 0, digest: digest(&row), row }
+    }
+}
+
+impl HubRows {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+            && self.responses.is_empty()
+            && self.pairs.is_empty()
+            && self.annotators.is_empty()
+            && self.events.is_empty()
+    }
+}
+
+/// A row's identity on the hub: a SHA-256 of everything it holds, as hex.
+pub fn digest<T: Debug>(row: &T) -> String {
+    Sha256::digest(format!("{row:?}").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn pulled_key(hub_id: &str) -> String {
+    format!("hub:{hub_id}:pulled_through")
+}
+
+fn pushed_key(hub_id: &str) -> String {
+    format!("hub:{hub_id}:pushed_through")
+}
+
+fn meta_i64(conn: &Connection, key: &str) -> rusqlite::Result<i64> {
+    let v: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+    Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
+}
+
+fn set_meta_in(conn: &Connection, key: &str, value: i64) -> rusqlite::Result<()> {
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", params![key, value.to_string()])?;
+    Ok(())
+}
+
+/// The local cursors for one hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HubCursors {
+    pub pulled_through: i64,
+    pub pushed_through: i64,
+}
+
+const LOCAL_EVENTS_SQL: &str = "SELECT seq, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, text,
+        prev_value, prev_text, ref_uid, seconds, judge_visible, origin FROM main.events WHERE seq > ?1 ORDER BY seq";
+
+impl Store {
+    /// This session's study id (the `session_id` it was created with).
+    pub fn study_id(&self) -> Result<String, CliError> {
+        Ok(self.meta("session_id")?.unwrap_or_default())
+    }
+
+    pub fn hub_cursors(&self, hub_id: &str) -> Result<HubCursors, CliError> {
+        Ok(HubCursors {
+            pulled_through: meta_i64(&self.conn, &pulled_key(hub_id))?,
+            pushed_through: meta_i64(&self.conn, &pushed_key(hub_id))?,
+        })
+    }
+
+    /// How many label events of this session are not on hub `hub_id` yet.
+    pub fn hub_waiting(&self, hub_id: &str) -> Result<u64, CliError> {
+        let pushed = meta_i64(&self.conn, &pushed_key(hub_id))?;
+        let n: i64 =
+            self.conn.query_row("SELECT count(*) FROM events WHERE seq > ?1", [pushed], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Everything the hub may lack: every item, response, pair and annotator (the hub keeps the
+    /// ones it has by digest) and the events after `events_after` (a local `seq`), each checked
+    /// by the rules a merge applies, so a row no crossreview writes never reaches the hub.
+    /// Returns the rows and the largest event `seq` read (or `events_after`).
+    pub fn hub_outgoing(&self, events_after: i64) -> Result<(HubRows, i64), CliError> {
+        let shown = self.path.display().to_string();
+        let fail = |table: &str, at: String, e: String| {
+            CliError::data(format!(
+                "{shown}: {table} row {at}: {e}; nothing was pushed (a session edited by another program? fix or delete that row)"
+            ))
+        };
+        let mut out = HubRows::default();
+        let mut item_digests: HashMap<String, String> = HashMap::new();
+        each_row(&self.conn, merge_rows::ITEM_SQL, [], |at, r| {
+            let row = merge_rows::item(r).map_err(|e| fail("items", at, e))?;
+            let c = Carried::new(row);
+            item_digests.insert(c.row.id.clone(), c.digest.clone());
+            out.items.push(c);
+            Ok(())
+        })?;
+        each_row(&self.conn, merge_rows::RESPONSE_SQL, [], |at, r| {
+            let row = merge_rows::response(r, &self.schema).map_err(|e| fail("responses", at.clone(), e))?;
+            let item_digest = item_digests.get(&row.item_id).cloned().ok_or_else(|| {
+                fail("responses", at, format!("item_id {:?} names no item of the session", row.item_id))
+            })?;
+            out.responses.push(Carried::new(HubResponse { item_digest, row }));
+            Ok(())
+        })?;
+        each_row(&self.conn, merge_rows::PAIR_SQL, [], |at, r| {
+            out.pairs.push(Carried::new(merge_rows::pair(r).map_err(|e| fail("pairs", at, e))?));
+            Ok(())
+        })?;
+        each_row(&self.conn, &merge_rows::annotator_sql(true), [], |at, r| {
+            out.annotators
+                .push(Carried::new(merge_rows::annotator(r).map_err(|e| fail("annotators", at, e))?));
+            Ok(())
+        })?;
+        let mut last = events_after;
+        each_row(&self.conn, LOCAL_EVENTS_SQL, [events_after], |at, r| {
+            last = last.max(r.get::<_, i64>(0).unwrap_or(last));
+            out.events
+                .push(Carried::new(merge_rows::event(r, &self.schema).map_err(|e| fail("events", at, e))?));
+            Ok(())
+        })?;
+        Ok((out, last))
+    }
+
+    /// Merges rows pulled from hub `hub_id` (everything it holds after this session's pulled
+    /// cursor, up to `through`) in one transaction, by the rules of `merge`, and moves the
+    /// cursors. A bad row leaves the session unchanged.
+    pub fn merge_from_hub(
+        &mut self,
+        hub_id: &str,
+        shown_hub: &str,
+        rows: &HubRows,
+        through: i64,
+    ) -> Result<MergeReport, CliError> {
+        // Nothing new: no write transaction (a background sync runs this every few seconds
+        // beside an annotator's own writes).
+        if rows.is_empty() && meta_i64(&self.conn, &pulled_key(hub_id))? >= through {
+            return Ok(MergeReport::default());
+        }
+        let nothing = "nothing was pulled, the session is unchanged";
+        let schema = self.schema.clone();
+        let layers =
+            layered_sources(rows).map_err(|e| CliError::data(format!("{shown_hub}: {e}; {nothing}")))?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let events_before: i64 =
+            tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        let mut total = MergeReport::default();
+        for src in &layers {
+            let rep = merge::merge_one(&tx, src, &schema)
+                .map_err(|e| CliError::data(format!("{shown_hub}: the hub's {e}; {nothing}")))?;
+            add_report(&mut total, rep);
+        }
+        let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
+        set_meta_in(&tx, &pulled_key(hub_id), pulled.max(through))?;
+        // The events just merged came from the hub: when every local event before them is on the
+        // hub already, they need not be pushed back.
+        let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
+        if pushed >= events_before {
+            let events_after: i64 =
+                tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+            set_meta_in(&tx, &pushed_key(hub_id), events_after)?;
+        }
+        tx.commit()?;
+        Ok(total)
+    }
+
+    /// Records a push that the hub committed: every local event up to `pushed_through` is on the
+    /// hub; when the hub held nothing beyond this session's pulled cursor before the push
+    /// (`hub_before`), the rows just pushed need not be pulled back either.
+    pub fn record_hub_push(
+        &mut self,
+        hub_id: &str,
+        pushed_through: i64,
+        hub_before: i64,
+        hub_after: i64,
+    ) -> Result<(), CliError> {
+        let cursors = self.hub_cursors(hub_id)?;
+        if cursors.pushed_through >= pushed_through
+            && (cursors.pulled_through < hub_before || cursors.pulled_through >= hub_after)
+        {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
+        set_meta_in(&tx, &pushed_key(hub_id), pushed.max(pushed_through))?;
+        let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
+        if pulled >= hub_before {
+            set_meta_in(&tx, &pulled_key(hub_id), pulled.max(hub_after))?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn each_row<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    mut f: impl FnMut(String, &rusqlite::Row<'_>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let mut st = conn.prepare(sql)?;
+    let mut rows = st.query(params)?;
+    while let Some(r) = rows.next()? {
+        let at = match r.get_ref(0) {
+            Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
+            Ok(v) => merge_rows::describe(v),
+            Err(_) => String::new(),
+        };
+        f(at, r)?;
+    }
+    Ok(())
+}
+
+fn add_report(total: &mut MergeReport, rep: MergeReport) {
+    total.items_added += rep.items_added;
+    total.items_updated += rep.items_updated;
+    total.responses_added += rep.responses_added;
+    total.pairs_added += rep.pairs_added;
+    total.pairs_updated += rep.pairs_updated;
+    total.events_added += rep.events_added;
+    total.annotators_added += rep.annotators_added;
+    total.conflicts.extend(rep.conflicts);
+    total.uid_clashes.extend(rep.uid_clashes);
+}
+
+const SOURCE_TABLES: &str = "
+    CREATE TABLE items(seq INTEGER PRIMARY KEY, id, image, query, query_en, language, country, domain, norm, meta, imported_at);
+    CREATE TABLE responses(seq INTEGER PRIMARY KEY, item_id, model, text, judge, judge_rationale);
+    CREATE TABLE pairs(seq INTEGER PRIMARY KEY, id, item_id, prompt, chosen, rejected, images, meta, imported_at);
+    CREATE TABLE annotators(name, created_at, languages, role);
+    CREATE TABLE events(seq INTEGER PRIMARY KEY, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind,
+        value, text, prev_value, prev_text, ref_uid, seconds, judge_visible, origin);";
+
+/// Lays pulled rows out as sessions: the hub may hold several versions of one item (or pair, or
+/// annotator), a session one; so the n-th version of each goes into the n-th source, each
+/// response with the version of its item, and the events into the last source. Merging these in
+/// order is merging sessions, which the merge makes independent of their order. Each row keeps
+/// its hub sequence number as `seq`, so an error names the hub row.
+fn layered_sources(rows: &HubRows) -> Result<Vec<Source>, String> {
+    fn layer_of<'a>(counts: &mut HashMap<&'a str, usize>, key: &'a str) -> usize {
+        let n = counts.entry(key).or_insert(0);
+        *n += 1;
+        *n - 1
+    }
+    let mut item_layer: HashMap<&str, usize> = HashMap::new();
+    let (mut items_seen, mut pairs_seen, mut names_seen) = (HashMap::new(), HashMap::new(), HashMap::new());
+    let mut item_at = Vec::new();
+    for i in &rows.items {
+        let l = layer_of(&mut items_seen, &i.row.id);
+        item_layer.insert(&i.digest, l);
+        item_at.push(l);
+    }
+    let mut response_at = Vec::new();
+    for r in &rows.responses {
+        let l = *item_layer.get(r.row.item_digest.as_str()).ok_or_else(|| {
+            format!(
+                "responses row {}: the version of item {:?} it belongs to is not on the hub",
+                r.hub_seq, r.row.row.item_id
+            )
+        })?;
+        response_at.push(l);
+    }
+    let pair_at: Vec<usize> = rows.pairs.iter().map(|p| layer_of(&mut pairs_seen, &p.row.id)).collect();
+    let name_at: Vec<usize> =
+        rows.annotators.iter().map(|a| layer_of(&mut names_seen, &a.row.name)).collect();
+    let n =
+        [&item_at, &response_at, &pair_at, &name_at].iter().flat_map(|v| v.iter()).max().map_or(1, |m| m + 1);
+    let fail = |e: rusqlite::Error| format!("rows could not be laid out for merging ({e})");
+    let mut conns = Vec::with_capacity(n);
+    for _ in 0..n {
+        // An empty name: a private temporary database, kept on disk by SQLite when it grows.
+        let c = Connection::open("").map_err(fail)?;
+        c.execute_batch(SOURCE_TABLES).map_err(fail)?;
+        c.execute_batch("BEGIN").map_err(fail)?;
+        conns.push(c);
+    }
+    for (i, l) in rows.items.iter().zip(&item_at) {
+        let r = &i.row;
+        conns[*l]
+            .prepare_cached("INSERT INTO items VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)")
+            .and_then(|mut st| {
+                st.execute(params![
+                    i.hub_seq,
+                    r.id,
+                    r.image,
+                    r.query,
+                    r.query_en,
+                    r.language,
+                    r.country,
+                    r.domain,
+                    r.norm,
+                    r.meta,
+                    r.imported_at
+                ])
+            })
+            .map_err(fail)?;
+    }
+    for (x, l) in rows.responses.iter().zip(&response_at) {
+        let r = &x.row.row;
+        conns[*l]
+            .prepare_cached("INSERT INTO responses VALUES (?1,?2,?3,?4,?5,?6)")
+            .and_then(|mut st| {
+                st.execute(params![x.hub_seq, r.item_id, r.model, r.text, r.judge, r.judge_rationale])
+            })
+            .map_err(fail)?;
+    }
+    for (p, l) in rows.pairs.iter().zip(&pair_at) {
+        let r = &p.row;
+        conns[*l]
+            .prepare_cached("INSERT INTO pairs VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)")
+            .and_then(|mut st| {
+                st.execute(params![
+                    p.hub_seq,
+                    r.id,
+                    r.item_id,
+                    r.prompt,
+                    r.chosen,
+                    r.rejected,
+                    r.images,
+                    r.meta,
+                    r.imported_at
+                ])
+            })
+            .map_err(fail)?;
+    }
+    for (a, l) in rows.annotators.iter().zip(&name_at) {
+        let r = &a.row;
+        conns[*l]
+            .prepare_cached("INSERT INTO annotators VALUES (?1,?2,?3,?4)")
+            .and_then(|mut st| st.execute(params![r.name, r.created_at, r.languages, r.role]))
+            .map_err(fail)?;
+    }
+    let last = &conns[n - 1];
+    for e in &rows.events {
+        let r = &e.row;
+        last.prepare_cached(
+            "INSERT INTO events VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                e.hub_seq,
+                r.uid,
+                r.at,
+                r.annotator,
+                r.task_kind,
+                r.item_id,
+                r.model,
+                r.pair_id,
+                r.field,
+                r.kind,
+                r.value,
+                r.text,
+                r.prev_value,
+                r.prev_text,
+                r.ref_uid,
+                r.seconds,
+                r.judge_visible,
+                r.origin
+            ])
+        })
+        .map_err(fail)?;
+    }
+    let mut out = Vec::with_capacity(n);
+    for c in conns {
+        c.execute_batch("COMMIT").map_err(fail)?;
+        out.push(merge_source::built_here(c));
+    }
+    Ok(out)
+}
