@@ -6,6 +6,8 @@
 #
 # - agreement: Krippendorff's alpha (the `krippendorff` package), Fleiss' kappa (statsmodels),
 #   Cohen's kappa (scikit-learn), in a venv under target/ (benches/python_reference.sh);
+# - agreement --ratings, the whole process on an 18 MB CSV, against the krippendorff call alone
+#   (benches/ratings_compare.sh);
 # - import: a plain Python json + sqlite3 import of the same JSONL (benches/import_compare.sh).
 #
 # Takes about 5 minutes on 2 cores after the first run (the first one also builds in release
@@ -21,10 +23,14 @@ echo
 echo "## Agreement (benches/python_reference.sh)"
 benches/python_reference.sh | tee "$out/agreement.txt"
 echo
+echo "## agreement --ratings, whole process (benches/ratings_compare.sh)"
+benches/ratings_compare.sh | tee "$out/ratings.txt"
+echo
 echo "## Import (benches/import_compare.sh)"
 CROSSREVIEW_BENCH_DIR=${CROSSREVIEW_BENCH_DIR:-target/compare/import-data} benches/import_compare.sh 2>"$out/import.log" | tee "$out/import.txt"
 echo
 echo "## Ratios"
 # The ratio lines of both parts, one per line.
 sed -n '/^case /,$p' "$out/agreement.txt"
+grep '^ratio' "$out/ratings.txt" | sed 's/^/agreement --ratings, whole process: /'
 grep 'faster' "$out/import.txt" | sed 's/^/import: /'

@@ -6,6 +6,7 @@
 //! cargo run --release --example agreement_bench -- rss            # 10 x 1M alpha case only, then peak RSS
 //! cargo run --release --example agreement_bench -- time           # every case, min/median of 5 calls
 //! cargo run --release --example agreement_bench -- write-data DIR # the data as raw bytes, for benches/python_reference.py
+//! cargo run --release --example agreement_bench -- write-csv FILE  # the 10 x 1M alpha case as a ratings CSV (agreement --ratings)
 //! ```
 
 use crossreview::agreement::kappa::{self, Weighting};
@@ -124,6 +125,33 @@ fn write_data(dir: &str) {
     println!("wrote {dir}/alpha_10x1M.u8, fleiss_5x1M.u8, cohen_2x1M.u8, meta.json");
 }
 
+/// The alpha case as `agreement --ratings` reads it: a header of rater names, one row per item,
+/// the category code as a digit, an empty cell when missing (10 x 1,000,000: about 18 MB).
+fn write_csv(path: &str) {
+    use std::io::Write;
+    let m = agreement_data::alpha_case();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create the CSV"));
+    let header: Vec<String> = (1..=m.n_raters()).map(|r| format!("r{r}")).collect();
+    writeln!(out, "{}", header.join(",")).expect("write");
+    let rows: Vec<&[u16]> = (0..m.n_raters()).map(|r| m.row(r)).collect();
+    let mut line = Vec::new();
+    for i in 0..m.n_items() {
+        line.clear();
+        for (r, row) in rows.iter().enumerate() {
+            if r > 0 {
+                line.push(b',');
+            }
+            if row[i] != MISSING {
+                line.push(b'0' + row[i] as u8);
+            }
+        }
+        line.push(b'\n');
+        out.write_all(&line).expect("write");
+    }
+    out.flush().expect("write");
+    println!("wrote {path}");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -132,8 +160,9 @@ fn main() {
         Some("write-data") => {
             write_data(args.get(1).map(String::as_str).unwrap_or("target/agreement-bench-data"))
         }
+        Some("write-csv") => write_csv(args.get(1).map(String::as_str).unwrap_or("target/ratings_10x1M.csv")),
         Some(other) => {
-            eprintln!("unknown mode {other:?}: use rss, time or write-data DIR");
+            eprintln!("unknown mode {other:?}: use rss, time, write-data DIR or write-csv FILE");
             std::process::exit(2);
         }
     }

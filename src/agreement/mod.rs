@@ -261,8 +261,9 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
     let pair_list: Vec<(usize, usize)> = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).collect();
     let pair_stats: Vec<(String, PairStats)> = pair_list
         .iter()
-        .map(|&(a, b)| {
-            (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(m.confusion(a, b), scale))
+        .zip(m.pairwise_confusions())
+        .map(|(&(a, b), confusion)| {
+            (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(confusion, scale))
         })
         .collect();
     let pair_kappas: Vec<Stat> = pair_stats.iter().map(|(_, p)| p.cohen_kappa).collect();

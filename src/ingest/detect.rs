@@ -48,7 +48,8 @@ pub(super) fn detect<R: BufRead>(
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(obj)) => {
                 return classify(&obj).ok_or_else(|| {
-                    let keys: Vec<&str> = obj.keys().map(String::as_str).take(12).collect();
+                    // A key is the file's text: control characters are shown escaped.
+                    let keys: Vec<String> = obj.keys().take(12).map(|k| k.escape_debug().to_string()).collect();
                     format!(
                         "{shown}:{line}: cannot tell the format from this record's keys ({}): canonical items have \"id\" and \"query\", CROSS records \"index\", \"violated_norm\", \"file_name\"…, preference pairs \"prompt\", \"chosen\" and \"rejected\"; pass --format jsonl|cross|pairs",
                         keys.join(", ")

@@ -423,3 +423,12 @@ fn any_format_in_either_container() {
         "{e:?}"
     );
 }
+
+#[test]
+fn keys_quoted_in_an_error_show_control_characters_escaped() {
+    let d = Dir::new();
+    let f = d.file("odd.jsonl", "{\"na\\u001bme\": 1, \"x\": 2}\n");
+    let e = errors(&[f], &auto());
+    assert!(e[0].contains("keys (na\\u{1b}me, x)"), "{e:?}");
+    assert!(!e.iter().any(|m| m.chars().any(|c| c.is_control())), "{e:?}");
+}

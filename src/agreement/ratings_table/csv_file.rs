@@ -3,40 +3,49 @@
 //! straight into one value id per cell.
 //!
 //! Cells are looked up by their raw bytes first: a table of a million rows usually holds a
-//! handful of distinct cells ("1", "", " 2"…), so almost every cell costs one short comparison,
-//! and only a cell never seen before is checked as UTF-8, trimmed and interned.
+//! handful of distinct cells ("1", "", " 2"…), so almost every cell costs one table look-up, and
+//! only a cell never seen before is checked as UTF-8, trimmed and interned.
 
 use super::values::{Column, Interner, NO_VALUE};
 use super::{RawTable, finish_errors};
 use std::collections::HashMap;
 use std::io::Read;
 
-/// The first few raw cells are compared directly, before the hash map.
-const FEW: usize = 8;
+/// Not looked up yet.
+const UNKNOWN: u32 = u32::MAX - 1;
 
-/// Raw cell bytes → value id (or [`NO_VALUE`] for a blank cell).
-#[derive(Default)]
+/// Raw cell bytes → value id (or [`NO_VALUE`] for a blank cell). Empty and one-byte cells (a
+/// missing rating, a digit) are found by indexing; longer ones in a hash map.
 struct RawCells {
-    few: Vec<(Box<[u8]>, u32)>,
-    more: HashMap<Box<[u8]>, u32>,
+    empty: u32,
+    one_byte: [u32; 256],
+    longer: HashMap<Box<[u8]>, u32>,
+}
+
+impl Default for RawCells {
+    fn default() -> RawCells {
+        RawCells { empty: UNKNOWN, one_byte: [UNKNOWN; 256], longer: HashMap::new() }
+    }
 }
 
 impl RawCells {
     #[inline]
     fn get(&self, raw: &[u8]) -> Option<u32> {
-        for (k, id) in &self.few {
-            if **k == *raw {
-                return Some(*id);
-            }
-        }
-        if self.more.is_empty() { None } else { self.more.get(raw).copied() }
+        let id = match raw {
+            [] => self.empty,
+            [b] => self.one_byte[*b as usize],
+            _ => return self.longer.get(raw).copied(),
+        };
+        (id != UNKNOWN).then_some(id)
     }
 
     fn insert(&mut self, raw: &[u8], id: u32) {
-        if self.few.len() < FEW {
-            self.few.push((raw.into(), id));
-        } else {
-            self.more.insert(raw.into(), id);
+        match raw {
+            [] => self.empty = id,
+            [b] => self.one_byte[*b as usize] = id,
+            _ => {
+                self.longer.insert(raw.into(), id);
+            }
         }
     }
 }

@@ -246,7 +246,7 @@ impl<'de> Visitor<'de> for RatingsSeed<'_, '_> {
         let reading = self.0;
         loop {
             let mut row_line = 0;
-            let mut row = Column::with_capacity(reading.rows.first().map_or(0, |(c, _)| c.len()));
+            let mut row = Column::new();
             let seed = ArraySeed {
                 reading: &mut *reading,
                 start_line: &mut row_line,

@@ -87,21 +87,47 @@ pub(super) fn number_label(x: f64) -> Value {
 pub(super) const NO_VALUE: u32 = u32::MAX;
 const NARROW_NO_VALUE: u8 = u8::MAX;
 
+/// Cells are stored in blocks of this many: a column grows without copying (a doubling `Vec`
+/// would copy and, for a moment, hold its cells twice) and wastes at most one block.
+const BLOCK: usize = 1 << 16;
+
+/// A growable list kept in fixed-size blocks.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Blocks<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T: Copy> Blocks<T> {
+    #[inline]
+    fn push(&mut self, x: T) {
+        match self.blocks.last_mut() {
+            Some(b) if b.len() < BLOCK => b.push(x),
+            _ => {
+                let mut b = Vec::with_capacity(BLOCK);
+                b.push(x);
+                self.blocks.push(b);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.blocks.iter().flat_map(|b| b.iter().copied())
+    }
+}
+
 /// One rater's cells, as value ids.
 #[derive(Debug, Clone)]
 pub(super) enum Column {
     /// Ids below 255 (255 is "no value").
-    Narrow(Vec<u8>),
-    Wide(Vec<u32>),
+    Narrow(Blocks<u8>),
+    Wide(Blocks<u32>),
 }
 
 impl Column {
     pub fn new() -> Column {
-        Column::Narrow(Vec::new())
-    }
-
-    pub fn with_capacity(n: usize) -> Column {
-        Column::Narrow(Vec::with_capacity(n))
+        Column::Narrow(Blocks::default())
     }
 
     /// Appends a value id or [`NO_VALUE`].
@@ -120,15 +146,18 @@ impl Column {
 
     fn widen(&mut self) {
         if let Column::Narrow(v) = self {
-            let wide = v.iter().map(|&b| if b == NARROW_NO_VALUE { NO_VALUE } else { b as u32 }).collect();
+            let mut wide = Blocks::default();
+            for b in v.iter() {
+                wide.push(if b == NARROW_NO_VALUE { NO_VALUE } else { b as u32 });
+            }
             *self = Column::Wide(wide);
         }
     }
 
     pub fn len(&self) -> usize {
         match self {
-            Column::Narrow(v) => v.len(),
-            Column::Wide(v) => v.len(),
+            Column::Narrow(v) => v.len,
+            Column::Wide(v) => v.len,
         }
     }
 
@@ -136,15 +165,15 @@ impl Column {
     pub fn ids(&self) -> Box<dyn Iterator<Item = u32> + '_> {
         match self {
             Column::Narrow(v) => {
-                Box::new(v.iter().map(|&b| if b == NARROW_NO_VALUE { NO_VALUE } else { b as u32 }))
+                Box::new(v.iter().map(|b| if b == NARROW_NO_VALUE { NO_VALUE } else { b as u32 }))
             }
-            Column::Wide(v) => Box::new(v.iter().copied()),
+            Column::Wide(v) => Box::new(v.iter()),
         }
     }
 
-    /// Appends the category code of every cell to `out`; `code_of[id]` is a value's code and
-    /// `missing` the code of an empty cell.
-    pub fn codes_into(&self, code_of: &[u16], missing: u16, out: &mut Vec<u16>) {
+    /// Appends the category code of every cell to `out`, freeing the column block by block;
+    /// `code_of[id]` is a value's code and `missing` the code of an empty cell.
+    pub fn codes_into(self, code_of: &[u16], missing: u16, out: &mut Vec<u16>) {
         match self {
             Column::Narrow(v) => {
                 // A 256-entry table makes the mapping one load per cell.
@@ -152,10 +181,16 @@ impl Column {
                 for (id, &c) in code_of.iter().enumerate().take(NARROW_NO_VALUE as usize) {
                     table[id] = c;
                 }
-                out.extend(v.iter().map(|&b| table[b as usize]));
+                for block in v.blocks {
+                    out.extend(block.iter().map(|&b| table[b as usize]));
+                }
             }
             Column::Wide(v) => {
-                out.extend(v.iter().map(|&id| if id == NO_VALUE { missing } else { code_of[id as usize] }))
+                for block in v.blocks {
+                    out.extend(
+                        block.iter().map(|&id| if id == NO_VALUE { missing } else { code_of[id as usize] }),
+                    );
+                }
             }
         }
     }
@@ -178,7 +213,7 @@ mod tests {
         assert_eq!(c.ids().collect::<Vec<_>>(), vec![3, NO_VALUE, 254, 255, NO_VALUE]);
         let code_of: Vec<u16> = (0..256).map(|i| i as u16 * 2).collect();
         let mut out = Vec::new();
-        c.codes_into(&code_of, u16::MAX, &mut out);
+        c.clone().codes_into(&code_of, u16::MAX, &mut out);
         assert_eq!(out, vec![6, u16::MAX, 508, 510, u16::MAX]);
     }
 }
