@@ -33,7 +33,3 @@ pub mod workers;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_adjudicate;
-#[cfg(test)]
-mod tests_pairs;

@@ -1,5 +1,8 @@
 //! Unit tests of `update`: one or more per action, on a hand-built state.
 
+mod adjudicate;
+mod pairs;
+
 use super::action::{Action, Command, Effect};
 use super::keymap::Keymap;
 use super::state::{Overlay, SKIP_REASONS, State, StateInit};

@@ -247,5 +247,4 @@ pub fn stratified_sample<T: Ord + Clone>(
 }
 
 #[cfg(test)]
-#[path = "plan_tests.rs"]
 mod tests;

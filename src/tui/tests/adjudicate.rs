@@ -1,17 +1,17 @@
 //! Unit tests of `update` in adjudicate mode: pair verdicts as adjudications, and the reason
 //! asked for when a pick overrules the annotators' majority.
 
-use super::action::{Action, Command};
-use super::adjudicate::{Answers, Pick};
-use super::keymap::Keymap;
-use super::pairs;
-use super::state::{Overlay, State, StateInit};
-use super::tests_pairs::records;
-use super::update::update;
 use crate::annotate::Mode;
 use crate::model::{TaskRef, Verdict};
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels, field};
+use crate::tui::action::{Action, Command};
+use crate::tui::adjudicate::{Answers, Pick};
+use crate::tui::keymap::Keymap;
+use crate::tui::pairs;
+use crate::tui::state::{Overlay, State, StateInit};
+use crate::tui::tests::pairs::records;
+use crate::tui::update::update;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 

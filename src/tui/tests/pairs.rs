@@ -1,14 +1,14 @@
 //! Unit tests of `update` in pairs mode.
 
-use super::action::{Action, Command, Effect};
-use super::keymap::Keymap;
-use super::pairs;
-use super::state::{Overlay, State, StateInit};
-use super::update::update;
 use crate::annotate::Mode;
 use crate::model::{Pair, TaskRef, Verdict};
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels, field};
+use crate::tui::action::{Action, Command, Effect};
+use crate::tui::keymap::Keymap;
+use crate::tui::pairs;
+use crate::tui::state::{Overlay, State, StateInit};
+use crate::tui::update::update;
 use std::collections::HashMap;
 
 fn pair_info(id: &str) -> TaskInfo {
