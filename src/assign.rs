@@ -126,6 +126,98 @@ pub fn queue(tasks: &[TaskInfo], input: &AssignInput<'_>) -> Vec<usize> {
     order
 }
 
+/// The settings a session stores for shared work (`init --overlap K --gold-rate R`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SessionAssignment {
+    pub overlap: usize,
+    pub gold_rate: f64,
+}
+
+impl SessionAssignment {
+    /// `None` when the session is not set up for shared work (every annotator sees every task).
+    pub fn of(store: &crate::store::Store) -> rusqlite::Result<Option<SessionAssignment>> {
+        if store.meta("assignment")?.as_deref() != Some("overlap") {
+            return Ok(None);
+        }
+        let overlap = store.meta("overlap")?.and_then(|v| v.parse().ok()).unwrap_or(1);
+        let gold_rate = store.meta("gold_rate")?.and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        Ok(Some(SessionAssignment { overlap, gold_rate }))
+    }
+}
+
+/// The annotator's queue in a shared session, restricted to `candidates` (task indices after
+/// filters): their assigned open tasks in serving order, then the ones they have done (so they
+/// can still review them). Completion is read from the store: a response is done when every
+/// dimension is labelled or it was skipped, a pair when it has a verdict or was skipped;
+/// adjudicators do not count toward the overlap.
+pub fn shared_queue(
+    store: &crate::store::Store,
+    tasks: &[TaskInfo],
+    candidates: &[usize],
+    settings: SessionAssignment,
+    annotator: &str,
+    languages: &[String],
+    stratify: Option<&str>,
+) -> anyhow::Result<Vec<usize>> {
+    use crate::store::field;
+    let dims = store.schema().dimension_names();
+    let adjudicators: HashSet<String> = store.adjudicators()?.into_iter().collect();
+    let mut fields: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
+    for c in store.current()? {
+        if adjudicators.contains(&c.annotator) {
+            continue;
+        }
+        let e = fields.entry((c.annotator, c.task)).or_default();
+        if c.field == field::SKIP {
+            e.1 |= c.text.is_some();
+        } else if !c.field.starts_with('@') && c.value.is_some() {
+            e.0.insert(c.field);
+        }
+    }
+    let mut done_by: HashMap<TaskRef, usize> = HashMap::new();
+    let mut own_done: HashSet<TaskRef> = HashSet::new();
+    for ((who, task), (labelled, skipped)) in fields {
+        let complete = skipped
+            || match &task {
+                TaskRef::Response { .. } => dims.iter().all(|d| labelled.contains(d)),
+                TaskRef::Pair { .. } => labelled.contains(field::VERDICT),
+            };
+        if complete {
+            if who == annotator {
+                own_done.insert(task.clone());
+            }
+            *done_by.entry(task).or_default() += 1;
+        }
+    }
+    let mut gold = HashSet::new();
+    let wanted: HashSet<&str> = candidates.iter().map(|&i| &*tasks[i].item_id).collect();
+    store.for_each_item(|item| {
+        if wanted.contains(item.id.as_str()) && item.meta.contains_key("gold") {
+            for (task, _, _) in crate::ingest::gold_answers(&item.id, &item.meta, store.schema()) {
+                gold.insert(task);
+            }
+        }
+        Ok(())
+    })?;
+    for g in &gold {
+        done_by.remove(g);
+    }
+    let subset: Vec<TaskInfo> = candidates.iter().map(|&i| tasks[i].clone()).collect();
+    let input = AssignInput {
+        annotator,
+        overlap: settings.overlap,
+        done_by,
+        own_done: own_done.clone(),
+        languages: languages.to_vec(),
+        stratify,
+        gold,
+        gold_rate: settings.gold_rate,
+    };
+    let mut out: Vec<usize> = queue(&subset, &input).into_iter().map(|k| candidates[k]).collect();
+    out.extend(candidates.iter().copied().filter(|&i| own_done.contains(&tasks[i].task)));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,161 +351,69 @@ mod tests {
             q.iter().enumerate().filter(|(_, i)| gold.contains(&ts[**i].task)).map(|(p, _)| p).collect();
         assert_eq!(positions, vec![3, 7]);
     }
-}
 
-/// The settings a session stores for shared work (`init --overlap K --gold-rate R`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SessionAssignment {
-    pub overlap: usize,
-    pub gold_rate: f64,
-}
+    /// The queue of a shared session, read from a real store.
+    mod session {
+        use super::super::*;
+        use crate::model::{Item, Response};
+        use crate::schema::Schema;
+        use crate::store::{NewEvent, Store};
 
-impl SessionAssignment {
-    /// `None` when the session is not set up for shared work (every annotator sees every task).
-    pub fn of(store: &crate::store::Store) -> rusqlite::Result<Option<SessionAssignment>> {
-        if store.meta("assignment")?.as_deref() != Some("overlap") {
-            return Ok(None);
-        }
-        let overlap = store.meta("overlap")?.and_then(|v| v.parse().ok()).unwrap_or(1);
-        let gold_rate = store.meta("gold_rate")?.and_then(|v| v.parse().ok()).unwrap_or(0.0);
-        Ok(Some(SessionAssignment { overlap, gold_rate }))
-    }
-}
-
-/// The annotator's queue in a shared session, restricted to `candidates` (task indices after
-/// filters): their assigned open tasks in serving order, then the ones they have done (so they
-/// can still review them). Completion is read from the store: a response is done when every
-/// dimension is labelled or it was skipped, a pair when it has a verdict or was skipped;
-/// adjudicators do not count toward the overlap.
-pub fn shared_queue(
-    store: &crate::store::Store,
-    tasks: &[TaskInfo],
-    candidates: &[usize],
-    settings: SessionAssignment,
-    annotator: &str,
-    languages: &[String],
-    stratify: Option<&str>,
-) -> anyhow::Result<Vec<usize>> {
-    use crate::store::field;
-    let dims = store.schema().dimension_names();
-    let adjudicators: HashSet<String> = store.adjudicators()?.into_iter().collect();
-    let mut fields: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
-    for c in store.current()? {
-        if adjudicators.contains(&c.annotator) {
-            continue;
-        }
-        let e = fields.entry((c.annotator, c.task)).or_default();
-        if c.field == field::SKIP {
-            e.1 |= c.text.is_some();
-        } else if !c.field.starts_with('@') && c.value.is_some() {
-            e.0.insert(c.field);
-        }
-    }
-    let mut done_by: HashMap<TaskRef, usize> = HashMap::new();
-    let mut own_done: HashSet<TaskRef> = HashSet::new();
-    for ((who, task), (labelled, skipped)) in fields {
-        let complete = skipped
-            || match &task {
-                TaskRef::Response { .. } => dims.iter().all(|d| labelled.contains(d)),
-                TaskRef::Pair { .. } => labelled.contains(field::VERDICT),
-            };
-        if complete {
-            if who == annotator {
-                own_done.insert(task.clone());
-            }
-            *done_by.entry(task).or_default() += 1;
-        }
-    }
-    let mut gold = HashSet::new();
-    let wanted: HashSet<&str> = candidates.iter().map(|&i| &*tasks[i].item_id).collect();
-    store.for_each_item(|item| {
-        if wanted.contains(item.id.as_str()) && item.meta.contains_key("gold") {
-            for (task, _, _) in crate::ingest::gold_answers(&item.id, &item.meta, store.schema()) {
-                gold.insert(task);
-            }
-        }
-        Ok(())
-    })?;
-    for g in &gold {
-        done_by.remove(g);
-    }
-    let subset: Vec<TaskInfo> = candidates.iter().map(|&i| tasks[i].clone()).collect();
-    let input = AssignInput {
-        annotator,
-        overlap: settings.overlap,
-        done_by,
-        own_done: own_done.clone(),
-        languages: languages.to_vec(),
-        stratify,
-        gold,
-        gold_rate: settings.gold_rate,
-    };
-    let mut out: Vec<usize> = queue(&subset, &input).into_iter().map(|k| candidates[k]).collect();
-    out.extend(candidates.iter().copied().filter(|&i| own_done.contains(&tasks[i].task)));
-    Ok(out)
-}
-
-#[cfg(test)]
-mod session_tests {
-    use super::*;
-    use crate::model::{Item, Response};
-    use crate::schema::Schema;
-    use crate::store::{NewEvent, Store};
-
-    #[test]
-    fn a_task_done_by_enough_annotators_leaves_the_others_queues() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
-        store
-            .import(|imp| {
-                for i in 0..6 {
-                    let mut meta = serde_json::Map::new();
-                    if i == 5 {
-                        meta.insert("gold".into(), serde_json::json!({"m": {"awareness": 1}}));
-                    }
-                    imp.upsert_item(&Item {
-                        id: format!("i{i}"),
-                        query: "q".into(),
-                        meta,
-                        responses: vec![Response {
-                            model: "m".into(),
-                            text: "t".into(),
-                            ..Default::default()
-                        }],
-                        ..Default::default()
-                    })?;
-                }
-                Ok(())
-            })
-            .unwrap();
-        let tasks = store.task_index().unwrap();
-        let all: Vec<usize> = (0..tasks.len()).collect();
-        let settings = SessionAssignment { overlap: 1, gold_rate: 0.5 };
-        let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
-        assert_eq!(qa.len(), 6, "nothing done yet: five regular tasks and the gold one");
-        // "a" completes the first task of their queue.
-        let first = tasks[qa[0]].task.clone();
-        for d in store.schema().dimension_names() {
+        #[test]
+        fn a_task_done_by_enough_annotators_leaves_the_others_queues() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
             store
-                .record(&NewEvent {
-                    annotator: "a".into(),
-                    task: first.clone(),
-                    field: d,
-                    value: Some(1),
-                    text: None,
-                    seconds: 1.0,
-                    judge_visible: true,
+                .import(|imp| {
+                    for i in 0..6 {
+                        let mut meta = serde_json::Map::new();
+                        if i == 5 {
+                            meta.insert("gold".into(), serde_json::json!({"m": {"awareness": 1}}));
+                        }
+                        imp.upsert_item(&Item {
+                            id: format!("i{i}"),
+                            query: "q".into(),
+                            meta,
+                            responses: vec![Response {
+                                model: "m".into(),
+                                text: "t".into(),
+                                ..Default::default()
+                            }],
+                            ..Default::default()
+                        })?;
+                    }
+                    Ok(())
                 })
                 .unwrap();
+            let tasks = store.task_index().unwrap();
+            let all: Vec<usize> = (0..tasks.len()).collect();
+            let settings = SessionAssignment { overlap: 1, gold_rate: 0.5 };
+            let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
+            assert_eq!(qa.len(), 6, "nothing done yet: five regular tasks and the gold one");
+            // "a" completes the first task of their queue.
+            let first = tasks[qa[0]].task.clone();
+            for d in store.schema().dimension_names() {
+                store
+                    .record(&NewEvent {
+                        annotator: "a".into(),
+                        task: first.clone(),
+                        field: d,
+                        value: Some(1),
+                        text: None,
+                        seconds: 1.0,
+                        judge_visible: true,
+                    })
+                    .unwrap();
+            }
+            let qb = shared_queue(&store, &tasks, &all, settings, "b", &[], None).unwrap();
+            assert!(!qb.iter().any(|&i| tasks[i].task == first), "done by one annotator, overlap 1");
+            assert_eq!(qb.len(), 5);
+            let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
+            assert_eq!(tasks[*qa.last().unwrap()].task, first, "own done tasks stay reviewable at the end");
+            assert!(
+                SessionAssignment::of(&store).unwrap().is_none(),
+                "not a shared session until init --overlap"
+            );
         }
-        let qb = shared_queue(&store, &tasks, &all, settings, "b", &[], None).unwrap();
-        assert!(!qb.iter().any(|&i| tasks[i].task == first), "done by one annotator, overlap 1");
-        assert_eq!(qb.len(), 5);
-        let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
-        assert_eq!(tasks[*qa.last().unwrap()].task, first, "own done tasks stay reviewable at the end");
-        assert!(
-            SessionAssignment::of(&store).unwrap().is_none(),
-            "not a shared session until init --overlap"
-        );
     }
 }
