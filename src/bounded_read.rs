@@ -133,7 +133,7 @@ pub fn read(path: &Path, max_bytes: u64, pipes: Pipes) -> Result<Vec<u8>, ReadEr
 pub fn read_text(path: &Path, max_bytes: u64, pipes: Pipes) -> Result<String, ReadError> {
     let bytes = read(path, max_bytes, pipes)?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        let (line, col) = crate::ingest::source::locate(e.as_bytes(), e.utf8_error().valid_up_to());
+        let (line, col) = locate(e.as_bytes(), e.utf8_error().valid_up_to());
         ReadError(format!("line {}, column {col}: invalid UTF-8; the file must be UTF-8 text", line + 1))
     })?;
     Ok(match text.strip_prefix('\u{feff}') {
@@ -142,10 +142,25 @@ pub fn read_text(path: &Path, max_bytes: u64, pipes: Pipes) -> Result<String, Re
     })
 }
 
+/// 0-based line offset and 1-based column (in characters) of byte `offset` in `bytes`.
+pub fn locate(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map(|p| p + 1).unwrap_or(0);
+    let lines = before.iter().filter(|&&b| b == b'\n').count();
+    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (lines, col)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn locate_counts_lines_and_characters() {
+        assert_eq!(locate(b"ab\ncd\xC3\xA9f", 8), (1, 5));
+        assert_eq!(locate(b"abc", 0), (0, 1));
+    }
 
     fn mkfifo(path: &Path) {
         let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();

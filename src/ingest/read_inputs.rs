@@ -6,7 +6,7 @@ use super::cross_runs::{self, CrossRun, Merge};
 use super::detect::detect;
 use super::gold::GoldItem;
 use super::images::{self, ImageResolver, Resolved};
-use super::source::{self, Container, RecordReader, SourceError};
+use super::source::{Container, RecordReader, SourceError};
 use super::{
     Diagnostics, Format, IngestError, IngestOptions, IngestSummary, Record, RecordError, cross, items,
     mismatch, pairs,
@@ -334,7 +334,7 @@ impl Run<'_> {
                 Ok(t) => t,
                 Err(e) => {
                     let bad = buf[e.valid_up_to()];
-                    let (line_offset, col) = source::locate(&buf, e.valid_up_to());
+                    let (line_offset, col) = crate::bounded_read::locate(&buf, e.valid_up_to());
                     let err = RecordError {
                         message: format!(
                             "invalid UTF-8 (byte 0x{bad:02X}); input files must be UTF-8: re-save the file as UTF-8"

@@ -297,15 +297,6 @@ impl<R: BufRead> RecordReader<R> {
     }
 }
 
-/// 0-based line offset and 1-based column (in characters) of byte `offset` in `bytes`.
-pub fn locate(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line_start = before.iter().rposition(|&b| b == b'\n').map(|p| p + 1).unwrap_or(0);
-    let lines = before.iter().filter(|&&b| b == b'\n').count();
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    (lines, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,11 +388,5 @@ mod tests {
 
         let (_, recs) = records(b"[{\"a\":1},\n");
         assert!(recs[1].as_ref().unwrap_err().message.contains("before the JSON array is closed"));
-    }
-
-    #[test]
-    fn locate_counts_lines_and_characters() {
-        assert_eq!(locate(b"ab\ncd\xC3\xA9f", 8), (1, 5));
-        assert_eq!(locate(b"abc", 0), (0, 1));
     }
 }

@@ -36,7 +36,7 @@ impl Store {
         let _ = self.conn.busy_timeout(Duration::ZERO);
         let mode: rusqlite::Result<String> =
             self.conn.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0));
-        let _ = self.conn.busy_timeout(super::open::BUSY_TIMEOUT);
+        let _ = self.conn.busy_timeout(super::BUSY_TIMEOUT);
         matches!(mode, Ok(m) if m.eq_ignore_ascii_case("delete"))
     }
 

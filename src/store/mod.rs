@@ -46,6 +46,10 @@ pub use tables_sql::SCHEMA_VERSION;
 
 pub use crate::labels::{TaskLabels, field};
 
+/// How long a write waits for another process's write to finish before giving up (every
+/// connection: read-write, read-only, the importer's).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What an event does. Every event carries the field's resulting state (`value`, `text`), so
 /// "latest event wins" gives the current state whatever the kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,15 +7,11 @@ use crate::error::CliError;
 use crate::schema::Schema;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// How long a write waits for another process's write to finish before giving up.
-pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Opens the connection with the settings every session uses.
 fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;

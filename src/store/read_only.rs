@@ -56,7 +56,7 @@ pub(super) fn connect(path: &Path, immutable: bool) -> rusqlite::Result<Connecti
         uri(path, query),
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(super::open::BUSY_TIMEOUT)?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)?;
     Ok(conn)
 }
 

@@ -62,7 +62,7 @@ pub(super) fn set_value(state: &mut State, v: Value, fx: &mut Vec<Effect>) {
     // Only adjudicate mode has the others' answers.
     if let Some((m, top, n)) = state.answers(i).and_then(|a| adjudicate::overruled(a, &name, v)) {
         let majority = format!("{top} of {n} annotators gave {name} = {m}");
-        super::pairs::ask_reason(state, i, Pick::Value { dim: state.open.focus, value: v }, majority);
+        super::ask_reason(state, i, Pick::Value { dim: state.open.focus, value: v }, majority);
         return;
     }
     apply_value(state, state.open.focus, v, fx);

@@ -102,6 +102,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     fx
 }
 
+/// Asks why the adjudicator overrules the majority before the pick is saved (the text starts
+/// from their note, which the reason replaces).
+pub(super) fn ask_reason(
+    state: &mut State,
+    task: usize,
+    pick: crate::tui::adjudicate::Pick,
+    majority: String,
+) {
+    let text = state.queue.labels[task].note.clone().unwrap_or_default();
+    state.overlay = Overlay::Reason { pick, majority, text };
+}
+
 pub(super) fn flash(state: &mut State, msg: impl Into<String>) {
     state.flash = Some(msg.into());
     state.flash_age = 0.0;

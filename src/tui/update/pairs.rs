@@ -2,14 +2,14 @@
 //! adjudicator gives for overruling the majority.
 
 use super::labels::record;
-use super::{flash, go_to};
+use super::{ask_reason, flash, go_to};
 use crate::annotate::Mode;
 use crate::model::{TaskRef, Verdict};
 use crate::store::field;
 use crate::tui::action::{Command, Effect};
 use crate::tui::adjudicate::{self, Pick};
 use crate::tui::pairs;
-use crate::tui::state::{Overlay, State};
+use crate::tui::state::State;
 
 /// Pairs mode: a verdict key. The verdict is stored relative to the pair (agree / flip / …),
 /// from the side picked and the side the chosen response was shown on; then the next pair opens.
@@ -41,13 +41,6 @@ pub(super) fn verdict_key(state: &mut State, cmd: Command, fx: &mut Vec<Effect>)
         return;
     }
     apply_verdict(state, verdict, fx);
-}
-
-/// Asks why the adjudicator overrules the majority before the pick is saved (the text starts
-/// from their note, which the reason replaces).
-pub(super) fn ask_reason(state: &mut State, task: usize, pick: Pick, majority: String) {
-    let text = state.queue.labels[task].note.clone().unwrap_or_default();
-    state.overlay = Overlay::Reason { pick, majority, text };
 }
 
 /// Records a pair verdict on the open pair, then opens the next one. In adjudicate mode the
