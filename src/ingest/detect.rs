@@ -1,7 +1,6 @@
 //! `--format auto`: which format a file is in, from the keys of its first records.
 
-use super::read_inputs::ReadAhead;
-use super::source::RecordReader;
+use super::source::{ReadAhead, RecordReader};
 use super::{Format, RecordError, cross, json_kind};
 use serde_json::Value;
 use std::io::BufRead;

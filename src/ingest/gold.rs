@@ -1,7 +1,6 @@
 //! `--gold`: every item imported becomes a gold item, with known answers from its `meta.gold` or
 //! its responses' judge scores (docs/team-workflow.md).
 
-use super::read_inputs::Run;
 use crate::model::{Item, TaskRef};
 use crate::schema::Schema;
 use serde_json::Value;
@@ -34,7 +33,7 @@ pub fn gold_answers(
 /// An item imported with `--gold`, and the known answers found for it so far. A CROSS item
 /// comes as one record per model, so the answers build up over its records; each record's
 /// `meta.gold` carries all of them so far, so the last one written holds every model's.
-pub(super) struct GoldItem {
+struct GoldItem {
     id: String,
     file: u32,
     line: u32,
@@ -46,14 +45,21 @@ pub(super) struct GoldItem {
     from_judge: serde_json::Map<String, Value>,
 }
 
-impl Run<'_> {
-    /// `--gold`: notes the item's known answers and, when they come from the judge, writes
-    /// them into its `meta.gold`.
-    pub(super) fn make_gold(&mut self, file: u32, line: usize, item: &mut Item) {
-        let k = match self.gold_index.get(&item.id) {
+/// `--gold`: the items read, in first-seen order, with their answers so far.
+#[derive(Default)]
+pub(super) struct GoldItems {
+    items: Vec<GoldItem>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl GoldItems {
+    /// Notes the item's known answers (read at `file`, `line`) and, when they come from the
+    /// judge, writes them into its `meta.gold`.
+    pub(super) fn note(&mut self, file: u32, line: usize, item: &mut Item, schema: &Schema) {
+        let k = match self.index.get(&item.id) {
             Some(&k) => k,
             None => {
-                self.gold.push(GoldItem {
+                self.items.push(GoldItem {
                     id: item.id.clone(),
                     file,
                     line: line as u32,
@@ -61,14 +67,14 @@ impl Run<'_> {
                     from_meta: 0,
                     from_judge: serde_json::Map::new(),
                 });
-                self.gold_index.insert(item.id.clone(), self.gold.len() - 1);
-                self.gold.len() - 1
+                self.index.insert(item.id.clone(), self.items.len() - 1);
+                self.items.len() - 1
             }
         };
-        let g = &mut self.gold[k];
+        let g = &mut self.items[k];
         if item.meta.contains_key("gold") {
             g.has_meta = true;
-            g.from_meta = g.from_meta.max(gold_answers(&item.id, &item.meta, self.schema).len());
+            g.from_meta = g.from_meta.max(gold_answers(&item.id, &item.meta, schema).len());
             return;
         }
         for r in item.responses.iter().filter(|r| !r.judge.is_empty()) {
@@ -80,21 +86,26 @@ impl Run<'_> {
         }
     }
 
-    /// `--gold`: every item needs known answers; reported at the end because a CROSS item's
-    /// responses may come from several files.
-    pub(super) fn check_gold(&mut self) {
-        for k in 0..self.gold.len() {
-            let g = &self.gold[k];
-            let shape = "{\"MODEL\": {\"DIMENSION\": value}}";
+    /// How many gold items were read.
+    pub(super) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Every item needs known answers; checked at the end because a CROSS item's responses may
+    /// come from several files. `location(file, line)` names where an item was first read.
+    pub(super) fn errors(&self, schema: &Schema, location: impl Fn(u32, u32) -> String) -> Vec<String> {
+        let shape = "{\"MODEL\": {\"DIMENSION\": value}}";
+        let mut errors = Vec::new();
+        for g in &self.items {
             let msg = if g.has_meta {
                 if g.from_meta > 0 {
                     continue;
                 }
                 format!(
                     "{}: --gold: item {:?} has a meta.gold with no answer on the session's dimensions; write it as {shape} with valid values ({}), or import this item without --gold",
-                    self.location(g.file, g.line),
+                    location(g.file, g.line),
                     g.id,
-                    self.schema.dimension_names().join(", ")
+                    schema.dimension_names().join(", ")
                 )
             } else {
                 if !g.from_judge.is_empty() {
@@ -102,12 +113,12 @@ impl Run<'_> {
                 }
                 format!(
                     "{}: --gold: item {:?} has no known answers: no meta.gold and no response with judge scores; add \"judge\" scores to its responses or \"meta\": {{\"gold\": {shape}}}, or import this item without --gold",
-                    self.location(g.file, g.line),
+                    location(g.file, g.line),
                     g.id
                 )
             };
-            self.diag.error(msg);
+            errors.push(msg);
         }
-        self.summary.gold_items = self.gold.len() as u64;
+        errors
     }
 }

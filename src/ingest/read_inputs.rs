@@ -4,9 +4,9 @@
 
 use super::cross_runs::{self, CrossRun, Merge};
 use super::detect::detect;
-use super::gold::GoldItem;
+use super::gold::GoldItems;
 use super::images::{self, ImageResolver, Resolved};
-use super::source::{Container, RecordReader, SourceError};
+use super::source::{Container, ReadAhead, RecordReader, SourceError};
 use super::{
     Diagnostics, Format, IngestError, IngestOptions, IngestSummary, Record, RecordError, cross, items,
     mismatch, pairs,
@@ -38,10 +38,6 @@ impl<R: Read> Read for CountingReader<R> {
 const READ_BUFFER: usize = 256 * 1024;
 
 type Reader = RecordReader<BufReader<CountingReader<std::fs::File>>>;
-
-/// Records read ahead to detect the format, given again by the main pass: a pipe
-/// (`import <(cat f)`, `validate /dev/stdin`) can be read only once.
-pub(super) type ReadAhead = std::collections::VecDeque<(Result<usize, SourceError>, Vec<u8>)>;
 
 /// Opens a file as records. `Err` is a finished error line. A regular file or a pipe is read
 /// as a stream (memory stays at one record, whatever its size); a device or a FIFO-less special
@@ -79,9 +75,8 @@ pub(super) struct Run<'a> {
     files: Vec<String>,
     seen_items: HashMap<String, Seen>,
     seen_pairs: HashMap<String, (u32, u32)>,
-    /// `--gold`: the items read, in first-seen order, with their answers so far.
-    pub(super) gold: Vec<GoldItem>,
-    pub(super) gold_index: HashMap<String, usize>,
+    /// `--gold`: the items read, with their answers so far.
+    gold: GoldItems,
     pub(super) summary: IngestSummary,
 }
 
@@ -240,7 +235,7 @@ impl Run<'_> {
             item.image = self.resolve_image(ctx, line, raw);
         }
         if self.opts.gold {
-            self.make_gold(ctx.index, line, &mut item);
+            self.gold.note(ctx.index, line, &mut item, self.schema);
         }
         self.deliver(Record::Item(item), sink)
     }
@@ -425,8 +420,7 @@ pub fn read_inputs(
         files: Vec::new(),
         seen_items: HashMap::new(),
         seen_pairs: HashMap::new(),
-        gold: Vec::new(),
-        gold_index: HashMap::new(),
+        gold: GoldItems::default(),
         summary: IngestSummary::default(),
     };
     if let Some(dir) = &opts.images_dir
@@ -438,7 +432,11 @@ pub fn read_inputs(
         run.read_file(path, sink)?;
     }
     if opts.gold {
-        run.check_gold();
+        let files = &run.files;
+        for error in run.gold.errors(run.schema, |file, line| format!("{}:{line}", files[file as usize])) {
+            run.diag.error(error);
+        }
+        run.summary.gold_items = run.gold.len() as u64;
     }
     if run.diag.error_count > 0 {
         return Err(IngestError::Invalid(run.diag));

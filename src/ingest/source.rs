@@ -42,6 +42,10 @@ enum ArrayState {
     Closed,
 }
 
+/// Records read ahead to detect the format, given again by the main pass: a pipe
+/// (`import <(cat f)`, `validate /dev/stdin`) can be read only once.
+pub(super) type ReadAhead = std::collections::VecDeque<(Result<usize, SourceError>, Vec<u8>)>;
+
 pub struct RecordReader<R: BufRead> {
     r: R,
     container: Container,
