@@ -3,7 +3,7 @@
 use super::{ImportCounts, Store, time};
 use crate::model::{Item, Pair};
 use anyhow::Context;
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::time::Duration;
 
 impl Store {
@@ -13,9 +13,13 @@ impl Store {
         let rollback_journal = self.enter_rollback_journal();
         let result = (|| {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let deferred = defer_read_indexes(&tx)?;
             let now = time::format_micros(time::now_micros());
             let mut imp = Importer { tx: &tx, now, counts: ImportCounts::default() };
             let out = f(&mut imp)?;
+            for sql in &deferred {
+                tx.execute_batch(sql).context("rebuilding an index after the import")?;
+            }
             tx.commit().context("committing the import")?;
             Ok(out)
         })();
@@ -45,6 +49,38 @@ impl Store {
         // later open sets WAL again in any case (`connect`).
         let _ = self.conn.pragma_update(None, "journal_mode", "WAL");
     }
+}
+
+/// The narrow indexes that opening the task list reads from start to end (docs/performance.md).
+const READ_INDEXES: [&str; 2] = ["items_grouping", "responses_judge"];
+
+/// Why: maintained row by row during a bulk import, these indexes' pages end up scattered
+/// among the table pages, and opening a large session from a cold page cache then reads them
+/// in random order. Into an empty session they are dropped here and built again (by the
+/// statements returned, the ones the session holds) once everything is written, which is
+/// also less work: their pages are then written in order at the end of the file.
+fn defer_read_indexes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<String>> {
+    let empty: bool = tx.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM items) AND NOT EXISTS (SELECT 1 FROM responses)",
+        [],
+        |r| r.get(0),
+    )?;
+    if !empty {
+        return Ok(Vec::new());
+    }
+    let mut deferred = Vec::new();
+    for name in READ_INDEXES {
+        let sql: Option<String> = tx
+            .query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(sql) = sql {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            deferred.push(sql);
+        }
+    }
+    Ok(deferred)
 }
 
 /// The JSON text columns of an item: its `meta`, and each response's judge scores and
@@ -166,5 +202,71 @@ impl Importer<'_> {
     /// What has been written so far in this import.
     pub fn counts(&self) -> ImportCounts {
         self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::READ_INDEXES;
+    use crate::model::{Item, Response};
+    use crate::schema::Schema;
+    use crate::store::Store;
+
+    fn item(id: &str) -> Item {
+        Item {
+            id: id.into(),
+            query: format!("May I do {id} here?"),
+            responses: vec![Response {
+                model: "m1".into(),
+                text: "It depends.".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn index_sql(s: &Store) -> Vec<Option<String>> {
+        READ_INDEXES
+            .iter()
+            .map(|name| {
+                s.conn()
+                    .query_row(
+                        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                        [name],
+                        |r| r.get(0),
+                    )
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// The indexes dropped for an import into an empty session come back as they were, whether
+    /// the import succeeds or fails, and the task list (which reads them by name) still opens.
+    #[test]
+    fn indexes_deferred_by_a_bulk_import_are_back_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
+        let before = index_sql(&s);
+        assert!(before.iter().all(Option::is_some), "{before:?}");
+        let failed: anyhow::Result<()> = s.import(|imp| {
+            imp.upsert_item(&item("a"))?;
+            anyhow::bail!("stop")
+        });
+        assert!(failed.is_err());
+        assert_eq!(index_sql(&s), before);
+        s.import(|imp| (0..50).try_for_each(|i| imp.upsert_item(&item(&format!("it{i:02}"))))).unwrap();
+        assert_eq!(index_sql(&s), before);
+        s.import(|imp| imp.upsert_item(&item("later"))).unwrap();
+        assert_eq!(index_sql(&s), before);
+        let n: i64 = s
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM responses INDEXED BY responses_judge WHERE item_id >= ''",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 51);
+        assert_eq!(s.task_index().unwrap().len(), 51);
     }
 }

@@ -124,6 +124,26 @@ fn for_each_row<T>(
 /// (annotator, task_kind, item_id, model, pair_id, field)
 type Key = (String, String, String, String, String, String);
 
+/// A label key with each of its six strings replaced by a number (`Interner`): a merge of a
+/// million events keeps one entry per key, and six strings each made that a gigabyte and more.
+type KeyIds = [u32; 6];
+
+/// Gives each distinct string one number; a session has few distinct annotators, items,
+/// models, pairs and fields, however many events.
+#[derive(Default)]
+struct Interner(HashMap<Box<str>, u32>);
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&n) = self.0.get(s) {
+            return n;
+        }
+        let n = self.0.len() as u32;
+        self.0.insert(s.into(), n);
+        n
+    }
+}
+
 /// Merges one source into the target's open transaction (also used for rows pulled from a team
 /// hub, `hub_sync.rs`).
 pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> Result<MergeReport, String> {
@@ -291,8 +311,10 @@ fn merge_events(
     rep: &mut MergeReport,
 ) -> Result<(), String> {
     // The source's latest event per key, when it is new to the target: compared with the
-    // target's current state (untouched until the rebuild) to report conflicts.
-    let mut latest: HashMap<Key, (EventRow, bool)> = HashMap::new();
+    // target's current state (untouched until the rebuild) to report conflicts. Only where it
+    // went in the target (its `seq` there) is kept; `None` when the latest was already there.
+    let mut latest: HashMap<KeyIds, Option<i64>> = HashMap::new();
+    let mut strings = Interner::default();
     let mut renamed: HashMap<String, String> = HashMap::new();
     let stored = |uid: &str| -> Result<Option<Result<EventRow, String>>, String> {
         let mut st =
@@ -346,25 +368,20 @@ fn merge_events(
                     }
                 }
             }
-            let key: Key = (
-                e.annotator.clone(),
-                e.task_kind.clone(),
-                e.item_id.clone(),
-                e.model.clone(),
-                e.pair_id.clone(),
-                e.field.clone(),
-            );
+            let key: KeyIds = [&e.annotator, &e.task_kind, &e.item_id, &e.model, &e.pair_id, &e.field]
+                .map(|s| strings.id(s));
             if is_new {
                 insert_event(tx, &e).map_err(write_error)?;
                 rep.events_added += 1;
-                latest.insert(key, (e, true));
+                latest.insert(key, Some(tx.last_insert_rowid()));
             } else if let Some(slot) = latest.get_mut(&key) {
-                *slot = (e, false);
+                *slot = None;
             }
             Ok(())
         },
     )?;
-    rep.conflicts = conflicts(tx, latest).map_err(write_error)?;
+    drop(strings);
+    rep.conflicts = conflicts(tx, latest.into_values().flatten()).map_err(write_error)?;
     Ok(())
 }
 
@@ -398,18 +415,30 @@ fn insert_event(tx: &Transaction<'_>, e: &EventRow) -> rusqlite::Result<usize> {
 }
 
 /// Where the source's latest event on a key is new and the target's current state on that key
-/// says something else, one annotator gave two answers: the latest (`at`, `uid`) is kept.
-fn conflicts(
-    tx: &Transaction<'_>,
-    latest: HashMap<Key, (EventRow, bool)>,
-) -> rusqlite::Result<Vec<MergeConflict>> {
+/// says something else, one annotator gave two answers: the latest (`at`, `uid`) is kept. The
+/// source's event is read back from where it went in the target (`seqs`).
+fn conflicts(tx: &Transaction<'_>, seqs: impl Iterator<Item = i64>) -> rusqlite::Result<Vec<MergeConflict>> {
     let mut out: Vec<(Key, MergeConflict)> = Vec::new();
+    let mut incoming = tx.prepare_cached(
+        "SELECT annotator, task_kind, item_id, model, pair_id, field, value, text, at, uid
+         FROM main.events WHERE seq = ?1",
+    )?;
     let mut st = tx.prepare_cached(
         "SELECT value, text, at, uid FROM main.current WHERE annotator=?1 AND task_kind=?2 AND item_id=?3
          AND model=?4 AND pair_id=?5 AND field=?6",
     )?;
-    for (key, (s, is_new)) in latest {
-        if !is_new || key.5 == super::field::ORDER || key.5 == super::field::REVEAL {
+    for seq in seqs {
+        let (key, s_value, s_text, s_at, s_uid) = incoming.query_row([seq], |r| {
+            let key: Key = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            Ok((
+                key,
+                r.get::<_, Option<Value>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
+            ))
+        })?;
+        if key.5 == super::field::ORDER || key.5 == super::field::REVEAL {
             continue;
         }
         let target = st
@@ -424,12 +453,12 @@ fn conflicts(
             .optional();
         // A target row that cannot be read (a bad row already there) is not compared.
         let Ok(Some((t_value, t_text, t_at, t_uid))) = target else { continue };
-        if t_uid == s.uid || (t_value, &t_text) == (s.value, &s.text) {
+        if t_uid == s_uid || (t_value, &t_text) == (s_value, &s_text) {
             continue;
         }
         let t = (t_value, t_text, t_at.clone());
-        let sv = (s.value, s.text.clone(), s.at.clone());
-        let (kept, dropped) = if (&s.at, &s.uid) > (&t_at, &t_uid) { (sv, t) } else { (t, sv) };
+        let sv = (s_value, s_text, s_at.clone());
+        let (kept, dropped) = if (&s_at, &s_uid) > (&t_at, &t_uid) { (sv, t) } else { (t, sv) };
         let c = MergeConflict {
             annotator: key.0.clone(),
             task: task_from_columns(&key.1, key.2.clone(), key.3.clone(), key.4.clone()),
