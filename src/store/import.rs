@@ -3,7 +3,7 @@
 use super::{ImportCounts, Store, time};
 use crate::model::{Item, Pair};
 use anyhow::Context;
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::time::Duration;
 
 impl Store {
@@ -14,7 +14,14 @@ impl Store {
         let result = (|| {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = time::format_micros(time::now_micros());
-            let mut imp = Importer { tx: &tx, now, counts: ImportCounts::default() };
+            let judges = super::judges::judge_names_in(&tx)?;
+            let mut imp = Importer {
+                tx: &tx,
+                now,
+                counts: ImportCounts::default(),
+                judge: super::judges::DEFAULT_JUDGE.to_string(),
+                judges,
+            };
             let out = f(&mut imp)?;
             tx.commit().context("committing the import")?;
             Ok(out)
@@ -73,9 +80,64 @@ pub struct Importer<'a> {
     pub(super) tx: &'a rusqlite::Transaction<'a>,
     now: String,
     counts: ImportCounts,
+    /// The judge whose scores the records carry.
+    judge: String,
+    /// The session's judges in first-import order (the first is the default).
+    judges: Vec<String>,
 }
 
 impl Importer<'_> {
+    /// Names the judge whose scores the records written from now on carry (`judge` unless
+    /// named).
+    pub fn set_judge(&mut self, name: &str) {
+        self.judge = name.to_string();
+    }
+
+    /// Whether the records' judge is the session's default one (or the session has none yet,
+    /// so it will be), whose scores `responses.judge` keeps.
+    fn judge_is_default(&self) -> bool {
+        self.judges.first().is_none_or(|first| *first == self.judge)
+    }
+
+    /// Registers the records' judge in `judges` the first time it scores something.
+    fn register_judge(&mut self) -> rusqlite::Result<()> {
+        if !self.judges.contains(&self.judge) {
+            self.tx
+                .prepare_cached("INSERT OR IGNORE INTO judges(name) VALUES (?1)")?
+                .execute([&self.judge])?;
+            self.judges.push(self.judge.clone());
+        }
+        Ok(())
+    }
+
+    /// Refuses a response whose text differs from the one in the session when another judge
+    /// scored that one.
+    fn check_text(&self, item_id: &str, model: &str, text: &str) -> anyhow::Result<()> {
+        let old: Option<String> = self
+            .tx
+            .prepare_cached("SELECT text FROM responses WHERE item_id = ?1 AND model = ?2")?
+            .query_row(params![item_id, model], |r| r.get(0))
+            .optional()?;
+        if old.is_none_or(|old| old == text) {
+            return Ok(());
+        }
+        let others: Vec<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT judge FROM response_judges WHERE item_id = ?1 AND model = ?2 AND judge <> ?3",
+            )?
+            .query_map(params![item_id, model, self.judge], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if others.is_empty() {
+            return Ok(());
+        }
+        Err(anyhow::Error::new(super::judges::ResponseTextDiffers {
+            item_id: item_id.to_string(),
+            model: model.to_string(),
+            judges: others,
+        }))
+    }
+
     /// Inserts or updates an item. Its responses are upserted by (item, model): responses of
     /// other models already in the session stay, and no label is touched.
     pub fn upsert_item(&mut self, item: &Item) -> anyhow::Result<()> {
@@ -120,13 +182,46 @@ impl Importer<'_> {
         } else {
             self.counts.items_new += 1;
         }
-        let mut st = self.tx.prepare_cached(
-            "INSERT INTO responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)
-             ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text, judge=excluded.judge,
-               judge_rationale=excluded.judge_rationale",
-        )?;
         for (r, (judge, rationale)) in item.responses.iter().zip(&json.responses) {
-            st.execute(params![item.id, r.model, r.text, judge, rationale])?;
+            let scored = !r.judge.is_empty() || !r.judge_rationale.is_empty();
+            // Only a session with several judges (or gaining one) can pair a judge's scores
+            // with another text; a session of one judge is re-imported as it always was.
+            if self.judges.len() > 1 || !self.judge_is_default() {
+                self.check_text(&item.id, &r.model, &r.text)?;
+            }
+            if scored {
+                self.register_judge()?;
+            }
+            let sql = if self.judge_is_default() {
+                "INSERT INTO responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)
+                 ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text, judge=excluded.judge,
+                   judge_rationale=excluded.judge_rationale"
+            } else {
+                // Another judge's scores: the default judge's stay in `responses`.
+                "INSERT INTO responses(item_id, model, text) VALUES (?1,?2,?3)
+                 ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text"
+            };
+            if self.judge_is_default() {
+                self.tx.prepare_cached(sql)?.execute(params![item.id, r.model, r.text, judge, rationale])?;
+            } else {
+                self.tx.prepare_cached(sql)?.execute(params![item.id, r.model, r.text])?;
+            }
+            if scored {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
+                         ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,
+                           rationale=excluded.rationale",
+                    )?
+                    .execute(params![self.judge, item.id, r.model, judge, rationale])?;
+            } else if self.judge_is_default() && !self.judges.is_empty() {
+                // As `responses.judge`, which a re-import without scores empties.
+                self.tx
+                    .prepare_cached(
+                        "DELETE FROM response_judges WHERE judge = ?1 AND item_id = ?2 AND model = ?3",
+                    )?
+                    .execute(params![self.judge, item.id, r.model])?;
+            }
             self.counts.responses += 1;
         }
         Ok(())
