@@ -56,6 +56,10 @@ pub enum Command {
         files: Vec<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
+        /// The judge whose scores these files carry (default `judge`); scores of responses
+        /// already in the session are added to theirs, under this name.
+        #[arg(long, value_name = "NAME")]
+        judge: Option<String>,
     },
     /// Check input files without importing them (exit 0 when valid).
     Validate {

@@ -28,7 +28,9 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Init { session, schema, force, overlap, gold_rate } => {
             init::run(&session, schema.as_deref(), force, overlap, gold_rate)
         }
-        Command::Import { session, files, input } => import::run(&session, &files, &input),
+        Command::Import { session, files, input, judge } => {
+            import::run(&session, &files, &input, judge.as_deref())
+        }
         Command::Validate { files, input, schema } => validate::run(&files, &input, schema.as_deref()),
         Command::Annotate(a) => annotate::run(a),
     }

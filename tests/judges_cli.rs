@@ -1,0 +1,149 @@
+//! Several named judges: `import --judge NAME` adds a judge's scores to the responses, and
+//! `agreement --judge` compares every judge with the humans and with each other.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    fn new() -> Work {
+        Work { dir: tempfile::tempdir().unwrap() }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn write(&self, name: &str, content: impl AsRef<[u8]>) {
+        std::fs::write(self.path(name), content).unwrap();
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::cargo_bin("crossreview").unwrap();
+        c.current_dir(self.dir.path()).args(args);
+        c
+    }
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd(args).assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
+    }
+}
+
+/// A CROSS-shaped evaluation file of model `m` on four Kenyan and Peruvian items, the judge's
+/// `Violation` per item given in `violations` (compliance is 1 − Violation), the response text
+/// of the first item `first_text`.
+fn evaluation(violations: [i64; 4], first_text: &str) -> String {
+    let countries = ["Kenya", "Kenya", "Peru", "Peru"];
+    let records: Vec<String> = (0..4)
+        .map(|i| {
+            let text = if i == 0 { first_text.to_string() } else { format!("reply {i}") };
+            serde_json::json!({
+                "index": format!("{}_{}", countries[i], i + 1),
+                "orig_query": "Where can I buy this for the ceremony?",
+                "violated_norm": "A gift for an elder is given with both hands.",
+                "item": "gourd",
+                "image_source": "drawn",
+                "file_name": "gourd.png",
+                "query": "Where can I buy this for the ceremony?",
+                "model_response": text,
+                "evaluation": {
+                    "dim_profile": {"Awareness": 1, "Education": 0, "Violation": violations[i], "Helpfulness": 1},
+                    "reasoning": {"Awareness": format!("noticed, item {i}")}
+                }
+            })
+            .to_string()
+        })
+        .collect();
+    format!("[\n{}\n]\n", records.join(",\n"))
+}
+
+/// What an import can change, as text.
+fn dump(session: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(session).unwrap();
+    let mut out = String::new();
+    for sql in [
+        "SELECT item_id || model || text || judge || judge_rationale FROM responses ORDER BY 1",
+        "SELECT judge || item_id || model || scores || rationale FROM response_judges ORDER BY 1",
+        "SELECT name FROM judges ORDER BY seq",
+        "SELECT id || query FROM items ORDER BY 1",
+    ] {
+        let rows: Vec<String> =
+            conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        out.push_str(&rows.join("\n"));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_cross_evaluation_file_imported_twice_under_two_judges_keeps_both() {
+    let w = Work::new();
+    w.cmd(&["init", "s.db"]).assert().success();
+    w.write("results_m_r1.json", evaluation([0, 0, 1, 1], "reply 0"));
+    w.cmd(&["import", "s.db", "results_m_r1.json", "--judge", "gpt"]).assert().success();
+    std::fs::create_dir_all(w.path("other")).unwrap();
+    w.write("other/results_m_r1.json", evaluation([1, 0, 0, 1], "reply 0"));
+    w.cmd(&["import", "s.db", "other/results_m_r1.json", "--judge", "qwen"])
+        .assert()
+        .success()
+        .stdout("imported 4 items (0 new, 4 updated), 4 responses, 0 pairs into s.db\n");
+    let conn = rusqlite::Connection::open(w.path("s.db")).unwrap();
+    let rows: Vec<(String, String, String)> = conn
+        .prepare("SELECT judge, item_id, scores FROM response_judges ORDER BY item_id, judge")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 8, "{rows:?}");
+    assert_eq!(rows[0].0, "gpt");
+    assert_eq!(rows[0].1, "casa/english/Kenya_1");
+    assert!(rows[0].2.contains("\"compliance\":1"), "{rows:?}");
+    assert_eq!(rows[1].0, "qwen");
+    assert!(rows[1].2.contains("\"compliance\":0"), "{rows:?}");
+    // The first judge stays the one every single-judge reader sees.
+    let default: String = conn
+        .query_row("SELECT judge FROM responses WHERE item_id = 'casa/english/Kenya_1'", [], |r| r.get(0))
+        .unwrap();
+    assert!(default.contains("\"compliance\":1"), "{default}");
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM judges ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names, ["gpt", "qwen"]);
+}
+
+#[test]
+fn another_judges_scores_of_another_text_are_a_located_error_and_nothing_changes() {
+    let w = Work::new();
+    w.cmd(&["init", "s.db"]).assert().success();
+    w.write("results_m_r1.json", evaluation([0, 0, 1, 1], "reply 0"));
+    w.cmd(&["import", "s.db", "results_m_r1.json"]).assert().success();
+    let before = dump(&w.path("s.db"));
+    std::fs::create_dir_all(w.path("other")).unwrap();
+    w.write("other/results_m_r1.json", evaluation([1, 0, 0, 1], "a different reply"));
+    w.cmd(&["import", "s.db", "other/results_m_r1.json", "--judge", "qwen"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "other/results_m_r1.json:2: model \"m\"'s response to \"casa/english/Kenya_1\" differs from the one in the session, which judge(s) judge scored",
+        ))
+        .stderr(predicate::str::contains("nothing was imported"));
+    assert!(dump(&w.path("s.db")) == before, "the session is unchanged");
+}
+
+#[test]
+fn a_judge_name_that_cannot_be_a_column_is_refused() {
+    let w = Work::new();
+    w.cmd(&["init", "s.db"]).assert().success();
+    w.write("results_m_r1.json", evaluation([0, 0, 1, 1], "reply 0"));
+    w.cmd(&["import", "s.db", "results_m_r1.json", "--judge", "gpt.4"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--judge \"gpt.4\": give a short name"));
+}
