@@ -154,9 +154,10 @@ pub struct AgreementArgs {
     pub categories: Option<Vec<String>>,
     #[arg(long = "dimension")]
     pub dimensions: Vec<String>,
-    /// Compare the LLM judge with the humans as well.
-    #[arg(long)]
-    pub judge: bool,
+    /// Compare the LLM judges with the humans (and with each other) as well; `judge` in the
+    /// output is judge NAME when given, else the session's default judge.
+    #[arg(long, value_name = "NAME", num_args = 0..=1)]
+    pub judge: Option<Option<String>>,
     #[arg(long, value_enum)]
     pub by: Option<GroupBy>,
     /// Percentile-bootstrap confidence intervals for alpha with N resamples.

@@ -147,3 +147,132 @@ fn a_judge_name_that_cannot_be_a_column_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("--judge \"gpt.4\": give a short name"));
 }
+
+/// Two judges of model `m`'s responses to four items (two Kenyan, two Peruvian): `gpt` scores
+/// compliance 1, 1, 0, 0 and `qwen` 0, 1, 1, 0; annotators `ann` and `bo` both label 0, 1, 1, 0,
+/// so `qwen` is right exactly where `gpt` is wrong (items 1 and 3).
+fn two_judges_session() -> Work {
+    let w = Work::new();
+    w.cmd(&["init", "s.db"]).assert().success();
+    w.write("results_m_r1.json", evaluation([0, 0, 1, 1], "reply 0"));
+    w.cmd(&["import", "s.db", "results_m_r1.json", "--judge", "gpt"]).assert().success();
+    std::fs::create_dir_all(w.path("other")).unwrap();
+    w.write("other/results_m_r1.json", evaluation([1, 0, 0, 1], "reply 0"));
+    w.cmd(&["import", "s.db", "other/results_m_r1.json", "--judge", "qwen"]).assert().success();
+    let mut store = crossreview::store::Store::open(&w.path("s.db")).unwrap();
+    let ids = ["Kenya_1", "Kenya_2", "Peru_3", "Peru_4"];
+    for (id, v) in ids.iter().zip([0, 1, 1, 0]) {
+        for ann in ["ann", "bo"] {
+            store
+                .record(&crossreview::store::NewEvent {
+                    annotator: ann.into(),
+                    task: crossreview::model::TaskRef::Response {
+                        item_id: format!("casa/english/{id}"),
+                        model: "m".into(),
+                    },
+                    field: "compliance".into(),
+                    value: Some(v),
+                    text: None,
+                    seconds: 1.0,
+                    judge_visible: true,
+                })
+                .unwrap();
+        }
+    }
+    w
+}
+
+fn close(v: &Value, want: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - want).abs() < 1e-9)
+}
+
+#[test]
+fn agreement_compares_every_judge_with_the_humans_and_with_each_other() {
+    let w = two_judges_session();
+    let out = w.json(&["agreement", "s.db", "--dimension", "compliance", "--judge", "--json"]);
+    let d = &out["dimensions"]["compliance"];
+    // gpt is right on items 2 and 4 only: accuracy 1/2, and its confusion with the majority
+    // (rows: human 0, 1; columns: judge 0, 1) is [[1, 1], [1, 1]], so kappa is 0.
+    assert!(close(&d["judges"]["gpt"]["accuracy"], 0.5), "{d}");
+    assert!(close(&d["judges"]["gpt"]["cohen_kappa"], 0.0));
+    assert_eq!(d["judges"]["gpt"]["confusion_matrix"], serde_json::json!([[1, 1], [1, 1]]));
+    assert_eq!(d["judges"]["gpt"]["n"], 4);
+    assert!(close(&d["judges"]["gpt"]["per_annotator"]["ann"]["accuracy"], 0.5));
+    assert!(close(&d["judges"]["qwen"]["accuracy"], 1.0));
+    assert!(close(&d["judges"]["qwen"]["cohen_kappa"], 1.0));
+    assert_eq!(d["judges"]["qwen"]["confusion_matrix"], serde_json::json!([[2, 0], [0, 2]]));
+    // `judge` stays the default judge (the first imported).
+    assert!(close(&d["judge"]["accuracy"], 0.5));
+    // McNemar: no item only gpt got right, two only qwen got right: p = 2 · 0.5² = 0.5.
+    let c = &d["judge_comparisons"][0];
+    assert_eq!((c["a"].as_str(), c["b"].as_str(), c["n"].as_u64()), (Some("gpt"), Some("qwen"), Some(4)));
+    assert!(close(&c["a_accuracy"], 0.5) && close(&c["b_accuracy"], 1.0));
+    assert!(close(&c["mcnemar_p"], 0.5), "{c}");
+    assert!(c.get("bootstrap_ci95_accuracy_difference").is_none());
+    // Against each other on all four responses: they agree on items 2 and 4, kappa 0.
+    let g = &d["judge_agreement"][0];
+    assert_eq!((g["a"].as_str(), g["b"].as_str(), g["n"].as_u64()), (Some("gpt"), Some("qwen"), Some(4)));
+    assert!(close(&g["percent_agreement"], 0.5) && close(&g["cohen_kappa"], 0.0));
+    assert_eq!(g["confusion_matrix"], serde_json::json!([[1, 1], [1, 1]]));
+    assert_eq!(d["judge_comparisons"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn agreement_judge_name_picks_the_judge_and_by_groups_every_judge() {
+    let w = two_judges_session();
+    let out = w.json(&[
+        "agreement",
+        "s.db",
+        "--dimension",
+        "compliance",
+        "--judge",
+        "qwen",
+        "--by",
+        "country",
+        "--json",
+    ]);
+    let d = &out["dimensions"]["compliance"];
+    assert!(close(&d["judge"]["accuracy"], 1.0), "--judge qwen names the judge of `judge`: {d}");
+    for country in ["Kenya", "Peru"] {
+        let g = &d["by"]["country"][country];
+        assert!(close(&g["judge"]["accuracy"], 1.0), "{g}");
+        assert!(close(&g["judges"]["gpt"]["accuracy"], 0.5), "{g}");
+        assert_eq!(g["judges"]["gpt"]["n"], 2);
+        assert_eq!(g["judge_comparisons"][0]["n"], 2);
+        assert_eq!(g["judge_agreement"][0]["n"], 2);
+    }
+    let boot = w.json(&[
+        "agreement",
+        "s.db",
+        "--dimension",
+        "compliance",
+        "--judge",
+        "--bootstrap",
+        "200",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    let ci = &boot["dimensions"]["compliance"]["judge_comparisons"][0]["bootstrap_ci95_accuracy_difference"];
+    let (low, high) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+    assert!(low <= -0.5 + 1e-9 && high <= 0.0 && low >= -1.0, "{ci}");
+    w.cmd(&["agreement", "s.db", "--judge", "claude"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--judge claude: no such judge; this session has gpt, qwen"));
+}
+
+#[test]
+fn agreement_text_shows_every_judge_and_the_pairs() {
+    let w = two_judges_session();
+    let out = w
+        .cmd(&["agreement", "s.db", "--dimension", "compliance", "--judge", "--by", "country"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("every judge vs human majority"), "{text}");
+    assert!(text.contains("gpt | qwen"), "{text}");
+    assert!(text.contains("judges against each other"), "{text}");
+    assert!(text.contains("every judge's accuracy by country"), "{text}");
+    assert!(text.contains("100.0% (n 2)"), "{text}");
+}

@@ -2,6 +2,7 @@
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
 pub mod agreement;
+mod agreement_judges;
 pub mod annotate;
 pub mod demo;
 pub mod export;
