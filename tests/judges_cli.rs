@@ -276,3 +276,29 @@ fn agreement_text_shows_every_judge_and_the_pairs() {
     assert!(text.contains("every judge's accuracy by country"), "{text}");
     assert!(text.contains("100.0% (n 2)"), "{text}");
 }
+
+#[test]
+fn exports_carry_every_judges_score_under_its_name() {
+    let w = two_judges_session();
+    w.cmd(&["export", "s.db", "--format", "labels-jsonl", "--out", "labels.jsonl"]).assert().success();
+    let text = std::fs::read_to_string(w.path("labels.jsonl")).unwrap();
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["item_id"], "casa/english/Kenya_1");
+    assert_eq!(first["dimension"], "compliance");
+    assert_eq!(first["judge"], 1, "the default judge's value stays under `judge`");
+    assert_eq!(first["judges"], serde_json::json!({"gpt": 1, "qwen": 0}));
+    w.cmd(&["export", "s.db", "--format", "labels-csv", "--out", "labels.csv"]).assert().success();
+    let csv = std::fs::read_to_string(w.path("labels.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "item_id,model,pair_id,annotator,dimension,value,judge,note,skipped_reason,seconds,labelled_at,judge.gpt,judge.qwen"
+    );
+    assert!(lines.next().unwrap().ends_with(",1,0"), "{csv}");
+    w.cmd(&["export", "s.db", "--format", "gold-jsonl", "--out", "gold.jsonl"]).assert().success();
+    let gold = std::fs::read_to_string(w.path("gold.jsonl")).unwrap();
+    let rows: Vec<Value> = gold.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[2]["item_id"], "casa/english/Peru_3");
+    assert_eq!(rows[2]["judges"], serde_json::json!({"gpt": 0, "qwen": 1}));
+}
