@@ -88,6 +88,16 @@ pub enum Command {
         by: Option<GroupBy>,
         #[arg(long)]
         json: bool,
+        /// A table per dimension: every judge's accuracy (Wilson interval), kappa and n, the
+        /// best judge marked, and the strata that lack labels for --margin.
+        #[arg(long)]
+        judges: bool,
+        /// With --judges: the margin every judge's accuracy should be known within.
+        #[arg(long, default_value_t = 0.05, requires = "judges")]
+        margin: f64,
+        /// With --judges: the confidence of the intervals and of the margin.
+        #[arg(long, default_value_t = 0.95, requires = "judges")]
+        confidence: f64,
     },
     /// Export labels, gold labels or training data.
     Export(ExportArgs),

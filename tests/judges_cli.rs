@@ -302,3 +302,57 @@ fn exports_carry_every_judges_score_under_its_name() {
     assert_eq!(rows[2]["item_id"], "casa/english/Peru_3");
     assert_eq!(rows[2]["judges"], serde_json::json!({"gpt": 0, "qwen": 1}));
 }
+
+#[test]
+fn report_shows_a_column_per_judge() {
+    let w = two_judges_session();
+    let out = w.json(&["report", "s.db", "--by", "country", "--json"]);
+    let kenya = &out["groups"]["Kenya"]["dimensions"]["compliance"];
+    // Kenya: gpt scores 1, 1; qwen 0, 1.
+    assert_eq!(kenya["judges"]["gpt"], serde_json::json!({"n": 2, "share_1": 1.0}));
+    assert_eq!(kenya["judges"]["qwen"], serde_json::json!({"n": 2, "share_1": 0.5}));
+    assert_eq!(kenya["judge"]["share_1"], 1.0, "`judge` stays the default judge");
+    let peru = &out["groups"]["Peru"]["dimensions"]["compliance"];
+    assert_eq!(peru["judges"]["gpt"]["share_1"], 0.0);
+    assert_eq!(peru["judges"]["qwen"]["share_1"], 0.5);
+    let text = w.cmd(&["report", "s.db", "--by", "country"]).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(text).unwrap();
+    let header = text.lines().find(|l| l.starts_with("country")).unwrap();
+    let cols: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        &cols[..8],
+        ["country", "responses", "dimension", "gpt", "n", "qwen", "n", "humans"],
+        "{text}"
+    );
+}
+
+#[test]
+fn report_judges_gives_accuracy_intervals_the_best_judge_and_the_strata_lacking_labels() {
+    let w = two_judges_session();
+    let out = w.json(&["report", "s.db", "--judges", "--json"]);
+    let c = &out["dimensions"]["compliance"];
+    let gpt = &c["judges"]["gpt"];
+    assert_eq!((gpt["n"].as_u64(), gpt["right"].as_u64()), (Some(4), Some(2)));
+    assert!(close(&gpt["accuracy"], 0.5) && close(&gpt["cohen_kappa"], 0.0));
+    // Wilson at 95 % for 2 of 4: 0.5 ± 1.96·√(1/16 + 1.96²/64)/(1 + 1.96²/4) = [0.1500, 0.8500].
+    let ci = gpt["accuracy_ci"].as_array().unwrap();
+    assert!(
+        (ci[0].as_f64().unwrap() - 0.15004).abs() < 1e-4 && (ci[1].as_f64().unwrap() - 0.84996).abs() < 1e-4,
+        "{ci:?}"
+    );
+    assert!(close(&c["judges"]["qwen"]["accuracy"], 1.0));
+    assert_eq!(c["best"], "qwen");
+    assert_eq!(c["strata_lacking_labels"], serde_json::json!([]), "all four responses are decided");
+    // Nobody labelled awareness: the one stratum lacks all four responses.
+    let a = &out["dimensions"]["awareness"];
+    assert_eq!(a["strata_lacking_labels"], serde_json::json!(["all"]));
+    assert_eq!(a["strata"]["all"]["to_label"], 4);
+    assert_eq!(a["best"], Value::Null);
+    let by = w.json(&["report", "s.db", "--judges", "--by", "country", "--json"]);
+    assert_eq!(by["dimensions"]["awareness"]["strata_lacking_labels"], serde_json::json!(["Kenya", "Peru"]));
+    let text = w.cmd(&["report", "s.db", "--judges"]).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("qwen*"), "{text}");
+    assert!(text.contains("lacking labels for ±5.0 points: all (4 more of 4)"), "{text}");
+    w.cmd(&["report", "s.db", "--judges", "--margin", "2"]).assert().code(2);
+}

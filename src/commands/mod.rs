@@ -10,6 +10,7 @@ pub mod import;
 pub mod init;
 pub mod merge;
 pub mod report;
+mod report_judges;
 pub mod show;
 pub mod status;
 pub mod validate;
@@ -25,7 +26,10 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Export(a) => export::run(a),
         Command::Merge { target, sources } => merge::run(&target, &sources),
         Command::Agreement(args) => agreement::run(args),
-        Command::Report { session, by, json } => report::run(&session, by, json),
+        Command::Report { session, by, json, judges: true, margin, confidence } => {
+            report_judges::run(&session, by, json, margin, confidence)
+        }
+        Command::Report { session, by, json, .. } => report::run(&session, by, json),
         Command::Init { session, schema, force, overlap, gold_rate } => {
             init::run(&session, schema.as_deref(), force, overlap, gold_rate)
         }

@@ -70,9 +70,17 @@ impl SessionJudges {
         Ok(SessionJudges { names, values, n })
     }
 
+    /// Judge `j`'s values on `dim`, one per response.
+    pub fn values(&self, j: usize, dim: &str) -> Vec<Option<Value>> {
+        match self.values[j].get(dim) {
+            Some(col) => col.iter().map(|&v| (v != NONE).then_some(v)).collect(),
+            None => vec![None; self.n],
+        }
+    }
+
     /// Judge `j`'s codes on `dim` (its position on the scale, `MISSING` where it gave no
     /// value or one off the scale), one per response.
-    fn codes(&self, j: usize, dim: &Dimension) -> Vec<u16> {
+    pub fn codes(&self, j: usize, dim: &Dimension) -> Vec<u16> {
         let order = scale_values(dim);
         match self.values[j].get(&dim.name) {
             Some(col) => col
