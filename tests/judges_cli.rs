@@ -356,3 +356,51 @@ fn report_judges_gives_accuracy_intervals_the_best_judge_and_the_strata_lacking_
     assert!(text.contains("lacking labels for ±5.0 points: all (4 more of 4)"), "{text}");
     w.cmd(&["report", "s.db", "--judges", "--margin", "2"]).assert().code(2);
 }
+
+#[test]
+fn canonical_items_carry_further_judges_and_their_rationales() {
+    let w = Work::new();
+    w.cmd(&["init", "s.db"]).assert().success();
+    let line = |id: &str, gpt: i64, qwen: i64| {
+        serde_json::json!({
+            "id": id, "query": "Is this a fitting gift?", "country": "Ghana",
+            "responses": [{"model": "m", "text": format!("answer to {id}"),
+                "judge": {"compliance": gpt},
+                "judges": {"qwen": {"compliance": qwen}},
+                "judge_rationales": {"qwen": {"compliance": "  it respects the norm "}}}]
+        })
+        .to_string()
+    };
+    w.write("items.jsonl", format!("{}\n{}\n", line("a", 1, 0), line("b", 0, 0)));
+    w.cmd(&["import", "s.db", "items.jsonl"]).assert().success();
+    let conn = rusqlite::Connection::open(w.path("s.db")).unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM judges ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names, ["judge", "qwen"]);
+    let (scores, rationale): (String, String) = conn
+        .query_row(
+            "SELECT scores, rationale FROM response_judges WHERE judge = 'qwen' AND item_id = 'a'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(scores, r#"{"compliance":0}"#);
+    assert!(rationale.contains("respects the norm"), "{rationale}");
+    let default: String =
+        conn.query_row("SELECT judge FROM responses WHERE item_id = 'a'", [], |r| r.get(0)).unwrap();
+    assert_eq!(default, r#"{"compliance":1}"#, "the `judge` object stays the default judge's");
+    // A further judge's scores are checked like the judge's: an unknown dimension is located.
+    w.write(
+        "bad.jsonl",
+        r#"{"id": "c", "query": "q", "responses": [{"model": "m", "text": "t", "judges": {"qwen": {"fluency": 1}}}]}"#,
+    );
+    w.cmd(&["import", "s.db", "bad.jsonl"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bad.jsonl:1: responses[0].judges.qwen.fluency:"));
+}

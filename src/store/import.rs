@@ -1,7 +1,7 @@
 //! Writing imported records: items with their responses, and pairs, all in one transaction.
 
 use super::{ImportCounts, Store, time};
-use crate::model::{Item, Pair};
+use crate::model::{Item, JudgeScores, Pair};
 use anyhow::Context;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::time::Duration;
@@ -101,12 +101,46 @@ impl Importer<'_> {
 
     /// Registers the records' judge in `judges` the first time it scores something.
     fn register_judge(&mut self) -> rusqlite::Result<()> {
-        if !self.judges.contains(&self.judge) {
-            self.tx
-                .prepare_cached("INSERT OR IGNORE INTO judges(name) VALUES (?1)")?
-                .execute([&self.judge])?;
-            self.judges.push(self.judge.clone());
+        let name = self.judge.clone();
+        self.register(&name)
+    }
+
+    fn register(&mut self, name: &str) -> rusqlite::Result<()> {
+        if !self.judges.iter().any(|j| j == name) {
+            self.tx.prepare_cached("INSERT OR IGNORE INTO judges(name) VALUES (?1)")?.execute([name])?;
+            self.judges.push(name.to_string());
         }
+        Ok(())
+    }
+
+    /// Writes a further named judge's scores of a response (canonical `judges`), after the
+    /// response itself; the default judge's also go to `responses.judge`.
+    fn write_named_judge(
+        &mut self,
+        item_id: &str,
+        model: &str,
+        name: &str,
+        s: &JudgeScores,
+    ) -> anyhow::Result<()> {
+        if s.scores.is_empty() && s.rationale.is_empty() {
+            return Ok(());
+        }
+        let (scores, rationale) = (serde_json::to_string(&s.scores)?, serde_json::to_string(&s.rationale)?);
+        self.register(name)?;
+        if self.judges.first().is_some_and(|first| first == name) {
+            self.tx
+                .prepare_cached(
+                    "UPDATE responses SET judge = ?3, judge_rationale = ?4 WHERE item_id = ?1 AND model = ?2",
+                )?
+                .execute(params![item_id, model, scores, rationale])?;
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
+                 ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,
+                   rationale=excluded.rationale",
+            )?
+            .execute(params![name, item_id, model, scores, rationale])?;
         Ok(())
     }
 
@@ -186,7 +220,7 @@ impl Importer<'_> {
             let scored = !r.judge.is_empty() || !r.judge_rationale.is_empty();
             // Only a session with several judges (or gaining one) can pair a judge's scores
             // with another text; a session of one judge is re-imported as it always was.
-            if self.judges.len() > 1 || !self.judge_is_default() {
+            if self.judges.len() > 1 || !self.judge_is_default() || !r.judges.is_empty() {
                 self.check_text(&item.id, &r.model, &r.text)?;
             }
             if scored {
@@ -221,6 +255,9 @@ impl Importer<'_> {
                         "DELETE FROM response_judges WHERE judge = ?1 AND item_id = ?2 AND model = ?3",
                     )?
                     .execute(params![self.judge, item.id, r.model])?;
+            }
+            for (name, scores) in &r.judges {
+                self.write_named_judge(&item.id, &r.model, name, scores)?;
             }
             self.counts.responses += 1;
         }
