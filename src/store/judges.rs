@@ -178,6 +178,27 @@ mod tests {
     }
 
     #[test]
+    fn merged_responses_bring_their_scores_as_the_targets_default_judge() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut src = Store::create(&dir.path().join("src.db"), &Schema::cross_eval(), false).unwrap();
+        import(&mut src, None, &[item("a", "t", 0)]).unwrap();
+        drop(src);
+        let mut target = Store::create(&dir.path().join("t.db"), &Schema::cross_eval(), false).unwrap();
+        target.merge_from(&dir.path().join("src.db")).unwrap();
+        assert_eq!(target.judge_names().unwrap(), vec!["judge".to_string()]);
+        assert_eq!(
+            target.judge_values("judge").unwrap()[&("a".to_string(), "m".to_string())]["compliance"],
+            0
+        );
+        // A target whose default judge is named keeps its name for merged scores.
+        let mut named = Store::create(&dir.path().join("n.db"), &Schema::cross_eval(), false).unwrap();
+        import(&mut named, Some("gpt"), &[item("b", "t", 1)]).unwrap();
+        named.merge_from(&dir.path().join("src.db")).unwrap();
+        assert_eq!(named.judge_names().unwrap(), vec!["gpt".to_string()]);
+        assert_eq!(named.judges_of("a", "m").unwrap()[0].judge, "gpt");
+    }
+
+    #[test]
     fn another_text_is_refused_when_another_judge_scored_the_first_and_nothing_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
