@@ -195,10 +195,13 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let mut results: Vec<_> = dims
         .into_iter()
         .map(|dim| {
-            let mut d = data.dimension_agreement(dim, opts, with_judge, groups.as_deref());
+            // With several judges `judge` is taken from theirs, not computed twice.
+            let mut d =
+                data.dimension_agreement(dim, opts, with_judge && judges.is_none(), groups.as_deref());
             if let Some(j) = &judges {
                 let all = data.judges_agreement(dim, j, opts, groups.as_deref());
-                agreement_judges::name_the_judge(&mut d, &all, named.as_deref());
+                let name = named.as_deref().unwrap_or(j.names[0].as_str());
+                agreement_judges::name_the_judge(&mut d, &all, name);
                 several.push((dim.name.clone(), all));
             }
             d

@@ -7,10 +7,8 @@ use crate::session_stats::DimensionAgreement;
 use crate::session_stats::judges::{JudgesAgreement, JudgesOnDimension};
 use std::fmt::Write as _;
 
-/// Makes `judge` (overall and per group) the report of judge `named`, when one is named; else
-/// it stays the default judge's.
-pub(super) fn name_the_judge(d: &mut DimensionAgreement, all: &JudgesAgreement, named: Option<&str>) {
-    let Some(name) = named else { return };
+/// Makes `judge` (overall and per group) the report of judge `name`.
+pub(super) fn name_the_judge(d: &mut DimensionAgreement, all: &JudgesAgreement, name: &str) {
     let pick = |on: &JudgesOnDimension| on.reports.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone());
     if let Some(r) = pick(&all.all) {
         d.judge = Some(r);

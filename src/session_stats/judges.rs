@@ -57,13 +57,13 @@ impl SessionJudges {
                     }
                 }
             } else {
-                for ((item, model), scores) in store.judge_values(name)? {
-                    if let Some(&r) = index.get(&(item.as_str(), model.as_str())) {
+                store.for_each_judge_value(name, |item, model, scores| {
+                    if let Some(&r) = index.get(&(item, model)) {
                         for (dim, v) in scores {
                             put(&dim, r, v);
                         }
                     }
-                }
+                })?;
             }
             values.push(dims);
         }

@@ -50,18 +50,31 @@ impl Store {
         &self,
         judge: &str,
     ) -> rusqlite::Result<HashMap<(String, String), BTreeMap<String, Value>>> {
+        let mut out = HashMap::new();
+        self.for_each_judge_value(judge, |item, model, scores| {
+            out.insert((item.to_string(), model.to_string()), scores);
+        })?;
+        Ok(out)
+    }
+
+    /// As `judge_values`, handing each response's values to `f` instead of holding them all
+    /// (a million responses' maps would be hundreds of megabytes).
+    pub fn for_each_judge_value(
+        &self,
+        judge: &str,
+        mut f: impl FnMut(&str, &str, BTreeMap<String, Value>),
+    ) -> rusqlite::Result<()> {
         let mut st = self
             .conn
             .prepare_cached("SELECT item_id, model, scores FROM response_judges WHERE judge = ?1")?;
         let mut rows = st.query([judge])?;
-        let mut out = HashMap::new();
         while let Some(r) = rows.next()? {
             let scores: BTreeMap<String, Value> = json_col(r.get::<_, String>(2)?);
             if !scores.is_empty() {
-                out.insert((r.get(0)?, r.get(1)?), scores);
+                f(r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?, scores);
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
