@@ -78,6 +78,7 @@ fn in_memory() -> ExportData {
         pairs,
         current,
         adjudicators: Vec::new(),
+        judges: Default::default(),
     }
 }
 

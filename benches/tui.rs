@@ -108,7 +108,13 @@ fn item(i: usize) -> Item {
                 .collect();
             let mut rationale = BTreeMap::new();
             rationale.insert("awareness".to_string(), text(25).into());
-            Response { model: m.to_string(), text: text(110), judge, judge_rationale: rationale }
+            Response {
+                model: m.to_string(),
+                text: text(110),
+                judge,
+                judge_rationale: rationale,
+                ..Default::default()
+            }
         })
         .collect();
     Item {

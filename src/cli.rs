@@ -56,6 +56,10 @@ pub enum Command {
         files: Vec<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
+        /// The judge whose scores these files carry (default `judge`); scores of responses
+        /// already in the session are added to theirs, under this name.
+        #[arg(long, value_name = "NAME")]
+        judge: Option<String>,
     },
     /// Check input files without importing them (exit 0 when valid).
     Validate {
@@ -84,6 +88,16 @@ pub enum Command {
         by: Option<GroupBy>,
         #[arg(long)]
         json: bool,
+        /// A table per dimension: every judge's accuracy (Wilson interval), kappa and n, the
+        /// best judge marked, and the strata that lack labels for --margin.
+        #[arg(long)]
+        judges: bool,
+        /// With --judges: the margin every judge's accuracy should be known within.
+        #[arg(long, default_value_t = 0.05, requires = "judges")]
+        margin: f64,
+        /// With --judges: the confidence of the intervals and of the margin.
+        #[arg(long, default_value_t = 0.95, requires = "judges")]
+        confidence: f64,
     },
     /// Export labels, gold labels or training data.
     Export(ExportArgs),
@@ -169,9 +183,10 @@ pub struct AgreementArgs {
     pub categories: Option<Vec<String>>,
     #[arg(long = "dimension")]
     pub dimensions: Vec<String>,
-    /// Compare the LLM judge with the humans as well.
-    #[arg(long)]
-    pub judge: bool,
+    /// Compare the LLM judges with the humans (and with each other) as well; `judge` in the
+    /// output is judge NAME when given, else the session's default judge.
+    #[arg(long, value_name = "NAME", num_args = 0..=1)]
+    pub judge: Option<Option<String>>,
     #[arg(long, value_enum)]
     pub by: Option<GroupBy>,
     /// Percentile-bootstrap confidence intervals for alpha with N resamples.

@@ -36,6 +36,17 @@ pub struct Response {
     pub judge: BTreeMap<String, Value>,
     /// dimension name -> the judge's reasoning (same names as `judge`).
     pub judge_rationale: BTreeMap<String, Rationale>,
+    /// Further named judges' scores of this response, as an input file gives them (canonical
+    /// `judges` and `judge_rationales`): judge name -> its scores.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub judges: BTreeMap<String, JudgeScores>,
+}
+
+/// One named judge's scores and rationales of a response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct JudgeScores {
+    pub scores: BTreeMap<String, Value>,
+    pub rationale: BTreeMap<String, Rationale>,
 }
 
 /// The judge's reasoning on one dimension. The text was written about the judge's own

@@ -41,6 +41,7 @@ fn item(id: &str, language: &str) -> Item {
             text: "Sure, here it is.".into(),
             judge,
             judge_rationale,
+            ..Default::default()
         }],
         ..Default::default()
     }

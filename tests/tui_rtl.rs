@@ -51,12 +51,14 @@ fn session(dir: &Path) -> std::path::PathBuf {
                 text: RESPONSE.into(),
                 judge: judge.clone(),
                 judge_rationale: [("awareness".to_string(), RATIONALE.into())].into(),
+                ..Default::default()
             },
             Response {
                 model: "llava".into(),
                 text: HEBREW.into(),
                 judge,
                 judge_rationale: [("awareness".to_string(), "Ignores the norm.".into())].into(),
+                ..Default::default()
             },
         ],
         ..Default::default()

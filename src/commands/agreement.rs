@@ -3,6 +3,7 @@
 //! group). Statistics come from `crate::agreement` and `crate::session_stats`; this module checks
 //! the arguments, reads the ratings file and prints.
 
+use super::agreement_judges;
 use crate::agreement::ratings_table::read_ratings;
 use crate::agreement::session::JudgeReport;
 use crate::agreement::{self, Agreement, Level, Options, Scale, Stat, count_of};
@@ -11,6 +12,7 @@ use crate::cli::{AgreementArgs, GroupBy, LevelArg};
 use crate::error::{CliError, CliResult};
 use crate::schema::Dimension;
 use crate::session_stats::SessionLabels;
+use crate::session_stats::judges::SessionJudges;
 use crate::store::{ResponseInfo, Store, field};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -26,7 +28,7 @@ pub fn run(args: AgreementArgs) -> CliResult {
         (Some(file), _) => {
             for (given, flag) in [
                 (!args.dimensions.is_empty(), "--dimension"),
-                (args.judge, "--judge"),
+                (args.judge.is_some(), "--judge"),
                 (args.by.is_some(), "--by"),
             ] {
                 if given {
@@ -175,9 +177,35 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     let data = SessionLabels::load(&store)?;
     let groups: Option<Vec<String>> =
         args.by.map(|field| data.responses.iter().map(|r| group_value(r, field)).collect());
+    let with_judge = args.judge.is_some();
+    // Several judges: each one, pairs of them. One scan per judge, and none with one judge.
+    let names = if with_judge { store.judge_names()? } else { Vec::new() };
+    let named = args.judge.clone().flatten();
+    if let Some(name) = named.as_ref().filter(|n| !names.contains(n)) {
+        return Err(CliError::usage(match names.is_empty() {
+            true => format!("--judge {name}: this session has no judge scores"),
+            false => format!("--judge {name}: no such judge; this session has {}", names.join(", ")),
+        }));
+    }
+    let judges = match with_judge && (names.len() > 1 || named.is_some()) {
+        true => Some(SessionJudges::load(&store, &data)?),
+        false => None,
+    };
+    let mut several = Vec::new();
     let mut results: Vec<_> = dims
         .into_iter()
-        .map(|dim| data.dimension_agreement(dim, opts, args.judge, groups.as_deref()))
+        .map(|dim| {
+            // With several judges `judge` is taken from theirs, not computed twice.
+            let mut d =
+                data.dimension_agreement(dim, opts, with_judge && judges.is_none(), groups.as_deref());
+            if let Some(j) = &judges {
+                let all = data.judges_agreement(dim, j, opts, groups.as_deref());
+                let name = named.as_deref().unwrap_or(j.names[0].as_str());
+                agreement_judges::name_the_judge(&mut d, &all, name);
+                several.push((dim.name.clone(), all));
+            }
+            d
+        })
         .collect();
     if asked_verdict || (args.dimensions.is_empty() && !data.verdicts.is_empty()) {
         results.push(data.verdict_agreement(opts));
@@ -190,6 +218,10 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
             if let Some(j) = &d.judge {
                 o.insert("judge".into(), j.to_json());
             }
+            let of_judges = several.iter().find(|(n, _)| *n == d.name).map(|(_, a)| a);
+            if let Some(a) = of_judges {
+                a.all.insert_json(&mut o, opts.seed);
+            }
             if let Some(field) = args.by.filter(|_| d.name != field::VERDICT) {
                 let mut groups = Map::new();
                 for (v, h, j) in &d.by {
@@ -199,6 +231,12 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
                         g.insert("judge".into(), j.to_json());
                     }
                     groups.insert(v.clone(), Value::Object(g));
+                }
+                for (v, on) in of_judges.map(|a| a.by.as_slice()).unwrap_or_default() {
+                    let entry = groups.entry(v.clone()).or_insert_with(|| json!({}));
+                    if let Value::Object(g) = entry {
+                        on.insert_json(g, opts.seed);
+                    }
                 }
                 o.insert("by".into(), json!({ field.as_str(): groups }));
             }
@@ -216,11 +254,17 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
         let _ = writeln!(out, "\n== {} ({}) ==", d.name, d.humans.scale.level.as_str());
         if d.humans.n_items == 0 {
             let _ = writeln!(out, "no human labels yet");
+            if let Some((_, a)) = several.iter().find(|(n, _)| *n == d.name) {
+                out.push_str(&agreement_judges::render_without_humans(a));
+            }
             continue;
         }
         out.push_str(&render_agreement(&d.humans, "humans"));
         if let Some(j) = &d.judge {
             out.push_str(&render_judge(j));
+        }
+        if let Some((_, a)) = several.iter().find(|(n, _)| *n == d.name) {
+            out.push_str(&agreement_judges::render(a, args.by));
         }
         if let Some(field) = args.by.filter(|_| d.name != field::VERDICT) {
             out.push_str(&render_groups(field, &d.by));

@@ -30,7 +30,7 @@ pub fn prepare(base: &Path) -> CliResult<PathBuf> {
         images_dir: None,
         gold: false,
     };
-    match import_files(&mut store, &files, options(&input), |_| {}) {
+    match import_files(&mut store, &files, options(&input), None, |_| {}) {
         Ok(_) => Ok(session),
         Err(e) => {
             drop(store);

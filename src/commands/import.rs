@@ -16,8 +16,10 @@
 
 use crate::cli::{InputArgs, InputFormat};
 use crate::error::{CliError, CliResult};
-use crate::ingest::{Format, IngestError, IngestOptions, IngestSummary, Record, read_inputs};
-use crate::store::{ImportCounts, ItemJson, Store};
+use crate::ingest::{
+    Diagnostics, Format, IngestError, IngestOptions, IngestSummary, Record, RecordAt, read_inputs_located,
+};
+use crate::store::{ImportCounts, ItemJson, ResponseTextDiffers, Store};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -57,16 +59,16 @@ const BATCHES_IN_FLIGHT: usize = 4;
 
 /// A record with the JSON text the store writes for it, made on the parsing thread.
 enum Prepared {
-    Item(crate::model::Item, ItemJson),
+    Item(crate::model::Item, ItemJson, RecordAt),
     Pair(crate::model::Pair),
 }
 
 impl Prepared {
-    fn of(record: Record) -> anyhow::Result<Prepared> {
+    fn of(record: Record, at: RecordAt) -> anyhow::Result<Prepared> {
         Ok(match record {
             Record::Item(item) => {
                 let json = ItemJson::of(&item)?;
-                Prepared::Item(item, json)
+                Prepared::Item(item, json, at)
             }
             Record::Pair(pair) => Prepared::Pair(pair),
         })
@@ -74,7 +76,8 @@ impl Prepared {
 }
 
 /// Reads `files` and writes their records into `store` in one transaction. `on_progress` is
-/// called every few hundred records with the bytes read so far.
+/// called every few hundred records with the bytes read so far. `judge` names the judge whose
+/// scores the files carry (`judge` when `None`).
 ///
 /// Parsing and checking run on a second thread, SQLite's writes on this one (the connection
 /// stays on the thread that opened it). Records travel in batches through a bounded channel,
@@ -85,6 +88,7 @@ pub fn import_files(
     store: &mut Store,
     files: &[PathBuf],
     mut opts: IngestOptions,
+    judge: Option<&str>,
     mut on_progress: impl FnMut(u64),
 ) -> Result<(IngestSummary, ImportCounts), IngestError> {
     let schema = store.schema().clone();
@@ -109,8 +113,8 @@ pub fn import_files(
                     std::mem::swap(batch, &mut next);
                     to_writer.send(next).map_err(|_| anyhow::anyhow!("the database writer stopped"))
                 };
-                let read = read_inputs(files, &opts, &schema, &mut |record| {
-                    batch.push(Prepared::of(record)?);
+                let read = read_inputs_located(files, &opts, &schema, &mut |record, at| {
+                    batch.push(Prepared::of(record, at)?);
                     if batch.len() == BATCH {
                         send(&mut batch)?;
                     }
@@ -131,11 +135,24 @@ pub fn import_files(
             // Owned here, so that a database error (an early return) drops the receiver and
             // the parser's next send fails instead of waiting for ever.
             let (batches, to_parser) = (batches, to_parser);
+            if let Some(judge) = judge {
+                importer.set_judge(judge);
+            }
             let mut since_progress = 0;
             for batch in batches.iter() {
                 for record in &batch {
                     match record {
-                        Prepared::Item(item, json) => importer.upsert_item_with(item, json)?,
+                        Prepared::Item(item, json, at) => {
+                            if let Err(e) = importer.upsert_item_with(item, json) {
+                                if let Some(differs) = e.downcast_ref::<ResponseTextDiffers>() {
+                                    let mut diag = Diagnostics::default();
+                                    let file = files.get(at.0 as usize).map(|f| f.display().to_string());
+                                    diag.error(format!("{}:{}: {differs}", file.unwrap_or_default(), at.1));
+                                    rejected = Some(IngestError::Invalid(diag));
+                                }
+                                return Err(e);
+                            }
+                        }
                         Prepared::Pair(pair) => importer.upsert_pair(pair)?,
                     }
                     since_progress += 1;
@@ -168,13 +185,16 @@ pub fn import_files(
     }
 }
 
-pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
+pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs, judge: Option<&str>) -> CliResult {
     let mut store = Store::open(session)?;
     let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let started = Instant::now();
     let mut bar: Option<ProgressBar> = None;
     let show_progress = std::io::stderr().is_terminal();
-    let result = import_files(&mut store, files, options(input), |bytes| {
+    if let Some(name) = judge {
+        check_judge_name(name)?;
+    }
+    let result = import_files(&mut store, files, options(input), judge, |bytes| {
         if bar.is_none() && show_progress && started.elapsed() > PROGRESS_AFTER {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
                 .with_elapsed(started.elapsed())
@@ -234,5 +254,20 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs) -> CliResult {
                 "{shown}: the import failed and was rolled back, nothing changed: {why}"
             )))
         }
+    }
+}
+
+/// A judge name is a key in JSON output and a column name in CSV exports: short, printable,
+/// without the `.` that separates a CSV column's parts.
+fn check_judge_name(name: &str) -> CliResult {
+    let ok = !name.trim().is_empty()
+        && name.len() <= 64
+        && !name.chars().any(|c| c.is_control() || c == '.' || c == '|' || c == ',');
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "--judge {name:?}: give a short name without control characters, '.', ',' or '|' (for example gpt-4o or qwen2_5-vl)"
+        )))
     }
 }

@@ -2,6 +2,7 @@
 //! and exit codes are decided here and in `main.rs`, nowhere else.
 
 pub mod agreement;
+mod agreement_judges;
 pub mod annotate;
 pub mod demo;
 pub mod export;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod merge;
 pub mod report;
+mod report_judges;
 pub mod show;
 pub mod status;
 pub mod sync;
@@ -28,11 +30,16 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Hub(HubCommand::Init { url, session }) => hub::init(&url, &session),
         Command::Sync { session, url } => sync::run(&session, &url),
         Command::Agreement(args) => agreement::run(args),
-        Command::Report { session, by, json } => report::run(&session, by, json),
+        Command::Report { session, by, json, judges: true, margin, confidence } => {
+            report_judges::run(&session, by, json, margin, confidence)
+        }
+        Command::Report { session, by, json, .. } => report::run(&session, by, json),
         Command::Init { session, schema, force, overlap, gold_rate } => {
             init::run(&session, schema.as_deref(), force, overlap, gold_rate)
         }
-        Command::Import { session, files, input } => import::run(&session, &files, &input),
+        Command::Import { session, files, input, judge } => {
+            import::run(&session, &files, &input, judge.as_deref())
+        }
         Command::Validate { files, input, schema } => validate::run(&files, &input, schema.as_deref()),
         Command::Annotate(a) => annotate::run(a),
     }

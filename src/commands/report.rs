@@ -11,7 +11,8 @@ use crate::agreement::session::DimensionRatings;
 use crate::cli::GroupBy;
 use crate::error::CliResult;
 use crate::schema::Dimension;
-use crate::session_stats::report_cells::{Cell, cell};
+use crate::session_stats::judges::SessionJudges;
+use crate::session_stats::report_cells::{Cell, cell, judge_share};
 use crate::session_stats::{SessionLabels, pair_summary};
 use crate::store::Store;
 use serde_json::{Map, Value, json};
@@ -60,8 +61,25 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         })
         .collect();
 
-    // (group name or None for all, responses, cells per dimension)
-    let mut table: Vec<(Option<&str>, usize, Vec<Cell>)> = Vec::new();
+    // With several judges, each one's column (the first is the default judge of `judge`).
+    let judge_names = store.judge_names()?;
+    let several = if judge_names.len() > 1 { Some(SessionJudges::load(&store, &data)?) } else { None };
+    let judge_columns: Vec<Vec<Vec<Option<i64>>>> = dims
+        .iter()
+        .map(|(d, _, _)| match &several {
+            Some(j) => (0..j.names.len()).map(|k| j.values(k, &d.name)).collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    let shares = |keep: &dyn Fn(usize) -> bool| -> Vec<Vec<(u64, Stat)>> {
+        dims.iter()
+            .zip(&judge_columns)
+            .map(|((d, _, _), cols)| cols.iter().map(|v| judge_share(d, v, keep)).collect())
+            .collect()
+    };
+    // (group name or None for all, responses, cells per dimension, each judge's share per dimension)
+    type Row<'a> = (Option<&'a str>, usize, Vec<Cell>, Vec<Vec<(u64, Stat)>>);
+    let mut table: Vec<Row> = Vec::new();
     for g in &group_names {
         let keep = |r: usize| &groups_of[r] == g;
         let n = (0..data.responses.len()).filter(|&r| keep(r)).count();
@@ -69,6 +87,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
             Some(g.as_str()),
             n,
             dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &keep)).collect(),
+            shares(&keep),
         ));
     }
     let all = |_: usize| true;
@@ -76,24 +95,34 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         None,
         data.responses.len(),
         dims.iter().map(|(d, ratings, j)| cell(d, ratings, j, &all)).collect(),
+        shares(&all),
     ));
 
     if as_json {
-        let to_obj = |n: usize, cells: &[Cell]| {
+        let to_obj = |n: usize, cells: &[Cell], shares: &[Vec<(u64, Stat)>]| {
             let mut per = Map::new();
-            for ((d, _, _), c) in dims.iter().zip(cells) {
-                per.insert(d.name.clone(), cell_json(d, c));
+            for (((d, _, _), c), s) in dims.iter().zip(cells).zip(shares) {
+                let mut o = cell_json(d, c);
+                if !s.is_empty() {
+                    let key = if d.is_binary() { "share_1" } else { "mean" };
+                    let mut judges = Map::new();
+                    for (name, (n, v)) in judge_names.iter().zip(s) {
+                        judges.insert(name.clone(), json!({"n": n, key: num(v)}));
+                    }
+                    o["judges"] = Value::Object(judges);
+                }
+                per.insert(d.name.clone(), o);
             }
             json!({"responses": n, "dimensions": per})
         };
         let mut groups = Map::new();
         let mut overall = Value::Null;
-        for (g, n, cells) in &table {
+        for (g, n, cells, s) in &table {
             match g {
                 Some(g) => {
-                    groups.insert(g.to_string(), to_obj(*n, cells));
+                    groups.insert(g.to_string(), to_obj(*n, cells, s));
                 }
-                None => overall = to_obj(*n, cells),
+                None => overall = to_obj(*n, cells, s),
             }
         }
         let mut out = json!({
@@ -121,38 +150,31 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
         by.as_str(),
         session.display()
     );
-    let header = [
-        by.as_str(),
-        "responses",
-        "dimension",
-        "judge",
-        "n",
-        "humans",
-        "n",
-        "labels",
-        "agree",
-        "kappa",
-        "alpha",
-    ];
+    let other_judges: &[String] = if several.is_some() { &judge_names[1..] } else { &[] };
+    let first_judge = if several.is_some() { judge_names[0].as_str() } else { "judge" };
+    let mut header = vec![by.as_str(), "responses", "dimension", first_judge, "n"];
+    for name in other_judges {
+        header.extend([name.as_str(), "n"]);
+    }
+    header.extend(["humans", "n", "labels", "agree", "kappa", "alpha"]);
     let left = [0, 2];
     let mut rows: Vec<Vec<String>> = Vec::new();
     let show = |d: &Dimension, s: &Stat| if d.is_binary() { fmt_share(s) } else { fmt_stat(s) };
-    for (gi, (g, n, cells)) in table.iter().enumerate() {
+    for (gi, (g, n, cells, shares)) in table.iter().enumerate() {
         if gi > 0 {
             rows.push(vec![String::new(); header.len()]);
         }
-        for (di, ((d, _, _), c)) in dims.iter().zip(cells).enumerate() {
+        for (di, (((d, _, _), c), s)) in dims.iter().zip(cells).zip(shares).enumerate() {
             let (name, count) = if di == 0 {
                 (g.unwrap_or("all").to_string(), n.to_string())
             } else {
                 (String::new(), String::new())
             };
-            rows.push(vec![
-                name,
-                count,
-                d.name.clone(),
-                show(d, &c.judge_value),
-                c.judge_n.to_string(),
+            let mut row = vec![name, count, d.name.clone(), show(d, &c.judge_value), c.judge_n.to_string()];
+            for (n, v) in s.iter().skip(1) {
+                row.extend([show(d, v), n.to_string()]);
+            }
+            row.extend([
                 show(d, &c.human_value),
                 c.human_n.to_string(),
                 c.human_labels.to_string(),
@@ -160,6 +182,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
                 fmt_stat(&c.cohen_kappa),
                 fmt_stat(&c.alpha.1),
             ]);
+            rows.push(row);
         }
     }
     out.push_str(&render_table(&header, &rows, &left, ""));

@@ -160,7 +160,7 @@ pub fn gold_rows(
             };
             match decide(&values, adjudication, min_annotators) {
                 Ok(d) => {
-                    emit(json!({
+                    let mut row = json!({
                         "item_id": &*r.item_id,
                         "model": &*r.model,
                         "dimension": dim.name,
@@ -173,7 +173,12 @@ pub fn gold_rows(
                             "values": values,
                             "agreement": round4(d.agreement),
                         },
-                    }))?;
+                    });
+                    if !data.judges.names.is_empty() {
+                        let values = data.judges.of(Some((&r.item_id, &r.model)), Some(&dim.name));
+                        row["judges"] = super::judges::to_json(&values);
+                    }
+                    emit(row)?;
                     summary.rows += 1;
                 }
                 // A response nobody labelled is not worth a line in the summary.

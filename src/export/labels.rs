@@ -37,6 +37,8 @@ pub struct LabelRow<'a> {
     /// The value (a verdict as its name).
     pub value: Option<LabelValue>,
     pub judge: Option<Value>,
+    /// Every judge's value, when the session has several judges (else empty).
+    pub judges: Vec<(&'a str, Option<Value>)>,
     pub note: Option<&'a str>,
     pub skipped_reason: Option<&'a str>,
     pub seconds: f64,
@@ -71,7 +73,7 @@ fn tenths(s: f64) -> f64 {
 
 impl LabelRow<'_> {
     pub fn to_json(&self) -> Json {
-        json!({
+        let mut row = json!({
             "item_id": self.item_id,
             "model": self.model,
             "pair_id": self.pair_id,
@@ -83,16 +85,21 @@ impl LabelRow<'_> {
             "skipped_reason": self.skipped_reason,
             "seconds": tenths(self.seconds),
             "labelled_at": self.labelled_at,
-        })
+        });
+        if !self.judges.is_empty() {
+            row["judges"] = super::judges::to_json(&self.judges);
+        }
+        row
     }
 
     /// The CSV cells, in `COLUMNS` order; a missing value is an empty cell. Text cells (ids,
     /// names, notes) are made spreadsheet-safe (see [`spreadsheet_safe`]); the value, judge,
     /// seconds and time columns are numbers, verdict names or timestamps written by crossreview
     /// and are kept as they are, so that a negative score stays a number.
-    pub fn to_cells(&self) -> [String; 11] {
+    /// The `judge.NAME` cells of several judges come last.
+    pub fn to_cells(&self) -> Vec<String> {
         let s = |o: Option<&str>| spreadsheet_safe(o.unwrap_or("")).into_owned();
-        [
+        let mut cells = vec![
             s(self.item_id),
             s(self.model),
             s(self.pair_id),
@@ -104,7 +111,9 @@ impl LabelRow<'_> {
             s(self.skipped_reason),
             tenths(self.seconds).to_string(),
             self.labelled_at.to_string(),
-        ]
+        ];
+        cells.extend(self.judges.iter().map(|(_, v)| v.map(|v| v.to_string()).unwrap_or_default()));
+        cells
     }
 }
 
@@ -198,6 +207,7 @@ pub fn label_rows<'a>(
                 dimension: Some(&c.field),
                 value: Some(value),
                 judge,
+                judges: data.judges.of(item_id.zip(model), Some(&c.field)),
                 note: t.note,
                 skipped_reason,
                 seconds: t.seconds,
@@ -216,6 +226,7 @@ pub fn label_rows<'a>(
                 dimension: None,
                 value: None,
                 judge: None,
+                judges: data.judges.of(None, None),
                 note: t.note,
                 skipped_reason,
                 seconds: t.seconds,
@@ -260,7 +271,8 @@ fn write_csv_line(out: &mut dyn Write, cells: &[String]) -> std::io::Result<()> 
 
 /// `labels-csv`: a header row, then every label row.
 pub fn write_csv(data: &ExportData, out: &mut dyn Write) -> anyhow::Result<super::ExportSummary> {
-    let header: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    let mut header: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    header.extend(data.judges.names.iter().map(|n| format!("judge.{n}")));
     write_csv_line(out, &header)?;
     label_rows(data, &mut |row| Ok(write_csv_line(out, &row.to_cells())?))
 }
@@ -291,6 +303,7 @@ mod tests {
             dimension: Some("awareness"),
             value: Some(LabelValue::Number(-1)),
             judge: Some(-2),
+            judges: Vec::new(),
             note: Some("+note"),
             skipped_reason: Some("=cmd"),
             seconds: 1.0,

@@ -8,6 +8,7 @@
 
 pub mod gold;
 pub mod images;
+pub mod judges;
 pub mod labels;
 pub mod preference;
 pub mod writer;
@@ -44,6 +45,8 @@ pub struct ExportData {
     pub current: Vec<CurrentLabel>,
     /// The session's adjudicators: their labels decide (gold) instead of counting as votes.
     pub adjudicators: Vec<String>,
+    /// Every judge's scores, when the session has several (or a named) judge.
+    pub judges: judges::JudgeScores,
 }
 
 impl ExportData {
@@ -61,6 +64,7 @@ impl ExportData {
             pairs: store.pairs()?,
             current,
             adjudicators: store.adjudicators()?,
+            judges: judges::JudgeScores::load(store)?,
         })
     }
 
@@ -102,6 +106,7 @@ impl ExportData {
             pairs: store.pairs()?,
             current,
             adjudicators: store.adjudicators()?,
+            judges: judges::JudgeScores::default(),
         })
     }
 

@@ -17,7 +17,7 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub(super) fn error(&mut self, msg: String) {
+    pub fn error(&mut self, msg: String) {
         self.error_count += 1;
         if self.errors.len() < MAX_SHOWN {
             self.errors.push(msg);

@@ -9,7 +9,7 @@
 use super::unique_keys::UniqueMap;
 use super::{RecordError, check_judge_value, check_rationale_dimension, json_kind, suggest};
 use crate::ingest::normalize::normalize_in_place;
-use crate::model::{Item, Rationale, Response};
+use crate::model::{Item, JudgeScores, Rationale, Response};
 use crate::schema::Schema;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 pub(crate) const ITEM_KEYS: &[&str] =
     &["id", "image", "query", "query_en", "language", "country", "domain", "norm", "meta", "responses"];
-const RESPONSE_KEYS: &[&str] = &["model", "text", "judge", "judge_rationale"];
+const RESPONSE_KEYS: &[&str] = &["model", "text", "judge", "judge_rationale", "judges", "judge_rationales"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +51,19 @@ struct RawResponse {
     judge: Option<UniqueMap<JudgeNumber>>,
     #[serde(default)]
     judge_rationale: Option<UniqueMap<String>>,
+    /// Further named judges: name -> dimension -> score.
+    #[serde(default)]
+    judges: Option<UniqueMap<UniqueMap<JudgeNumber>>>,
+    /// Their rationales: name -> dimension -> text.
+    #[serde(default)]
+    judge_rationales: Option<UniqueMap<UniqueMap<String>>>,
+}
+
+/// A judge name is a key in JSON output and part of CSV column names (`judge.NAME`).
+pub fn judge_name_ok(name: &str) -> bool {
+    !name.trim().is_empty()
+        && name.len() <= 64
+        && !name.chars().any(|c| c.is_control() || c == '.' || c == '|' || c == ',')
 }
 
 /// A judge score: an integer, or a float with no fractional part (`1.0`, as Python tools
@@ -143,9 +156,42 @@ fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
                 Err(msg) => errors.push(RecordError::new(format!("{}.judge_rationale.{dim}: {msg}", at()))),
             }
         }
+        let mut judges: BTreeMap<String, JudgeScores> = BTreeMap::new();
+        for (name, scores) in r.judges.into_iter().flat_map(|m| m.0) {
+            let entry = judges.entry(name.clone()).or_default();
+            for (dim, JudgeNumber(v)) in scores.0 {
+                match check_judge_value(schema, &dim, v) {
+                    Ok(()) => {
+                        entry.scores.insert(dim, v);
+                    }
+                    Err(msg) => errors.push(RecordError::new(format!("{}.judges.{name}.{dim}: {msg}", at()))),
+                }
+            }
+        }
+        for (name, texts) in r.judge_rationales.into_iter().flat_map(|m| m.0) {
+            let entry = judges.entry(name.clone()).or_default();
+            for (dim, mut text) in texts.0 {
+                match check_rationale_dimension(schema, &dim) {
+                    Ok(()) => {
+                        normalize_in_place(&mut text);
+                        entry.rationale.insert(dim, Rationale::from(text));
+                    }
+                    Err(msg) => errors
+                        .push(RecordError::new(format!("{}.judge_rationales.{name}.{dim}: {msg}", at()))),
+                }
+            }
+        }
+        for name in judges.keys() {
+            if !judge_name_ok(name) {
+                errors.push(RecordError::new(format!(
+                    "{}.judges: judge name {name:?}: give a short name without control characters, '.', ',' or '|'",
+                    at()
+                )));
+            }
+        }
         let mut text = r.text;
         normalize_in_place(&mut text);
-        responses.push(Response { model: r.model, text, judge, judge_rationale });
+        responses.push(Response { model: r.model, text, judge, judge_rationale, judges });
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -266,7 +312,7 @@ fn check_item_object(obj: &Map<String, Value>, errors: &mut Vec<RecordError>) {
                     r,
                     RESPONSE_KEYS,
                     &path,
-                    "a response has model, text, judge and judge_rationale",
+                    "a response has model, text, judge, judge_rationale, judges and judge_rationales",
                     errors,
                 );
                 for key in ["model", "text"] {

@@ -28,7 +28,7 @@ pub use diagnostics::{
     Diagnostics, MAX_SHOWN, RecordError, check_judge_value, check_rationale_dimension, json_kind, suggest,
 };
 pub use gold::gold_answers;
-pub use read_inputs::read_inputs;
+pub use read_inputs::{RecordAt, read_inputs, read_inputs_located};
 
 use crate::model::{Item, Pair};
 use std::path::PathBuf;

@@ -143,13 +143,9 @@ impl Run<'_> {
         Some(resolved.into_stored())
     }
 
-    fn deliver(
-        &mut self,
-        record: Record,
-        sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
-    ) -> Result<(), IngestError> {
+    fn deliver(&mut self, record: Record, at: (u32, u32), sink: &mut Sink<'_>) -> Result<(), IngestError> {
         if self.diag.error_count == 0 {
-            sink(record).map_err(IngestError::Aborted)?;
+            sink(record, at).map_err(IngestError::Aborted)?;
         }
         Ok(())
     }
@@ -162,7 +158,7 @@ impl Run<'_> {
         line: usize,
         mut item: Item,
         cross: Option<bool>,
-        sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
+        sink: &mut Sink<'_>,
     ) -> Result<(), IngestError> {
         let here = (ctx.index, line as u32);
         let run = cross.map(|evaluated| {
@@ -237,7 +233,7 @@ impl Run<'_> {
         if self.opts.gold {
             self.gold.note(ctx.index, line, &mut item, self.schema);
         }
-        self.deliver(Record::Item(item), sink)
+        self.deliver(Record::Item(item), here, sink)
     }
 
     fn accept_pair(
@@ -245,7 +241,7 @@ impl Run<'_> {
         ctx: &mut FileCtx,
         line: usize,
         mut pair: Pair,
-        sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
+        sink: &mut Sink<'_>,
     ) -> Result<(), IngestError> {
         if let Some(&(file, first_line)) = self.seen_pairs.get(&pair.id) {
             let first = self.location(file, first_line);
@@ -259,14 +255,10 @@ impl Run<'_> {
         self.summary.pairs += 1;
         let raw_images = std::mem::take(&mut pair.images);
         pair.images = raw_images.into_iter().filter_map(|raw| self.resolve_image(ctx, line, raw)).collect();
-        self.deliver(Record::Pair(pair), sink)
+        self.deliver(Record::Pair(pair), (ctx.index, line as u32), sink)
     }
 
-    fn read_file(
-        &mut self,
-        path: &Path,
-        sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
-    ) -> Result<(), IngestError> {
+    fn read_file(&mut self, path: &Path, sink: &mut Sink<'_>) -> Result<(), IngestError> {
         let shown = path.display().to_string();
         let index = self.files.len() as u32;
         self.files.push(shown.clone());
@@ -411,6 +403,23 @@ pub fn read_inputs(
     opts: &IngestOptions,
     schema: &Schema,
     sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
+) -> Result<IngestSummary, IngestError> {
+    read_inputs_located(files, opts, schema, &mut |record, _| sink(record))
+}
+
+/// Where a record was read: the index of its file among the files given, and its line.
+pub type RecordAt = (u32, u32);
+
+/// What receives each good record, with where it was read.
+type Sink<'a> = dyn FnMut(Record, RecordAt) -> anyhow::Result<()> + 'a;
+
+/// As `read_inputs`, telling the sink where each record was read (for an error the sink finds
+/// later, such as a conflict with the session).
+pub fn read_inputs_located(
+    files: &[PathBuf],
+    opts: &IngestOptions,
+    schema: &Schema,
+    sink: &mut Sink<'_>,
 ) -> Result<IngestSummary, IngestError> {
     let mut run = Run {
         opts,

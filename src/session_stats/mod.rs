@@ -6,6 +6,8 @@
 //! - [`labels`]: the current labels, cut per dimension for the agreement engine
 //!   ([`SessionLabels`]).
 //! - [`dimension_agreement`]: `crossreview agreement` on a session, per dimension and group.
+//! - [`judge_table`]: `report --judges`: every judge's accuracy, interval and κ, and the plan.
+//! - [`judges`]: several judges side by side: each against the humans, pairs of judges.
 //! - [`progress`]: each annotator's progress and gold accuracy ([`progress()`]).
 //! - [`pairs`]: verdict statistics of pairs (validity, flips, side bias, agreement on verdicts).
 //! - [`pair_summary`]: those statistics as the pair section of `status` and `report`.
@@ -14,6 +16,8 @@
 //! [`ExportData`]: crate::export::ExportData
 
 pub mod dimension_agreement;
+pub mod judge_table;
+pub mod judges;
 pub mod labels;
 pub mod pair_summary;
 pub mod pairs;

@@ -28,6 +28,28 @@ fn mean(sum: f64, n: u64) -> Stat {
     if n == 0 { Err(Undefined::NoPairableItem) } else { Ok(sum / n as f64) }
 }
 
+/// A judge's share of 1s (binary dimension) or mean value over the responses `keep` selects
+/// that it scored, and how many those are.
+pub fn judge_share(
+    dim: &Dimension,
+    judge_values: &[Option<i64>],
+    keep: &dyn Fn(usize) -> bool,
+) -> (u64, Stat) {
+    let binary = dim.is_binary();
+    let score = |v: i64| if binary { (v == 1) as u8 as f64 } else { v as f64 };
+    let (mut n, mut sum) = (0u64, 0.0);
+    for (r, v) in judge_values.iter().enumerate() {
+        if let Some(v) = v
+            && keep(r)
+            && dim.is_valid(*v)
+        {
+            n += 1;
+            sum += score(*v);
+        }
+    }
+    (n, mean(sum, n))
+}
+
 /// The statistics of one dimension on the responses `keep` selects.
 pub fn cell(
     dim: &Dimension,
@@ -37,16 +59,7 @@ pub fn cell(
 ) -> Cell {
     let binary = dim.is_binary();
     let score = |v: i64| if binary { (v == 1) as u8 as f64 } else { v as f64 };
-    let (mut judge_n, mut judge_sum) = (0u64, 0.0);
-    for (r, v) in judge_values.iter().enumerate() {
-        if let Some(v) = v
-            && keep(r)
-            && dim.is_valid(*v)
-        {
-            judge_n += 1;
-            judge_sum += score(*v);
-        }
-    }
+    let (judge_n, judge_value) = judge_share(dim, judge_values, keep);
     let sub = ratings.subset(keep);
     let values: Vec<f64> = sub.scale.values.clone().unwrap_or_default();
     let (mut human_n, mut human_sum, mut labels) = (0u64, 0.0, 0u64);
@@ -66,7 +79,7 @@ pub fn cell(
     let humans = sub.humans(&Options::default());
     Cell {
         judge_n,
-        judge_value: mean(judge_sum, judge_n),
+        judge_value,
         human_n,
         human_labels: labels,
         human_value: mean(human_sum, human_n),

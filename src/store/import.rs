@@ -1,7 +1,7 @@
 //! Writing imported records: items with their responses, and pairs, all in one transaction.
 
 use super::{ImportCounts, Store, time};
-use crate::model::{Item, Pair};
+use crate::model::{Item, JudgeScores, Pair};
 use anyhow::Context;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::time::Duration;
@@ -15,7 +15,14 @@ impl Store {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let deferred = defer_read_indexes(&tx)?;
             let now = time::format_micros(time::now_micros());
-            let mut imp = Importer { tx: &tx, now, counts: ImportCounts::default() };
+            let judges = super::judges::judge_names_in(&tx)?;
+            let mut imp = Importer {
+                tx: &tx,
+                now,
+                counts: ImportCounts::default(),
+                judge: super::judges::DEFAULT_JUDGE.to_string(),
+                judges,
+            };
             let out = f(&mut imp)?;
             for sql in &deferred {
                 tx.execute_batch(sql).context("rebuilding an index after the import")?;
@@ -109,9 +116,98 @@ pub struct Importer<'a> {
     pub(super) tx: &'a rusqlite::Transaction<'a>,
     now: String,
     counts: ImportCounts,
+    /// The judge whose scores the records carry.
+    judge: String,
+    /// The session's judges in first-import order (the first is the default).
+    judges: Vec<String>,
 }
 
 impl Importer<'_> {
+    /// Names the judge whose scores the records written from now on carry (`judge` unless
+    /// named).
+    pub fn set_judge(&mut self, name: &str) {
+        self.judge = name.to_string();
+    }
+
+    /// Whether the records' judge is the session's default one (or the session has none yet,
+    /// so it will be), whose scores `responses.judge` keeps.
+    fn judge_is_default(&self) -> bool {
+        self.judges.first().is_none_or(|first| *first == self.judge)
+    }
+
+    /// Registers the records' judge in `judges` the first time it scores something.
+    fn register_judge(&mut self) -> rusqlite::Result<()> {
+        let name = self.judge.clone();
+        self.register(&name)
+    }
+
+    fn register(&mut self, name: &str) -> rusqlite::Result<()> {
+        if !self.judges.iter().any(|j| j == name) {
+            self.tx.prepare_cached("INSERT OR IGNORE INTO judges(name) VALUES (?1)")?.execute([name])?;
+            self.judges.push(name.to_string());
+        }
+        Ok(())
+    }
+
+    /// Writes a further named judge's scores of a response (canonical `judges`), after the
+    /// response itself; the default judge's also go to `responses.judge`.
+    fn write_named_judge(
+        &mut self,
+        item_id: &str,
+        model: &str,
+        name: &str,
+        s: &JudgeScores,
+    ) -> anyhow::Result<()> {
+        if s.scores.is_empty() && s.rationale.is_empty() {
+            return Ok(());
+        }
+        let (scores, rationale) = (serde_json::to_string(&s.scores)?, serde_json::to_string(&s.rationale)?);
+        self.register(name)?;
+        if self.judges.first().is_some_and(|first| first == name) {
+            self.tx
+                .prepare_cached(
+                    "UPDATE responses SET judge = ?3, judge_rationale = ?4 WHERE item_id = ?1 AND model = ?2",
+                )?
+                .execute(params![item_id, model, scores, rationale])?;
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
+                 ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,
+                   rationale=excluded.rationale",
+            )?
+            .execute(params![name, item_id, model, scores, rationale])?;
+        Ok(())
+    }
+
+    /// Refuses a response whose text differs from the one in the session when another judge
+    /// scored that one.
+    fn check_text(&self, item_id: &str, model: &str, text: &str) -> anyhow::Result<()> {
+        let old: Option<String> = self
+            .tx
+            .prepare_cached("SELECT text FROM responses WHERE item_id = ?1 AND model = ?2")?
+            .query_row(params![item_id, model], |r| r.get(0))
+            .optional()?;
+        if old.is_none_or(|old| old == text) {
+            return Ok(());
+        }
+        let others: Vec<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT judge FROM response_judges WHERE item_id = ?1 AND model = ?2 AND judge <> ?3",
+            )?
+            .query_map(params![item_id, model, self.judge], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if others.is_empty() {
+            return Ok(());
+        }
+        Err(anyhow::Error::new(super::judges::ResponseTextDiffers {
+            item_id: item_id.to_string(),
+            model: model.to_string(),
+            judges: others,
+        }))
+    }
+
     /// Inserts or updates an item. Its responses are upserted by (item, model): responses of
     /// other models already in the session stay, and no label is touched.
     pub fn upsert_item(&mut self, item: &Item) -> anyhow::Result<()> {
@@ -156,13 +252,49 @@ impl Importer<'_> {
         } else {
             self.counts.items_new += 1;
         }
-        let mut st = self.tx.prepare_cached(
-            "INSERT INTO responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)
-             ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text, judge=excluded.judge,
-               judge_rationale=excluded.judge_rationale",
-        )?;
         for (r, (judge, rationale)) in item.responses.iter().zip(&json.responses) {
-            st.execute(params![item.id, r.model, r.text, judge, rationale])?;
+            let scored = !r.judge.is_empty() || !r.judge_rationale.is_empty();
+            // Only a session with several judges (or gaining one) can pair a judge's scores
+            // with another text; a session of one judge is re-imported as it always was.
+            if self.judges.len() > 1 || !self.judge_is_default() || !r.judges.is_empty() {
+                self.check_text(&item.id, &r.model, &r.text)?;
+            }
+            if scored {
+                self.register_judge()?;
+            }
+            let sql = if self.judge_is_default() {
+                "INSERT INTO responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)
+                 ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text, judge=excluded.judge,
+                   judge_rationale=excluded.judge_rationale"
+            } else {
+                // Another judge's scores: the default judge's stay in `responses`.
+                "INSERT INTO responses(item_id, model, text) VALUES (?1,?2,?3)
+                 ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text"
+            };
+            if self.judge_is_default() {
+                self.tx.prepare_cached(sql)?.execute(params![item.id, r.model, r.text, judge, rationale])?;
+            } else {
+                self.tx.prepare_cached(sql)?.execute(params![item.id, r.model, r.text])?;
+            }
+            if scored {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
+                         ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,
+                           rationale=excluded.rationale",
+                    )?
+                    .execute(params![self.judge, item.id, r.model, judge, rationale])?;
+            } else if self.judge_is_default() && !self.judges.is_empty() {
+                // As `responses.judge`, which a re-import without scores empties.
+                self.tx
+                    .prepare_cached(
+                        "DELETE FROM response_judges WHERE judge = ?1 AND item_id = ?2 AND model = ?3",
+                    )?
+                    .execute(params![self.judge, item.id, r.model])?;
+            }
+            for (name, scores) in &r.judges {
+                self.write_named_judge(&item.id, &r.model, name, scores)?;
+            }
             self.counts.responses += 1;
         }
         Ok(())

@@ -231,6 +231,24 @@ pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> 
                     st.execute(params![r.item_id, r.model, r.text, r.judge, r.judge_rationale])
                 })
                 .map_err(write_error)?;
+            // `responses.judge` holds the target's default judge's scores: kept in step with
+            // that judge's row of `response_judges` (judge `judge` in a session without one).
+            if r.judge != "{}" || r.judge_rationale != "{}" {
+                tx.prepare_cached(
+                    "INSERT INTO main.judges(name) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM main.judges)",
+                )
+                .and_then(|mut st| st.execute([super::DEFAULT_JUDGE]))
+                .and_then(|_| {
+                    tx.prepare_cached(
+                        "INSERT INTO main.response_judges(judge, item_id, model, scores, rationale)
+                         VALUES ((SELECT name FROM main.judges ORDER BY seq LIMIT 1), ?1, ?2, ?3, ?4)
+                         ON CONFLICT(judge, item_id, model) DO UPDATE SET scores = excluded.scores,
+                           rationale = excluded.rationale",
+                    )
+                })
+                .and_then(|mut st| st.execute(params![r.item_id, r.model, r.judge, r.judge_rationale]))
+                .map_err(write_error)?;
+            }
             Ok(())
         },
     )?;

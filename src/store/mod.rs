@@ -15,12 +15,13 @@
 //!
 //! The parts: `open` (create, open, upgrade, connection settings), `tables_sql` (the tables and
 //! their migrations), `events` (recording, undo/redo, the `current` table), `import` (writing
-//! imported records), `reads` (items, pairs, annotators, labels, the log), `task_index` (every
+//! imported records), `judges` (several named judges per response), `reads` (items, pairs, annotators, labels, the log), `task_index` (every
 //! task compactly), `readable` (the views readers trust), `read_only`, and `merge*`.
 
 mod events;
 pub mod hub_sync;
 mod import;
+mod judges;
 mod merge;
 mod merge_rows;
 mod merge_source;
@@ -40,6 +41,7 @@ use std::path::PathBuf;
 
 pub(crate) use events::rebuild_current_in;
 pub use import::{Importer, ItemJson};
+pub use judges::{DEFAULT_JUDGE, JudgeView, ResponseTextDiffers};
 pub use merge::{MergeConflict, MergeReport, UidClash};
 pub use open::new_origin;
 pub use tables_sql::SCHEMA_VERSION;

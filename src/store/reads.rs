@@ -33,6 +33,7 @@ impl Store {
                     text: r.get(1)?,
                     judge: json_col(r.get::<_, String>(2)?),
                     judge_rationale: json_col(r.get::<_, String>(3)?),
+                    judges: Default::default(),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -68,6 +69,7 @@ impl Store {
                     text: r.get(10)?,
                     judge: json_col(r.get::<_, String>(11)?),
                     judge_rationale: json_col(r.get::<_, String>(12)?),
+                    judges: Default::default(),
                 });
             }
         }

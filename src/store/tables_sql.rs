@@ -123,6 +123,30 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT '';
     "#,
+    // 6 -> 7: several named judges per response. `judges` lists them in the order they were
+    // first imported (the first is the session's default judge, whose scores `responses.judge`
+    // keeps for every older reader); `response_judges` holds each judge's scores and rationales.
+    // The scores of an older session become judge `judge`'s.
+    r#"
+    CREATE TABLE judges (
+        seq  INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE response_judges (
+        judge     TEXT NOT NULL,
+        item_id   TEXT NOT NULL,
+        model     TEXT NOT NULL,
+        scores    TEXT NOT NULL DEFAULT '{}',
+        rationale TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (judge, item_id, model)
+    ) WITHOUT ROWID;
+    CREATE INDEX response_judges_by_response ON response_judges(item_id, model);
+    INSERT INTO judges(name) SELECT 'judge'
+        WHERE EXISTS (SELECT 1 FROM responses WHERE judge <> '{}' OR judge_rationale <> '{}');
+    INSERT INTO response_judges(judge, item_id, model, scores, rationale)
+        SELECT 'judge', item_id, model, judge, judge_rationale FROM responses
+        WHERE judge <> '{}' OR judge_rationale <> '{}';
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

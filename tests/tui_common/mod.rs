@@ -167,6 +167,7 @@ pub fn items(image_dir: &Path) -> Vec<Item> {
                         text: t.clone(),
                         judge: if good { judge(1, (k % 2) as i64, 1, 1) } else { judge(0, 0, 0, 1) },
                         judge_rationale: rationale,
+                        ..Default::default()
                     }
                 })
                 .collect(),

@@ -178,7 +178,13 @@ pub fn parse_cross_record(
                 };
                 let mut text = text;
                 normalize_in_place(&mut text);
-                response = Some(Response { model: model.to_string(), text, judge, judge_rationale });
+                response = Some(Response {
+                    model: model.to_string(),
+                    text,
+                    judge,
+                    judge_rationale,
+                    ..Default::default()
+                });
             }
         }
     } else if evaluation.is_some() {
