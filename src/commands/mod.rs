@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod merge;
+pub mod plan;
 pub mod report;
 pub mod show;
 pub mod status;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Export(a) => export::run(a),
         Command::Merge { target, sources } => merge::run(&target, &sources),
         Command::Agreement(args) => agreement::run(args),
+        Command::Plan(args) => plan::run(&args),
         Command::Report { session, by, json } => report::run(&session, by, json),
         Command::Init { session, schema, force, overlap, gold_rate } => {
             init::run(&session, schema.as_deref(), force, overlap, gold_rate)

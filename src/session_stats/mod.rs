@@ -9,11 +9,14 @@
 //! - [`progress`]: each annotator's progress and gold accuracy ([`progress()`]).
 //! - [`pairs`]: verdict statistics of pairs (validity, flips, side bias, agreement on verdicts).
 //! - [`pair_summary`]: those statistics as the pair section of `status` and `report`.
+//! - [`labelling_plan`]: how many responses to label per stratum to know every judge's
+//!   accuracy within a margin, and the seeded sample that serves it (`plan`, `annotate --plan`).
 //! - [`report_cells`]: one dimension on one group of responses, for `report`'s results table.
 //!
 //! [`ExportData`]: crate::export::ExportData
 
 pub mod dimension_agreement;
+pub mod labelling_plan;
 pub mod labels;
 pub mod pair_summary;
 pub mod pairs;

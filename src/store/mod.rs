@@ -20,6 +20,7 @@
 
 mod events;
 mod import;
+mod judges;
 mod merge;
 mod merge_rows;
 mod merge_source;
@@ -39,6 +40,7 @@ use std::path::PathBuf;
 
 pub(crate) use events::rebuild_current_in;
 pub use import::{Importer, ItemJson};
+pub use judges::JudgeView;
 pub use merge::{MergeConflict, MergeReport, UidClash};
 pub use open::new_origin;
 pub use tables_sql::SCHEMA_VERSION;
