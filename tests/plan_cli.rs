@@ -2,9 +2,15 @@
 //! and five in Thai, every one scored 1 by the judge; two annotators decided four Japanese ones.
 
 use assert_cmd::Command;
-use crossreview::model::{Item, Response, TaskRef};
+use crossreview::agreement::plan::Precision;
+use crossreview::annotate::AnnotateArgs;
+use crossreview::imaging::ImageProtocol;
+use crossreview::model::{GroupBy, Item, Response, TaskRef};
 use crossreview::schema::Schema;
+use crossreview::session_stats::labelling_plan::LabellingPlan;
 use crossreview::store::{NewEvent, Store};
+use crossreview::tui::app::initial_state;
+use crossreview::tui::keymap::Keymap;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -54,6 +60,22 @@ fn session(dir: &Path) -> PathBuf {
                     })
                     .unwrap();
             }
+        }
+    }
+    // A tie on q04 (undecided), which aiko has labelled completely.
+    for (annotator, value) in [("aiko", 1), ("ken", 0)] {
+        for dim in DIMENSIONS {
+            store
+                .record(&NewEvent {
+                    annotator: annotator.into(),
+                    task: TaskRef::Response { item_id: "q04".into(), model: "m1".into() },
+                    field: dim.into(),
+                    value: Some(value),
+                    text: None,
+                    seconds: 2.0,
+                    judge_visible: true,
+                })
+                .unwrap();
         }
     }
     path
@@ -145,4 +167,87 @@ fn bad_margin_or_confidence_is_a_usage_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("missing"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// annotate --plan
+
+fn queue_of(session: &Path, annotator: &str, margin: f64, seed: u64) -> Vec<(String, String)> {
+    let store = Store::open(session).unwrap();
+    let args = AnnotateArgs {
+        plan: true,
+        margin,
+        by: Some(GroupBy::Language),
+        seed: Some(seed),
+        image_protocol: ImageProtocol::None,
+        ..AnnotateArgs::new(session.to_path_buf(), annotator)
+    };
+    let state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
+    let q = &state.queue;
+    q.order.iter().map(|&i| (q.tasks[i].item_id.to_string(), q.tasks[i].model.to_string())).collect()
+}
+
+#[test]
+fn annotate_plan_serves_exactly_the_planned_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session(dir.path());
+    let store = Store::open_read_only(&s).unwrap();
+    let plan = LabellingPlan::of_session(&store, Precision::new(0.2, 0.95).unwrap(), Some(GroupBy::Language))
+        .unwrap();
+    let queue = queue_of(&s, "miwa", 0.2, 11);
+    assert_eq!(queue, plan.sample(11));
+    assert_eq!(queue.len(), 9, "ja 4 and th 5");
+    let ja = queue.iter().filter(|(id, _)| id.as_str() < "q10").count();
+    assert_eq!(ja, 4);
+    assert!(
+        queue.iter().all(|(id, _)| !["q00", "q01", "q02", "q03"].contains(&id.as_str())),
+        "only undecided"
+    );
+    assert_eq!(queue_of(&s, "miwa", 0.2, 11), queue, "one seed, one queue");
+    assert!((0..20).any(|seed| queue_of(&s, "miwa", 0.2, seed) != queue), "the seed chooses");
+}
+
+#[test]
+fn annotate_plan_serves_what_the_annotator_has_not_labelled_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session(dir.path());
+    // A margin this narrow takes every undecided response, q04 (the tie) among them.
+    let plan = LabellingPlan::of_session(
+        &Store::open_read_only(&s).unwrap(),
+        Precision::new(0.05, 0.95).unwrap(),
+        Some(GroupBy::Language),
+    )
+    .unwrap();
+    let sample = plan.sample(3);
+    assert_eq!(sample.len(), 11);
+    let q04 = ("q04".to_string(), "m1".to_string());
+    // Miwa has labelled nothing: the sample as it is. Aiko and Ken finished q04 (their tie):
+    // it comes last for them, the rest in the sample's order.
+    assert_eq!(queue_of(&s, "miwa", 0.05, 3), sample);
+    assert_ne!(sample.last(), Some(&q04), "seed 3 does not put q04 last by itself");
+    let aiko = queue_of(&s, "aiko", 0.05, 3);
+    assert_eq!(aiko, queue_of(&s, "ken", 0.05, 3));
+    assert_eq!(aiko.last(), Some(&q04));
+    let mut rest = sample.clone();
+    rest.retain(|k| k != &q04);
+    assert_eq!(aiko[..10], rest[..]);
+}
+
+#[test]
+fn annotate_plan_arguments_are_checked_before_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session(dir.path());
+    let s = s.to_str().unwrap();
+    for (args, says) in [
+        (vec!["--plan", "--margin", "1.5"], "--margin: margin 1.5 must be between 0 and 1"),
+        (vec!["--plan", "--confidence", "0"], "--confidence: confidence 0 must be between 0 and 1"),
+        (vec!["--margin", "0.1"], "--plan"),
+        (vec!["--plan", "--filter", "unlabelled"], "cannot be used with"),
+        (vec!["--plan", "--sample", "3", "--seed", "1"], "cannot be used with"),
+        (vec!["--plan", "--mode", "pairs"], "--plan serves responses"),
+    ] {
+        let mut cmd = bin();
+        cmd.args(["annotate", s, "--annotator", "ken"]).args(&args);
+        cmd.assert().code(2).stderr(predicate::str::contains(says));
+    }
 }

@@ -4,22 +4,14 @@
 //! the arguments and prints.
 
 use super::agreement::{emit, emit_json, pretty, render_table};
-use crate::agreement::plan::{Basis, Precision};
+use crate::agreement::plan::Basis;
 use crate::cli::PlanArgs;
 use crate::error::{CliError, CliResult};
-use crate::session_stats::labelling_plan::LabellingPlan;
+use crate::session_stats::labelling_plan::{LabellingPlan, precision_of_flags};
 use crate::store::Store;
 
-/// `--margin` and `--confidence` as a precision, or a command-line error that says which.
-pub fn precision_of(margin: f64, confidence: f64) -> CliResult<Precision> {
-    Precision::new(margin, confidence).map_err(|e| {
-        let flag = if !(margin > 0.0 && margin < 1.0) { "--margin" } else { "--confidence" };
-        CliError::usage(format!("{flag}: {e}"))
-    })
-}
-
 pub fn run(args: &PlanArgs) -> CliResult {
-    let precision = precision_of(args.margin, args.confidence)?;
+    let precision = precision_of_flags(args.margin, args.confidence).map_err(CliError::usage)?;
     let store = Store::open_read_only(&args.session)?;
     super::warn_unreadable_rows(&store);
     let plan = LabellingPlan::of_session(&store, precision, args.by)?;

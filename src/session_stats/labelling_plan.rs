@@ -13,6 +13,15 @@ use crate::model::GroupBy;
 use crate::store::{ResponseInfo, Store};
 use serde_json::{Map, Value, json};
 
+/// `--margin` and `--confidence` as a precision, or a message for the command line that names
+/// the flag at fault.
+pub fn precision_of_flags(margin: f64, confidence: f64) -> Result<Precision, String> {
+    Precision::new(margin, confidence).map_err(|e| {
+        let flag = if !(margin > 0.0 && margin < 1.0) { "--margin" } else { "--confidence" };
+        format!("{flag}: {e}")
+    })
+}
+
 /// The name of the one stratum when the plan is not split by a field.
 pub const WHOLE_SESSION: &str = "all";
 

@@ -1,13 +1,13 @@
-//! `--filter`, `--sample N --seed S [--stratify FIELD]` and `--languages`: which tasks the
+//! `--filter`, `--sample N --seed S [--stratify FIELD]`, `--plan` and `--languages`: which tasks the
 //! annotator sees, in which order. Pure: parsing and evaluation over the task index and the
 //! annotator's labels, no I/O.
 
 use crate::model::GroupBy;
-use crate::model::Value;
+use crate::model::{TaskRef, Value};
 use crate::rng::SplitMix64;
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One `--filter` expression. Several `--filter` flags must all hold; inside one expression,
 /// `field=a,b` means a or b.
@@ -175,6 +175,29 @@ pub fn id_matches(want: &str, id: &str) -> bool {
         }
     }
     rest.ends_with(last)
+}
+
+/// The queue of `annotate --plan`: the tasks of the plan's `sample` (responses as `(item id,
+/// model)`), in the sample's order, those this annotator has not labelled completely first.
+pub fn plan_order(
+    sample: &[(String, String)],
+    tasks: &[TaskInfo],
+    labels: &HashMap<TaskRef, TaskLabels>,
+    schema: &Schema,
+) -> Vec<usize> {
+    let index: HashMap<(&str, &str), usize> = tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.task, TaskRef::Response { .. }))
+        .map(|(i, t)| ((&*t.item_id, &*t.model), i))
+        .collect();
+    let mut order: Vec<usize> = sample
+        .iter()
+        .filter_map(|(item, model)| index.get(&(item.as_str(), model.as_str())).copied())
+        .collect();
+    // Stable: the sample's order within each part.
+    order.sort_by_key(|&i| is_complete(labels.get(&tasks[i].task), schema));
+    order
 }
 
 /// The value a task has for a stratification field ("" when absent).

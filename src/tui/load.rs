@@ -1,5 +1,5 @@
 //! The TUI's start: the keymap and theme files, the status line's key hints, and the initial
-//! state (this annotator's tasks after filters, sample, shared queue and language order; in
+//! state (this annotator's tasks after filters, sample or plan, shared queue and language order; in
 //! adjudicate mode the others' answers) read from the session.
 
 use super::filter;
@@ -9,6 +9,7 @@ use super::theme::Theme;
 use crate::annotate::{AnnotateArgs, Mode};
 use crate::error::CliError;
 use crate::model::TaskRef;
+use crate::session_stats::labelling_plan::{LabellingPlan, precision_of_flags};
 use crate::store::Store;
 
 /// Reads a TOML file named on the command line, with a usage error naming it when unreadable.
@@ -77,7 +78,8 @@ pub fn pair_hints(keymap: &Keymap) -> String {
     )
 }
 
-/// The initial state: this annotator's tasks after `--filter`, `--sample` and `--languages`.
+/// The initial state: this annotator's tasks after `--filter`, `--sample` or `--plan`, and
+/// `--languages`.
 pub fn initial_state(
     store: &Store,
     args: &AnnotateArgs,
@@ -108,6 +110,14 @@ pub fn initial_state(
     let mut order: Vec<usize> = (0..tasks.len())
         .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
         .collect();
+    if args.plan {
+        if args.mode != Mode::Responses {
+            return Err(CliError::usage("--plan serves responses to label; leave out --mode"));
+        }
+        let precision = precision_of_flags(args.margin, args.confidence).map_err(CliError::usage)?;
+        let plan = LabellingPlan::of_session(store, precision, args.by)?;
+        order = filter::plan_order(&plan.sample(args.seed.unwrap_or(0)), &tasks, &labels, &schema);
+    }
     if let Some(n) = args.sample {
         let seed = args
             .seed
@@ -117,7 +127,7 @@ pub fn initial_state(
     let shared = crate::assign::SessionAssignment::of(store)?;
     match shared {
         // A shared session (`init --overlap K`): this annotator's own queue.
-        Some(settings) if args.mode != Mode::Adjudicate && args.sample.is_none() => {
+        Some(settings) if args.mode != Mode::Adjudicate && args.sample.is_none() && !args.plan => {
             order = crate::assign::shared_queue(
                 store,
                 &tasks,
@@ -131,6 +141,8 @@ pub fn initial_state(
                 CliError::data(format!("{}: cannot compute the queue: {e:#}", args.session.display()))
             })?;
         }
+        // The plan's order is served as it is (`--languages` is refused with `--plan`).
+        _ if args.plan => {}
         _ => filter::languages_first(&mut order, &tasks, &args.languages),
     }
     let mut answers = std::collections::HashMap::new();
