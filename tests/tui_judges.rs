@@ -1,0 +1,88 @@
+//! The judge pane with several named judges (their scores and rationales, disagreements
+//! highlighted), at 80x24 and 160x48. The state is built from values: the judges of the open
+//! response arrive as the session would send them.
+
+mod tui_common;
+
+use crossreview::cli::{AnnotateArgs, ImageProtocol};
+use crossreview::model::Rationale;
+use crossreview::store::{JudgeView, Store};
+use crossreview::tui::action::{Action, Effect};
+use crossreview::tui::app::{initial_state, run_effects};
+use crossreview::tui::keymap::Keymap;
+use crossreview::tui::state::{ItemJudges, State};
+use crossreview::tui::theme::Theme;
+use crossreview::tui::update::update;
+use std::collections::BTreeMap;
+
+fn opened(dir: &std::path::Path) -> (Store, State) {
+    let path = tui_common::session(dir);
+    let mut store = Store::open(&path).unwrap();
+    let args = AnnotateArgs { image_protocol: ImageProtocol::None, ..AnnotateArgs::new(path, "ana") };
+    let mut state = initial_state(&store, &args, &Keymap::default(), "none").unwrap();
+    let id = state.current_task().unwrap().item_id.to_string();
+    run_effects(&mut store, &mut state, vec![Effect::LoadItem(id)], None, |_, _| {});
+    (store, state)
+}
+
+fn view(judge: &str, scores: [i64; 4], why: &[(&str, &str)]) -> JudgeView {
+    let dims = ["awareness", "education", "compliance", "helpfulness"];
+    JudgeView {
+        judge: judge.into(),
+        scores: dims.iter().zip(scores).map(|(d, v)| (d.to_string(), v)).collect(),
+        rationale: why.iter().map(|(d, t)| (d.to_string(), Rationale::from(*t))).collect::<BTreeMap<_, _>>(),
+    }
+}
+
+/// Two judges on the open response: they agree on awareness and education, differ on
+/// compliance and helpfulness.
+fn two_judges(state: &State) -> ItemJudges {
+    let t = state.current_task().unwrap();
+    ItemJudges {
+        item_id: t.item_id.to_string(),
+        responses: vec![(
+            t.model.to_string(),
+            vec![
+                view("gpt-4o", [1, 1, 1, 1], &[("compliance", "Advises against the clock as a gift.")]),
+                view("qwen-vl", [1, 1, 0, 0], &[("compliance", "Helps wrap the clock, ignoring the norm.")]),
+            ],
+        )],
+    }
+}
+
+#[test]
+fn two_judges_side_by_side_with_their_disagreement_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, mut state) = opened(dir.path());
+    let one_judge = tui_common::screen(&mut state, 160, 48, &Theme::default());
+    let judges = two_judges(&state);
+    update(&mut state, Action::JudgesLoaded(Box::new(judges)));
+    assert_eq!(state.open_judges().len(), 2);
+    let theme = Theme::default();
+    let wide = tui_common::screen(&mut state, 160, 48, &theme);
+    assert_ne!(wide, one_judge);
+    assert!(wide.contains("compliance ≠ judges differ"), "{wide}");
+    assert!(wide.contains("qwen-vl 0"), "{wide}");
+    assert!(wide.contains("Helps wrap the clock"), "{wide}");
+    insta::assert_snapshot!("two_judges_160x48", wide);
+    insta::assert_snapshot!("two_judges_80x24", tui_common::screen(&mut state, 80, 24, &theme));
+}
+
+#[test]
+fn judges_of_another_item_are_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, mut state) = opened(dir.path());
+    let mut judges = two_judges(&state);
+    judges.item_id = "some/other/item".into();
+    update(&mut state, Action::JudgesLoaded(Box::new(judges)));
+    assert!(state.open_judges().is_empty());
+}
+
+#[test]
+fn loading_an_item_loads_its_judges_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_store, state) = opened(dir.path());
+    // The fixture's responses carry one judge's scores: the session's one judge, named.
+    let names: Vec<&str> = state.open_judges().iter().map(|j| j.judge.as_str()).collect();
+    assert_eq!(names, ["judge"]);
+}
