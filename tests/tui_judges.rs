@@ -86,3 +86,32 @@ fn loading_an_item_loads_its_judges_by_name() {
     let names: Vec<&str> = state.open_judges().iter().map(|j| j.judge.as_str()).collect();
     assert_eq!(names, ["judge"]);
 }
+
+fn queue_with(dir: &std::path::Path, filters: &[&str]) -> Result<Vec<(String, String)>, String> {
+    let path = tui_common::session(dir);
+    let store = Store::open(&path).unwrap();
+    let args = AnnotateArgs {
+        image_protocol: ImageProtocol::None,
+        filter: filters.iter().map(|f| f.to_string()).collect(),
+        ..AnnotateArgs::new(path, "ana")
+    };
+    let state = initial_state(&store, &args, &Keymap::default(), "none").map_err(|e| e.lines.join("\n"))?;
+    let q = &state.queue;
+    Ok(q.order.iter().map(|&i| (q.tasks[i].item_id.to_string(), q.tasks[i].model.to_string())).collect())
+}
+
+#[test]
+fn filters_on_named_judges() {
+    let dir = tempfile::tempdir().unwrap();
+    // The session's one judge, by name, keeps what `judge.DIM` keeps.
+    let by_name = queue_with(&dir.path().join("a"), &["judge.judge.compliance=0"]).unwrap();
+    let unnamed = queue_with(&dir.path().join("b"), &["judge.compliance=0"]).unwrap();
+    assert!(!by_name.is_empty());
+    assert_eq!(by_name, unnamed);
+    let all = queue_with(&dir.path().join("c"), &[]).unwrap();
+    assert!(by_name.len() < all.len());
+    // One judge never disagrees with itself.
+    assert!(queue_with(&dir.path().join("d"), &["judges=disagree"]).unwrap().is_empty());
+    let err = queue_with(&dir.path().join("e"), &["judge.claude.compliance=0"]).unwrap_err();
+    assert!(err.contains("no judge named \"claude\" (judges: judge)"), "{err}");
+}

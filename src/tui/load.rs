@@ -8,9 +8,10 @@ use super::state::{State, StateInit};
 use super::theme::Theme;
 use crate::annotate::{AnnotateArgs, Mode};
 use crate::error::CliError;
-use crate::model::TaskRef;
+use crate::model::{TaskRef, Value};
 use crate::session_stats::labelling_plan::{LabellingPlan, precision_of_flags};
 use crate::store::Store;
+use std::collections::{BTreeMap, HashMap};
 
 /// Reads a TOML file named on the command line, with a usage error naming it when unreadable.
 fn read_config(path: &std::path::Path, what: &str) -> Result<String, CliError> {
@@ -107,8 +108,23 @@ pub fn initial_state(
         store.response_task_index_without_judge()?
     };
     let labels = store.labels_of(&args.annotator)?;
+    let judges = if filters.iter().any(filter::Filter::needs_judges) {
+        named_judges(store, &filters)?
+    } else {
+        Vec::new()
+    };
     let mut order: Vec<usize> = (0..tasks.len())
-        .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
+        .filter(|&i| {
+            let t = &tasks[i];
+            let mut of_task: Vec<(&str, &BTreeMap<String, Value>)> = Vec::new();
+            if !judges.is_empty() {
+                let key = (t.item_id.to_string(), t.model.to_string());
+                of_task.extend(
+                    judges.iter().filter_map(|(name, values)| Some((name.as_str(), values.get(&key)?))),
+                );
+            }
+            filters.iter().all(|f| f.matches_with_judges(t, labels.get(&t.task), &of_task, &schema))
+        })
         .collect();
     if args.plan {
         if args.mode != Mode::Responses {
@@ -187,3 +203,22 @@ pub fn initial_state(
     }
     Ok(state)
 }
+
+/// Every named judge's values (judge order), for filters on them; a filter naming a judge the
+/// session lacks is a command-line error that lists the judges.
+fn named_judges(store: &Store, filters: &[filter::Filter]) -> Result<Vec<(String, JudgeValues)>, CliError> {
+    let names = store.judge_names()?;
+    for f in filters {
+        if let filter::Filter::NamedJudge { judge, .. } = f
+            && !names.contains(judge)
+        {
+            return Err(CliError::usage(format!(
+                "--filter judge.{judge}.…: the session has no judge named {judge:?} (judges: {})",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            )));
+        }
+    }
+    names.into_iter().map(|n| Ok((n.clone(), store.judge_values(&n)?))).collect()
+}
+
+type JudgeValues = HashMap<(String, String), BTreeMap<String, Value>>;
