@@ -115,3 +115,28 @@ fn filters_on_named_judges() {
     let err = queue_with(&dir.path().join("e"), &["judge.claude.compliance=0"]).unwrap_err();
     assert!(err.contains("no judge named \"claude\" (judges: judge)"), "{err}");
 }
+
+#[test]
+fn stats_screen_has_a_row_per_judge() {
+    use crossreview::tui::action::Command;
+    use crossreview::tui::stats::JudgeRow;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, mut state) = opened(dir.path());
+    for c in [Command::Yes, Command::No, Command::Yes, Command::Yes] {
+        tui_common::act(&mut store, &mut state, Action::Command(c));
+    }
+    tui_common::act(&mut store, &mut state, Action::Command(Command::Stats));
+    let mut view = state.stats.view.clone().expect("computed");
+    // The session's one judge: no per-judge rows, the screen as before.
+    assert!(view.dimensions.iter().all(|d| d.judges.is_empty()));
+    for (k, d) in view.dimensions.iter_mut().enumerate() {
+        d.judges = vec![
+            JudgeRow { judge: "gpt-4o".into(), n: 1, kappa: d.judge_kappa, accuracy: Ok(1.0) },
+            JudgeRow { judge: "qwen-vl".into(), n: 1, kappa: d.judge_kappa, accuracy: Ok(k as f64 / 4.0) },
+        ];
+    }
+    update(&mut state, Action::StatsReady(Ok(Box::new(view))));
+    let shot = tui_common::frame(&state, 160, 48, &Theme::default());
+    assert!(shot.contains("  qwen-vl"), "{shot}");
+    insta::assert_snapshot!("stats_two_judges_160x48", shot);
+}
