@@ -12,6 +12,7 @@ use crate::error::CliResult;
 use crate::model::GroupBy;
 use crate::store::{ResponseInfo, Store};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// `--margin` and `--confidence` as a precision, or a message for the command line that names
 /// the flag at fault.
@@ -107,13 +108,13 @@ impl LabellingPlan {
 
     /// The plan from plain values (pure).
     pub fn build(input: &PlanInput, precision: Precision, by: Option<GroupBy>) -> LabellingPlan {
-        let mut strata: Vec<String> = input.strata.clone();
-        strata.sort();
-        strata.dedup();
-        let members: Vec<Vec<usize>> = strata
-            .iter()
-            .map(|s| (0..input.responses.len()).filter(|&r| &input.strata[r] == s).collect())
-            .collect();
+        // One pass: each stratum's responses, strata in name order.
+        let mut by_stratum: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (r, s) in input.strata.iter().enumerate() {
+            by_stratum.entry(s.as_str()).or_default().push(r);
+        }
+        let strata: Vec<String> = by_stratum.keys().map(|s| s.to_string()).collect();
+        let members: Vec<Vec<usize>> = by_stratum.into_values().collect();
         let dimensions = input
             .human
             .iter()
