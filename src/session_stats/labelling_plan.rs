@@ -78,13 +78,13 @@ impl LabellingPlan {
             }
             human.push((dim.name.clone(), codes));
         }
+        let orders: Vec<Vec<i64>> = dims.iter().map(scale_values).collect();
         let mut judges = Vec::new();
         for name in store.judge_names()? {
             let mut rows: Vec<Vec<u16>> = vec![vec![MISSING; n]; dims.len()];
             for ((item, model), scores) in store.judge_values(&name)? {
                 let Some(&r) = index.get(&(item.as_str(), model.as_str())) else { continue };
-                for (d, dim) in dims.iter().enumerate() {
-                    let order = scale_values(dim);
+                for (d, (dim, order)) in dims.iter().zip(&orders).enumerate() {
                     if let Some(code) = scores.get(&dim.name).and_then(|v| order.iter().position(|s| s == v))
                     {
                         rows[d][r] = code as u16;
