@@ -35,6 +35,19 @@ pub struct AnnotateArgs {
     /// Spread the sample evenly over the values of this field.
     #[arg(long, value_enum, requires = "sample")]
     pub stratify: Option<GroupBy>,
+    /// Serve the labelling plan's sample (`crossreview plan`): per stratum, the responses still
+    /// to label to know every judge's accuracy within --margin, chosen by --seed (default 0).
+    #[arg(long, conflicts_with_all = ["filter", "sample", "stratify", "languages"])]
+    pub plan: bool,
+    /// With --plan: the half-width of every judge's accuracy interval.
+    #[arg(long, requires = "plan", default_value_t = 0.05, allow_hyphen_values = true)]
+    pub margin: f64,
+    /// With --plan: the confidence of that interval.
+    #[arg(long, requires = "plan", default_value_t = 0.95, allow_hyphen_values = true)]
+    pub confidence: f64,
+    /// With --plan: plan per value of this field.
+    #[arg(long, value_enum, requires = "plan")]
+    pub by: Option<GroupBy>,
     /// Languages this annotator reads (ISO codes, comma-separated); their tasks come first.
     #[arg(long, value_delimiter = ',')]
     pub languages: Vec<String>,
@@ -69,6 +82,10 @@ impl AnnotateArgs {
             sample: None,
             seed: None,
             stratify: None,
+            plan: false,
+            margin: 0.05,
+            confidence: 0.95,
+            by: None,
             languages: Vec::new(),
             image_protocol: ImageProtocol::Auto,
             keymap: None,

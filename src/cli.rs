@@ -99,6 +99,8 @@ pub enum Command {
         #[arg(long, default_value_t = 0.95, requires = "judges")]
         confidence: f64,
     },
+    /// How many responses to label, per stratum, to know every judge's accuracy within a margin.
+    Plan(PlanArgs),
     /// Export labels, gold labels or training data.
     Export(ExportArgs),
     /// Merge other sessions' items and labels into TARGET (idempotent).
@@ -194,6 +196,22 @@ pub struct AgreementArgs {
     pub bootstrap: Option<usize>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    pub session: PathBuf,
+    /// Half-width of every judge's accuracy interval (0.05 = five percentage points).
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub margin: f64,
+    /// Confidence of that interval.
+    #[arg(long, default_value_t = 0.95, allow_hyphen_values = true)]
+    pub confidence: f64,
+    /// Plan per value of this field (each stratum gets its own sample).
+    #[arg(long, value_enum)]
+    pub by: Option<GroupBy>,
     #[arg(long)]
     pub json: bool,
 }

@@ -10,6 +10,7 @@ pub mod hub;
 pub mod import;
 pub mod init;
 pub mod merge;
+pub mod plan;
 pub mod report;
 mod report_judges;
 pub mod show;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Hub(HubCommand::Init { url, session }) => hub::init(&url, &session),
         Command::Sync { session, url } => sync::run(&session, &url),
         Command::Agreement(args) => agreement::run(args),
+        Command::Plan(args) => plan::run(&args),
         Command::Report { session, by, json, judges: true, margin, confidence } => {
             report_judges::run(&session, by, json, margin, confidence)
         }

@@ -11,6 +11,9 @@
 //! - [`progress`]: each annotator's progress and gold accuracy ([`progress()`]).
 //! - [`pairs`]: verdict statistics of pairs (validity, flips, side bias, agreement on verdicts).
 //! - [`pair_summary`]: those statistics as the pair section of `status` and `report`.
+//! - [`labelling_plan`]: how many responses to label per stratum to know every judge's
+//!   accuracy within a margin, and the seeded sample that serves it (`plan`, `annotate --plan`).
+//! - [`named_judges`]: every named judge against the human majority (the stats screen).
 //! - [`report_cells`]: one dimension on one group of responses, for `report`'s results table.
 //!
 //! [`ExportData`]: crate::export::ExportData
@@ -18,7 +21,9 @@
 pub mod dimension_agreement;
 pub mod judge_table;
 pub mod judges;
+pub mod labelling_plan;
 pub mod labels;
+pub mod named_judges;
 pub mod pair_summary;
 pub mod pairs;
 pub mod progress;

@@ -156,6 +156,8 @@ pub enum Action {
     },
     /// The item of the current task, read from the session.
     ItemLoaded(Box<Item>),
+    /// The named judges of that item's responses.
+    JudgesLoaded(Box<crate::tui::state::ItemJudges>),
     /// The store undid or redid a change (`None`: there was nothing to undo/redo).
     Applied {
         event: Option<Box<LabelEvent>>,

@@ -2,7 +2,7 @@
 //! comes back goes through `update` again.
 
 use super::action::{Action, Effect};
-use super::state::State;
+use super::state::{ItemJudges, State};
 use super::update::update;
 use super::workers::SearchWorker;
 use crate::store::Store;
@@ -44,7 +44,19 @@ pub fn run_effects(
                     })
                 }
                 Effect::LoadItem(id) => Some(match store.item(&id) {
-                    Ok(Some(item)) => Action::ItemLoaded(Box::new(item)),
+                    Ok(Some(item)) => {
+                        // Its judges by name first: the item's arrival draws them too.
+                        match judges_of_item(store, &item) {
+                            Ok(judges) => {
+                                follow.extend(update(state, Action::JudgesLoaded(Box::new(judges))))
+                            }
+                            Err(e) => follow.extend(update(
+                                state,
+                                Action::Failed(format!("cannot read the judges of item {id}: {e}")),
+                            )),
+                        }
+                        Action::ItemLoaded(Box::new(item))
+                    }
                     Ok(None) => Action::Failed(format!("item {id} is no longer in the session")),
                     Err(e) => Action::Failed(format!("cannot read item {id}: {e}")),
                 }),
@@ -82,4 +94,14 @@ pub fn run_effects(
         effects = follow;
     }
     quit
+}
+
+/// The named judges of every response of `item`.
+fn judges_of_item(store: &Store, item: &crate::model::Item) -> rusqlite::Result<ItemJudges> {
+    let responses = item
+        .responses
+        .iter()
+        .map(|r| Ok((r.model.clone(), store.judges_of(&item.id, &r.model)?)))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ItemJudges { item_id: item.id.clone(), responses })
 }

@@ -1,13 +1,13 @@
-//! `--filter`, `--sample N --seed S [--stratify FIELD]` and `--languages`: which tasks the
+//! `--filter`, `--sample N --seed S [--stratify FIELD]`, `--plan` and `--languages`: which tasks the
 //! annotator sees, in which order. Pure: parsing and evaluation over the task index and the
 //! annotator's labels, no I/O.
 
 use crate::model::GroupBy;
-use crate::model::Value;
+use crate::model::{TaskRef, Value};
 use crate::rng::SplitMix64;
 use crate::schema::Schema;
 use crate::store::{TaskInfo, TaskLabels};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One `--filter` expression. Several `--filter` flags must all hold; inside one expression,
 /// `field=a,b` means a or b.
@@ -26,6 +26,15 @@ pub enum Filter {
         values: Vec<Value>,
         negate: bool,
     },
+    /// `judge.NAME.DIM=V`: the judge named NAME gave V on DIM (index into the schema).
+    NamedJudge {
+        judge: String,
+        dim: usize,
+        values: Vec<Value>,
+        negate: bool,
+    },
+    /// `judges=disagree`: on some dimension, two judges that scored it gave different values.
+    JudgesDisagree,
     /// No complete label from this annotator yet (not every dimension set, and not skipped).
     Unlabelled,
     /// Every dimension labelled.
@@ -45,7 +54,7 @@ pub enum Field {
     Id,
 }
 
-pub const FILTER_HELP: &str = "valid filters: country=V, language=V, model=V, domain=V, id=ID (exact) or id=PATTERN (* for any text: id=casa/*, id=*/Nigeria_1), judge.DIMENSION=V (each also with != and comma-separated alternatives), unlabelled, labelled, disagrees-with-judge, flagged, skipped";
+pub const FILTER_HELP: &str = "valid filters: country=V, language=V, model=V, domain=V, id=ID (exact) or id=PATTERN (* for any text: id=casa/*, id=*/Nigeria_1), judge.DIMENSION=V, judge.NAME.DIMENSION=V (the judge named NAME; each also with != and comma-separated alternatives), judges=disagree, unlabelled, labelled, disagrees-with-judge, flagged, skipped";
 
 /// Parses one `--filter` expression against the session's schema.
 pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
@@ -71,6 +80,22 @@ pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
     if values.is_empty() {
         return Err(format!("--filter {expr:?}: no value after '='; {FILTER_HELP}"));
     }
+    if key == "judges" {
+        if values == ["disagree"] && !negate {
+            return Ok(Filter::JudgesDisagree);
+        }
+        return Err(format!("--filter {expr:?}: write judges=disagree (tasks where the judges differ)"));
+    }
+    // `judge.NAME.DIM`: a named judge, when what follows `judge.` is not a dimension itself.
+    let named = key.strip_prefix("judge.").filter(|rest| schema.dimension(rest).is_none()).and_then(|rest| {
+        let (name, dim) = rest.rsplit_once('.')?;
+        Some((name.to_string(), dim))
+    });
+    let (judge_name, key) = match named {
+        Some((name, dim)) if !name.is_empty() => (Some(name), format!("judge.{dim}")),
+        _ => (None, key.to_string()),
+    };
+    let key = key.as_str();
     if let Some(dim_name) = key.strip_prefix("judge.") {
         let Some(dim) = schema.dimensions.iter().position(|d| d.name == dim_name) else {
             return Err(format!(
@@ -90,7 +115,10 @@ pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
                 }
             }
         }
-        return Ok(Filter::Judge { dim, values: vals, negate });
+        return Ok(match judge_name {
+            Some(judge) => Filter::NamedJudge { judge, dim, values: vals, negate },
+            None => Filter::Judge { dim, values: vals, negate },
+        });
     }
     let field = match key {
         "country" => Field::Country,
@@ -124,8 +152,41 @@ impl Filter {
         matches!(self, Filter::Judge { .. } | Filter::DisagreesWithJudge)
     }
 
+    /// Filters on named judges: they need every judge's values of each task (the task index
+    /// carries one judge's).
+    pub fn needs_judges(&self) -> bool {
+        matches!(self, Filter::NamedJudge { .. } | Filter::JudgesDisagree)
+    }
+
+    /// [`Filter::matches_with_judges`] knowing no named judge.
     pub fn matches(&self, task: &TaskInfo, labels: Option<&TaskLabels>, schema: &Schema) -> bool {
+        self.matches_with_judges(task, labels, &[], schema)
+    }
+
+    /// Whether the task passes; `judges` are the named judges that scored it, (name, dimension
+    /// -> value), in the session's judge order.
+    pub fn matches_with_judges(
+        &self,
+        task: &TaskInfo,
+        labels: Option<&TaskLabels>,
+        judges: &[(&str, &BTreeMap<String, Value>)],
+        schema: &Schema,
+    ) -> bool {
         match self {
+            Filter::NamedJudge { judge, dim, values, negate } => {
+                let dim = &schema.dimensions[*dim].name;
+                let hit = judges
+                    .iter()
+                    .find(|(name, _)| name == judge)
+                    .and_then(|(_, scores)| scores.get(dim))
+                    .is_some_and(|v| values.contains(v));
+                hit != *negate
+            }
+            Filter::JudgesDisagree => schema.dimensions.iter().any(|d| {
+                let mut given = judges.iter().filter_map(|(_, scores)| scores.get(&d.name));
+                let first = given.next();
+                given.any(|v| Some(v) != first)
+            }),
             Filter::Field { field, values, negate } => {
                 let v = field_value(task, *field);
                 let hit = v.is_some_and(|v| {
@@ -175,6 +236,29 @@ pub fn id_matches(want: &str, id: &str) -> bool {
         }
     }
     rest.ends_with(last)
+}
+
+/// The queue of `annotate --plan`: the tasks of the plan's `sample` (responses as `(item id,
+/// model)`), in the sample's order, those this annotator has not labelled completely first.
+pub fn plan_order(
+    sample: &[(String, String)],
+    tasks: &[TaskInfo],
+    labels: &HashMap<TaskRef, TaskLabels>,
+    schema: &Schema,
+) -> Vec<usize> {
+    let index: HashMap<(&str, &str), usize> = tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.task, TaskRef::Response { .. }))
+        .map(|(i, t)| ((&*t.item_id, &*t.model), i))
+        .collect();
+    let mut order: Vec<usize> = sample
+        .iter()
+        .filter_map(|(item, model)| index.get(&(item.as_str(), model.as_str())).copied())
+        .collect();
+    // Stable: the sample's order within each part.
+    order.sort_by_key(|&i| is_complete(labels.get(&tasks[i].task), schema));
+    order
 }
 
 /// The value a task has for a stratification field ("" when absent).
@@ -312,6 +396,42 @@ mod tests {
         assert!(parse("judge.violation=1", &s).unwrap_err().contains("no dimension"));
         assert!(parse("judge.compliance=7", &s).unwrap_err().contains("not a value"));
         assert!(parse("whatever", &s).unwrap_err().contains("valid filters"));
+    }
+
+    #[test]
+    fn named_judge_filters() {
+        let s = Schema::cross_eval();
+        let t = task("a", "m", "Japan", [1, 1, 1, 1]);
+        let gpt: BTreeMap<String, Value> =
+            [("compliance".to_string(), 1), ("awareness".to_string(), 1)].into();
+        let qwen: BTreeMap<String, Value> = [("compliance".to_string(), 0)].into();
+        let both = [("gpt-4.1", &gpt), ("qwen", &qwen)];
+        let f = parse("judge.qwen.compliance=0", &s).unwrap();
+        assert_eq!(f, Filter::NamedJudge { judge: "qwen".into(), dim: 2, values: vec![0], negate: false });
+        assert!(f.needs_judges());
+        assert!(f.matches_with_judges(&t, None, &both, &s));
+        assert!(!f.matches_with_judges(&t, None, &both[..1], &s), "qwen did not score it");
+        // A judge name with dots: the dimension is what follows the last one.
+        let g = parse("judge.gpt-4.1.awareness!=0", &s).unwrap();
+        assert!(g.matches_with_judges(&t, None, &both, &s));
+        assert!(!parse("judge.gpt-4.1.awareness=0", &s).unwrap().matches_with_judges(&t, None, &both, &s));
+        // `judge.DIM` stays the one judge of the task index.
+        assert_eq!(
+            parse("judge.compliance=1", &s).unwrap(),
+            Filter::Judge { dim: 2, values: vec![1], negate: false }
+        );
+        assert!(parse("judge.qwen.violation=1", &s).unwrap_err().contains("no dimension \"violation\""));
+        assert!(parse("judge.qwen.compliance=5", &s).unwrap_err().contains("not a value"));
+
+        let d = parse("judges=disagree", &s).unwrap();
+        assert_eq!(d, Filter::JudgesDisagree);
+        assert!(d.matches_with_judges(&t, None, &both, &s), "1 against 0 on compliance");
+        let agree: BTreeMap<String, Value> = [("compliance".to_string(), 1)].into();
+        assert!(!d.matches_with_judges(&t, None, &[("gpt-4.1", &gpt), ("qwen", &agree)], &s));
+        assert!(!d.matches_with_judges(&t, None, &both[..1], &s), "one judge never disagrees");
+        assert!(!d.matches(&t, None, &s));
+        assert!(parse("judges=agree", &s).unwrap_err().contains("judges=disagree"));
+        assert!(parse("judges!=disagree", &s).is_err());
     }
 
     #[test]

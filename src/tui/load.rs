@@ -1,5 +1,5 @@
 //! The TUI's start: the keymap and theme files, the status line's key hints, and the initial
-//! state (this annotator's tasks after filters, sample, shared queue and language order; in
+//! state (this annotator's tasks after filters, sample or plan, shared queue and language order; in
 //! adjudicate mode the others' answers) read from the session.
 
 use super::filter;
@@ -8,8 +8,10 @@ use super::state::{State, StateInit};
 use super::theme::Theme;
 use crate::annotate::{AnnotateArgs, Mode};
 use crate::error::CliError;
-use crate::model::TaskRef;
+use crate::model::{TaskRef, Value};
+use crate::session_stats::labelling_plan::{LabellingPlan, precision_of_flags};
 use crate::store::Store;
+use std::collections::{BTreeMap, HashMap};
 
 /// Reads a TOML file named on the command line, with a usage error naming it when unreadable.
 fn read_config(path: &std::path::Path, what: &str) -> Result<String, CliError> {
@@ -77,7 +79,8 @@ pub fn pair_hints(keymap: &Keymap) -> String {
     )
 }
 
-/// The initial state: this annotator's tasks after `--filter`, `--sample` and `--languages`.
+/// The initial state: this annotator's tasks after `--filter`, `--sample` or `--plan`, and
+/// `--languages`.
 pub fn initial_state(
     store: &Store,
     args: &AnnotateArgs,
@@ -105,9 +108,32 @@ pub fn initial_state(
         store.response_task_index_without_judge()?
     };
     let labels = store.labels_of(&args.annotator)?;
+    let judges = if filters.iter().any(filter::Filter::needs_judges) {
+        named_judges(store, &filters)?
+    } else {
+        Vec::new()
+    };
     let mut order: Vec<usize> = (0..tasks.len())
-        .filter(|&i| filters.iter().all(|f| f.matches(&tasks[i], labels.get(&tasks[i].task), &schema)))
+        .filter(|&i| {
+            let t = &tasks[i];
+            let mut of_task: Vec<(&str, &BTreeMap<String, Value>)> = Vec::new();
+            if !judges.is_empty() {
+                let key = (t.item_id.to_string(), t.model.to_string());
+                of_task.extend(
+                    judges.iter().filter_map(|(name, values)| Some((name.as_str(), values.get(&key)?))),
+                );
+            }
+            filters.iter().all(|f| f.matches_with_judges(t, labels.get(&t.task), &of_task, &schema))
+        })
         .collect();
+    if args.plan {
+        if args.mode != Mode::Responses {
+            return Err(CliError::usage("--plan serves responses to label; leave out --mode"));
+        }
+        let precision = precision_of_flags(args.margin, args.confidence).map_err(CliError::usage)?;
+        let plan = LabellingPlan::of_session(store, precision, args.by)?;
+        order = filter::plan_order(&plan.sample(args.seed.unwrap_or(0)), &tasks, &labels, &schema);
+    }
     if let Some(n) = args.sample {
         let seed = args
             .seed
@@ -117,7 +143,7 @@ pub fn initial_state(
     let shared = crate::assign::SessionAssignment::of(store)?;
     match shared {
         // A shared session (`init --overlap K`): this annotator's own queue.
-        Some(settings) if args.mode != Mode::Adjudicate && args.sample.is_none() => {
+        Some(settings) if args.mode != Mode::Adjudicate && args.sample.is_none() && !args.plan => {
             order = crate::assign::shared_queue(
                 store,
                 &tasks,
@@ -131,6 +157,8 @@ pub fn initial_state(
                 CliError::data(format!("{}: cannot compute the queue: {e:#}", args.session.display()))
             })?;
         }
+        // The plan's order is served as it is (`--languages` is refused with `--plan`).
+        _ if args.plan => {}
         _ => filter::languages_first(&mut order, &tasks, &args.languages),
     }
     let mut answers = std::collections::HashMap::new();
@@ -175,3 +203,22 @@ pub fn initial_state(
     }
     Ok(state)
 }
+
+/// Every named judge's values (judge order), for filters on them; a filter naming a judge the
+/// session lacks is a command-line error that lists the judges.
+fn named_judges(store: &Store, filters: &[filter::Filter]) -> Result<Vec<(String, JudgeValues)>, CliError> {
+    let names = store.judge_names()?;
+    for f in filters {
+        if let filter::Filter::NamedJudge { judge, .. } = f
+            && !names.contains(judge)
+        {
+            return Err(CliError::usage(format!(
+                "--filter judge.{judge}.…: the session has no judge named {judge:?} (judges: {})",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            )));
+        }
+    }
+    names.into_iter().map(|n| Ok((n.clone(), store.judge_values(&n)?))).collect()
+}
+
+type JudgeValues = HashMap<(String, String), BTreeMap<String, Value>>;

@@ -3,7 +3,7 @@
 use crate::annotate::Mode;
 use crate::model::{Item, Pair, TaskRef};
 use crate::schema::Schema;
-use crate::store::{TaskInfo, TaskLabels};
+use crate::store::{JudgeView, TaskInfo, TaskLabels};
 use std::collections::HashMap;
 
 /// The reasons offered when skipping; the last one takes free text.
@@ -162,6 +162,14 @@ pub struct Queue {
     pub done: usize,
 }
 
+/// The named judges of one item's responses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemJudges {
+    pub item_id: String,
+    /// (model, the judges that scored that response).
+    pub responses: Vec<(String, Vec<JudgeView>)>,
+}
+
 /// The open task: what is loaded for it, the focused dimension, its clock and the response
 /// pane's scrolling.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +180,9 @@ pub struct OpenTask {
     pub item: Option<Item>,
     /// Pairs mode: the open pair, once loaded.
     pub pair: Option<Pair>,
+    /// The named judges of the open item's responses, once loaded: (item id, per response
+    /// (model, its judges)).
+    pub judges: Option<ItemJudges>,
     /// Active seconds on the open task (including earlier sessions' time).
     pub task_seconds: f64,
     pub scroll: u32,
@@ -263,6 +274,7 @@ impl State {
                 focus: 0,
                 item: None,
                 pair: None,
+                judges: None,
                 task_seconds: 0.0,
                 scroll: 0,
                 max_scroll: 0,
@@ -326,6 +338,18 @@ impl State {
     pub fn current_item(&self) -> Option<&Item> {
         let t = self.current_task()?;
         self.open.item.as_ref().filter(|i| *i.id == *t.item_id)
+    }
+
+    /// The judges that scored the open response (in the session's judge order), once loaded;
+    /// empty otherwise.
+    pub fn open_judges(&self) -> &[JudgeView] {
+        let Some(t) = self.current_task() else { return &[] };
+        match &self.open.judges {
+            Some(j) if *j.item_id == *t.item_id => {
+                j.responses.iter().find(|(m, _)| **m == *t.model).map_or(&[], |(_, v)| v.as_slice())
+            }
+            _ => &[],
+        }
     }
 
     /// The open pair, if it is loaded and belongs to the open task.

@@ -1,6 +1,7 @@
 //! The stats screen (`a`): per dimension, the agreement among the human annotators
 //! (Krippendorff's α at the dimension's level) and the judge against the human majority
-//! (Cohen's κ, accuracy, confusion matrix), the distribution of the humans' labels, and each
+//! (Cohen's κ, accuracy, confusion matrix; with several named judges, κ, accuracy and n of
+//! each), the distribution of the humans' labels, and each
 //! annotator's progress.
 //!
 //! Nothing is computed here: the numbers come from the agreement engine through the same
@@ -33,6 +34,18 @@ pub struct DimensionStats {
     pub judge_accuracy: Stat,
     /// Rows: human majority; columns: judge.
     pub confusion: ConfusionMatrix,
+    /// With several named judges, each against the human majority (judge order); empty with
+    /// one.
+    pub judges: Vec<JudgeRow>,
+}
+
+/// One named judge against the human majority on one dimension.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgeRow {
+    pub judge: String,
+    pub n: u64,
+    pub kappa: Stat,
+    pub accuracy: Stat,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +70,8 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
     use crate::session_stats::SessionLabels;
     let labels = SessionLabels::load(store).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = Options { bootstrap: None, seed: 0 };
+    let named = crate::session_stats::named_judges::named_judge_scores(store, &labels)?;
+    let named = if named.len() > 1 { named } else { Vec::new() };
     let mut dimensions = Vec::new();
     for dim in &store.schema().dimensions {
         let ratings = labels.dimension(dim);
@@ -87,6 +102,11 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
             judge_kappa: judge.vs_majority.cohen_kappa,
             judge_accuracy: judge.vs_majority.accuracy,
             confusion: judge.vs_majority.confusion,
+            judges: labels
+                .named_judges_vs_majority(dim, &named, &opts)
+                .into_iter()
+                .map(|(judge, c)| JudgeRow { judge, n: c.n, kappa: c.cohen_kappa, accuracy: c.accuracy })
+                .collect(),
         });
     }
     let adjudicators = store.adjudicators()?;

@@ -2,6 +2,8 @@
 
 use super::pane;
 use super::terminal_text::TermText;
+use crate::model::Value;
+use crate::store::JudgeView;
 use crate::text;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -39,20 +41,18 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
             }
             None => ("[ · ]".to_string(), theme.fg(theme.muted)),
         };
-        let judge = state.judge_value(i, k);
-        let judge_txt = match (visible, judge) {
-            (false, _) => format!("judge {HIDDEN}"),
-            (true, Some(j)) => {
-                let differs = l.values.get(&d.name).is_some_and(|v| *v != j);
-                format!("judge {j}{}", if differs { " ≠" } else { "" })
-            }
-            (true, None) => "judge -".to_string(),
-        };
         let name_style = if focused { theme.focused() } else { Style::default() };
+        let judge = state.judge_value(i, k);
+        let several = state.open_judges();
+        let (judge_txt, judge_style) = if visible && several.len() > 1 {
+            several_judges_cell(several, &d.name, l.values.get(&d.name).copied(), theme)
+        } else {
+            (single_judge_cell(visible, judge, l.values.get(&d.name).copied()), theme.fg(theme.judge))
+        };
         lines.push(Line::from(vec![
             Span::styled(format!("{marker} {} ", text::pad(&d.name, name_w)), name_style),
             Span::styled(format!("{} ", text::pad(&value, 9)), vstyle),
-            Span::styled(judge_txt, theme.fg(theme.judge)),
+            Span::styled(judge_txt, judge_style),
         ]));
     }
     let mut extra = Vec::new();
@@ -75,6 +75,25 @@ pub fn labels(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, with_
             (false, _) => {
                 text::display_lines("judge's scores hidden (--blind): label every dimension or press r", w)
             }
+            (true, Some(d)) if state.open_judges().len() > 1 => state
+                .open_judges()
+                .iter()
+                .flat_map(|j| {
+                    let v = j.scores.get(&d.name).map_or("-".to_string(), |v| v.to_string());
+                    let body = j.rationale.get(&d.name).map_or("no rationale".to_string(), |why| match &why
+                        .judged_as
+                    {
+                        None => why.text.clone(),
+                        Some(_) => format!(
+                            "on {}: {}",
+                            why.subject(&d.name, j.scores.get(&d.name).copied()),
+                            why.text
+                        ),
+                    });
+                    let head = text::sanitize_line(&format!("{} on {} {v}", j.judge, d.name));
+                    text::display_lines(&format!("{head}: {}", text::sanitize_line(&body)), w)
+                })
+                .collect(),
             (true, Some(d)) => match state
                 .current_item()
                 .and_then(|it| it.responses.iter().find(|r| *r.model == *state.queue.tasks[i].model))
@@ -118,6 +137,11 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(TermText::new(lines).style(theme.fg(theme.muted)), inner);
         return;
     }
+    let several = state.open_judges();
+    if several.len() > 1 {
+        frame.render_widget(TermText::new(several_judges(state, several, w, theme)), inner);
+        return;
+    }
     let response = state
         .current_item()
         .and_then(|it| it.responses.iter().find(|r| *r.model == *state.queue.tasks[i].model));
@@ -148,4 +172,85 @@ pub fn judge(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
     }
     frame.render_widget(TermText::new(lines), inner);
+}
+
+/// One judge in the labels pane: `judge 0`, `judge 0 ≠` (your label differs), `judge -`.
+fn single_judge_cell(visible: bool, judge: Option<Value>, yours: Option<Value>) -> String {
+    match (visible, judge) {
+        (false, _) => format!("judge {HIDDEN}"),
+        (true, Some(j)) => {
+            let differs = yours.is_some_and(|v| v != j);
+            format!("judge {j}{}", if differs { " ≠" } else { "" })
+        }
+        (true, None) => "judge -".to_string(),
+    }
+}
+
+/// Several judges in the labels pane: `judges 1 0` in judge order (`-` where one gave none),
+/// `differ` and the warning colour when they differ, `≠` when your label differs from any of them.
+fn several_judges_cell(
+    judges: &[JudgeView],
+    dim: &str,
+    yours: Option<Value>,
+    theme: &Theme,
+) -> (String, Style) {
+    let values: Vec<Option<Value>> = judges.iter().map(|j| j.scores.get(dim).copied()).collect();
+    let shown: Vec<String> = values.iter().map(|v| v.map_or("-".to_string(), |v| v.to_string())).collect();
+    let yours_differs = yours.is_some_and(|y| values.iter().flatten().any(|&v| v != y));
+    let differ = judges_differ(judges, dim);
+    let text = format!(
+        "judges {}{}{}",
+        shown.join(" "),
+        if differ { " differ" } else { "" },
+        if yours_differs { " ≠" } else { "" }
+    );
+    let style = if differ { theme.fg(theme.warning) } else { theme.fg(theme.judge) };
+    (text, style)
+}
+
+/// Whether two of the judges that scored `dim` gave different values.
+pub fn judges_differ(judges: &[JudgeView], dim: &str) -> bool {
+    let mut values = judges.iter().filter_map(|j| j.scores.get(dim));
+    let first = values.next();
+    values.any(|v| Some(v) != first)
+}
+
+/// The judge pane with several judges: per dimension, a heading (`≠ judges differ`, in the
+/// warning colour, where they do), then each judge's name, score and rationale.
+fn several_judges(state: &State, judges: &[JudgeView], w: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (k, d) in state.session.schema.dimensions.iter().enumerate() {
+        let focused = k == state.open.focus;
+        let differ = judges_differ(judges, &d.name);
+        let head = format!(
+            "{}{}{}",
+            if focused { "▶" } else { " " },
+            d.name,
+            if differ { " ≠ judges differ" } else { "" }
+        );
+        let head_style = match (focused, differ) {
+            (true, _) => theme.focused(),
+            (false, true) => theme.fg(theme.warning),
+            (false, false) => theme.fg(theme.judge),
+        };
+        lines.push(Line::from(Span::styled(head, head_style)));
+        for j in judges {
+            let v = j.scores.get(&d.name).copied();
+            let score = v.map_or("-".to_string(), |v| v.to_string());
+            let style = if differ { theme.fg(theme.warning) } else { theme.fg(theme.judge) };
+            let name = text::sanitize_line(&j.judge);
+            lines.push(Line::from(Span::styled(text::truncate(&format!("  {name} {score}"), w), style)));
+            if let Some(why) = j.rationale.get(&d.name) {
+                let body = match &why.judged_as {
+                    None => why.text.clone(),
+                    Some(_) => format!("on {}: {}", why.subject(&d.name, v), why.text),
+                };
+                let text_w = w.saturating_sub(4);
+                for l in text::display_lines(&body, text_w) {
+                    lines.push(Line::from(format!("    {}", l.aligned(text_w))));
+                }
+            }
+        }
+    }
+    lines
 }

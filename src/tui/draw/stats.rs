@@ -36,7 +36,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     };
     let n_dims = view.dimensions.len() as u16;
-    let table_h = n_dims + 3;
+    let judge_rows: u16 = view.dimensions.iter().map(|d| d.judges.len() as u16).sum();
+    let table_h = n_dims + judge_rows + 3;
     let tall = inner.height >= 34;
     let chart_h = if tall { 10 } else { 7 };
     let [table, middle, progress] =
@@ -91,6 +92,21 @@ fn agreement_table(frame: &mut Frame, area: Rect, state: &State, view: &StatsVie
             row,
             if k == state.open.focus { theme.focused() } else { Style::default() },
         )));
+        // Several named judges: one row each, under the dimension.
+        for j in &d.judges {
+            let name = text::truncate(&format!("  {}", text::sanitize_line(&j.judge)), name_w);
+            let row = format!(
+                "  {}  {:>7} {:>6} {:>6}   {:>7} {:>8} {:>6}",
+                text::pad(&name, name_w),
+                "",
+                "",
+                "",
+                stat(&j.kappa),
+                stat(&j.accuracy),
+                j.n
+            );
+            lines.push(Line::from(Span::styled(row, theme.fg(theme.judge))));
+        }
     }
     frame.render_widget(TermText::new(lines), inner);
 }

@@ -55,6 +55,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ItemLoaded(item) => {
             state.open.item = Some(*item);
         }
+        Action::JudgesLoaded(judges) => {
+            state.open.judges = Some(*judges);
+        }
         Action::Applied { event, redo } => labels::applied(state, event.map(|e| *e), redo, &mut fx),
         Action::SearchResults { query, hits } => {
             if query == state.search.query {
