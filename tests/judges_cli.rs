@@ -1,6 +1,8 @@
 //! Several named judges: `import --judge NAME` adds a judge's scores to the responses, and
 //! `agreement --judge` compares every judge with the humans and with each other.
 
+mod tui_common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -403,4 +405,43 @@ fn canonical_items_carry_further_judges_and_their_rationales() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("bad.jsonl:1: responses[0].judges.qwen.fluency:"));
+}
+
+/// As a user would: two evaluation files of one model imported under two judge names, every
+/// response labelled with keys in the TUI (the real binary in a pseudo-terminal, where the judge
+/// pane names both judges), then both judges read back in `agreement --judge` and `report`.
+#[test]
+fn two_judges_imported_labelled_in_the_tui_and_read_in_agreement_and_report() {
+    let w = Work::new();
+    w.cmd(&["init", "s.db"]).assert().success();
+    // compliance = 1 - Violation: gpt says 1 everywhere, qwen 0 on the two Kenyan items.
+    w.write("results_m_r1.json", evaluation([0, 0, 0, 0], "reply 0"));
+    w.cmd(&["import", "s.db", "results_m_r1.json", "--judge", "gpt"]).assert().success();
+    std::fs::create_dir_all(w.path("qwen")).unwrap();
+    w.write("qwen/results_m_r1.json", evaluation([1, 1, 0, 0], "reply 0"));
+    w.cmd(&["import", "s.db", "qwen/results_m_r1.json", "--judge", "qwen"]).assert().success();
+
+    let mut tui = tui_common::pty::Tui::annotate(&w.path("s.db"), "ann", &[], 40, 140);
+    tui.wait_for("0/4 done");
+    tui.wait_for("qwen");
+    for done in 1..=4 {
+        tui.keys("1111");
+        tui.wait_for(&format!("{done}/4 done"));
+    }
+    tui.quit();
+
+    let out = w.json(&["agreement", "s.db", "--judge", "--json"]);
+    let judges = &out["dimensions"]["compliance"]["judges"];
+    assert_eq!(judges["gpt"]["n"], 4, "{out}");
+    assert_eq!(judges["gpt"]["accuracy"], 1.0, "{out}");
+    assert_eq!(judges["qwen"]["n"], 4, "{out}");
+    assert_eq!(judges["qwen"]["accuracy"], 0.5, "{out}");
+    let pair = &out["dimensions"]["compliance"]["judge_comparisons"][0];
+    assert_eq!((&pair["a"], &pair["b"], &pair["n"]), (&"gpt".into(), &"qwen".into(), &4.into()), "{out}");
+
+    let report = w.json(&["report", "s.db", "--by", "country", "--json"]);
+    let kenya = &report["groups"]["Kenya"]["dimensions"]["compliance"];
+    assert_eq!(kenya["judges"]["gpt"]["share_1"], 1.0, "{report}");
+    assert_eq!(kenya["judges"]["qwen"]["share_1"], 0.0, "{report}");
+    assert_eq!(kenya["humans"]["share_1"], 1.0, "{report}");
 }
