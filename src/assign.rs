@@ -33,7 +33,8 @@ pub struct AssignInput<'a> {
     pub gold_rate: f64,
 }
 
-fn task_key(t: &TaskRef) -> String {
+/// A task as one string (the hub's leases name tasks so).
+pub fn task_key(t: &TaskRef) -> String {
     match t {
         TaskRef::Response { item_id, model } => format!("r\u{1f}{item_id}\u{1f}{model}"),
         TaskRef::Pair { pair_id } => format!("p\u{1f}{pair_id}"),
@@ -294,35 +295,13 @@ pub fn shared_queue(
     languages: &[String],
     stratify: Option<&str>,
 ) -> anyhow::Result<Vec<usize>> {
-    use crate::store::field;
-    let dims = store.schema().dimension_names();
-    let adjudicators: HashSet<String> = store.adjudicators()?.into_iter().collect();
-    let mut fields: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
-    for c in store.current()? {
-        if adjudicators.contains(&c.annotator) {
-            continue;
-        }
-        let e = fields.entry((c.annotator, c.task)).or_default();
-        if c.field == field::SKIP {
-            e.1 |= c.text.is_some();
-        } else if !c.field.starts_with('@') && c.value.is_some() {
-            e.0.insert(c.field);
-        }
-    }
     let mut done_by: HashMap<TaskRef, usize> = HashMap::new();
     let mut own_done: HashSet<TaskRef> = HashSet::new();
-    for ((who, task), (labelled, skipped)) in fields {
-        let complete = skipped
-            || match &task {
-                TaskRef::Response { .. } => dims.iter().all(|d| labelled.contains(d)),
-                TaskRef::Pair { .. } => labelled.contains(field::VERDICT),
-            };
-        if complete {
-            if who == annotator {
-                own_done.insert(task.clone());
-            }
-            *done_by.entry(task).or_default() += 1;
+    for (who, task) in completions(store)? {
+        if who == annotator {
+            own_done.insert(task.clone());
         }
+        *done_by.entry(task).or_default() += 1;
     }
     let mut gold = HashSet::new();
     let wanted: HashSet<&str> = candidates.iter().map(|&i| &*tasks[i].item_id).collect();
@@ -351,6 +330,37 @@ pub fn shared_queue(
     let mut out: Vec<usize> = queue(&subset, &input).into_iter().map(|k| candidates[k]).collect();
     out.extend(candidates.iter().copied().filter(|&i| own_done.contains(&tasks[i].task)));
     Ok(out)
+}
+
+/// Who has completed which task (adjudicators left out): a response is done when every
+/// dimension is labelled or it was skipped, a pair when it has a verdict or was skipped.
+pub fn completions(store: &crate::store::Store) -> anyhow::Result<Vec<(String, TaskRef)>> {
+    use crate::store::field;
+    let dims = store.schema().dimension_names();
+    let adjudicators: HashSet<String> = store.adjudicators()?.into_iter().collect();
+    let mut fields: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
+    for c in store.current()? {
+        if adjudicators.contains(&c.annotator) {
+            continue;
+        }
+        let e = fields.entry((c.annotator, c.task)).or_default();
+        if c.field == field::SKIP {
+            e.1 |= c.text.is_some();
+        } else if !c.field.starts_with('@') && c.value.is_some() {
+            e.0.insert(c.field);
+        }
+    }
+    Ok(fields
+        .into_iter()
+        .filter(|((_, task), (labelled, skipped))| {
+            *skipped
+                || match task {
+                    TaskRef::Response { .. } => dims.iter().all(|d| labelled.contains(d)),
+                    TaskRef::Pair { .. } => labelled.contains(field::VERDICT),
+                }
+        })
+        .map(|(k, _)| k)
+        .collect())
 }
 
 #[cfg(test)]

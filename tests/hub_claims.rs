@@ -115,3 +115,33 @@ fn leases_expire_and_offline_work_is_reconciled() {
         .collect();
     assert_eq!(done, want);
 }
+
+#[test]
+fn the_background_sync_claims_the_head_of_the_queue_and_lets_go_on_quit() {
+    use crossreview::hub::background::{BackgroundSync, Claiming};
+    use crossreview::model::TaskRef;
+    let Some(pg) = Pg::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (url, keys) = hub_with_tasks(&pg, "background", dir.path(), 5);
+    let queue: Vec<TaskRef> =
+        (0..5).rev().map(|i| TaskRef::Response { item_id: format!("c/{i}"), model: "m".into() }).collect();
+    let bg = BackgroundSync::start(dir.path().join("lead.db"), url, std::time::Duration::from_secs(1));
+    bg.claim_for(Claiming { annotator: "ana".into(), overlap: 2, queue });
+    let start = std::time::Instant::now();
+    let view = loop {
+        if let Some(v) = bg.claims() {
+            break v;
+        }
+        assert!(start.elapsed().as_secs() < 30, "no claims after 30 s: {}", bg.state().describe());
+        pg_common::nap();
+    };
+    let want: std::collections::HashSet<String> = [keys[4].clone(), keys[3].clone()].into();
+    assert_eq!(view.mine, want, "the first two tasks of the queue");
+    bg.finish(std::time::Duration::from_secs(15));
+    let held: i64 = pg
+        .client("background")
+        .query_one("SELECT count(*) FROM crossreview.leases WHERE holder IS NOT NULL", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(held, 0, "leases given back on quit");
+}

@@ -36,4 +36,6 @@ mod tests;
 #[cfg(test)]
 mod tests_adjudicate;
 #[cfg(test)]
+mod tests_hub;
+#[cfg(test)]
 mod tests_pairs;
