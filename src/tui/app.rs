@@ -43,7 +43,8 @@ pub fn run_with_hub(mut store: Store, args: &AnnotateArgs, hub: Option<&Backgrou
     let theme = load_theme(args)?;
     let protocol_name = format!("{:?}", args.image_protocol).to_lowercase();
     let mut state = initial_state(&store, args, &keymap, &protocol_name)?;
-    if let (Some(h), Some(overlap)) = (hub, args.overlap) {
+    // Adjudicators settle contested tasks: they claim none.
+    if let (Some(h), Some(overlap), false) = (hub, args.overlap, args.mode == Mode::Adjudicate) {
         let queue = state.queue.order.iter().map(|&i| state.queue.tasks[i].task.clone()).collect();
         h.claim_for(Claiming { annotator: args.annotator.clone(), overlap, queue });
     }
