@@ -68,6 +68,10 @@ pub struct AnnotateArgs {
     /// Seconds between background syncs with --hub.
     #[arg(long, value_name = "SECONDS", default_value_t = 5, requires = "hub", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub hub_every: u64,
+    /// With --hub: K annotators per task across every machine, tasks claimed in the hub with
+    /// leases (offline, this session's own queue for K).
+    #[arg(long, value_name = "K", requires = "hub", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
+    pub overlap: Option<usize>,
 }
 
 impl AnnotateArgs {
@@ -93,6 +97,7 @@ impl AnnotateArgs {
             no_mouse: false,
             hub: None,
             hub_every: 5,
+            overlap: None,
         }
     }
 }

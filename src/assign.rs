@@ -33,7 +33,8 @@ pub struct AssignInput<'a> {
     pub gold_rate: f64,
 }
 
-fn task_key(t: &TaskRef) -> String {
+/// A task as one string (the hub's leases name tasks so).
+pub fn task_key(t: &TaskRef) -> String {
     match t {
         TaskRef::Response { item_id, model } => format!("r\u{1f}{item_id}\u{1f}{model}"),
         TaskRef::Pair { pair_id } => format!("p\u{1f}{pair_id}"),
@@ -159,35 +160,13 @@ pub fn shared_queue(
     languages: &[String],
     stratify: Option<&str>,
 ) -> anyhow::Result<Vec<usize>> {
-    use crate::store::field;
-    let dims = store.schema().dimension_names();
-    let adjudicators: HashSet<String> = store.adjudicators()?.into_iter().collect();
-    let mut fields: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
-    for c in store.current()? {
-        if adjudicators.contains(&c.annotator) {
-            continue;
-        }
-        let e = fields.entry((c.annotator, c.task)).or_default();
-        if c.field == field::SKIP {
-            e.1 |= c.text.is_some();
-        } else if !c.field.starts_with('@') && c.value.is_some() {
-            e.0.insert(c.field);
-        }
-    }
     let mut done_by: HashMap<TaskRef, usize> = HashMap::new();
     let mut own_done: HashSet<TaskRef> = HashSet::new();
-    for ((who, task), (labelled, skipped)) in fields {
-        let complete = skipped
-            || match &task {
-                TaskRef::Response { .. } => dims.iter().all(|d| labelled.contains(d)),
-                TaskRef::Pair { .. } => labelled.contains(field::VERDICT),
-            };
-        if complete {
-            if who == annotator {
-                own_done.insert(task.clone());
-            }
-            *done_by.entry(task).or_default() += 1;
+    for (who, task) in completions(store)? {
+        if who == annotator {
+            own_done.insert(task.clone());
         }
+        *done_by.entry(task).or_default() += 1;
     }
     let mut gold = HashSet::new();
     let wanted: HashSet<&str> = candidates.iter().map(|&i| &*tasks[i].item_id).collect();
@@ -216,6 +195,37 @@ pub fn shared_queue(
     let mut out: Vec<usize> = queue(&subset, &input).into_iter().map(|k| candidates[k]).collect();
     out.extend(candidates.iter().copied().filter(|&i| own_done.contains(&tasks[i].task)));
     Ok(out)
+}
+
+/// Who has completed which task (adjudicators left out): a response is done when every
+/// dimension is labelled or it was skipped, a pair when it has a verdict or was skipped.
+pub fn completions(store: &crate::store::Store) -> anyhow::Result<Vec<(String, TaskRef)>> {
+    use crate::store::field;
+    let dims = store.schema().dimension_names();
+    let adjudicators: HashSet<String> = store.adjudicators()?.into_iter().collect();
+    let mut fields: HashMap<(String, TaskRef), (HashSet<String>, bool)> = HashMap::new();
+    for c in store.current()? {
+        if adjudicators.contains(&c.annotator) {
+            continue;
+        }
+        let e = fields.entry((c.annotator, c.task)).or_default();
+        if c.field == field::SKIP {
+            e.1 |= c.text.is_some();
+        } else if !c.field.starts_with('@') && c.value.is_some() {
+            e.0.insert(c.field);
+        }
+    }
+    Ok(fields
+        .into_iter()
+        .filter(|((_, task), (labelled, skipped))| {
+            *skipped
+                || match task {
+                    TaskRef::Response { .. } => dims.iter().all(|d| labelled.contains(d)),
+                    TaskRef::Pair { .. } => labelled.contains(field::VERDICT),
+                }
+        })
+        .map(|(k, _)| k)
+        .collect())
 }
 
 #[cfg(test)]
@@ -354,66 +364,66 @@ mod tests {
 
     /// The queue of a shared session, read from a real store.
     mod session {
-        use super::super::*;
-        use crate::model::{Item, Response};
-        use crate::schema::Schema;
-        use crate::store::{NewEvent, Store};
+    use super::super::*;
+    use crate::model::{Item, Response};
+    use crate::schema::Schema;
+    use crate::store::{NewEvent, Store};
 
-        #[test]
-        fn a_task_done_by_enough_annotators_leaves_the_others_queues() {
-            let dir = tempfile::tempdir().unwrap();
-            let mut store = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
-            store
-                .import(|imp| {
-                    for i in 0..6 {
-                        let mut meta = serde_json::Map::new();
-                        if i == 5 {
-                            meta.insert("gold".into(), serde_json::json!({"m": {"awareness": 1}}));
-                        }
-                        imp.upsert_item(&Item {
-                            id: format!("i{i}"),
-                            query: "q".into(),
-                            meta,
-                            responses: vec![Response {
-                                model: "m".into(),
-                                text: "t".into(),
-                                ..Default::default()
-                            }],
-                            ..Default::default()
-                        })?;
+    #[test]
+    fn a_task_done_by_enough_annotators_leaves_the_others_queues() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
+        store
+            .import(|imp| {
+                for i in 0..6 {
+                    let mut meta = serde_json::Map::new();
+                    if i == 5 {
+                        meta.insert("gold".into(), serde_json::json!({"m": {"awareness": 1}}));
                     }
-                    Ok(())
+                    imp.upsert_item(&Item {
+                        id: format!("i{i}"),
+                        query: "q".into(),
+                        meta,
+                        responses: vec![Response {
+                            model: "m".into(),
+                            text: "t".into(),
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    })?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let tasks = store.task_index().unwrap();
+        let all: Vec<usize> = (0..tasks.len()).collect();
+        let settings = SessionAssignment { overlap: 1, gold_rate: 0.5 };
+        let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
+        assert_eq!(qa.len(), 6, "nothing done yet: five regular tasks and the gold one");
+        // "a" completes the first task of their queue.
+        let first = tasks[qa[0]].task.clone();
+        for d in store.schema().dimension_names() {
+            store
+                .record(&NewEvent {
+                    annotator: "a".into(),
+                    task: first.clone(),
+                    field: d,
+                    value: Some(1),
+                    text: None,
+                    seconds: 1.0,
+                    judge_visible: true,
                 })
                 .unwrap();
-            let tasks = store.task_index().unwrap();
-            let all: Vec<usize> = (0..tasks.len()).collect();
-            let settings = SessionAssignment { overlap: 1, gold_rate: 0.5 };
-            let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
-            assert_eq!(qa.len(), 6, "nothing done yet: five regular tasks and the gold one");
-            // "a" completes the first task of their queue.
-            let first = tasks[qa[0]].task.clone();
-            for d in store.schema().dimension_names() {
-                store
-                    .record(&NewEvent {
-                        annotator: "a".into(),
-                        task: first.clone(),
-                        field: d,
-                        value: Some(1),
-                        text: None,
-                        seconds: 1.0,
-                        judge_visible: true,
-                    })
-                    .unwrap();
-            }
-            let qb = shared_queue(&store, &tasks, &all, settings, "b", &[], None).unwrap();
-            assert!(!qb.iter().any(|&i| tasks[i].task == first), "done by one annotator, overlap 1");
-            assert_eq!(qb.len(), 5);
-            let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
-            assert_eq!(tasks[*qa.last().unwrap()].task, first, "own done tasks stay reviewable at the end");
-            assert!(
-                SessionAssignment::of(&store).unwrap().is_none(),
-                "not a shared session until init --overlap"
-            );
         }
+        let qb = shared_queue(&store, &tasks, &all, settings, "b", &[], None).unwrap();
+        assert!(!qb.iter().any(|&i| tasks[i].task == first), "done by one annotator, overlap 1");
+        assert_eq!(qb.len(), 5);
+        let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
+        assert_eq!(tasks[*qa.last().unwrap()].task, first, "own done tasks stay reviewable at the end");
+        assert!(
+            SessionAssignment::of(&store).unwrap().is_none(),
+            "not a shared session until init --overlap"
+        );
     }
+}
 }

@@ -3,8 +3,11 @@
 //! keypress waits for the network. Failures (offline, server restarting) only change the state
 //! it reports; the next round tries again.
 
+use super::claims::{ClaimRequest, ClaimView};
 use super::{Hub, Study, session};
+use crate::model::TaskRef;
 use crate::store::{Store, time};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -41,8 +44,77 @@ impl HubState {
     }
 }
 
+/// `--overlap K`: what the background sync claims tasks for, once the TUI knows its queue.
+#[derive(Debug, Clone)]
+pub struct Claiming {
+    pub annotator: String,
+    pub overlap: usize,
+    /// The annotator's queue, in serving order.
+    pub queue: Vec<TaskRef>,
+}
+
+/// Tasks at the head of the queue worth claiming, and how many are held at once (the open one
+/// and the next).
+const WINDOW: usize = 20;
+const AHEAD: usize = 2;
+
+struct ClaimState {
+    annotator: String,
+    overlap: usize,
+    queue: Vec<String>,
+    /// Labelled tasks the hub already knows are done.
+    reported: HashSet<String>,
+    /// Tasks whose slots were all taken by others when last seen.
+    full: HashSet<String>,
+}
+
+/// One claiming round after a sync: reports labelled tasks, renews and takes leases. With
+/// `quitting`, lets go of every open lease instead of taking more.
+fn claim_round(
+    c: &mut Conn,
+    cl: &mut ClaimState,
+    every: Duration,
+    quitting: bool,
+) -> Result<ClaimView, String> {
+    let mine: HashSet<String> = crate::assign::completions(&c.store)
+        .map_err(|e| format!("{e:#}"))?
+        .into_iter()
+        .filter(|(who, _)| *who == cl.annotator)
+        .map(|(_, t)| crate::assign::task_key(&t))
+        .collect();
+    let done: Vec<String> =
+        cl.queue.iter().filter(|k| mine.contains(*k) && !cl.reported.contains(*k)).cloned().collect();
+    let window: Vec<String> = if quitting {
+        Vec::new()
+    } else {
+        cl.queue
+            .iter()
+            .filter(|k| !mine.contains(*k) && !cl.full.contains(*k))
+            .take(WINDOW)
+            .cloned()
+            .collect()
+    };
+    let view = c
+        .hub
+        .claim(&ClaimRequest {
+            annotator: &cl.annotator,
+            overlap: cl.overlap,
+            window: &window,
+            done: &done,
+            ahead: AHEAD,
+            // Renewed every round: outlives a few missed rounds, not a session gone for good.
+            lease_seconds: (every.as_secs() * 4).max(60),
+        })
+        .map_err(|e| e.to_string())?;
+    cl.reported.extend(done);
+    cl.full.extend(view.full.iter().cloned());
+    Ok(view)
+}
+
 pub struct BackgroundSync {
     state: Arc<Mutex<HubState>>,
+    claim_for: mpsc::Sender<Claiming>,
+    claims: mpsc::Receiver<ClaimView>,
     stop: mpsc::Sender<()>,
     done: mpsc::Receiver<()>,
     handle: Option<JoinHandle<()>>,
@@ -84,11 +156,37 @@ impl BackgroundSync {
         let state = Arc::new(Mutex::new(HubState::Starting));
         let (stop, stopped) = mpsc::channel::<()>();
         let (finished, done) = mpsc::channel::<()>();
+        let (claim_for, claim_config) = mpsc::channel::<Claiming>();
+        let (claimed, claims) = mpsc::channel::<ClaimView>();
         let shared = Arc::clone(&state);
         let handle = std::thread::spawn(move || {
             let (mut conn, mut hub_id) = (None, None);
+            let mut claiming: Option<ClaimState> = None;
+            let claim = |conn: &mut Option<Conn>, claiming: &mut Option<ClaimState>, quitting: bool| {
+                if let Ok(cfg) = claim_config.try_recv() {
+                    *claiming = Some(ClaimState {
+                        annotator: cfg.annotator,
+                        overlap: cfg.overlap,
+                        queue: cfg.queue.iter().map(crate::assign::task_key).collect(),
+                        reported: HashSet::new(),
+                        full: HashSet::new(),
+                    });
+                }
+                match (conn.as_mut(), claiming.as_mut()) {
+                    (Some(c), Some(cl)) => claim_round(c, cl, every, quitting).map(|view| {
+                        let _ = claimed.send(view);
+                    }),
+                    _ => Ok(()),
+                }
+            };
             loop {
-                let outcome = round(&session, &url, &mut conn, &mut hub_id);
+                let mut outcome = round(&session, &url, &mut conn, &mut hub_id);
+                if outcome.is_ok() {
+                    outcome = claim(&mut conn, &mut claiming, false);
+                    if outcome.is_err() {
+                        conn = None;
+                    }
+                }
                 let waiting = hub_id.as_ref().and_then(|id| {
                     let s = conn.as_ref().map(|c| c.store.hub_waiting(id));
                     match s {
@@ -117,7 +215,10 @@ impl BackgroundSync {
                     Err(RecvTimeoutError::Timeout) => continue,
                     // Asked to stop (or the owner is gone): one last round, then done.
                     _ => {
-                        let outcome = round(&session, &url, &mut conn, &mut hub_id);
+                        let mut outcome = round(&session, &url, &mut conn, &mut hub_id);
+                        if outcome.is_ok() {
+                            outcome = claim(&mut conn, &mut claiming, true);
+                        }
                         if outcome.is_ok() {
                             let waiting = conn
                                 .as_ref()
@@ -134,7 +235,17 @@ impl BackgroundSync {
                 }
             }
         });
-        BackgroundSync { state, stop, done, handle: Some(handle) }
+        BackgroundSync { state, claim_for, claims, stop, done, handle: Some(handle) }
+    }
+
+    /// `--overlap K`: from the next round on, claims tasks of `claiming.queue` in the hub.
+    pub fn claim_for(&self, claiming: Claiming) {
+        let _ = self.claim_for.send(claiming);
+    }
+
+    /// What the hub said of the claims since the last call (the latest round), if anything.
+    pub fn claims(&self) -> Option<ClaimView> {
+        self.claims.try_iter().last()
     }
 
     pub fn state(&self) -> HubState {

@@ -4,6 +4,7 @@
 //! (`store::hub_sync`), so the hub and a merge of session files follow the same rules.
 
 pub mod background;
+pub mod claims;
 pub mod password;
 pub mod session;
 pub mod sql;
@@ -126,6 +127,7 @@ impl Hub {
             )));
         }
         tx.batch_execute(sql::CREATE).map_err(f)?;
+        tx.batch_execute(claims::CREATE_LEASES).map_err(f)?;
         let lead_exists: bool = tx
             .query_one("SELECT EXISTS(SELECT 1 FROM pg_roles WHERE rolname = $1)", &[&sql::LEAD_ROLE])
             .and_then(|r| r.try_get(0))

@@ -137,6 +137,8 @@ impl Command {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Command(Command),
+    /// `annotate --hub URL --overlap K`: what the hub said of the claimed tasks.
+    HubClaims(Box<crate::hub::claims::ClaimView>),
     /// A value key of the focused dimension (the schema's keys, e.g. `3` on a 1–5 scale).
     SetValue(Value),
     /// Typing in a dialog (skip reason, note, search).

@@ -14,7 +14,7 @@ use super::theme::Theme;
 use super::update::update;
 use crate::annotate::{AnnotateArgs, Mode};
 use crate::error::{CliError, CliResult};
-use crate::hub::background::BackgroundSync;
+use crate::hub::background::{BackgroundSync, Claiming};
 use crate::model::TaskRef;
 use crate::store::Store;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind};
@@ -43,6 +43,11 @@ pub fn run_with_hub(mut store: Store, args: &AnnotateArgs, hub: Option<&Backgrou
     let theme = load_theme(args)?;
     let protocol_name = format!("{:?}", args.image_protocol).to_lowercase();
     let mut state = initial_state(&store, args, &keymap, &protocol_name)?;
+    // Adjudicators settle contested tasks: they claim none.
+    if let (Some(h), Some(overlap), false) = (hub, args.overlap, args.mode == Mode::Adjudicate) {
+        let queue = state.queue.order.iter().map(|&i| state.queue.tasks[i].task.clone()).collect();
+        h.claim_for(Claiming { annotator: args.annotator.clone(), overlap, queue });
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
@@ -205,6 +210,10 @@ fn event_loop(
             let now_shown = Some(h.state().describe());
             if state.hub != now_shown {
                 state.hub = now_shown;
+                dirty = true;
+            }
+            if let Some(view) = h.claims() {
+                update(state, Action::HubClaims(Box::new(view)));
                 dirty = true;
             }
         }

@@ -140,7 +140,13 @@ pub fn initial_state(
             .ok_or_else(|| CliError::usage("--sample needs --seed S (for a reproducible sample)"))?;
         order = filter::sample(&order, &tasks, n, seed, args.stratify);
     }
-    let shared = crate::assign::SessionAssignment::of(store)?;
+    let mut shared = crate::assign::SessionAssignment::of(store)?;
+    if let Some(overlap) = args.overlap {
+        // `--hub URL --overlap K`: this session's own queue for K, which the hub's claims
+        // then reorder (docs/hub.md).
+        let gold_rate = shared.map_or(0.0, |s| s.gold_rate);
+        shared = Some(crate::assign::SessionAssignment { overlap, gold_rate });
+    }
     match shared {
         // A shared session (`init --overlap K`): this annotator's own queue.
         Some(settings) if args.mode != Mode::Adjudicate && args.sample.is_none() && !args.plan => {

@@ -1,6 +1,7 @@
 //! Unit tests of `update`: one or more per action, on a hand-built state.
 
 mod adjudicate;
+mod hub;
 mod pairs;
 
 use super::action::{Action, Command, Effect};

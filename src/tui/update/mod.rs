@@ -90,6 +90,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 go_to(state, pos, &mut fx);
             }
         }
+        Action::HubClaims(view) => hub_claims(state, &view),
         Action::Start => {
             state.open.item = None;
             state.open.pair = None;
@@ -307,4 +308,24 @@ pub(super) fn find_task(state: &State, task: &TaskRef) -> Option<usize> {
         return Some(i);
     }
     state.queue.tasks.iter().position(|t| &t.task == task)
+}
+
+/// The hub's claims reorder the tasks after the open one (held ones first, those taken by K
+/// others left out); the open task and those already passed stay where they are.
+fn hub_claims(state: &mut State, view: &crate::hub::claims::ClaimView) {
+    let q = &mut state.queue;
+    let from = (q.cursor + 1).min(q.order.len());
+    let unlabelled = crate::store::TaskLabels::default();
+    let rest = crate::hub::claims::reorder(
+        &q.order[from..],
+        |i| crate::assign::task_key(&q.tasks[i].task),
+        |i| q.labels[i] != unlabelled,
+        view,
+    );
+    q.order.truncate(from);
+    q.order.extend(rest);
+    q.pos.fill(u32::MAX);
+    for (p, &i) in q.order.iter().enumerate() {
+        q.pos[i] = p as u32;
+    }
 }
