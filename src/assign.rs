@@ -364,66 +364,66 @@ mod tests {
 
     /// The queue of a shared session, read from a real store.
     mod session {
-    use super::super::*;
-    use crate::model::{Item, Response};
-    use crate::schema::Schema;
-    use crate::store::{NewEvent, Store};
+        use super::super::*;
+        use crate::model::{Item, Response};
+        use crate::schema::Schema;
+        use crate::store::{NewEvent, Store};
 
-    #[test]
-    fn a_task_done_by_enough_annotators_leaves_the_others_queues() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
-        store
-            .import(|imp| {
-                for i in 0..6 {
-                    let mut meta = serde_json::Map::new();
-                    if i == 5 {
-                        meta.insert("gold".into(), serde_json::json!({"m": {"awareness": 1}}));
-                    }
-                    imp.upsert_item(&Item {
-                        id: format!("i{i}"),
-                        query: "q".into(),
-                        meta,
-                        responses: vec![Response {
-                            model: "m".into(),
-                            text: "t".into(),
-                            ..Default::default()
-                        }],
-                        ..Default::default()
-                    })?;
-                }
-                Ok(())
-            })
-            .unwrap();
-        let tasks = store.task_index().unwrap();
-        let all: Vec<usize> = (0..tasks.len()).collect();
-        let settings = SessionAssignment { overlap: 1, gold_rate: 0.5 };
-        let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
-        assert_eq!(qa.len(), 6, "nothing done yet: five regular tasks and the gold one");
-        // "a" completes the first task of their queue.
-        let first = tasks[qa[0]].task.clone();
-        for d in store.schema().dimension_names() {
+        #[test]
+        fn a_task_done_by_enough_annotators_leaves_the_others_queues() {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
             store
-                .record(&NewEvent {
-                    annotator: "a".into(),
-                    task: first.clone(),
-                    field: d,
-                    value: Some(1),
-                    text: None,
-                    seconds: 1.0,
-                    judge_visible: true,
+                .import(|imp| {
+                    for i in 0..6 {
+                        let mut meta = serde_json::Map::new();
+                        if i == 5 {
+                            meta.insert("gold".into(), serde_json::json!({"m": {"awareness": 1}}));
+                        }
+                        imp.upsert_item(&Item {
+                            id: format!("i{i}"),
+                            query: "q".into(),
+                            meta,
+                            responses: vec![Response {
+                                model: "m".into(),
+                                text: "t".into(),
+                                ..Default::default()
+                            }],
+                            ..Default::default()
+                        })?;
+                    }
+                    Ok(())
                 })
                 .unwrap();
+            let tasks = store.task_index().unwrap();
+            let all: Vec<usize> = (0..tasks.len()).collect();
+            let settings = SessionAssignment { overlap: 1, gold_rate: 0.5 };
+            let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
+            assert_eq!(qa.len(), 6, "nothing done yet: five regular tasks and the gold one");
+            // "a" completes the first task of their queue.
+            let first = tasks[qa[0]].task.clone();
+            for d in store.schema().dimension_names() {
+                store
+                    .record(&NewEvent {
+                        annotator: "a".into(),
+                        task: first.clone(),
+                        field: d,
+                        value: Some(1),
+                        text: None,
+                        seconds: 1.0,
+                        judge_visible: true,
+                    })
+                    .unwrap();
+            }
+            let qb = shared_queue(&store, &tasks, &all, settings, "b", &[], None).unwrap();
+            assert!(!qb.iter().any(|&i| tasks[i].task == first), "done by one annotator, overlap 1");
+            assert_eq!(qb.len(), 5);
+            let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
+            assert_eq!(tasks[*qa.last().unwrap()].task, first, "own done tasks stay reviewable at the end");
+            assert!(
+                SessionAssignment::of(&store).unwrap().is_none(),
+                "not a shared session until init --overlap"
+            );
         }
-        let qb = shared_queue(&store, &tasks, &all, settings, "b", &[], None).unwrap();
-        assert!(!qb.iter().any(|&i| tasks[i].task == first), "done by one annotator, overlap 1");
-        assert_eq!(qb.len(), 5);
-        let qa = shared_queue(&store, &tasks, &all, settings, "a", &[], None).unwrap();
-        assert_eq!(tasks[*qa.last().unwrap()].task, first, "own done tasks stay reviewable at the end");
-        assert!(
-            SessionAssignment::of(&store).unwrap().is_none(),
-            "not a shared session until init --overlap"
-        );
     }
-}
 }

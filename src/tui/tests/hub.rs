@@ -1,9 +1,9 @@
 //! `annotate --hub URL --overlap K`: the hub's claims reach the queue through an action.
 
-use crate::tui::action::Action;
 use super::state;
-use crate::tui::update::update;
 use crate::hub::claims::ClaimView;
+use crate::tui::action::Action;
+use crate::tui::update::update;
 
 #[test]
 fn claims_reorder_the_tasks_after_the_open_one() {
