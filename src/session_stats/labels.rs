@@ -73,7 +73,14 @@ impl SessionLabels {
         Ok(SessionLabels { responses, labels, verdicts })
     }
 
+    /// `dim`'s labels with the session's (default) judge as the judge column.
     pub fn dimension(&self, dim: &Dimension) -> DimensionRatings {
+        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge_value(&dim.name)).collect();
+        self.dimension_with_judge(dim, &judge)
+    }
+
+    /// `dim`'s labels with `judge[r]` (the value on response r) as the judge column.
+    pub fn dimension_with_judge(&self, dim: &Dimension, judge: &[Option<i64>]) -> DimensionRatings {
         let labels: Vec<HumanLabel> = self
             .labels
             .get(&dim.name)
@@ -83,8 +90,7 @@ impl SessionLabels {
                     .collect()
             })
             .unwrap_or_default();
-        let judge: Vec<Option<i64>> = self.responses.iter().map(|r| r.judge_value(&dim.name)).collect();
-        DimensionRatings::build(dim, &labels, &judge)
+        DimensionRatings::build(dim, &labels, judge)
     }
 
     pub fn verdicts(&self) -> DimensionRatings {

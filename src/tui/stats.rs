@@ -70,8 +70,9 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
     use crate::session_stats::SessionLabels;
     let labels = SessionLabels::load(store).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = Options { bootstrap: None, seed: 0 };
-    let named = crate::session_stats::named_judges::named_judge_scores(store, &labels)?;
-    let named = if named.len() > 1 { named } else { Vec::new() };
+    let named = crate::session_stats::judges::SessionJudges::load(store, &labels)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let several_judges = named.names.len() > 1;
     let mut dimensions = Vec::new();
     for dim in &store.schema().dimensions {
         let ratings = labels.dimension(dim);
@@ -102,11 +103,14 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
             judge_kappa: judge.vs_majority.cohen_kappa,
             judge_accuracy: judge.vs_majority.accuracy,
             confusion: judge.vs_majority.confusion,
-            judges: labels
-                .named_judges_vs_majority(dim, &named, &opts)
-                .into_iter()
-                .map(|(judge, c)| JudgeRow { judge, n: c.n, kappa: c.cohen_kappa, accuracy: c.accuracy })
-                .collect(),
+            judges: (if several_judges {
+                labels.named_judges_vs_majority(dim, &named, &opts)
+            } else {
+                Vec::new()
+            })
+            .into_iter()
+            .map(|(judge, c)| JudgeRow { judge, n: c.n, kappa: c.cohen_kappa, accuracy: c.accuracy })
+            .collect(),
         });
     }
     let adjudicators = store.adjudicators()?;
