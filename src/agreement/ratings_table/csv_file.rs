@@ -6,6 +6,7 @@
 //! handful of distinct cells ("1", "", " 2"…), so almost every cell costs one table look-up, and
 //! only a cell never seen before is checked as UTF-8, trimmed and interned.
 
+use super::plain_lines::{Line, PlainLines};
 use super::values::{Column, Interner, NO_VALUE};
 use super::{RawTable, finish_errors};
 use std::collections::HashMap;
@@ -184,13 +185,40 @@ fn next_record<R: Read>(
 /// to choose the delimiter: tab when it has tabs and no commas.
 pub(super) fn read_csv<R: Read>(input: R, header_line: &[u8], origin: &str) -> Result<RawTable, Vec<String>> {
     let delim = if header_line.contains(&b'\t') && !header_line.contains(&b',') { b'\t' } else { b',' };
+    let cannot_read = |e: std::io::Error| vec![format!("{origin}: cannot read the ratings file: {e}")];
+    let mut table = Builder::new(origin);
+    let mut record = csv::ByteRecord::new();
+    let mut lines = PlainLines::new(input);
+    let mut ends = Vec::new();
+    let mut ids = Vec::new();
+    loop {
+        match lines.next_line(delim, &mut ends).map_err(cannot_read)? {
+            Line::End => return table.finish(),
+            Line::NotPlain => break,
+            Line::Plain(line, number) => {
+                let cell = |k: usize| &line[if k == 0 { 0 } else { ends[k - 1] + 1 }..ends[k]];
+                // A one-cell line may be blank: the general path tells.
+                if ends.len() > 1 && table.plain_row(&ends, cell, &mut ids) {
+                    continue;
+                }
+                record.clear();
+                for k in 0..ends.len() {
+                    record.push_field(cell(k));
+                }
+                if !is_blank(&record) {
+                    table.record(&record, number)?;
+                }
+            }
+        }
+    }
+    let (rest, lines_before) = lines.rest();
     let watch = QuoteWatch {
-        inner: input,
+        inner: rest,
         delim,
         in_quote: false,
         quote_at_end: false,
         prev: 0,
-        line: 1,
+        line: lines_before + 1,
         open_line: 0,
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -199,105 +227,178 @@ pub(super) fn read_csv<R: Read>(input: R, header_line: &[u8], origin: &str) -> R
         .delimiter(delim)
         .buffer_capacity(256 * 1024)
         .from_reader(watch);
-    let mut record = csv::ByteRecord::new();
-    let unclosed = |reader: &csv::Reader<QuoteWatch<R>>| {
-        reader
-            .get_ref()
-            .unclosed()
-            .map(|line| vec![format!("{origin}:{line}: a quoted cell is not closed (missing '\"')")])
-    };
-    let Some(header_line_no) = next_record(&mut reader, &mut record, origin)? else {
-        return Err(vec![format!("{origin}: the file has no header row of rater names")]);
-    };
-    check_utf8(&record, header_line_no).map_err(|at| not_utf8(origin, at))?;
-    let mut errors = Vec::new();
-    let names: Vec<(String, usize)> = (0..record.len())
-        .map(|k| (String::from_utf8_lossy(&record[k]).trim().to_string(), column_of(&record, k)))
-        .collect();
-    let has_item_column = names.first().is_some_and(|(n, _)| n.eq_ignore_ascii_case("item"));
-    let rater_cols = if has_item_column { &names[1..] } else { &names[..] };
-    if rater_cols.is_empty() {
-        errors.push(format!("{origin}:{header_line_no}: the header names no rater (one column per rater)"));
+    while let Some(line) = next_record(&mut reader, &mut record, origin)? {
+        table.record(&record, lines_before + line)?;
     }
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (name, col) in rater_cols {
-        if name.is_empty() {
-            errors.push(format!(
-                "{origin}:{header_line_no}:{col}: empty rater name in the header; name every column"
-            ));
-        } else if let Some(first) = seen.insert(name.as_str(), *col) {
-            errors.push(format!(
-                "{origin}:{header_line_no}:{col}: rater {name:?} is named twice (first at column {first}); rater names must be unique"
-            ));
+    if let Some(line) = reader.get_ref().unclosed() {
+        return Err(vec![format!("{origin}:{line}: a quoted cell is not closed (missing '\"')")]);
+    }
+    table.finish()
+}
+
+/// The table being built, record by record.
+struct Builder<'o> {
+    origin: &'o str,
+    /// The header's names and columns, once read.
+    names: Option<Vec<(String, usize)>>,
+    has_item_column: bool,
+    errors: Vec<String>,
+    columns: Vec<Column>,
+    interner: Interner,
+    raw_cells: RawCells,
+    items: Option<Vec<String>>,
+    item_lines: HashMap<String, usize>,
+    n_items: usize,
+}
+
+impl<'o> Builder<'o> {
+    fn new(origin: &'o str) -> Builder<'o> {
+        Builder {
+            origin,
+            names: None,
+            has_item_column: false,
+            errors: Vec::new(),
+            columns: Vec::new(),
+            interner: Interner::default(),
+            raw_cells: RawCells::default(),
+            items: None,
+            item_lines: HashMap::new(),
+            n_items: 0,
         }
     }
-    let first_rater = usize::from(has_item_column);
-    let n_raters = rater_cols.len();
-    let mut columns: Vec<Column> = (0..n_raters).map(|_| Column::new()).collect();
-    let mut interner = Interner::default();
-    let mut raw_cells = RawCells::default();
-    let mut items = has_item_column.then(Vec::new);
-    let mut item_lines: HashMap<String, usize> = HashMap::new();
-    let mut n_items = 0;
-    while let Some(line) = next_record(&mut reader, &mut record, origin)? {
-        if record.len() != names.len() {
-            check_utf8(&record, line).map_err(|at| not_utf8(origin, at))?;
-            errors.push(format!(
+
+    /// The common row, taken without building a record: past the header, no item column, as
+    /// many cells as the header and each cell seen before. False when the row is not such.
+    #[inline]
+    fn plain_row<'a>(
+        &mut self,
+        ends: &[usize],
+        cell: impl Fn(usize) -> &'a [u8],
+        ids: &mut Vec<u32>,
+    ) -> bool {
+        match &self.names {
+            Some(names) if !self.has_item_column && names.len() == ends.len() => {}
+            _ => return false,
+        }
+        ids.clear();
+        for k in 0..ends.len() {
+            match self.raw_cells.get(cell(k)) {
+                Some(id) => ids.push(id),
+                None => return false,
+            }
+        }
+        for (column, &id) in self.columns.iter_mut().zip(ids.iter()) {
+            column.push(id);
+        }
+        self.n_items += 1;
+        true
+    }
+
+    /// A non-blank record on line `line`: the header, then the rows.
+    fn record(&mut self, record: &csv::ByteRecord, line: usize) -> Result<(), Vec<String>> {
+        if self.names.is_none() { self.header(record, line) } else { self.row(record, line) }
+    }
+
+    fn header(&mut self, record: &csv::ByteRecord, header_line_no: usize) -> Result<(), Vec<String>> {
+        let origin = self.origin;
+        check_utf8(record, header_line_no).map_err(|at| not_utf8(origin, at))?;
+        let names: Vec<(String, usize)> = (0..record.len())
+            .map(|k| (String::from_utf8_lossy(&record[k]).trim().to_string(), column_of(record, k)))
+            .collect();
+        let has_item_column = names.first().is_some_and(|(n, _)| n.eq_ignore_ascii_case("item"));
+        let rater_cols = if has_item_column { &names[1..] } else { &names[..] };
+        if rater_cols.is_empty() {
+            self.errors
+                .push(format!("{origin}:{header_line_no}: the header names no rater (one column per rater)"));
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (name, col) in rater_cols {
+            if name.is_empty() {
+                self.errors.push(format!(
+                    "{origin}:{header_line_no}:{col}: empty rater name in the header; name every column"
+                ));
+            } else if let Some(first) = seen.insert(name.as_str(), *col) {
+                self.errors.push(format!(
+                    "{origin}:{header_line_no}:{col}: rater {name:?} is named twice (first at column {first}); rater names must be unique"
+                ));
+            }
+        }
+        self.columns = (0..rater_cols.len()).map(|_| Column::new()).collect();
+        self.has_item_column = has_item_column;
+        self.items = has_item_column.then(Vec::new);
+        self.names = Some(names);
+        Ok(())
+    }
+
+    fn row(&mut self, record: &csv::ByteRecord, line: usize) -> Result<(), Vec<String>> {
+        let origin = self.origin;
+        let n_columns = self.names.as_ref().map_or(0, Vec::len);
+        if record.len() != n_columns {
+            check_utf8(record, line).map_err(|at| not_utf8(origin, at))?;
+            self.errors.push(format!(
                 "{origin}:{line}: {} cells, but the header has {} columns",
                 record.len(),
-                names.len()
+                n_columns
             ));
-            continue;
+            return Ok(());
         }
-        if let Some(items) = items.as_mut() {
+        if let Some(items) = self.items.as_mut() {
             let id = std::str::from_utf8(&record[0]).map_err(|e| {
                 let before = String::from_utf8_lossy(&record[0][..e.valid_up_to()]).chars().count();
                 not_utf8(origin, (line, 1 + before))
             })?;
             let id = id.trim().to_string();
             if id.is_empty() {
-                errors.push(format!("{origin}:{line}:1: empty item id"));
-            } else if let Some(first) = item_lines.insert(id.clone(), line) {
-                errors.push(format!("{origin}:{line}:1: item {id:?} appears twice (first on line {first})"));
+                self.errors.push(format!("{origin}:{line}:1: empty item id"));
+            } else if let Some(first) = self.item_lines.insert(id.clone(), line) {
+                self.errors
+                    .push(format!("{origin}:{line}:1: item {id:?} appears twice (first on line {first})"));
             }
             items.push(id);
         }
-        for (k, column) in columns.iter_mut().enumerate() {
+        let first_rater = usize::from(self.has_item_column);
+        for (k, column) in self.columns.iter_mut().enumerate() {
             let raw = &record[first_rater + k];
-            let id = match raw_cells.get(raw) {
+            let id = match self.raw_cells.get(raw) {
                 Some(id) => id,
                 None => {
                     let text = std::str::from_utf8(raw).map_err(|e| {
                         let before = String::from_utf8_lossy(&raw[..e.valid_up_to()]).chars().count();
-                        not_utf8(origin, (line, column_of(&record, first_rater + k) + before))
+                        not_utf8(origin, (line, column_of(record, first_rater + k) + before))
                     })?;
                     let v = text.trim();
                     let id = if v.is_empty() {
                         NO_VALUE
                     } else {
-                        interner.intern_text(v, || (line, column_of(&record, first_rater + k)))
+                        self.interner.intern_text(v, || (line, column_of(record, first_rater + k)))
                     };
-                    raw_cells.insert(raw, id);
+                    self.raw_cells.insert(raw, id);
                     id
                 }
             };
             column.push(id);
         }
-        n_items += 1;
+        self.n_items += 1;
+        Ok(())
     }
-    if let Some(e) = unclosed(&reader) {
-        return Err(e);
+
+    fn finish(self) -> Result<RawTable, Vec<String>> {
+        let origin = self.origin;
+        let Some(names) = self.names else {
+            return Err(vec![format!("{origin}: the file has no header row of rater names")]);
+        };
+        if !self.errors.is_empty() {
+            return Err(finish_errors(self.errors, origin));
+        }
+        let first_rater = usize::from(self.has_item_column);
+        Ok(RawTable {
+            raters: names[first_rater..].iter().map(|(n, _)| n.clone()).collect(),
+            items: self.items,
+            n_items: self.n_items,
+            columns: self.columns,
+            interner: self.interner,
+            categories: None,
+            level: None,
+        })
     }
-    if !errors.is_empty() {
-        return Err(finish_errors(errors, origin));
-    }
-    Ok(RawTable {
-        raters: rater_cols.iter().map(|(n, _)| n.clone()).collect(),
-        items,
-        n_items,
-        columns,
-        interner,
-        categories: None,
-        level: None,
-    })
 }

@@ -17,6 +17,7 @@
 
 mod csv_file;
 mod json_file;
+mod plain_lines;
 mod scale;
 #[cfg(test)]
 mod tests;

@@ -185,3 +185,37 @@ fn invalid_utf8_is_located() {
     let e = parse_ratings(b"a,b\n1,2\n1,x\xFFy\n", "r.csv", None).unwrap_err();
     assert_eq!(e, vec!["r.csv:3:4: the file is not valid UTF-8"]);
 }
+
+/// The same table through the plain-line path and, with its header's first cell quoted, through
+/// the `csv` crate from the first line: the same table or the same located errors.
+#[test]
+fn plain_lines_and_the_csv_path_read_the_same() {
+    let cases: [&[u8]; 9] = [
+        b"a,b\n1,2\n\n  \n,3\r\n2,\n",
+        b"a,b,c\n1,2\n1,2,3,4\n9,x,\n",
+        b"item,a,b\ni1,1,2\ni2,,1\ni1,2,2\n,1,1\n",
+        b"a,b\n1, 2\n 2,x\n",
+        b"a\n1\n\n2\n \n",
+        b"a\tb\n1\t2\n\t1\n",
+        b"a,a,\n1,2,3\n",
+        b"a,b\n1,2\n1,\xff\n",
+        b"a,b\n1,2\n3,\"4\"\n5,6\n",
+    ];
+    for text in cases {
+        let bytes = text;
+        let plain = parse_ratings(bytes, "r.csv", None);
+        let mut quoted = b"\"".to_vec();
+        let k = bytes.iter().position(|&b| b == b',' || b == b'\t' || b == b'\n').unwrap();
+        quoted.extend_from_slice(&bytes[..k]);
+        quoted.push(b'"');
+        quoted.extend_from_slice(&bytes[k..]);
+        assert_eq!(plain, parse_ratings(&quoted[..], "r.csv", None), "{:?}", String::from_utf8_lossy(text));
+    }
+    let e = csv("a,b\n1,2\n1,2,3\n\"x\",1\n1\n").unwrap_err();
+    assert_eq!(
+        e[..2],
+        ["r.csv:3: 3 cells, but the header has 2 columns", "r.csv:5: 1 cells, but the header has 2 columns"]
+    );
+    let t = csv("a\n1\n\n2\n").unwrap();
+    assert_eq!(t.matrix.n_items(), 2);
+}

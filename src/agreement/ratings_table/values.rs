@@ -99,17 +99,22 @@ pub(super) struct Blocks<T> {
 }
 
 impl<T: Copy> Blocks<T> {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, x: T) {
         match self.blocks.last_mut() {
             Some(b) if b.len() < BLOCK => b.push(x),
-            _ => {
-                let mut b = Vec::with_capacity(BLOCK);
-                b.push(x);
-                self.blocks.push(b);
-            }
+            _ => self.push_to_new_block(x),
         }
         self.len += 1;
+    }
+
+    /// Once a block: kept out of line so that the common push stays small.
+    #[cold]
+    #[inline(never)]
+    fn push_to_new_block(&mut self, x: T) {
+        let mut b = Vec::with_capacity(BLOCK);
+        b.push(x);
+        self.blocks.push(b);
     }
 
     fn iter(&self) -> impl Iterator<Item = T> + '_ {
@@ -131,7 +136,7 @@ impl Column {
     }
 
     /// Appends a value id or [`NO_VALUE`].
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, id: u32) {
         match self {
             Column::Narrow(v) if id < NARROW_NO_VALUE as u32 => v.push(id as u8),
