@@ -22,9 +22,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$VENV/bin/pip" install --quiet "krippendorff==0.9.*" statsmodels scikit-learn numpy
 fi
 
-cargo build --release --quiet --example agreement_bench
+cargo build --release --locked --quiet --example agreement_bench
 if [ -z "${CROSSREVIEW:-}" ]; then
-    cargo build --release --quiet --bin crossreview
+    cargo build --release --locked --quiet --bin crossreview
     CROSSREVIEW=target/release/crossreview
 fi
 BIN=target/release/examples/agreement_bench
