@@ -21,7 +21,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$VENV/bin/pip" install --quiet "krippendorff==0.9.*" statsmodels scikit-learn numpy
 fi
 
-cargo build --release --quiet --example agreement_bench
+cargo build --release --locked --quiet --example agreement_bench
 BIN=target/release/examples/agreement_bench
 "$BIN" write-data "$DATA" >/dev/null
 
