@@ -8,12 +8,13 @@ pub mod claims;
 pub mod password;
 pub mod session;
 pub mod sql;
+pub mod tls;
 
 use crate::error::CliError;
 use crate::store::hub_sync::{
     AnnotatorRow, Carried, EventRow, HubResponse, HubRows, ItemRow, PairRow, ResponseRow,
 };
-use postgres::{Client, Config, IsolationLevel, NoTls, Transaction};
+use postgres::{Client, Config, IsolationLevel, Transaction};
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Duration;
@@ -60,10 +61,11 @@ const CHUNK: usize = 2000;
 
 impl Hub {
     /// Connects to the hub at `url` (`postgres://user@host:port/database`). The password comes
-    /// from the URL, `PGPASSWORD` or the password file; the connection is not encrypted (see
-    /// docs/hub.md: reach a remote hub through an SSH tunnel or a VPN).
+    /// from the URL, `PGPASSWORD` or the password file; TLS follows the URL's `sslmode` (`tls`).
     pub fn connect(url: &str) -> Result<Hub, CliError> {
-        let mut config = Config::from_str(url).map_err(|e| {
+        let (rest, tls_params) =
+            tls::split_url(url).map_err(|e| CliError::usage(format!("the hub URL: {e}")))?;
+        let mut config = Config::from_str(&rest).map_err(|e| {
             CliError::usage(format!(
                 "{url:?} is not a PostgreSQL URL ({e}); expected postgres://USER@HOST:PORT/DATABASE"
             ))
@@ -89,15 +91,26 @@ impl Hub {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
-        let client = config
-            .connect(NoTls)
-            .map_err(|e| CliError::data(format!("{shown}: cannot connect to the hub: {}", describe(&e))))?;
+        config.ssl_mode(tls_params.mode.transport());
+        let connector = tls::connector(&tls_params).map_err(|e| CliError::usage(format!("{shown}: {e}")))?;
+        let client = config.connect(connector).map_err(|e| {
+            let why = tls::hint(&e, &tls_params).map(|h| format!("; {h}")).unwrap_or_default();
+            CliError::data(format!("{shown}: cannot connect to the hub: {}{why}", describe(&e)))
+        })?;
         Ok(Hub { client, shown })
     }
 
     /// The URL without its password, for messages.
     pub fn shown(&self) -> &str {
         &self.shown
+    }
+
+    /// Whether the server sees this connection as encrypted.
+    pub fn encrypted(&mut self) -> Result<bool, CliError> {
+        self.client
+            .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| fail(&self.shown, "reading the connection's state", e))
     }
 
     /// The study this hub holds, or `None` when the database has no hub tables.

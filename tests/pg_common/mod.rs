@@ -3,6 +3,9 @@
 //! stopped (immediately) and removed on drop. As root, the folder is given to the `postgres`
 //! user and the server runs as that user (PostgreSQL refuses to run as root).
 //!
+//! `start_with_tls` also makes a CA and a certificate for `localhost` signed by it (with the
+//! `openssl` command) and starts the server with `ssl = on`.
+//!
 //! Without PostgreSQL the tests say they were skipped and why; on CI (`CI=true`) they fail.
 #![allow(dead_code)]
 
@@ -15,6 +18,7 @@ pub struct Pg {
     bin: PathBuf,
     pub port: u16,
     as_postgres: bool,
+    tls: bool,
 }
 
 /// The folder holding `initdb` and `pg_ctl`: on the PATH, else Debian's newest
@@ -48,6 +52,16 @@ fn free_port() -> u16 {
 impl Pg {
     /// A running server, or `None` (after saying why on stderr) when PostgreSQL is not installed.
     pub fn start() -> Option<Pg> {
+        Pg::start_with(false)
+    }
+
+    /// A running server with `ssl = on`, its certificate (for `localhost`) signed by the CA in
+    /// `ca_cert()`; `None` as `start`.
+    pub fn start_with_tls() -> Option<Pg> {
+        Pg::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Option<Pg> {
         let Some(bin) = find_bin() else {
             let why = "PostgreSQL's initdb and pg_ctl are neither on the PATH nor in /usr/lib/postgresql/*/bin (Debian: apt-get install postgresql)";
             assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the hub tests: {why}");
@@ -61,7 +75,10 @@ impl Pg {
             let ok = Command::new("chown").arg("-R").arg("postgres:postgres").arg(dir.path()).status();
             assert!(ok.is_ok_and(|s| s.success()), "chown of the test cluster's folder to postgres failed");
         }
-        let pg = Pg { dir, bin, port: 0, as_postgres };
+        let pg = Pg { dir, bin, port: 0, as_postgres, tls };
+        if tls {
+            pg.make_certificates();
+        }
         let data = pg.data();
         let out = pg
             .command("initdb")
@@ -115,12 +132,87 @@ impl Pg {
         }
     }
 
+    /// The CA that signed the server's certificate (a PEM file).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
+    /// Another CA, which signed nothing the server holds.
+    pub fn other_ca_cert(&self) -> PathBuf {
+        self.dir.path().join("other-ca.crt")
+    }
+
+    fn openssl(&self, args: &[&str]) {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("running openssl");
+        assert!(out.status.success(), "openssl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Two CAs, and a server key and certificate for `localhost` (only) signed by the first.
+    fn make_certificates(&self) {
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        for (name, cn) in [("ca", "crossreview test CA"), ("other-ca", "crossreview other CA")] {
+            let (key, crt, subj) = (format!("{name}.key"), format!("{name}.crt"), format!("/CN={cn}"));
+            let mut args = vec!["req", "-x509"];
+            args.extend(ec);
+            args.extend(["-keyout", &key, "-out", &crt, "-days", "2", "-subj", &subj]);
+            args.extend([
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ]);
+            self.openssl(&args);
+        }
+        let mut args = vec!["req", "-new"];
+        args.extend(ec);
+        args.extend(["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
+        self.openssl(&args);
+        std::fs::write(
+            self.dir.path().join("server.ext"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ]);
+        let key = self.dir.path().join("server.key");
+        // The server refuses a key that others may read.
+        let ok = Command::new("chmod").arg("600").arg(&key).status();
+        assert!(ok.is_ok_and(|s| s.success()), "chmod of the server key failed");
+        if self.as_postgres {
+            let ok = Command::new("chown").arg("-R").arg("postgres:postgres").arg(self.dir.path()).status();
+            assert!(ok.is_ok_and(|s| s.success()), "chown of the test certificates to postgres failed");
+        }
+    }
+
     fn try_start(&self) -> bool {
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60",
             self.port,
             self.dir.path().display()
         );
+        if self.tls {
+            let d = self.dir.path().display();
+            options += &format!(" -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key");
+        }
         let out = self
             .command("pg_ctl")
             .args([
