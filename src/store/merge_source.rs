@@ -50,6 +50,16 @@ fn uri_path(path: &Path) -> String {
 /// Opens `path` read-only as a session to merge into `target` (whose label schema it must
 /// share). Errors are sentences about the file, without SQL.
 pub fn open(path: &Path, target: &Path, target_schema: &Schema) -> Result<Source, String> {
+    open_with_limit(path, target, target_schema, READ_TIME_LIMIT)
+}
+
+/// [`open`] with reads stopped after `limit` (tests use a short one).
+fn open_with_limit(
+    path: &Path,
+    target: &Path,
+    target_schema: &Schema,
+    limit: Duration,
+) -> Result<Source, String> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         _ => format!("cannot read it: {e}"),
@@ -87,7 +97,7 @@ pub fn open(path: &Path, target: &Path, target_schema: &Schema) -> Result<Source
     let (tx, rx) = mpsc::channel::<()>();
     let interrupt = conn.get_interrupt_handle();
     std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(READ_TIME_LIMIT) {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
             interrupt.interrupt();
         }
     });
@@ -147,4 +157,33 @@ pub fn open(path: &Path, target: &Path, target_schema: &Schema) -> Result<Source
     let has_role = has_column("annotators", "role")?;
     let has_origin = has_column("events", "origin")?;
     Ok(Source { conn, has_role, has_origin, _watchdog: tx })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read of a source still running when the time limit passes is interrupted (the error
+    /// `merge` turns into "reading its … took longer than …"), so no file can hold a merge forever.
+    #[test]
+    fn a_read_past_the_time_limit_is_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = Schema::cross_eval();
+        let (source, target) = (dir.path().join("source.db"), dir.path().join("target.db"));
+        crate::store::Store::create(&source, &schema, false).unwrap();
+        crate::store::Store::create(&target, &schema, false).unwrap();
+        let src = open_with_limit(&source, &target, &schema, Duration::from_millis(200)).unwrap();
+        let started = std::time::Instant::now();
+        let endless = src.conn.query_row(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",
+            [],
+            |r| r.get::<_, i64>(0),
+        );
+        let e = endless.expect_err("an endless query cannot finish");
+        assert!(
+            matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted),
+            "{e}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "interrupted after {:?}", started.elapsed());
+    }
 }
