@@ -226,7 +226,7 @@ fn every_reference_value_matches() {
     assert!(total > 250, "{total} values checked");
 }
 
-/// The agreement object (what `--json` prints) carries the same numbers under the SPEC keys.
+/// The agreement object (what `--json` prints) carries the same numbers under the keys docs/agreement.md documents.
 #[test]
 fn agreement_object_uses_spec_keys_and_reference_values() {
     for file in FILES {

@@ -344,7 +344,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_follow_the_spec() {
+    fn defaults_are_the_documented_keys() {
         let k = Keymap::default();
         let p = |s: &str| Key::parse(s).unwrap();
         assert_eq!(k.command(&p("1")), Some(Command::Yes));
