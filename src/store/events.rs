@@ -269,9 +269,11 @@ impl Store {
 /// Recomputes the `current` table from `events`: latest (at, uid) wins per key; `blind_value`
 /// is the latest value among events given while the judge was hidden; `seconds` the largest.
 pub(crate) fn rebuild_current_in(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "DELETE FROM main.current;
-         INSERT INTO main.current(annotator, task_kind, item_id, model, pair_id, field, value, text,
+    conn.execute_batch(&format!("DELETE FROM main.current; {CURRENT_FROM_EVENTS};"))
+}
+
+/// The rows of `current` as the event log gives them (latest event per key, by `at` then `uid`).
+const CURRENT_FROM_EVENTS: &str = "INSERT INTO main.current(annotator, task_kind, item_id, model, pair_id, field, value, text,
                              blind_value, seconds, at, uid)
          SELECT e.annotator, e.task_kind, e.item_id, e.model, e.pair_id, e.field, e.value, e.text,
            (SELECT b.value FROM main.events b WHERE b.annotator=e.annotator AND b.task_kind=e.task_kind
@@ -283,8 +285,34 @@ pub(crate) fn rebuild_current_in(conn: &Connection) -> rusqlite::Result<()> {
          FROM main.events e
          WHERE NOT EXISTS (SELECT 1 FROM main.events l WHERE l.annotator=e.annotator AND l.task_kind=e.task_kind
               AND l.item_id=e.item_id AND l.model=e.model AND l.pair_id=e.pair_id AND l.field=e.field
-              AND (l.at > e.at OR (l.at = e.at AND l.uid > e.uid)));",
-    )
+              AND (l.at > e.at OR (l.at = e.at AND l.uid > e.uid)))";
+
+/// [`rebuild_current_in`] for one label key (annotator, task_kind, item_id, model, pair_id,
+/// field): the same rule, so the table ends as a whole rebuild would leave it. `seconds` is kept
+/// per task, so the task's other fields get their `seconds` again too.
+pub(crate) fn rebuild_current_key_in(
+    conn: &Connection,
+    key: &(String, String, String, String, String, String),
+) -> rusqlite::Result<()> {
+    let (annotator, kind, item, model, pair, field) = key;
+    conn.prepare_cached(
+        "DELETE FROM main.current WHERE annotator=?1 AND task_kind=?2 AND item_id=?3 AND model=?4
+           AND pair_id=?5 AND field=?6",
+    )?
+    .execute(rusqlite::params![annotator, kind, item, model, pair, field])?;
+    conn.prepare_cached(&format!(
+        "{CURRENT_FROM_EVENTS} AND e.annotator=?1 AND e.task_kind=?2 AND e.item_id=?3 AND e.model=?4
+           AND e.pair_id=?5 AND e.field=?6"
+    ))?
+    .execute(rusqlite::params![annotator, kind, item, model, pair, field])?;
+    // `seconds` is the task's largest: the task's other fields take the new value too.
+    conn.prepare_cached(
+        "UPDATE main.current SET seconds = (SELECT max(s.seconds) FROM main.events s
+           WHERE s.annotator=?1 AND s.task_kind=?2 AND s.item_id=?3 AND s.model=?4 AND s.pair_id=?5)
+         WHERE annotator=?1 AND task_kind=?2 AND item_id=?3 AND model=?4 AND pair_id=?5",
+    )?
+    .execute(rusqlite::params![annotator, kind, item, model, pair])?;
+    Ok(())
 }
 
 pub(super) const EVENT_COLUMNS: &str = "seq, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, text, prev_value, prev_text, ref_uid, seconds, judge_visible";

@@ -11,7 +11,7 @@
 
 use super::merge_rows::{self, EventRow};
 use super::merge_source::{self, Source};
-use super::{Store, rebuild_current_in, task_from_columns};
+use super::{Store, rebuild_current_in, rebuild_current_key_in, task_from_columns};
 use crate::error::CliError;
 use crate::model::{TaskRef, Value};
 use crate::schema::Schema;
@@ -307,9 +307,18 @@ pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> 
         }
         Ok(())
     })?;
-    merge_events(tx, src, schema, &mut rep)?;
+    let touched = merge_events(tx, src, schema, &mut rep)?;
     if rep.events_added > 0 {
-        rebuild_current_in(tx).map_err(write_error)?;
+        // A few keys (a sync round, a small merge): fold only those, so the write lock is held
+        // for milliseconds however long the log; many: one rebuild of the whole table.
+        match touched {
+            Some(keys) => {
+                for key in &keys {
+                    rebuild_current_key_in(tx, key).map_err(write_error)?;
+                }
+            }
+            None => rebuild_current_in(tx).map_err(write_error)?,
+        }
     }
     Ok(rep)
 }
@@ -322,12 +331,17 @@ fn rekeyed_uid(e: &EventRow) -> String {
     format!("{}~{hex}", e.uid)
 }
 
+/// Above this many label keys with new events, `current` is rebuilt whole rather than per key.
+const REBUILD_PER_KEY_UP_TO: usize = 20_000;
+
+/// Merges the source's events; returns the label keys that got new events, or `None` when
+/// there are more than [`REBUILD_PER_KEY_UP_TO`].
 fn merge_events(
     tx: &Transaction<'_>,
     src: &Source,
     schema: &Schema,
     rep: &mut MergeReport,
-) -> Result<(), String> {
+) -> Result<Option<Vec<Key>>, String> {
     // The source's latest event per key, when it is new to the target: compared with the
     // target's current state (untouched until the rebuild) to report conflicts. Only where it
     // went in the target (its `seq` there) is kept; `None` when the latest was already there.
@@ -398,9 +412,21 @@ fn merge_events(
             Ok(())
         },
     )?;
+    let touched = (latest.len() <= REBUILD_PER_KEY_UP_TO).then(|| {
+        let mut names: Vec<&str> = vec![""; strings.0.len()];
+        for (s, &n) in &strings.0 {
+            names[n as usize] = s;
+        }
+        let name = |n: u32| names[n as usize].to_string();
+        latest
+            .iter()
+            .filter(|(_, inserted)| inserted.is_some())
+            .map(|(k, _)| (name(k[0]), name(k[1]), name(k[2]), name(k[3]), name(k[4]), name(k[5])))
+            .collect()
+    });
     drop(strings);
     rep.conflicts = conflicts(tx, latest.into_values().flatten()).map_err(write_error)?;
-    Ok(())
+    Ok(touched)
 }
 
 const TARGET_EVENT_SQL: &str = "SELECT seq, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, text, prev_value, prev_text, ref_uid, seconds, judge_visible, origin FROM main.events";

@@ -39,7 +39,7 @@ use crate::schema::Schema;
 use rusqlite::Connection;
 use std::path::PathBuf;
 
-pub(crate) use events::rebuild_current_in;
+pub(crate) use events::{rebuild_current_in, rebuild_current_key_in};
 pub use import::{Importer, ItemJson};
 pub use judges::{DEFAULT_JUDGE, JudgeView, ResponseTextDiffers};
 pub use merge::{MergeConflict, MergeReport, UidClash};

@@ -544,3 +544,34 @@ fn a_failed_import_in_a_rollback_journal_changes_nothing_and_leaves_wal() {
 fn journal_mode_of(imp: &Importer<'_>) -> String {
     imp.tx.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap()
 }
+
+/// A merge that folds only the keys it brought new events to leaves `current` exactly as a
+/// rebuild from the whole log does: blind values, undone labels, a task's largest `seconds`
+/// reaching its other fields, and keys the source did not touch.
+#[test]
+fn a_merge_folding_only_its_keys_equals_a_whole_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let items: &[(&str, &[&str])] = &[("a", &["m1", "m2"]), ("b", &["m1"])];
+    let mut target = Store::create(&dir.path().join("t.db"), &Schema::cross_eval(), false).unwrap();
+    import_items(&mut target, items);
+    let mut source = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
+    import_items(&mut source, items);
+    let (a1, a2, b1) = (resp("a", "m1"), resp("a", "m2"), resp("b", "m1"));
+    target.record(&set("x", &a1, "awareness", 1)).unwrap();
+    target.record(&set("x", &a1, "education", 0)).unwrap();
+    target.record(&set("y", &b1, "compliance", 1)).unwrap();
+    let mut blind = set("x", &a1, "awareness", 0);
+    blind.judge_visible = false;
+    blind.seconds = 30.0;
+    source.record(&blind).unwrap();
+    source.record(&set("x", &a2, "helpfulness", 1)).unwrap();
+    source.record(&set("z", &b1, "compliance", 0)).unwrap();
+    source.record(&set("z", &b1, "awareness", 1)).unwrap();
+    source.undo("z").unwrap();
+    let rep = target.merge_from(&dir.path().join("s.db")).unwrap();
+    assert!(rep.events_added > 0);
+    let merged = target.current().unwrap();
+    assert_eq!(merged.iter().find(|c| c.annotator == "x" && c.field == "education").unwrap().seconds, 30.0);
+    target.rebuild_current().unwrap();
+    assert_eq!(target.current().unwrap(), merged);
+}
