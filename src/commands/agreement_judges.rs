@@ -1,7 +1,7 @@
 //! `agreement --judge` on a session with several judges: which judge `judge` names, and the
 //! text tables of every judge, pairs of judges and judges against each other.
 
-use super::agreement::{fmt_share, fmt_stat, render_table};
+use super::text_table::{fmt_share, fmt_stat, render_table};
 use crate::cli::GroupBy;
 use crate::session_stats::DimensionAgreement;
 use crate::session_stats::judges::{JudgesAgreement, JudgesOnDimension};

@@ -16,6 +16,7 @@ mod report_judges;
 pub mod show;
 pub mod status;
 pub mod sync;
+mod text_table;
 pub mod validate;
 
 use crate::cli::{Cli, Command, HubCommand};

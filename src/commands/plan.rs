@@ -3,7 +3,8 @@
 //! within the margin. The numbers come from `session_stats::labelling_plan`; this module checks
 //! the arguments and prints.
 
-use super::agreement::{emit, emit_json, pretty, render_table};
+use super::agreement::{emit, emit_json, pretty};
+use super::text_table::render_table;
 use crate::agreement::plan::Basis;
 use crate::cli::PlanArgs;
 use crate::error::{CliError, CliResult};

@@ -5,7 +5,8 @@
 //! own Krippendorff's alpha. A dimension that is not binary reports the mean value instead of
 //! the share of 1s.
 
-use super::agreement::{emit, emit_json, fmt_share, fmt_stat, group_value, pretty, render_table};
+use super::agreement::{emit, emit_json, group_value, pretty};
+use super::text_table::{fmt_share, fmt_stat, render_table};
 use crate::agreement::Stat;
 use crate::agreement::session::DimensionRatings;
 use crate::cli::GroupBy;

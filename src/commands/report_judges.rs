@@ -2,7 +2,8 @@
 //! majority (with its Wilson interval), Cohen's kappa and n, the best judge marked, and the
 //! strata that still lack human labels to know every accuracy within `--margin`.
 
-use super::agreement::{emit, emit_json, fmt_share, fmt_stat, group_value, pretty, render_table};
+use super::agreement::{emit, emit_json, group_value, pretty};
+use super::text_table::{fmt_share, fmt_stat, render_table};
 use crate::agreement::plan::Precision;
 use crate::cli::GroupBy;
 use crate::error::{CliError, CliResult};
