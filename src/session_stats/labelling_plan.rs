@@ -5,9 +5,9 @@
 //! session's decisions and judges' scores and cuts them into strata.
 
 use super::SessionLabels;
+use super::judges::SessionJudges;
 use crate::agreement::matrix::MISSING;
 use crate::agreement::plan::{Precision, StratumEvidence, StratumPlan, plan, stratified_sample};
-use crate::agreement::session::scale_values;
 use crate::error::CliResult;
 use crate::model::GroupBy;
 use crate::store::{ResponseInfo, Store};
@@ -60,12 +60,10 @@ pub struct LabellingPlan {
 impl LabellingPlan {
     /// Reads the session: the human decision per response and dimension is the annotators'
     /// plurality (ties and adjudicators left out, as `agreement --judge` compares judges),
-    /// the judges' values come from the store by judge name.
+    /// every judge's values come from [`SessionJudges`].
     pub fn of_session(store: &Store, precision: Precision, by: Option<GroupBy>) -> CliResult<LabellingPlan> {
         let labels = SessionLabels::load(store)?;
         let dims = &store.schema().dimensions;
-        let index: std::collections::HashMap<(&str, &str), usize> =
-            labels.responses.iter().enumerate().map(|(i, r)| ((&*r.item_id, &*r.model), i)).collect();
         let n = labels.responses.len();
         let mut human = Vec::with_capacity(dims.len());
         for dim in dims {
@@ -78,21 +76,11 @@ impl LabellingPlan {
             }
             human.push((dim.name.clone(), codes));
         }
-        let orders: Vec<Vec<i64>> = dims.iter().map(scale_values).collect();
-        let mut judges = Vec::new();
-        for name in store.judge_names()? {
-            let mut rows: Vec<Vec<u16>> = vec![vec![MISSING; n]; dims.len()];
-            for ((item, model), scores) in store.judge_values(&name)? {
-                let Some(&r) = index.get(&(item.as_str(), model.as_str())) else { continue };
-                for (d, (dim, order)) in dims.iter().zip(&orders).enumerate() {
-                    if let Some(code) = scores.get(&dim.name).and_then(|v| order.iter().position(|s| s == v))
-                    {
-                        rows[d][r] = code as u16;
-                    }
-                }
-            }
-            judges.push((name, rows));
-        }
+        // Each judge's values as codes on each dimension's scale, read once for all judges.
+        let session_judges = SessionJudges::load(store, &labels)?;
+        let judges = (session_judges.names.iter().enumerate())
+            .map(|(j, name)| (name.clone(), dims.iter().map(|dim| session_judges.codes(j, dim)).collect()))
+            .collect();
         let input = PlanInput {
             responses: labels
                 .responses
