@@ -19,8 +19,11 @@ use crossreview::rng::SplitMix64;
 use serde_json::json;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
+
+#[path = "support/run_measured.rs"]
+mod run_measured;
+use run_measured::run_measured;
 
 const MODELS: [&str; 3] = ["gpt-4o", "qwen2.5-vl-72b", "llava-onevision-7b"];
 const DIMS: [&str; 4] = ["awareness", "education", "compliance", "helpfulness"];
@@ -307,27 +310,6 @@ fn generate(path: &Path, images: &Path, n: usize) -> u64 {
     }
     out.flush().unwrap();
     std::fs::metadata(path).unwrap().len()
-}
-
-/// Runs `cmd`, returning (seconds, peak RSS in KiB if known, stdout).
-fn run_measured(bin: &Path, args: &[&str]) -> (f64, Option<u64>, String) {
-    let time = Path::new("/usr/bin/time");
-    let use_time = time.exists();
-    let mut cmd = if use_time {
-        let mut c = Command::new(time);
-        c.arg("-f").arg("MAXRSS_KB=%M").arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
-    cmd.args(args);
-    let start = Instant::now();
-    let out = cmd.output().expect("run crossreview");
-    let secs = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "crossreview {args:?} failed: {stderr}");
-    let rss = stderr.lines().find_map(|l| l.strip_prefix("MAXRSS_KB=")).and_then(|v| v.trim().parse().ok());
-    (secs, rss, String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn main() {

@@ -15,33 +15,16 @@
 use crossreview::schema::Schema;
 use crossreview::store::{Store, time};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
+
+#[path = "support/run_measured.rs"]
+mod run_measured;
+use run_measured::run_measured;
 
 #[path = "support/label_events.rs"]
 mod label_events;
 
 const ANNOTATORS: usize = 10;
-
-/// Runs `crossreview args…`, returning (seconds, peak RSS in KiB if known, stdout).
-fn run_measured(bin: &Path, args: &[&Path]) -> (f64, Option<u64>, String) {
-    let time = Path::new("/usr/bin/time");
-    let mut cmd = if time.exists() {
-        let mut c = Command::new(time);
-        c.arg("-f").arg("MAXRSS_KB=%M").arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
-    cmd.args(args);
-    let start = Instant::now();
-    let out = cmd.output().expect("run crossreview");
-    let secs = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "crossreview {args:?} failed: {stderr}");
-    let rss = stderr.lines().find_map(|l| l.strip_prefix("MAXRSS_KB=")).and_then(|v| v.trim().parse().ok());
-    (secs, rss, String::from_utf8_lossy(&out.stdout).into_owned())
-}
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
