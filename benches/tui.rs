@@ -12,8 +12,9 @@
 //!   task view at 80x24 and 160x48: the first frame, then the time per frame while paging through
 //!   it (`cargo bench --bench tui -- --long-response` runs only this).
 //! - commands (with `--commands`): on a copy of the session with three annotators' labels on
-//!   10 % of the responses, the wall time and peak memory of `status`, `agreement --judge`,
-//!   `report`, and `export` (labels-jsonl, gold-jsonl), each run as the real binary. With
+//!   10 % of the responses and two more judges' scores of every response (three judges), the
+//!   wall time and peak memory of `status`, `agreement --judge`, `report`, `report --judges`
+//!   and `export` (labels-jsonl, gold-jsonl), each run as the real binary. With
 //!   `--items 333334` (1,000,000 responses) this is the check that a session of a million
 //!   responses stays usable (issue 7; the budgets are in README.md).
 //!
@@ -161,11 +162,16 @@ fn session(n: usize) -> PathBuf {
     path
 }
 
+/// The judges besides the default one in the labelled copy, and how often each gives the other
+/// value than the default judge: three judges in all, so `agreement --judge` compares three.
+const EXTRA_JUDGES: [(&str, f64); 2] = [("judge-b", 0.1), ("judge-c", 0.25)];
+
 /// A copy of the session in which three annotators have labelled every tenth response on every
 /// dimension (each label copies the judge's value 80 % of the time), written straight into the
-/// event log in one transaction and then folded into `current`, as `merge` does.
+/// event log in one transaction and then folded into `current`, as `merge` does; two more
+/// judges (`EXTRA_JUDGES`) scored every response.
 fn labelled_session(path: &Path, n: usize) -> PathBuf {
-    let labelled = path.with_file_name(format!("tui-{n}-labelled.db"));
+    let labelled = path.with_file_name(format!("tui-{n}-labelled-3judges.db"));
     if labelled.exists() {
         return labelled;
     }
@@ -213,6 +219,31 @@ fn labelled_session(path: &Path, n: usize) -> PathBuf {
                 }
             }
         }
+        let mut all = conn.prepare("SELECT item_id, model, judge FROM responses ORDER BY seq").unwrap();
+        let all: Vec<(String, String, String)> = all
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut judge_row = conn
+            .prepare(
+                "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1, ?2, ?3, ?4, '{}')",
+            )
+            .unwrap();
+        for (name, flip) in EXTRA_JUDGES {
+            conn.execute("INSERT INTO judges(name) VALUES (?1)", [name]).unwrap();
+            for (item_id, model, judge) in &all {
+                let mut scores: BTreeMap<String, i64> = serde_json::from_str(judge).unwrap();
+                for v in scores.values_mut() {
+                    if rng.next_f64() < flip {
+                        *v = 1 - *v;
+                    }
+                }
+                judge_row
+                    .execute(rusqlite::params![name, item_id, model, serde_json::to_string(&scores).unwrap()])
+                    .unwrap();
+            }
+        }
     }
     conn.execute_batch("COMMIT").unwrap();
     store.rebuild_current().unwrap();
@@ -251,11 +282,12 @@ fn commands_phase(path: &Path) {
     let out_dir = tempfile::tempdir().unwrap();
     let out = |name: &str| out_dir.path().join(name).to_str().unwrap().to_string();
     let (labels, gold) = (out("labels.jsonl"), out("gold.jsonl"));
-    let runs: [(&str, Vec<&str>); 6] = [
+    let runs: [(&str, Vec<&str>); 7] = [
         ("status --json", vec!["status", s, "--json"]),
         ("agreement --json", vec!["agreement", s, "--json"]),
         ("agreement --judge --json", vec!["agreement", s, "--judge", "--json"]),
         ("report", vec!["report", s]),
+        ("report --judges", vec!["report", s, "--judges"]),
         ("export labels-jsonl", vec!["export", s, "--format", "labels-jsonl", "--out", &labels]),
         ("export gold-jsonl", vec!["export", s, "--format", "gold-jsonl", "--out", &gold]),
     ];
