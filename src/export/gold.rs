@@ -147,7 +147,7 @@ pub fn gold_rows(
     }
     let mut summary = ExportSummary::default();
     let empty = BTreeMap::new();
-    for r in &data.responses {
+    for (position, r) in data.responses.iter().enumerate() {
         let per_dim = given.get(&(&*r.item_id, &*r.model)).unwrap_or(&empty);
         let task = TaskRef::Response { item_id: r.item_id.to_string(), model: r.model.to_string() };
         for dim in &data.schema.dimensions {
@@ -175,7 +175,7 @@ pub fn gold_rows(
                         },
                     });
                     if !data.judges.names.is_empty() {
-                        let values = data.judges.of(Some((&r.item_id, &r.model)), Some(&dim.name));
+                        let values = data.judges.of(Some(position), Some(&dim.name));
                         row["judges"] = super::judges::to_json(&values);
                     }
                     emit(row)?;

@@ -134,10 +134,10 @@ pub fn label_rows<'a>(
     // Session order of tasks: responses in import order, then pairs.
     let mut rank: HashMap<TaskRef, usize, FastHash> =
         HashMap::with_capacity_and_hasher(data.responses.len() + data.pairs.len(), FastHash::default());
-    let mut judge: HashMap<(&str, &str), &crate::store::ResponseInfo> = HashMap::new();
+    let mut judge: HashMap<(&str, &str), (usize, &crate::store::ResponseInfo)> = HashMap::new();
     for (i, r) in data.responses.iter().enumerate() {
         rank.insert(TaskRef::Response { item_id: r.item_id.to_string(), model: r.model.to_string() }, i);
-        judge.insert((&*r.item_id, &*r.model), r);
+        judge.insert((&*r.item_id, &*r.model), (i, r));
     }
     let mut pair_item: HashMap<&str, Option<&str>> = HashMap::new();
     for (j, p) in data.pairs.iter().enumerate() {
@@ -195,10 +195,8 @@ pub fn label_rows<'a>(
             } else {
                 LabelValue::Number(value)
             };
-            let judge = match (item_id, model) {
-                (Some(i), Some(m)) => judge.get(&(i, m)).and_then(|r| r.judge_value(&c.field)),
-                _ => None,
-            };
+            let response = item_id.zip(model).and_then(|key| judge.get(&key));
+            let judge_value = response.and_then(|(_, r)| r.judge_value(&c.field));
             emit(LabelRow {
                 item_id,
                 model,
@@ -206,8 +204,8 @@ pub fn label_rows<'a>(
                 annotator,
                 dimension: Some(&c.field),
                 value: Some(value),
-                judge,
-                judges: data.judges.of(item_id.zip(model), Some(&c.field)),
+                judge: judge_value,
+                judges: data.judges.of(response.map(|(p, _)| *p), Some(&c.field)),
                 note: t.note,
                 skipped_reason,
                 seconds: t.seconds,

@@ -58,13 +58,15 @@ impl ExportData {
         if !annotators.is_empty() {
             current.retain(|c| annotators.contains(&c.annotator));
         }
+        let responses = store.response_index()?;
+        let judges = judges::JudgeScores::load(store, &responses, store.schema())?;
         Ok(ExportData {
             schema: store.schema().clone(),
-            responses: store.response_index()?,
+            responses,
             pairs: store.pairs()?,
             current,
             adjudicators: store.adjudicators()?,
-            judges: judges::JudgeScores::load(store)?,
+            judges,
         })
     }
 
