@@ -143,7 +143,12 @@ impl Run<'_> {
         Some(resolved.into_stored())
     }
 
-    fn deliver(&mut self, record: Record, at: (u32, u32), sink: &mut Sink<'_>) -> Result<(), IngestError> {
+    fn deliver<E>(
+        &mut self,
+        record: Record,
+        at: (u32, u32),
+        sink: &mut Sink<'_, E>,
+    ) -> Result<(), IngestError<E>> {
         if self.diag.error_count == 0 {
             sink(record, at).map_err(IngestError::Aborted)?;
         }
@@ -152,14 +157,14 @@ impl Run<'_> {
 
     /// `cross`: `None` for a canonical item, else whether the CROSS record carries the judge's
     /// evaluation.
-    fn accept_item(
+    fn accept_item<E>(
         &mut self,
         ctx: &mut FileCtx,
         line: usize,
         mut item: Item,
         cross: Option<bool>,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), IngestError> {
+        sink: &mut Sink<'_, E>,
+    ) -> Result<(), IngestError<E>> {
         let here = (ctx.index, line as u32);
         let run = cross.map(|evaluated| {
             let response = item.responses.first();
@@ -236,13 +241,13 @@ impl Run<'_> {
         self.deliver(Record::Item(item), here, sink)
     }
 
-    fn accept_pair(
+    fn accept_pair<E>(
         &mut self,
         ctx: &mut FileCtx,
         line: usize,
         mut pair: Pair,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), IngestError> {
+        sink: &mut Sink<'_, E>,
+    ) -> Result<(), IngestError<E>> {
         if let Some(&(file, first_line)) = self.seen_pairs.get(&pair.id) {
             let first = self.location(file, first_line);
             self.diag.error(format!(
@@ -258,7 +263,7 @@ impl Run<'_> {
         self.deliver(Record::Pair(pair), (ctx.index, line as u32), sink)
     }
 
-    fn read_file(&mut self, path: &Path, sink: &mut Sink<'_>) -> Result<(), IngestError> {
+    fn read_file<E>(&mut self, path: &Path, sink: &mut Sink<'_, E>) -> Result<(), IngestError<E>> {
         let shown = path.display().to_string();
         let index = self.files.len() as u32;
         self.files.push(shown.clone());
@@ -397,30 +402,30 @@ impl Run<'_> {
 
 /// Reads and checks every file, calling `sink` with each good record until the first error.
 /// On success the summary carries the warnings; on failure every error (up to [`MAX_SHOWN`](super::MAX_SHOWN),
-/// all counted) with the warnings.
-pub fn read_inputs(
+/// all counted) with the warnings, or the sink's error.
+pub fn read_inputs<E>(
     files: &[PathBuf],
     opts: &IngestOptions,
     schema: &Schema,
-    sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
-) -> Result<IngestSummary, IngestError> {
+    sink: &mut dyn FnMut(Record) -> Result<(), E>,
+) -> Result<IngestSummary, IngestError<E>> {
     read_inputs_located(files, opts, schema, &mut |record, _| sink(record))
 }
 
 /// Where a record was read: the index of its file among the files given, and its line.
 pub type RecordAt = (u32, u32);
 
-/// What receives each good record, with where it was read.
-type Sink<'a> = dyn FnMut(Record, RecordAt) -> anyhow::Result<()> + 'a;
+/// What receives each good record, with where it was read; its error stops the reading.
+type Sink<'a, E> = dyn FnMut(Record, RecordAt) -> Result<(), E> + 'a;
 
 /// As `read_inputs`, telling the sink where each record was read (for an error the sink finds
 /// later, such as a conflict with the session).
-pub fn read_inputs_located(
+pub fn read_inputs_located<E>(
     files: &[PathBuf],
     opts: &IngestOptions,
     schema: &Schema,
-    sink: &mut Sink<'_>,
-) -> Result<IngestSummary, IngestError> {
+    sink: &mut Sink<'_, E>,
+) -> Result<IngestSummary, IngestError<E>> {
     let mut run = Run {
         opts,
         schema,
