@@ -74,3 +74,11 @@ impl From<std::io::Error> for CliError {
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+// Errors of ingest, agreement, schema and the TUI, as the commands report them.
+
+impl From<crate::agreement::ratings_table::RatingsError> for CliError {
+    fn from(e: crate::agreement::ratings_table::RatingsError) -> CliError {
+        CliError::data_lines(e.lines)
+    }
+}
