@@ -11,6 +11,7 @@ use super::{
     Diagnostics, Format, IngestError, IngestOptions, IngestSummary, Record, RecordError, cross, items,
     mismatch, pairs,
 };
+use crate::bounded_read::ReadError;
 use crate::model::{Item, Pair};
 use crate::schema::Schema;
 use std::collections::HashMap;
@@ -39,21 +40,35 @@ const READ_BUFFER: usize = 256 * 1024;
 
 type Reader = RecordReader<BufReader<CountingReader<std::fs::File>>>;
 
-/// Opens a file as records. `Err` is a finished error line. A regular file or a pipe is read
-/// as a stream (memory stays at one record, whatever its size); a device or a FIFO-less special
-/// file is refused without blocking.
-fn open_records(path: &Path, shown: &str, counter: Option<Arc<AtomicU64>>) -> Result<Reader, String> {
+/// Why a file could not be read as records; `shown` names it.
+#[derive(Debug, thiserror::Error)]
+enum OpenError {
+    #[error("{shown}: is a folder; give the files inside it")]
+    Folder { shown: String },
+    #[error("{shown}: cannot open the file: {reason}")]
+    Unreadable { shown: String, reason: ReadError },
+    #[error("{shown}:1: the file is empty: there are no records in it")]
+    Empty { shown: String },
+    /// Its container (a JSON array or lines) cannot be read from the start.
+    #[error("{shown}:{line}: {message}")]
+    BadStart { shown: String, line: usize, message: String },
+}
+
+/// Opens a file as records. A regular file or a pipe is read as a stream (memory stays at one
+/// record, whatever its size); a device or a FIFO-less special file is refused without blocking.
+fn open_records(path: &Path, shown: &str, counter: Option<Arc<AtomicU64>>) -> Result<Reader, OpenError> {
     use crate::bounded_read::{Pipes, open};
-    let file = open(path, u64::MAX, Pipes::Accept).map_err(|e| match e.0.as_str() {
-        "is a folder, not a file" => format!("{shown}: is a folder; give the files inside it"),
-        _ => format!("{shown}: cannot open the file: {e}"),
-    })?;
-    let file = file.file;
+    let shown = shown.to_string();
+    let file = match open(path, u64::MAX, Pipes::Accept) {
+        Ok(opened) => opened.file,
+        Err(e) if e.0 == "is a folder, not a file" => return Err(OpenError::Folder { shown }),
+        Err(reason) => return Err(OpenError::Unreadable { shown, reason }),
+    };
     let reader = BufReader::with_capacity(READ_BUFFER, CountingReader { inner: file, counter });
     match RecordReader::new(reader) {
         Ok(Some(r)) => Ok(r),
-        Ok(None) => Err(format!("{shown}:1: the file is empty: there are no records in it")),
-        Err(e) => Err(format!("{shown}:{}: {}", e.line, e.message)),
+        Ok(None) => Err(OpenError::Empty { shown }),
+        Err(e) => Err(OpenError::BadStart { shown, line: e.line, message: e.message }),
     }
 }
 
@@ -269,8 +284,8 @@ impl Run<'_> {
         self.files.push(shown.clone());
         let mut reader = match open_records(path, &shown, self.opts.progress.clone()) {
             Ok(r) => r,
-            Err(msg) => {
-                self.diag.error(msg);
+            Err(e) => {
+                self.diag.error(e.to_string());
                 return Ok(());
             }
         };
@@ -278,8 +293,8 @@ impl Run<'_> {
         let format = match self.opts.format.unwrap_or(Format::Auto) {
             Format::Auto => match detect(&mut reader, &shown, &mut ahead) {
                 Ok(f) => f,
-                Err(msg) => {
-                    self.diag.error(msg);
+                Err(e) => {
+                    self.diag.error(e.to_string());
                     return Ok(());
                 }
             },
