@@ -51,9 +51,9 @@ fn main() {
             let before = peak_rss_mb().unwrap_or(0.0);
             let t = Instant::now();
             let result = if what == "tui" {
-                crossreview::tui::image::decode(file)
+                crossreview::tui::image::decode(file).map_err(|e| e.to_string())
             } else {
-                crossreview::imaging::load_display_image(file)
+                crossreview::imaging::load_display_image(file).map_err(|e| e.to_string())
             };
             let secs = t.elapsed().as_secs_f64();
             let peak = peak_rss_mb().unwrap_or(0.0);

@@ -26,16 +26,9 @@ pub enum Pipes {
 }
 
 /// Why a file was not read: a short reason, to follow `PATH: `.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct ReadError(pub String);
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ReadError {}
 
 /// An opened source: a regular file (its size known) or a pipe.
 pub struct Opened {

@@ -74,3 +74,32 @@ impl From<std::io::Error> for CliError {
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+// Errors of ingest, agreement, schema and the TUI, as the commands report them.
+
+impl From<crate::agreement::ratings_table::RatingsError> for CliError {
+    fn from(e: crate::agreement::ratings_table::RatingsError) -> CliError {
+        CliError::data_lines(e.lines)
+    }
+}
+
+/// A bad `--keymap` file is a bad command line (exit 2), as the flag that names it.
+impl From<crate::tui::keymap::KeymapError> for CliError {
+    fn from(e: crate::tui::keymap::KeymapError) -> CliError {
+        CliError::usage(e.to_string())
+    }
+}
+
+/// A bad `--theme` file is a bad command line (exit 2).
+impl From<crate::tui::theme::ThemeError> for CliError {
+    fn from(e: crate::tui::theme::ThemeError) -> CliError {
+        CliError::usage(e.to_string())
+    }
+}
+
+/// A bad `--filter` is a bad command line (exit 2).
+impl From<crate::tui::filter::FilterError> for CliError {
+    fn from(e: crate::tui::filter::FilterError) -> CliError {
+        CliError::usage(e.to_string())
+    }
+}

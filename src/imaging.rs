@@ -2,6 +2,7 @@
 //! device, a huge file, something that is not an image, or a decompression bomb. Each of those
 //! gives a reason (shown in a placeholder) quickly, never a hang or an unbounded allocation.
 
+use crate::bounded_read::ReadError;
 use image::{DynamicImage, ImageReader, Limits};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -101,20 +102,56 @@ pub fn progressive_jpeg_cost(frame: &JpegFrame) -> u64 {
     if frame.progressive { frame.width as u64 * frame.height as u64 * frame.components as u64 * 2 } else { 0 }
 }
 
+/// Why an image file was not read or decoded: a short reason, for a placeholder or to follow
+/// `PATH: `.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    /// A folder, a device, a missing or oversized file.
+    #[error(transparent)]
+    Unreadable(#[from] ReadError),
+    #[error("the file is empty (0 bytes), not an image")]
+    Empty,
+    #[error("not a PNG or JPEG image")]
+    NotPngOrJpeg,
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
+    #[error("cannot read: {0}")]
+    Unrecognised(std::io::Error),
+    /// Over the decoder's own limits (`decode_limits`).
+    #[error("image too large to decode safely")]
+    OverLimits,
+    #[error("broken image: {0}")]
+    Broken(image::ImageError),
+}
+
+/// A JPEG whose decoding would need more than `MAX_DECODE_BYTES`, found from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "image too large to decode safely ({width} x {height}{}, would need {} MB)",
+    if *progressive { ", progressive JPEG" } else { "" },
+    needed / (1024 * 1024)
+)]
+pub struct OverBudget {
+    pub width: u32,
+    pub height: u32,
+    pub progressive: bool,
+    /// Bytes.
+    pub needed: u64,
+}
+
 /// Refuses, before decoding, a JPEG whose decoding would need more than `MAX_DECODE_BYTES`
 /// (output buffer plus coefficients); anything else passes (the decoder's own limits apply).
-pub fn check_decode_budget(bytes: &[u8]) -> Result<(), String> {
+pub fn check_decode_budget(bytes: &[u8]) -> Result<(), OverBudget> {
     let Some(frame) = jpeg_frame(&mut std::io::Cursor::new(bytes)) else { return Ok(()) };
     let output = frame.width as u64 * frame.height as u64 * frame.components.clamp(1, 4) as u64;
     let needed = output + progressive_jpeg_cost(&frame);
     if needed > MAX_DECODE_BYTES {
-        return Err(format!(
-            "image too large to decode safely ({} x {}{}, would need {} MB)",
-            frame.width,
-            frame.height,
-            if frame.progressive { ", progressive JPEG" } else { "" },
-            needed / (1024 * 1024)
-        ));
+        return Err(OverBudget {
+            width: frame.width,
+            height: frame.height,
+            progressive: frame.progressive,
+            needed,
+        });
     }
     Ok(())
 }
@@ -122,36 +159,36 @@ pub fn check_decode_budget(bytes: &[u8]) -> Result<(), String> {
 /// Reads an image file's bytes with the checks every image reader shares (`show`, the TUI,
 /// `dpo-openai`): a regular file (never a device or a FIFO, opened without blocking), not empty,
 /// at most `MAX_FILE_BYTES`. The error is a short reason.
-pub fn read_image_file(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_image_file(path: &Path) -> Result<Vec<u8>, ImageError> {
     use crate::bounded_read::{Pipes, read};
-    let bytes = read(path, MAX_FILE_BYTES, Pipes::Refuse).map_err(|e| e.0)?;
+    let bytes = read(path, MAX_FILE_BYTES, Pipes::Refuse)?;
     if bytes.is_empty() {
-        return Err("the file is empty (0 bytes), not an image".into());
+        return Err(ImageError::Empty);
     }
     Ok(bytes)
 }
 
 /// Decodes image bytes (PNG or JPEG, decided by content, not by name) with the shared limits.
-pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
+pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     match image::guess_format(bytes) {
         Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
-        _ => return Err("not a PNG or JPEG image".into()),
+        _ => return Err(ImageError::NotPngOrJpeg),
     }
     check_decode_budget(bytes)?;
     let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(ImageError::Unrecognised)?;
     reader.limits(decode_limits());
     reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => "image too large to decode safely".to_string(),
-        image::ImageError::Unsupported(_) => "not a PNG or JPEG image".to_string(),
-        other => format!("broken image: {other}"),
+        image::ImageError::Limits(_) => ImageError::OverLimits,
+        image::ImageError::Unsupported(_) => ImageError::NotPngOrJpeg,
+        other => ImageError::Broken(other),
     })
 }
 
 /// Reads, decodes (with limits) and downscales an image. The error is a short reason for a
 /// placeholder.
-pub fn load_display_image(path: &Path) -> Result<DynamicImage, String> {
+pub fn load_display_image(path: &Path) -> Result<DynamicImage, ImageError> {
     let img = decode_bytes(&read_image_file(path)?)?;
     Ok(if img.width() > DISPLAY_BOX || img.height() > DISPLAY_BOX {
         img.thumbnail(DISPLAY_BOX, DISPLAY_BOX)
@@ -178,15 +215,24 @@ mod tests {
     #[test]
     fn hostile_paths_give_reasons() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(load_display_image(dir.path()).unwrap_err(), "is a folder, not a file");
-        assert_eq!(load_display_image(&dir.path().join("nope.png")).unwrap_err(), "file not found");
+        assert_eq!(load_display_image(dir.path()).unwrap_err().to_string(), "is a folder, not a file");
+        assert_eq!(
+            load_display_image(&dir.path().join("nope.png")).unwrap_err().to_string(),
+            "file not found"
+        );
         let fake = dir.path().join("fake.png");
         std::fs::write(&fake, "this is text, not a picture").unwrap();
-        assert_eq!(load_display_image(&fake).unwrap_err(), "not a PNG or JPEG image");
-        assert!(load_display_image(Path::new("/dev/zero")).unwrap_err().contains("not a regular file"));
+        assert_eq!(load_display_image(&fake).unwrap_err().to_string(), "not a PNG or JPEG image");
+        assert!(
+            load_display_image(Path::new("/dev/zero"))
+                .unwrap_err()
+                .to_string()
+                .contains("not a regular file")
+        );
         let empty = dir.path().join("empty.png");
         std::fs::write(&empty, "").unwrap();
-        assert!(load_display_image(&empty).unwrap_err().contains("empty"));
+        assert!(matches!(load_display_image(&empty), Err(ImageError::Empty)));
+        assert!(load_display_image(&empty).unwrap_err().to_string().contains("empty"));
     }
 
     #[test]
@@ -195,7 +241,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bomb = dir.path().join("bomb.png");
         std::fs::write(&bomb, png_declaring(100_000, 100_000)).unwrap();
-        assert_eq!(load_display_image(&bomb).unwrap_err(), "image too large to decode safely");
+        assert_eq!(load_display_image(&bomb).unwrap_err().to_string(), "image too large to decode safely");
     }
 
     #[test]
@@ -207,7 +253,7 @@ mod tests {
         let bytes = std::fs::read(&real).unwrap();
         let cut = dir.path().join("cut.png");
         std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
-        assert!(load_display_image(&cut).unwrap_err().starts_with("broken image"));
+        assert!(load_display_image(&cut).unwrap_err().to_string().starts_with("broken image"));
     }
 
     /// The start of a JPEG: SOI, an APP0 segment, then a frame header (SOF0 baseline or SOF2
@@ -256,13 +302,13 @@ mod tests {
         assert_eq!(check_decode_budget(&std::fs::read(&photo).unwrap()), Ok(()));
         // 100 MP progressive: ~900 MB. Refused with the reason, by both paths, without decoding.
         std::fs::write(&photo, jpeg_head(12_000, 8_400, true)).unwrap();
-        let err = check_decode_budget(&std::fs::read(&photo).unwrap()).unwrap_err();
+        let err = check_decode_budget(&std::fs::read(&photo).unwrap()).unwrap_err().to_string();
         assert!(
             err.contains("too large") && err.contains("progressive") && err.contains("12000 x 8400"),
             "{err}"
         );
-        assert_eq!(load_display_image(&photo).unwrap_err(), err);
-        let tui = crate::tui::image::decode(&photo).unwrap_err();
+        assert_eq!(load_display_image(&photo).unwrap_err().to_string(), err);
+        let tui = crate::tui::image::decode(&photo).unwrap_err().to_string();
         assert!(tui.contains(&err), "{tui}");
     }
 

@@ -144,7 +144,7 @@ impl Schema {
     /// labels = ["broken", "poor", "fair", "good", "native"]   # optional
     /// keys = ["1", "2", "3", "4", "5"]                           # optional
     /// ```
-    pub fn from_toml(text: &str, origin: &str) -> Result<Schema, Vec<String>> {
+    pub fn from_toml(text: &str, origin: &str) -> Result<Schema, SchemaError> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct RawSchema {
@@ -171,7 +171,7 @@ impl Schema {
                 None => (1, 1),
             };
             let msg = e.message().replace('\n', " ");
-            vec![format!("{origin}:{line}:{col}: {msg}")]
+            SchemaError::Toml(format!("{origin}:{line}:{col}: {msg}"))
         })?;
 
         let mut errors = Vec::new();
@@ -306,7 +306,29 @@ impl Schema {
         if errors.is_empty() {
             Ok(Schema { name: raw.name.unwrap_or_else(|| "custom".to_string()), dimensions: dims })
         } else {
-            Err(errors)
+            Err(SchemaError::Invalid(errors))
+        }
+    }
+}
+
+/// Why a TOML schema was refused; each line says where (`FILE:LINE:COLUMN` or `FILE: [[dimension]]
+/// #N`) and what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    /// Not TOML, or a key the schema does not know: the parser's message, located.
+    #[error("{0}")]
+    Toml(String),
+    /// Well-formed TOML whose dimensions are wrong: every problem found, one line each.
+    #[error("{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl SchemaError {
+    /// The message lines, in the order found.
+    pub fn lines(&self) -> &[String] {
+        match self {
+            SchemaError::Toml(line) => std::slice::from_ref(line),
+            SchemaError::Invalid(lines) => lines,
         }
     }
 }
@@ -348,22 +370,23 @@ mod tests {
     #[test]
     fn toml_syntax_error_names_line() {
         let err = Schema::from_toml("name = 'x'\n[[dimension]\n", "bad.toml").unwrap_err();
-        assert!(err[0].starts_with("bad.toml:2:"), "{err:?}");
+        assert!(err.lines()[0].starts_with("bad.toml:2:"), "{err:?}");
     }
 
     #[test]
     fn unknown_field_and_semantic_errors_are_reported() {
         let err = Schema::from_toml("[[dimension]]\nname='a'\nvalus=[1,2]\n", "s.toml").unwrap_err();
-        assert!(err[0].contains("valus"), "{err:?}");
+        assert!(matches!(err, SchemaError::Toml(_)), "{err:?}");
+        assert!(err.lines()[0].contains("valus"), "{err:?}");
         let err = Schema::from_toml(
             "[[dimension]]\nname='a'\nvalues=[1,1]\n[[dimension]]\nname='a'\nvalues=[10,20]\n",
             "s.toml",
         )
         .unwrap_err();
-        let all = err.join("\n");
+        let all = err.to_string();
         assert!(all.contains("repeats a value"), "{all}");
         assert!(all.contains("used twice"), "{all}");
         assert!(all.contains("single-digit key"), "{all}");
-        assert!(Schema::from_toml("name='x'\n", "s.toml").unwrap_err()[0].contains("no dimension"));
+        assert!(Schema::from_toml("name='x'\n", "s.toml").unwrap_err().lines()[0].contains("no dimension"));
     }
 }

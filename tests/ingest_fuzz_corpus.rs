@@ -99,7 +99,7 @@ fn check(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let mut n = 0usize;
     match read_inputs(std::slice::from_ref(&path), &opts, &Schema::cross_eval(), &mut |_| {
         n += 1;
-        Ok(())
+        Ok::<(), std::convert::Infallible>(())
     }) {
         Ok(_) => {}
         Err(IngestError::Invalid(d)) => {

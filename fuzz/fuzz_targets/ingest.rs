@@ -18,6 +18,6 @@ fuzz_target!(|data: &[u8]| {
         let path = dir.path().join(name);
         std::fs::write(&path, data).unwrap();
         let opts = IngestOptions { format, model: None, images_dir: None, gold: false, progress: None };
-        let _ = read_inputs(&[path], &opts, &schema, &mut |_| Ok(()));
+        let _ = read_inputs(&[path], &opts, &schema, &mut |_| Ok::<(), std::convert::Infallible>(()));
     }
 });

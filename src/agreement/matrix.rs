@@ -18,6 +18,17 @@ pub struct RatingMatrix {
     codes: Vec<u16>,
 }
 
+/// Why codes do not make a rating matrix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MatrixError {
+    #[error("{n_categories} categories: at most {} are supported", MAX_CATEGORIES)]
+    TooManyCategories { n_categories: usize },
+    #[error("{codes} codes for {n_raters} raters × {n_items} items (expected {})", n_raters * n_items)]
+    WrongLength { codes: usize, n_raters: usize, n_items: usize },
+    #[error("category code {code} is out of range for {n_categories} categories")]
+    CodeOutOfRange { code: u16, n_categories: usize },
+}
+
 impl RatingMatrix {
     /// `codes` is rater-major, `n_raters * n_items` long; every code is below `n_categories`
     /// or [`MISSING`].
@@ -26,19 +37,15 @@ impl RatingMatrix {
         n_items: usize,
         n_categories: usize,
         codes: Vec<u16>,
-    ) -> Result<RatingMatrix, String> {
+    ) -> Result<RatingMatrix, MatrixError> {
         if n_categories > MAX_CATEGORIES {
-            return Err(format!("{n_categories} categories: at most {MAX_CATEGORIES} are supported"));
+            return Err(MatrixError::TooManyCategories { n_categories });
         }
         if codes.len() != n_raters * n_items {
-            return Err(format!(
-                "{} codes for {n_raters} raters × {n_items} items (expected {})",
-                codes.len(),
-                n_raters * n_items
-            ));
+            return Err(MatrixError::WrongLength { codes: codes.len(), n_raters, n_items });
         }
-        if let Some(bad) = codes.iter().find(|&&c| c != MISSING && c as usize >= n_categories) {
-            return Err(format!("category code {bad} is out of range for {n_categories} categories"));
+        if let Some(&code) = codes.iter().find(|&&c| c != MISSING && c as usize >= n_categories) {
+            return Err(MatrixError::CodeOutOfRange { code, n_categories });
         }
         Ok(RatingMatrix { n_raters, n_items, n_categories, codes })
     }

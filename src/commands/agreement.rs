@@ -89,7 +89,7 @@ fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
             max >> 20
         )));
     }
-    let table = table.map_err(CliError::data_lines)?;
+    let table = table?;
     let level = args.level.map(level_of).or(table.level).unwrap_or(Level::Nominal);
     if matches!(level, Level::Interval | Level::Ratio) && table.values.is_none() {
         let msg = format!(

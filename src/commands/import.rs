@@ -90,11 +90,11 @@ pub fn import_files(
     mut opts: IngestOptions,
     judge: Option<&str>,
     mut on_progress: impl FnMut(u64),
-) -> Result<(IngestSummary, ImportCounts), IngestError> {
+) -> Result<(IngestSummary, ImportCounts), IngestError<anyhow::Error>> {
     let schema = store.schema().clone();
     let bytes_read = Arc::new(AtomicU64::new(0));
     opts.progress = Some(bytes_read.clone());
-    let mut rejected: Option<IngestError> = None;
+    let mut rejected: Option<IngestError<anyhow::Error>> = None;
     let result = std::thread::scope(|scope| {
         let (to_writer, batches) = mpsc::sync_channel::<Vec<Prepared>>(BATCHES_IN_FLIGHT);
         let (to_parser, spent) = mpsc::channel::<Vec<Prepared>>();

@@ -12,7 +12,8 @@ pub fn load_schema(path: &Path) -> Result<Schema, CliError> {
     let text = read_text(path, MAX_CONFIG_BYTES, Pipes::Accept)
         .map_err(|e| CliError::data(format!("{shown}: cannot read the schema: {e}")))?;
     let text = text.as_str();
-    Schema::from_toml(text, &shown).map_err(|mut lines| {
+    Schema::from_toml(text, &shown).map_err(|e| {
+        let mut lines = e.lines().to_vec();
         let n = lines.len();
         lines.push(format!(
             "{n} {} in the schema; nothing was created",

@@ -5,6 +5,7 @@ use crate::cli::InputArgs;
 use crate::error::{CliError, CliResult};
 use crate::ingest::{IngestError, read_inputs};
 use crate::schema::Schema;
+use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -17,7 +18,7 @@ pub fn run(files: &[PathBuf], input: &InputArgs, schema_path: Option<&Path>) -> 
         None => Schema::cross_eval(),
     };
     let opts = super::import::options(input);
-    match read_inputs(files, &opts, &schema, &mut |_| Ok(())) {
+    match read_inputs(files, &opts, &schema, &mut |_| Ok::<(), Infallible>(())) {
         Ok(summary) => {
             for w in summary.diagnostics.warning_lines() {
                 crate::errln!("{w}");
@@ -45,6 +46,6 @@ pub fn run(files: &[PathBuf], input: &InputArgs, schema_path: Option<&Path>) -> 
             Err(CliError::data_lines(d.error_lines("the input is not valid")))
         }
         // The sink above never fails.
-        Err(IngestError::Aborted(e)) => Err(CliError::from(e)),
+        Err(IngestError::Aborted(never)) => match never {},
     }
 }

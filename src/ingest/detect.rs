@@ -21,13 +21,29 @@ pub(super) fn classify(obj: &serde_json::Map<String, Value>) -> Option<Format> {
     }
 }
 
+/// Why `--format auto` could not tell a file's format; `shown` names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum DetectError {
+    /// The first object's keys fit no format (`keys`: the first ones, escaped).
+    #[error(
+        "{shown}:{line}: cannot tell the format from this record's keys ({}): canonical items have \"id\" and \"query\", CROSS records \"index\", \"violated_norm\", \"file_name\"…, preference pairs \"prompt\", \"chosen\" and \"rejected\"; pass --format jsonl|cross|pairs",
+        .keys.join(", ")
+    )]
+    UnknownKeys { shown: String, line: usize, keys: Vec<String> },
+    /// None of the first records is an object: the first problem found, located.
+    #[error(
+        "{shown}:1: cannot tell the format: none of the first records is a JSON object ({first_problem}); fix the file or pass --format jsonl|cross|pairs"
+    )]
+    NoObject { shown: String, first_problem: String },
+}
+
 /// `--format auto`: looks at the first records that parse as JSON objects.
 /// The records looked at are kept in `ahead`, for the main pass.
 pub(super) fn detect<R: BufRead>(
     reader: &mut RecordReader<R>,
     shown: &str,
     ahead: &mut ReadAhead,
-) -> Result<Format, String> {
+) -> Result<Format, DetectError> {
     const LOOK_AT: usize = 20;
     let mut first_problem = None;
     for _ in 0..LOOK_AT {
@@ -48,11 +64,9 @@ pub(super) fn detect<R: BufRead>(
             Ok(Value::Object(obj)) => {
                 return classify(&obj).ok_or_else(|| {
                     // A key is the file's text: control characters are shown escaped.
-                    let keys: Vec<String> = obj.keys().take(12).map(|k| k.escape_debug().to_string()).collect();
-                    format!(
-                        "{shown}:{line}: cannot tell the format from this record's keys ({}): canonical items have \"id\" and \"query\", CROSS records \"index\", \"violated_norm\", \"file_name\"…, preference pairs \"prompt\", \"chosen\" and \"rejected\"; pass --format jsonl|cross|pairs",
-                        keys.join(", ")
-                    )
+                    let keys: Vec<String> =
+                        obj.keys().take(12).map(|k| k.escape_debug().to_string()).collect();
+                    DetectError::UnknownKeys { shown: shown.to_string(), line, keys }
                 });
             }
             Ok(other) => {
@@ -68,8 +82,8 @@ pub(super) fn detect<R: BufRead>(
             }
         }
     }
-    Err(format!(
-        "{shown}:1: cannot tell the format: none of the first records is a JSON object ({}); fix the file or pass --format jsonl|cross|pairs",
-        first_problem.unwrap_or_else(|| "no records".to_string())
-    ))
+    Err(DetectError::NoObject {
+        shown: shown.to_string(),
+        first_problem: first_problem.unwrap_or_else(|| "no records".to_string()),
+    })
 }

@@ -42,6 +42,15 @@ impl Diagnostics {
         out
     }
 
+    /// The errors kept, then how many were left out, one per line.
+    pub fn errors_text(&self) -> String {
+        let mut out = self.errors.join("\n");
+        if self.error_count > self.errors.len() {
+            out.push_str(&format!("\n… and {} more errors", self.error_count - self.errors.len()));
+        }
+        out
+    }
+
     /// The errors to print, then how many were left out, then `N errors; <outcome>`.
     pub fn error_lines(&self, outcome: &str) -> Vec<String> {
         let mut out = self.errors.clone();
@@ -138,29 +147,36 @@ pub fn suggest(key: &str, known: &[&str]) -> Option<String> {
         .map(|(_, k)| k.to_string())
 }
 
+/// Why a judge's score or rationale does not fit the session's schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScoreError {
+    #[error("unknown dimension {dimension:?}; the session's dimensions are {}", .known.join(", "))]
+    UnknownDimension { dimension: String, known: Vec<String> },
+    /// `valid` describes the dimension's values.
+    #[error("{value} is not a valid value of {dimension} (valid: {valid})")]
+    InvalidValue { dimension: String, value: i64, valid: String },
+}
+
 /// A judge score must be a valid value of one of the session's dimensions.
-pub fn check_judge_value(schema: &Schema, dimension: &str, value: i64) -> Result<(), String> {
+pub fn check_judge_value(schema: &Schema, dimension: &str, value: i64) -> Result<(), ScoreError> {
     let Some(d) = schema.dimension(dimension) else {
         return Err(unknown_dimension(schema, dimension));
     };
     if d.is_valid(value) {
         Ok(())
     } else {
-        Err(format!("{value} is not a valid value of {dimension} (valid: {})", d.describe_values()))
+        Err(ScoreError::InvalidValue { dimension: dimension.to_string(), value, valid: d.describe_values() })
     }
 }
 
 /// A rationale must belong to one of the session's dimensions.
-pub fn check_rationale_dimension(schema: &Schema, dimension: &str) -> Result<(), String> {
+pub fn check_rationale_dimension(schema: &Schema, dimension: &str) -> Result<(), ScoreError> {
     match schema.dimension(dimension) {
         Some(_) => Ok(()),
         None => Err(unknown_dimension(schema, dimension)),
     }
 }
 
-fn unknown_dimension(schema: &Schema, dimension: &str) -> String {
-    format!(
-        "unknown dimension {dimension:?}; the session's dimensions are {}",
-        schema.dimension_names().join(", ")
-    )
+fn unknown_dimension(schema: &Schema, dimension: &str) -> ScoreError {
+    ScoreError::UnknownDimension { dimension: dimension.to_string(), known: schema.dimension_names() }
 }

@@ -25,7 +25,8 @@ pub mod source;
 pub mod unique_keys;
 
 pub use diagnostics::{
-    Diagnostics, MAX_SHOWN, RecordError, check_judge_value, check_rationale_dimension, json_kind, suggest,
+    Diagnostics, MAX_SHOWN, RecordError, ScoreError, check_judge_value, check_rationale_dimension, json_kind,
+    suggest,
 };
 pub use gold::gold_answers;
 pub use read_inputs::{RecordAt, read_inputs, read_inputs_located};
@@ -99,12 +100,17 @@ pub struct IngestSummary {
     pub diagnostics: Diagnostics,
 }
 
-#[derive(Debug)]
-pub enum IngestError {
-    /// The input has errors; nothing should be kept.
+/// Why reading stopped. `E` is the sink's own error (the importer's database error; nothing for
+/// a sink that cannot fail).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError<E = std::convert::Infallible> {
+    /// The input has errors, each `FILE:LINE[:COLUMN]: message` (with the warnings); nothing
+    /// should be kept.
+    #[error("{}", .0.errors_text())]
     Invalid(Diagnostics),
     /// The sink failed (for example the database): reading stopped there.
-    Aborted(anyhow::Error),
+    #[error("{0}")]
+    Aborted(E),
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use super::{
     Diagnostics, Format, IngestError, IngestOptions, IngestSummary, Record, RecordError, cross, items,
     mismatch, pairs,
 };
+use crate::bounded_read::ReadError;
 use crate::model::{Item, Pair};
 use crate::schema::Schema;
 use std::collections::HashMap;
@@ -39,21 +40,35 @@ const READ_BUFFER: usize = 256 * 1024;
 
 type Reader = RecordReader<BufReader<CountingReader<std::fs::File>>>;
 
-/// Opens a file as records. `Err` is a finished error line. A regular file or a pipe is read
-/// as a stream (memory stays at one record, whatever its size); a device or a FIFO-less special
-/// file is refused without blocking.
-fn open_records(path: &Path, shown: &str, counter: Option<Arc<AtomicU64>>) -> Result<Reader, String> {
+/// Why a file could not be read as records; `shown` names it.
+#[derive(Debug, thiserror::Error)]
+enum OpenError {
+    #[error("{shown}: is a folder; give the files inside it")]
+    Folder { shown: String },
+    #[error("{shown}: cannot open the file: {reason}")]
+    Unreadable { shown: String, reason: ReadError },
+    #[error("{shown}:1: the file is empty: there are no records in it")]
+    Empty { shown: String },
+    /// Its container (a JSON array or lines) cannot be read from the start.
+    #[error("{shown}:{line}: {message}")]
+    BadStart { shown: String, line: usize, message: String },
+}
+
+/// Opens a file as records. A regular file or a pipe is read as a stream (memory stays at one
+/// record, whatever its size); a device or a FIFO-less special file is refused without blocking.
+fn open_records(path: &Path, shown: &str, counter: Option<Arc<AtomicU64>>) -> Result<Reader, OpenError> {
     use crate::bounded_read::{Pipes, open};
-    let file = open(path, u64::MAX, Pipes::Accept).map_err(|e| match e.0.as_str() {
-        "is a folder, not a file" => format!("{shown}: is a folder; give the files inside it"),
-        _ => format!("{shown}: cannot open the file: {e}"),
-    })?;
-    let file = file.file;
+    let shown = shown.to_string();
+    let file = match open(path, u64::MAX, Pipes::Accept) {
+        Ok(opened) => opened.file,
+        Err(e) if e.0 == "is a folder, not a file" => return Err(OpenError::Folder { shown }),
+        Err(reason) => return Err(OpenError::Unreadable { shown, reason }),
+    };
     let reader = BufReader::with_capacity(READ_BUFFER, CountingReader { inner: file, counter });
     match RecordReader::new(reader) {
         Ok(Some(r)) => Ok(r),
-        Ok(None) => Err(format!("{shown}:1: the file is empty: there are no records in it")),
-        Err(e) => Err(format!("{shown}:{}: {}", e.line, e.message)),
+        Ok(None) => Err(OpenError::Empty { shown }),
+        Err(e) => Err(OpenError::BadStart { shown, line: e.line, message: e.message }),
     }
 }
 
@@ -143,7 +158,12 @@ impl Run<'_> {
         Some(resolved.into_stored())
     }
 
-    fn deliver(&mut self, record: Record, at: (u32, u32), sink: &mut Sink<'_>) -> Result<(), IngestError> {
+    fn deliver<E>(
+        &mut self,
+        record: Record,
+        at: (u32, u32),
+        sink: &mut Sink<'_, E>,
+    ) -> Result<(), IngestError<E>> {
         if self.diag.error_count == 0 {
             sink(record, at).map_err(IngestError::Aborted)?;
         }
@@ -152,14 +172,14 @@ impl Run<'_> {
 
     /// `cross`: `None` for a canonical item, else whether the CROSS record carries the judge's
     /// evaluation.
-    fn accept_item(
+    fn accept_item<E>(
         &mut self,
         ctx: &mut FileCtx,
         line: usize,
         mut item: Item,
         cross: Option<bool>,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), IngestError> {
+        sink: &mut Sink<'_, E>,
+    ) -> Result<(), IngestError<E>> {
         let here = (ctx.index, line as u32);
         let run = cross.map(|evaluated| {
             let response = item.responses.first();
@@ -236,13 +256,13 @@ impl Run<'_> {
         self.deliver(Record::Item(item), here, sink)
     }
 
-    fn accept_pair(
+    fn accept_pair<E>(
         &mut self,
         ctx: &mut FileCtx,
         line: usize,
         mut pair: Pair,
-        sink: &mut Sink<'_>,
-    ) -> Result<(), IngestError> {
+        sink: &mut Sink<'_, E>,
+    ) -> Result<(), IngestError<E>> {
         if let Some(&(file, first_line)) = self.seen_pairs.get(&pair.id) {
             let first = self.location(file, first_line);
             self.diag.error(format!(
@@ -258,14 +278,14 @@ impl Run<'_> {
         self.deliver(Record::Pair(pair), (ctx.index, line as u32), sink)
     }
 
-    fn read_file(&mut self, path: &Path, sink: &mut Sink<'_>) -> Result<(), IngestError> {
+    fn read_file<E>(&mut self, path: &Path, sink: &mut Sink<'_, E>) -> Result<(), IngestError<E>> {
         let shown = path.display().to_string();
         let index = self.files.len() as u32;
         self.files.push(shown.clone());
         let mut reader = match open_records(path, &shown, self.opts.progress.clone()) {
             Ok(r) => r,
-            Err(msg) => {
-                self.diag.error(msg);
+            Err(e) => {
+                self.diag.error(e.to_string());
                 return Ok(());
             }
         };
@@ -273,8 +293,8 @@ impl Run<'_> {
         let format = match self.opts.format.unwrap_or(Format::Auto) {
             Format::Auto => match detect(&mut reader, &shown, &mut ahead) {
                 Ok(f) => f,
-                Err(msg) => {
-                    self.diag.error(msg);
+                Err(e) => {
+                    self.diag.error(e.to_string());
                     return Ok(());
                 }
             },
@@ -397,30 +417,30 @@ impl Run<'_> {
 
 /// Reads and checks every file, calling `sink` with each good record until the first error.
 /// On success the summary carries the warnings; on failure every error (up to [`MAX_SHOWN`](super::MAX_SHOWN),
-/// all counted) with the warnings.
-pub fn read_inputs(
+/// all counted) with the warnings, or the sink's error.
+pub fn read_inputs<E>(
     files: &[PathBuf],
     opts: &IngestOptions,
     schema: &Schema,
-    sink: &mut dyn FnMut(Record) -> anyhow::Result<()>,
-) -> Result<IngestSummary, IngestError> {
+    sink: &mut dyn FnMut(Record) -> Result<(), E>,
+) -> Result<IngestSummary, IngestError<E>> {
     read_inputs_located(files, opts, schema, &mut |record, _| sink(record))
 }
 
 /// Where a record was read: the index of its file among the files given, and its line.
 pub type RecordAt = (u32, u32);
 
-/// What receives each good record, with where it was read.
-type Sink<'a> = dyn FnMut(Record, RecordAt) -> anyhow::Result<()> + 'a;
+/// What receives each good record, with where it was read; its error stops the reading.
+type Sink<'a, E> = dyn FnMut(Record, RecordAt) -> Result<(), E> + 'a;
 
 /// As `read_inputs`, telling the sink where each record was read (for an error the sink finds
 /// later, such as a conflict with the session).
-pub fn read_inputs_located(
+pub fn read_inputs_located<E>(
     files: &[PathBuf],
     opts: &IngestOptions,
     schema: &Schema,
-    sink: &mut Sink<'_>,
-) -> Result<IngestSummary, IngestError> {
+    sink: &mut Sink<'_, E>,
+) -> Result<IngestSummary, IngestError<E>> {
     let mut run = Run {
         opts,
         schema,

@@ -344,7 +344,7 @@ fn a_sink_failure_aborts_reading() {
     let mut calls = 0;
     let r = read_inputs(&[f], &auto(), &Schema::cross_eval(), &mut |_| {
         calls += 1;
-        anyhow::bail!("disk full")
+        Err(std::io::Error::other("disk full"))
     });
     assert!(matches!(r, Err(IngestError::Aborted(e)) if e.to_string() == "disk full"));
     assert_eq!(calls, 1);

@@ -187,7 +187,7 @@ pub enum Action {
         item: Option<Box<Item>>,
     },
     /// The stats screen's numbers (or why they could not be computed).
-    StatsReady(Result<Box<super::stats::StatsView>, String>),
+    StatsReady(Result<Box<super::stats::StatsView>, super::stats::StatsError>),
     /// Something outside failed (the message is shown; the state is unchanged).
     Failed(String),
     /// A label could not be written: the screen had already shown it (labels are drawn the

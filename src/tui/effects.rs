@@ -60,9 +60,7 @@ pub fn run_effects(
                     Ok(None) => Action::Failed(format!("item {id} is no longer in the session")),
                     Err(e) => Action::Failed(format!("cannot read item {id}: {e}")),
                 }),
-                Effect::ComputeStats => Some(Action::StatsReady(
-                    super::stats::compute(store).map(Box::new).map_err(|e| format!("{e:#}")),
-                )),
+                Effect::ComputeStats => Some(Action::StatsReady(super::stats::compute(store).map(Box::new))),
                 Effect::LoadPair(id) => Some(match store.pair(&id) {
                     Ok(Some(pair)) => {
                         // The pair's item (norm, country) when the session has it.

@@ -56,8 +56,35 @@ pub enum Field {
 
 pub const FILTER_HELP: &str = "valid filters: country=V, language=V, model=V, domain=V, id=ID (exact) or id=PATTERN (* for any text: id=casa/*, id=*/Nigeria_1), judge.DIMENSION=V, judge.NAME.DIMENSION=V (the judge named NAME; each also with != and comma-separated alternatives), judges=disagree, unlabelled, labelled, disagrees-with-judge, flagged, skipped";
 
+/// A `--filter` expression that was refused: the expression as given and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--filter {expr:?}: {problem}")]
+pub struct FilterError {
+    pub expr: String,
+    pub problem: FilterProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterProblem {
+    #[error("not understood; {}", FILTER_HELP)]
+    NotUnderstood,
+    #[error("no value after '='; {}", FILTER_HELP)]
+    NoValue,
+    #[error("write judges=disagree (tasks where the judges differ)")]
+    JudgesNotDisagree,
+    /// `dimensions` lists the session's.
+    #[error("the session has no dimension {dimension:?} (dimensions: {})", .dimensions.join(", "))]
+    UnknownDimension { dimension: String, dimensions: Vec<String> },
+    /// `valid` describes the dimension's values.
+    #[error("{value:?} is not a value of {dimension} (valid: {valid})")]
+    InvalidValue { value: String, dimension: String, valid: String },
+    #[error("unknown field {field:?}; {}", FILTER_HELP)]
+    UnknownField { field: String },
+}
+
 /// Parses one `--filter` expression against the session's schema.
-pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
+pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, FilterError> {
+    let refused = |problem| FilterError { expr: expr.to_string(), problem };
     let e = expr.trim();
     match e {
         "unlabelled" | "unlabeled" | "todo" => return Ok(Filter::Unlabelled),
@@ -72,19 +99,19 @@ pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
     } else if let Some((k, v)) = e.split_once('=') {
         (k, v, false)
     } else {
-        return Err(format!("--filter {expr:?}: not understood; {FILTER_HELP}"));
+        return Err(refused(FilterProblem::NotUnderstood));
     };
     let key = key.trim();
     let values: Vec<String> =
         value.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
     if values.is_empty() {
-        return Err(format!("--filter {expr:?}: no value after '='; {FILTER_HELP}"));
+        return Err(refused(FilterProblem::NoValue));
     }
     if key == "judges" {
         if values == ["disagree"] && !negate {
             return Ok(Filter::JudgesDisagree);
         }
-        return Err(format!("--filter {expr:?}: write judges=disagree (tasks where the judges differ)"));
+        return Err(refused(FilterProblem::JudgesNotDisagree));
     }
     // `judge.NAME.DIM`: a named judge, when what follows `judge.` is not a dimension itself.
     let named = key.strip_prefix("judge.").filter(|rest| schema.dimension(rest).is_none()).and_then(|rest| {
@@ -98,20 +125,21 @@ pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
     let key = key.as_str();
     if let Some(dim_name) = key.strip_prefix("judge.") {
         let Some(dim) = schema.dimensions.iter().position(|d| d.name == dim_name) else {
-            return Err(format!(
-                "--filter {expr:?}: the session has no dimension {dim_name:?} (dimensions: {})",
-                schema.dimension_names().join(", ")
-            ));
+            return Err(refused(FilterProblem::UnknownDimension {
+                dimension: dim_name.to_string(),
+                dimensions: schema.dimension_names(),
+            }));
         };
         let mut vals = Vec::new();
         for v in &values {
             match v.parse::<Value>() {
                 Ok(n) if schema.dimensions[dim].is_valid(n) => vals.push(n),
                 _ => {
-                    return Err(format!(
-                        "--filter {expr:?}: {v:?} is not a value of {dim_name} (valid: {})",
-                        schema.dimensions[dim].describe_values()
-                    ));
+                    return Err(refused(FilterProblem::InvalidValue {
+                        value: v.clone(),
+                        dimension: dim_name.to_string(),
+                        valid: schema.dimensions[dim].describe_values(),
+                    }));
                 }
             }
         }
@@ -126,7 +154,7 @@ pub fn parse(expr: &str, schema: &Schema) -> Result<Filter, String> {
         "model" => Field::Model,
         "domain" => Field::Domain,
         "id" => Field::Id,
-        other => return Err(format!("--filter {expr:?}: unknown field {other:?}; {FILTER_HELP}")),
+        other => return Err(refused(FilterProblem::UnknownField { field: other.to_string() })),
     };
     Ok(Filter::Field { field, values, negate })
 }
@@ -386,16 +414,16 @@ mod tests {
         assert!(id_matches("a*a", "aa"));
         assert!(!id_matches("ab*ba", "aba"));
         assert!(id_matches("a*b*c", "a-b-b-c"));
-        assert!(parse("id", &s).unwrap_err().contains("id=casa/*"));
+        assert!(parse("id", &s).unwrap_err().to_string().contains("id=casa/*"));
     }
 
     #[test]
     fn rejects_bad_filters_with_a_reason() {
         let s = Schema::cross_eval();
-        assert!(parse("colour=red", &s).unwrap_err().contains("unknown field"));
-        assert!(parse("judge.violation=1", &s).unwrap_err().contains("no dimension"));
-        assert!(parse("judge.compliance=7", &s).unwrap_err().contains("not a value"));
-        assert!(parse("whatever", &s).unwrap_err().contains("valid filters"));
+        assert!(parse("colour=red", &s).unwrap_err().to_string().contains("unknown field"));
+        assert!(parse("judge.violation=1", &s).unwrap_err().to_string().contains("no dimension"));
+        assert!(parse("judge.compliance=7", &s).unwrap_err().to_string().contains("not a value"));
+        assert!(parse("whatever", &s).unwrap_err().to_string().contains("valid filters"));
     }
 
     #[test]
@@ -420,8 +448,13 @@ mod tests {
             parse("judge.compliance=1", &s).unwrap(),
             Filter::Judge { dim: 2, values: vec![1], negate: false }
         );
-        assert!(parse("judge.qwen.violation=1", &s).unwrap_err().contains("no dimension \"violation\""));
-        assert!(parse("judge.qwen.compliance=5", &s).unwrap_err().contains("not a value"));
+        assert!(
+            parse("judge.qwen.violation=1", &s)
+                .unwrap_err()
+                .to_string()
+                .contains("no dimension \"violation\"")
+        );
+        assert!(parse("judge.qwen.compliance=5", &s).unwrap_err().to_string().contains("not a value"));
 
         let d = parse("judges=disagree", &s).unwrap();
         assert_eq!(d, Filter::JudgesDisagree);
@@ -430,7 +463,7 @@ mod tests {
         assert!(!d.matches_with_judges(&t, None, &[("gpt-4.1", &gpt), ("qwen", &agree)], &s));
         assert!(!d.matches_with_judges(&t, None, &both[..1], &s), "one judge never disagrees");
         assert!(!d.matches(&t, None, &s));
-        assert!(parse("judges=agree", &s).unwrap_err().contains("judges=disagree"));
+        assert!(parse("judges=agree", &s).unwrap_err().to_string().contains("judges=disagree"));
         assert!(parse("judges!=disagree", &s).is_err());
     }
 

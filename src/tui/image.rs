@@ -3,6 +3,7 @@
 //! the UI keeps decoded thumbnails in a small cache and builds the terminal protocol (kitty,
 //! sixel, iTerm2, half-blocks) for the pane's size when it is drawn.
 
+use crate::imaging::ImageError;
 use image::DynamicImage;
 use ratatui::layout::{Rect, Size};
 use ratatui_image::Resize;
@@ -47,11 +48,20 @@ impl ImageSource for NoImages {
     }
 }
 
+/// Why a thumbnail could not be made, for the placeholder.
+#[derive(Debug, thiserror::Error)]
+pub enum ThumbnailError {
+    #[error("cannot open: {0}")]
+    Open(ImageError),
+    #[error("cannot decode: {0}")]
+    Decode(ImageError),
+}
+
 /// Decodes one image file with the limits shared with `show` (`crate::imaging`: a 50-megapixel
 /// photo passes, memory stays bounded), then shrinks it to a thumbnail.
-pub fn decode(path: &Path) -> Result<DynamicImage, String> {
-    let bytes = crate::imaging::read_image_file(path).map_err(|e| format!("cannot open: {e}"))?;
-    let img = crate::imaging::decode_bytes(&bytes).map_err(|e| format!("cannot decode: {e}"))?;
+pub fn decode(path: &Path) -> Result<DynamicImage, ThumbnailError> {
+    let bytes = crate::imaging::read_image_file(path).map_err(ThumbnailError::Open)?;
+    let img = crate::imaging::decode_bytes(&bytes).map_err(ThumbnailError::Decode)?;
     Ok(if img.width() > THUMB_SIDE || img.height() > THUMB_SIDE {
         img.thumbnail(THUMB_SIDE, THUMB_SIDE)
     } else {
@@ -70,8 +80,8 @@ fn unavailable(path: &str) -> Option<String> {
 pub struct ImageCache {
     picker: Picker,
     requests: Sender<String>,
-    results: Receiver<(String, Result<DynamicImage, String>)>,
-    decoded: HashMap<String, Result<DynamicImage, String>>,
+    results: Receiver<(String, Result<DynamicImage, ThumbnailError>)>,
+    decoded: HashMap<String, Result<DynamicImage, ThumbnailError>>,
     recent: VecDeque<String>,
     pending: Option<String>,
     protocol: Option<(String, Rect, Protocol)>,
@@ -172,10 +182,10 @@ mod tests {
     fn missing_and_broken_files_give_reasons() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope.png");
-        assert!(decode(&missing).unwrap_err().contains("cannot open"));
+        assert!(decode(&missing).unwrap_err().to_string().contains("cannot open"));
         let broken = dir.path().join("broken.png");
         std::fs::write(&broken, b"\x89PNG\r\n\x1a\nthis is not a png").unwrap();
-        assert!(decode(&broken).unwrap_err().contains("cannot decode"));
+        assert!(decode(&broken).unwrap_err().to_string().contains("cannot decode"));
     }
 
     #[test]
@@ -192,8 +202,8 @@ mod tests {
             let _ = tx.send((decode(&fifo), decode(Path::new("/dev/zero"))));
         });
         let (fifo, zero) = rx.recv_timeout(std::time::Duration::from_secs(5)).expect("decode blocked");
-        assert!(fifo.unwrap_err().contains("not a regular file"));
-        assert!(zero.unwrap_err().contains("not a regular file"));
+        assert!(fifo.unwrap_err().to_string().contains("not a regular file"));
+        assert!(zero.unwrap_err().to_string().contains("not a regular file"));
     }
 
     #[test]
@@ -212,7 +222,7 @@ mod tests {
         let crc = crc32(&bytes[12..29]);
         bytes[29..33].copy_from_slice(&crc.to_be_bytes());
         std::fs::write(&bomb, &bytes).unwrap();
-        let err = decode(&bomb).unwrap_err();
+        let err = decode(&bomb).unwrap_err().to_string();
         assert!(err.contains("cannot decode"), "{err}");
     }
 

@@ -47,7 +47,7 @@ impl Key {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Key, String> {
+    pub fn parse(s: &str) -> Result<Key, UnknownKey> {
         let mut ctrl = false;
         let mut alt = false;
         let mut rest = s;
@@ -89,7 +89,7 @@ impl Key {
                 let ch = c.chars().next().expect("one char");
                 KeyCode::Char(if shift { ch.to_ascii_uppercase() } else { ch })
             }
-            _ => return Err(format!("unknown key {s:?}")),
+            _ => return Err(UnknownKey(s.to_string())),
         };
         Ok(Key { code, ctrl, alt })
     }
@@ -115,6 +115,31 @@ impl Key {
         }
         s + &base
     }
+}
+
+/// A key name [`Key::parse`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown key {0:?}")]
+pub struct UnknownKey(pub String);
+
+/// Why a keymap file was refused; `origin` names the file, `command` the entry at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    /// Not TOML: the parser's message.
+    #[error("{origin}: {message}")]
+    Toml { origin: String, message: String },
+    #[error("{origin}: unknown command {name:?} (commands: {})", command_names())]
+    UnknownCommand { origin: String, name: String },
+    #[error("{origin}: {command}: keys must be strings, like \"j\" or \"Ctrl-r\"")]
+    KeyNotAString { origin: String, command: String },
+    #[error("{origin}: {command}: give a key or a list of keys")]
+    NotKeys { origin: String, command: String },
+    #[error("{origin}: {command}: {key}")]
+    UnknownKey { origin: String, command: String, key: UnknownKey },
+}
+
+fn command_names() -> String {
+    Command::TABLE.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,14 +199,19 @@ impl Keymap {
 
     /// The defaults with the commands named in the TOML rebound (a rebound command loses its
     /// default keys). `origin` names the file in error messages.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Keymap, String> {
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| format!("{origin}: {}", e.message().replace('\n', " ")))?;
+    pub fn from_toml(text: &str, origin: &str) -> Result<Keymap, KeymapError> {
+        let origin = origin.to_string();
+        let table: toml::Table = toml::from_str(text).map_err(|e| KeymapError::Toml {
+            origin: origin.clone(),
+            message: e.message().replace('\n', " "),
+        })?;
         let mut map = Keymap::default();
         for (name, value) in &table {
+            // Where an error is: the file and the command's entry.
+            let at = || (origin.clone(), name.clone());
             let cmd = Command::from_name(name).ok_or_else(|| {
-                let names: Vec<&str> = Command::TABLE.iter().map(|c| c.name).collect();
-                format!("{origin}: unknown command {name:?} (commands: {})", names.join(", "))
+                let (origin, name) = at();
+                KeymapError::UnknownCommand { origin, name }
             })?;
             let keys: Vec<String> = match value {
                 toml::Value::String(s) => vec![s.clone()],
@@ -189,15 +219,22 @@ impl Keymap {
                     .iter()
                     .map(|v| {
                         v.as_str().map(str::to_string).ok_or_else(|| {
-                            format!("{origin}: {name}: keys must be strings, like \"j\" or \"Ctrl-r\"")
+                            let (origin, command) = at();
+                            KeymapError::KeyNotAString { origin, command }
                         })
                     })
                     .collect::<Result<_, _>>()?,
-                _ => return Err(format!("{origin}: {name}: give a key or a list of keys")),
+                _ => {
+                    let (origin, command) = at();
+                    return Err(KeymapError::NotKeys { origin, command });
+                }
             };
             map.layer_mut(cmd).retain(|_, c| *c != cmd);
             for k in keys {
-                let key = Key::parse(&k).map_err(|e| format!("{origin}: {name}: {e}"))?;
+                let key = Key::parse(&k).map_err(|key| {
+                    let (origin, command) = at();
+                    KeymapError::UnknownKey { origin, command, key }
+                })?;
                 map.layer_mut(cmd).insert(key, cmd);
             }
         }
@@ -379,8 +416,15 @@ mod tests {
         assert_eq!(k.command(&Key::parse("j").unwrap()), None);
         assert_eq!(k.command(&Key::parse("Ctrl-z").unwrap()), Some(Command::Undo));
         assert_eq!(k.command(&Key::parse("u").unwrap()), None);
-        assert!(Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err().contains("unknown command"));
-        assert!(Keymap::from_toml("undo = \"Hyper-x\"", "k.toml").unwrap_err().contains("unknown key"));
+        assert!(
+            Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err().to_string().contains("unknown command")
+        );
+        assert!(
+            Keymap::from_toml("undo = \"Hyper-x\"", "k.toml")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown key")
+        );
         assert!(Keymap::from_toml("undo = 3", "k.toml").is_err());
     }
 
@@ -408,7 +452,7 @@ mod tests {
 
     #[test]
     fn the_unknown_command_error_names_every_command() {
-        let e = Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err();
+        let e = Keymap::from_toml("jump = \"x\"", "k.toml").unwrap_err().to_string();
         for c in Command::TABLE {
             assert!(
                 e.contains(&format!(" {},", c.name)) || e.ends_with(&format!(" {})", c.name)),

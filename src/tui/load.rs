@@ -24,7 +24,7 @@ pub fn load_keymap(args: &AnnotateArgs) -> Result<Keymap, CliError> {
     match &args.keymap {
         None => Ok(Keymap::default()),
         Some(p) => {
-            Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(CliError::usage)
+            Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(CliError::from)
         }
     }
 }
@@ -35,7 +35,7 @@ pub fn load_theme(args: &AnnotateArgs) -> Result<Theme, CliError> {
         Some(p) => Some((read_config(p, "theme")?, p.display().to_string())),
         None => None,
     };
-    Theme::load(text.as_ref().map(|(t, o)| (t.as_str(), o.as_str())), no_color).map_err(CliError::usage)
+    Theme::load(text.as_ref().map(|(t, o)| (t.as_str(), o.as_str())), no_color).map_err(CliError::from)
 }
 
 /// Short key hints for the status line, from the live keymap.
@@ -93,7 +93,7 @@ pub fn initial_state(
         .iter()
         .map(|f| filter::parse(f, &schema))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(CliError::usage)?;
+        .map_err(CliError::from)?;
     // Pairs mode works on pairs, the other modes on responses.
     let want_pairs = args.mode == Mode::Pairs;
     let tasks: Vec<_> = if args.mode == Mode::Adjudicate {

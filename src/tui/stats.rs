@@ -65,13 +65,35 @@ pub struct StatsView {
     pub pairs: u64,
 }
 
+/// Why the stats screen's numbers could not be computed: the session's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatsError {
+    /// The labels or the judges' scores could not be gathered.
+    #[error("{0}")]
+    Labels(String),
+    /// Reading the session failed: the message, then its causes.
+    #[error("{0}")]
+    Session(String),
+}
+
+/// An error and its causes, `message: cause: cause`.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    out
+}
+
 /// Computes the whole view from a session.
-pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
+pub fn compute(store: &Store) -> Result<StatsView, StatsError> {
     use crate::session_stats::SessionLabels;
-    let labels = SessionLabels::load(store).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let labels = SessionLabels::load(store).map_err(|e| StatsError::Labels(e.to_string()))?;
     let opts = Options { bootstrap: None, seed: 0 };
     let named = crate::session_stats::judges::SessionJudges::load(store, &labels)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| StatsError::Labels(e.to_string()))?;
     let several_judges = named.names.len() > 1;
     let mut dimensions = Vec::new();
     for dim in &store.schema().dimensions {
@@ -113,8 +135,9 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
             .collect(),
         });
     }
-    let adjudicators = store.adjudicators()?;
-    let annotators = crate::session_stats::progress(store)?
+    let adjudicators = store.adjudicators().map_err(|e| StatsError::Session(with_causes(&e)))?;
+    let annotators = crate::session_stats::progress(store)
+        .map_err(|e| StatsError::Session(format!("{e:#}")))?
         .into_iter()
         .map(|(name, p)| AnnotatorStats {
             adjudicator: adjudicators.contains(&name),
@@ -124,6 +147,6 @@ pub fn compute(store: &Store) -> anyhow::Result<StatsView> {
             pairs_done: p.pairs_done,
         })
         .collect();
-    let counts = store.counts()?;
+    let counts = store.counts().map_err(|e| StatsError::Session(with_causes(&e)))?;
     Ok(StatsView { dimensions, annotators, responses: counts.responses, pairs: counts.pairs })
 }

@@ -45,6 +45,22 @@ impl Default for Theme {
     }
 }
 
+/// Why a theme file was refused; `origin` names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThemeError {
+    /// Not TOML: the parser's message.
+    #[error("{origin}: {message}")]
+    Toml { origin: String, message: String },
+    #[error("{origin}: {key}: give a colour name as a string")]
+    NotAString { origin: String, key: String },
+    #[error("{origin}: {key}: unknown colour {colour:?}")]
+    UnknownColour { origin: String, key: String, colour: String },
+    #[error(
+        "{origin}: unknown theme key {key:?} (keys: accent, focus, selection, yes, no, judge, muted, warning, border)"
+    )]
+    UnknownKey { origin: String, key: String },
+}
+
 impl Theme {
     pub fn monochrome() -> Theme {
         Theme {
@@ -63,17 +79,23 @@ impl Theme {
 
     /// The theme for this run: monochrome when `NO_COLOR` is set (and not empty), otherwise
     /// the default with the TOML's overrides.
-    pub fn load(toml_text: Option<(&str, &str)>, no_color: bool) -> Result<Theme, String> {
+    pub fn load(toml_text: Option<(&str, &str)>, no_color: bool) -> Result<Theme, ThemeError> {
         if no_color {
             return Ok(Theme::monochrome());
         }
         let mut t = Theme::default();
         let Some((text, origin)) = toml_text else { return Ok(t) };
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| format!("{origin}: {}", e.message().replace('\n', " ")))?;
+        let origin = origin.to_string();
+        let table: toml::Table = toml::from_str(text).map_err(|e| ThemeError::Toml {
+            origin: origin.clone(),
+            message: e.message().replace('\n', " "),
+        })?;
         for (k, v) in &table {
-            let s = v.as_str().ok_or_else(|| format!("{origin}: {k}: give a colour name as a string"))?;
-            let c: Color = s.parse().map_err(|_| format!("{origin}: {k}: unknown colour {s:?}"))?;
+            let (origin, key) = (origin.clone(), k.clone());
+            let Some(s) = v.as_str() else { return Err(ThemeError::NotAString { origin, key }) };
+            let Ok(c) = s.parse::<Color>() else {
+                return Err(ThemeError::UnknownColour { origin, key, colour: s.to_string() });
+            };
             let slot = match k.as_str() {
                 "accent" => &mut t.accent,
                 "focus" => &mut t.focus,
@@ -84,11 +106,7 @@ impl Theme {
                 "muted" => &mut t.muted,
                 "warning" => &mut t.warning,
                 "border" => &mut t.border,
-                other => {
-                    return Err(format!(
-                        "{origin}: unknown theme key {other:?} (keys: accent, focus, selection, yes, no, judge, muted, warning, border)"
-                    ));
-                }
+                _ => return Err(ThemeError::UnknownKey { origin, key }),
             };
             *slot = c;
         }

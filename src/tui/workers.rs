@@ -59,9 +59,7 @@ pub fn stats(session: PathBuf) -> StatsWorker {
     Worker::spawn(
         "stats",
         move || Store::open(&session).map_err(|e| e.to_string()),
-        |store, ()| {
-            Action::StatsReady(super::stats::compute(store).map(Box::new).map_err(|e| format!("{e:#}")))
-        },
-        |(), e| Action::StatsReady(Err(e)),
+        |store, ()| Action::StatsReady(super::stats::compute(store).map(Box::new)),
+        |(), e| Action::StatsReady(Err(super::stats::StatsError::Session(e))),
     )
 }

@@ -26,14 +26,23 @@ pub struct Precision {
     pub confidence: f64,
 }
 
+/// A margin or confidence out of its range.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum PrecisionError {
+    #[error("margin {0} must be between 0 and 1 (0.05 = five percentage points)")]
+    Margin(f64),
+    #[error("confidence {0} must be between 0 and 1 (for example 0.95)")]
+    Confidence(f64),
+}
+
 impl Precision {
     /// Checks the ranges, for a command-line error message.
-    pub fn new(margin: f64, confidence: f64) -> Result<Precision, String> {
+    pub fn new(margin: f64, confidence: f64) -> Result<Precision, PrecisionError> {
         if !(margin > 0.0 && margin < 1.0) {
-            return Err(format!("margin {margin} must be between 0 and 1 (0.05 = five percentage points)"));
+            return Err(PrecisionError::Margin(margin));
         }
         if !(confidence > 0.0 && confidence < 1.0) {
-            return Err(format!("confidence {confidence} must be between 0 and 1 (for example 0.95)"));
+            return Err(PrecisionError::Confidence(confidence));
         }
         Ok(Precision { margin, confidence })
     }

@@ -66,6 +66,20 @@ struct RawTable {
     level: Option<Level>,
 }
 
+/// What is wrong with a ratings file: one `FILE:LINE[:COLUMN]: message` line per problem found
+/// (at most [`MAX_ERRORS`]), then how many there were when more than one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .lines.join("\n"))]
+pub struct RatingsError {
+    pub lines: Vec<String>,
+}
+
+impl From<Vec<String>> for RatingsError {
+    fn from(lines: Vec<String>) -> RatingsError {
+        RatingsError { lines }
+    }
+}
+
 fn finish_errors(mut errors: Vec<String>, origin: &str) -> Vec<String> {
     let n = errors.len();
     if n > MAX_ERRORS {
@@ -82,7 +96,7 @@ pub fn parse_ratings(
     bytes: &[u8],
     origin: &str,
     categories: Option<&[String]>,
-) -> Result<RatingsTable, Vec<String>> {
+) -> Result<RatingsTable, RatingsError> {
     read_ratings(bytes, origin, categories)
 }
 
@@ -92,7 +106,7 @@ pub fn read_ratings(
     input: impl Read,
     origin: &str,
     categories: Option<&[String]>,
-) -> Result<RatingsTable, Vec<String>> {
+) -> Result<RatingsTable, RatingsError> {
     let mut input = BufReader::with_capacity(BUFFER, input);
     let cannot_read = |e: std::io::Error| vec![format!("{origin}: cannot read the ratings file: {e}")];
     // The first bytes are read ahead (and given back, CSV line numbers count blank lines):
@@ -127,15 +141,17 @@ pub fn read_ratings(
         None => {
             return Err(vec![format!(
                 "{origin}: the file is empty; give a CSV with a header row of rater names, or a JSON object with \"ratings\""
-            )]);
+            )]
+            .into());
         }
         Some(b'[') => {
             return Err(vec![format!(
                 "{origin}:1: a JSON ratings file is an object {{\"categories\": [...], \"ratings\": [[...], ...]}}, not a bare array"
-            )]);
+            )]
+            .into());
         }
         Some(b'{') => json_file::read_json(input, origin)?,
         Some(_) => csv_file::read_csv(input, &header_line, origin)?,
     };
-    scale::resolve(raw, origin, categories)
+    Ok(scale::resolve(raw, origin, categories)?)
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use std::io::Read;
 
 fn csv(s: &str) -> Result<RatingsTable, Vec<String>> {
-    parse_ratings(s.as_bytes(), "r.csv", None)
+    parse_ratings(s.as_bytes(), "r.csv", None).map_err(|e| e.lines)
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn csv_errors_say_where() {
     assert_eq!(e, vec!["r.csv:3: 3 cells, but the header has 2 columns"]);
     let e = csv("a,a\n1,2\n").unwrap_err();
     assert!(e[0].starts_with("r.csv:1:3: rater \"a\" is named twice"), "{e:?}");
-    let e = parse_ratings(b"a,b\n1,7\n", "r.csv", Some(&["1".into(), "2".into()])).unwrap_err();
+    let e = parse_ratings(b"a,b\n1,7\n", "r.csv", Some(&["1".into(), "2".into()])).unwrap_err().lines;
     assert!(
         e[0].starts_with("r.csv:2:3: \"7\" is not one of the categories 1, 2 (from --categories)"),
         "{e:?}"
@@ -81,14 +81,15 @@ fn json_layout_with_reference_keys() {
 
 #[test]
 fn json_errors_have_lines() {
-    let e = parse_ratings(b"{\"ratings\": [[1, 2],\n [1]]}", "g.json", None).unwrap_err();
+    let e = parse_ratings(b"{\"ratings\": [[1, 2],\n [1]]}", "g.json", None).unwrap_err().lines;
     assert!(e[0].starts_with("g.json:2: rater 2 has 1 ratings"), "{e:?}");
     let e = parse_ratings(b"{\"categories\": [1, 2],\n\"ratings\": [[1, 2],\n [1, 3]]}", "g.json", None)
-        .unwrap_err();
+        .unwrap_err()
+        .lines;
     assert!(e[0].starts_with("g.json:3:6: \"3\" is not one of the categories 1, 2"), "{e:?}");
-    let e = parse_ratings(b"{\"ratings\": [[1, 2,]]}", "g.json", None).unwrap_err();
+    let e = parse_ratings(b"{\"ratings\": [[1, 2,]]}", "g.json", None).unwrap_err().lines;
     assert!(e[0].starts_with("g.json:1:20: trailing comma"), "{e:?}");
-    let e = parse_ratings(b"{\"ratings\": [[1, [2]]]}", "g.json", None).unwrap_err();
+    let e = parse_ratings(b"{\"ratings\": [[1, [2]]]}", "g.json", None).unwrap_err().lines;
     assert!(e[0].contains("not an array or object"), "{e:?}");
 }
 
@@ -141,7 +142,7 @@ fn a_stream_in_small_pieces_reads_like_the_whole_file() {
 fn a_quoted_cell_left_open_is_found_whatever_the_pieces() {
     let bytes = b"a,b\n1,\"say \"\"hi\"\"\n2,3\n";
     for step in [1, 2, 5, 100] {
-        let e = read_ratings(Trickle { bytes, step }, "r.csv", None).unwrap_err();
+        let e = read_ratings(Trickle { bytes, step }, "r.csv", None).unwrap_err().lines;
         assert_eq!(e, vec!["r.csv:2: a quoted cell is not closed (missing '\"')"], "pieces of {step}");
     }
     // A quote inside an unquoted cell is a plain character, not an opening quote.
@@ -153,7 +154,7 @@ fn a_quoted_cell_left_open_is_found_whatever_the_pieces() {
 fn json_values_are_located_where_they_start() {
     let text =
         "{\"categories\": [\"lo\", \"hi\"],\n  \"ratings\": [[\"lo\", \"h\\u00e9\"],\n [\"lo\", 2.0]]}";
-    let e = parse_ratings(text.as_bytes(), "g.json", None).unwrap_err();
+    let e = parse_ratings(text.as_bytes(), "g.json", None).unwrap_err().lines;
     assert_eq!(
         e[0],
         "g.json:2:22: \"hé\" is not one of the categories lo, hi (from \"categories\"); add it to \"categories\" or fix the rating"
@@ -162,9 +163,9 @@ fn json_values_are_located_where_they_start() {
         e[1],
         "g.json:3:9: \"2.0\" is not one of the categories lo, hi (from \"categories\"); add it to \"categories\" or fix the rating"
     );
-    let e = parse_ratings(b"{\"ratings\": [[1],\n   [\"  \"]]}", "g.json", None).unwrap_err();
+    let e = parse_ratings(b"{\"ratings\": [[1],\n   [\"  \"]]}", "g.json", None).unwrap_err().lines;
     assert_eq!(e, vec!["g.json:2:5: an empty string is not a rating; use null for a missing one"]);
-    let e = parse_ratings(b"{\"level\": \"fine\", \"ratings\": [[1]]}", "g.json", None).unwrap_err();
+    let e = parse_ratings(b"{\"level\": \"fine\", \"ratings\": [[1]]}", "g.json", None).unwrap_err().lines;
     assert_eq!(e, vec!["g.json:1:11: level \"fine\" is not one of nominal, ordinal, interval, ratio"]);
 }
 
@@ -182,7 +183,7 @@ fn more_than_254_distinct_values_widen_the_cells() {
 
 #[test]
 fn invalid_utf8_is_located() {
-    let e = parse_ratings(b"a,b\n1,2\n1,x\xFFy\n", "r.csv", None).unwrap_err();
+    let e = parse_ratings(b"a,b\n1,2\n1,x\xFFy\n", "r.csv", None).unwrap_err().lines;
     assert_eq!(e, vec!["r.csv:3:4: the file is not valid UTF-8"]);
 }
 
