@@ -1,6 +1,7 @@
 //! Errors a command reports to the user, and the exit code each one means (docs: 1 = bad input
 //! data or a failed check, 2 = bad command line).
 
+use crate::store::StoreError;
 use std::fmt;
 
 #[derive(Debug)]
@@ -26,10 +27,8 @@ impl CliError {
     }
     /// Whether an error comes from writing to a read-only session.
     pub fn is_read_only(e: &anyhow::Error) -> bool {
-        e.chain().any(|c| {
-            c.downcast_ref::<rusqlite::Error>()
-                .is_some_and(|s| s.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly))
-        })
+        StoreError::sqlite_in(e.as_ref())
+            .is_some_and(|s| s.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly))
     }
     /// A bad command line that clap could not catch (exit 2).
     pub fn usage(msg: impl Into<String>) -> CliError {
@@ -67,6 +66,18 @@ impl From<rusqlite::Error> for CliError {
     }
 }
 
+/// A session's error: a database failure as `From<rusqlite::Error>` says it, a bad argument
+/// (an annotator name) exits 2, anything else is a data error with its causes.
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> CliError {
+        match e {
+            StoreError::Sqlite(e) => CliError::from(e),
+            e if e.is_usage() => CliError::usage(e.to_string()),
+            e => CliError::data(crate::store::error::with_sources(&e)),
+        }
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> CliError {
         CliError::data(format!("{e}"))
@@ -74,3 +85,54 @@ impl From<std::io::Error> for CliError {
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TaskRef;
+    use crate::schema::Schema;
+    use crate::store::{NewEvent, Store};
+
+    #[test]
+    fn a_write_to_a_read_only_session_is_found_behind_the_typed_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Store::create(&path, &Schema::cross_eval(), false).unwrap());
+        let mut store = Store::open_read_only(&path).unwrap();
+        let ev = NewEvent {
+            annotator: "ann".into(),
+            task: TaskRef::Response { item_id: "a".into(), model: "m".into() },
+            field: "compliance".into(),
+            value: Some(1),
+            text: None,
+            seconds: 0.0,
+            judge_visible: true,
+        };
+        let err = store.record(&ev).unwrap_err();
+        assert!(err.is_read_only(), "{err}");
+        assert!(CliError::is_read_only(&anyhow::Error::from(err)));
+        let err = CliError::from(store.ensure_annotator("ann").unwrap_err());
+        assert_eq!(err.code, 1);
+        assert!(err.lines[0].contains("read-only"), "{err}");
+        let not_read_only = StoreError::UnknownDimension("x".into());
+        assert!(!CliError::is_read_only(&anyhow::Error::from(not_read_only)));
+    }
+
+    #[test]
+    fn a_bad_argument_exits_2_and_bad_data_1_with_the_message_as_it_was() {
+        let name = CliError::from(StoreError::AnnotatorName { name: "a|b".into() });
+        assert_eq!(name.code, 2);
+        assert_eq!(name.lines, ["--annotator \"a|b\": give a short name without control characters or '|'"]);
+        let missing = CliError::from(StoreError::Missing { path: "s.db".into() });
+        assert_eq!(
+            (missing.code, missing.lines),
+            (1, vec!["s.db: no such session; create it with `crossreview init s.db`".to_string()])
+        );
+        // A step of a write keeps its cause, as the chain of causes was shown before.
+        let step = StoreError::Step {
+            doing: "committing the import",
+            error: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(13), Some("disk full".into())),
+        };
+        assert!(CliError::from(step).lines[0].starts_with("committing the import: disk full"));
+    }
+}
