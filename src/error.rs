@@ -1,6 +1,7 @@
 //! Errors a command reports to the user, and the exit code each one means (docs: 1 = bad input
 //! data or a failed check, 2 = bad command line).
 
+use crate::hub::HubError;
 use crate::store::StoreError;
 use std::fmt;
 
@@ -78,6 +79,17 @@ impl From<StoreError> for CliError {
     }
 }
 
+/// A hub's error: a bad URL exits 2, the session's side as `From<StoreError>` says it.
+impl From<HubError> for CliError {
+    fn from(e: HubError) -> CliError {
+        match e {
+            HubError::Store(e) => CliError::from(e),
+            e if e.is_usage() => CliError::usage(e.to_string()),
+            e => CliError::data(e.to_string()),
+        }
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> CliError {
         CliError::data(format!("{e}"))
@@ -111,9 +123,10 @@ mod tests {
         let err = store.record(&ev).unwrap_err();
         assert!(err.is_read_only(), "{err}");
         assert!(CliError::is_read_only(&anyhow::Error::from(err)));
-        let err = CliError::from(store.ensure_annotator("ann").unwrap_err());
-        assert_eq!(err.code, 1);
-        assert!(err.lines[0].contains("read-only"), "{err}");
+        let err = store.ensure_annotator("ann").unwrap_err();
+        let hub_side = CliError::from(HubError::Store(err));
+        assert_eq!(hub_side.code, 1);
+        assert!(hub_side.lines[0].contains("read-only"), "{hub_side}");
         let not_read_only = StoreError::UnknownDimension("x".into());
         assert!(!CliError::is_read_only(&anyhow::Error::from(not_read_only)));
     }
@@ -123,6 +136,8 @@ mod tests {
         let name = CliError::from(StoreError::AnnotatorName { name: "a|b".into() });
         assert_eq!(name.code, 2);
         assert_eq!(name.lines, ["--annotator \"a|b\": give a short name without control characters or '|'"]);
+        let url = CliError::from(HubError::NotPostgresUrl { url: "x".into(), reason: "bad".into() });
+        assert_eq!(url.code, 2);
         let missing = CliError::from(StoreError::Missing { path: "s.db".into() });
         assert_eq!(
             (missing.code, missing.lines),
