@@ -1,6 +1,7 @@
 //! Errors a command reports to the user, and the exit code each one means (docs: 1 = bad input
 //! data or a failed check, 2 = bad command line).
 
+use crate::export::ExportError;
 use crate::hub::HubError;
 use crate::store::StoreError;
 use std::fmt;
@@ -86,6 +87,17 @@ impl From<HubError> for CliError {
             HubError::Store(e) => CliError::from(e),
             e if e.is_usage() => CliError::usage(e.to_string()),
             e => CliError::data(e.to_string()),
+        }
+    }
+}
+
+/// An export's error: reading the session as `From<rusqlite::Error>` says it, anything else is
+/// a data error with its causes.
+impl From<ExportError> for CliError {
+    fn from(e: ExportError) -> CliError {
+        match e {
+            ExportError::Sqlite(e) => CliError::from(e),
+            e => CliError::data(crate::store::error::with_sources(&e)),
         }
     }
 }

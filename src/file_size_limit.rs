@@ -3,6 +3,7 @@
 //! the write fails with EFBIG and the command can say what happened; export and import are
 //! atomic, so nothing half-written is left.
 
+use crate::export::ExportError;
 use crate::store::StoreError;
 use std::io;
 
@@ -53,9 +54,9 @@ pub fn explain(e: &(dyn std::error::Error + 'static), what: &str) -> Option<Stri
     None
 }
 
-/// The I/O error `e` is.
+/// The I/O error `e` is, also behind a typed error that wraps one transparently.
 fn io_error_of<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Error> {
-    e.downcast_ref::<io::Error>()
+    e.downcast_ref::<io::Error>().or_else(|| e.downcast_ref::<ExportError>().and_then(ExportError::io))
 }
 
 /// [`explain`] for an I/O error.

@@ -106,10 +106,11 @@ pub fn run(a: ExportArgs) -> CliResult {
                 format!(" ({} was not written)", a.out.display())
             };
             let what = a.out.display().to_string();
-            if let Some(why) = crate::file_size_limit::explain(e.as_ref(), &what) {
+            if let Some(why) = crate::file_size_limit::explain(&e, &what) {
                 return Err(CliError::data(format!("export failed{not_written}: {why}")));
             }
-            return Err(CliError::data(format!("export failed{not_written}: {e:#}")));
+            let why = crate::store::error::with_sources(&e);
+            return Err(CliError::data(format!("export failed{not_written}: {why}")));
         }
     };
     sink.finish().map_err(|e| {
