@@ -93,7 +93,7 @@ pub fn initial_state(
         .iter()
         .map(|f| filter::parse(f, &schema))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(CliError::usage)?;
+        .map_err(|e| CliError::usage(e.to_string()))?;
     // Pairs mode works on pairs, the other modes on responses.
     let want_pairs = args.mode == Mode::Pairs;
     let tasks: Vec<_> = if args.mode == Mode::Adjudicate {
@@ -130,7 +130,8 @@ pub fn initial_state(
         if args.mode != Mode::Responses {
             return Err(CliError::usage("--plan serves responses to label; leave out --mode"));
         }
-        let precision = precision_of_flags(args.margin, args.confidence).map_err(CliError::usage)?;
+        let precision =
+            precision_of_flags(args.margin, args.confidence).map_err(|e| CliError::usage(e.to_string()))?;
         let plan = LabellingPlan::of_session(store, precision, args.by)?;
         order = filter::plan_order(&plan.sample(args.seed.unwrap_or(0)), &tasks, &labels, &schema);
     }
