@@ -159,7 +159,7 @@ pub fn shared_queue(
     annotator: &str,
     languages: &[String],
     stratify: Option<&str>,
-) -> anyhow::Result<Vec<usize>> {
+) -> Result<Vec<usize>, crate::store::StoreError> {
     let mut done_by: HashMap<TaskRef, usize> = HashMap::new();
     let mut own_done: HashSet<TaskRef> = HashSet::new();
     for (who, task) in completions(store)? {
@@ -199,7 +199,7 @@ pub fn shared_queue(
 
 /// Who has completed which task (adjudicators left out): a response is done when every
 /// dimension is labelled or it was skipped, a pair when it has a verdict or was skipped.
-pub fn completions(store: &crate::store::Store) -> anyhow::Result<Vec<(String, TaskRef)>> {
+pub fn completions(store: &crate::store::Store) -> Result<Vec<(String, TaskRef)>, crate::store::StoreError> {
     use crate::store::field;
     let dims = store.schema().dimension_names();
     let adjudicators: HashSet<String> = store.adjudicators()?.into_iter().collect();

@@ -3,6 +3,8 @@
 //! the write fails with EFBIG and the command can say what happened; export and import are
 //! atomic, so nothing half-written is left.
 
+use crate::export::ExportError;
+use crate::store::StoreError;
 use std::io;
 
 /// Makes writes past the file size limit fail with EFBIG instead of killing the process.
@@ -36,20 +38,25 @@ fn is_efbig(e: &io::Error) -> bool {
 
 /// The explanation of an error (anywhere in its chain) that the file size limit caused, when
 /// one did: EFBIG from a write, or an SQLite write error while a limit is set.
-pub fn explain(e: &anyhow::Error, what: &str) -> Option<String> {
-    for cause in e.chain() {
-        if let Some(io) = cause.downcast_ref::<io::Error>()
+pub fn explain(e: &(dyn std::error::Error + 'static), what: &str) -> Option<String> {
+    for cause in std::iter::successors(Some(e), |c| c.source()) {
+        if let Some(io) = io_error_of(cause)
             && is_efbig(io)
         {
             return Some(message(what, limit().unwrap_or(0)));
         }
-        if let Some(sql) = cause.downcast_ref::<rusqlite::Error>()
+        if let Some(sql) = StoreError::sqlite_in(cause)
             && let Some(h) = hint(sql)
         {
             return Some(format!("{what}: {}", h.trim_start_matches("; ")));
         }
     }
     None
+}
+
+/// The I/O error `e` is, also behind a typed error that wraps one transparently.
+fn io_error_of<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Error> {
+    e.downcast_ref::<io::Error>().or_else(|| e.downcast_ref::<ExportError>().and_then(ExportError::io))
 }
 
 /// [`explain`] for an I/O error.

@@ -109,7 +109,8 @@ pub fn run(a: ExportArgs) -> CliResult {
             if let Some(why) = crate::file_size_limit::explain(&e, &what) {
                 return Err(CliError::data(format!("export failed{not_written}: {why}")));
             }
-            return Err(CliError::data(format!("export failed{not_written}: {e:#}")));
+            let why = crate::store::error::with_sources(&e);
+            return Err(CliError::data(format!("export failed{not_written}: {why}")));
         }
     };
     sink.finish().map_err(|e| {

@@ -19,7 +19,7 @@ use crate::error::{CliError, CliResult};
 use crate::ingest::{
     Diagnostics, Format, IngestError, IngestOptions, IngestSummary, Record, RecordAt, read_inputs_located,
 };
-use crate::store::{ImportCounts, ItemJson, ResponseTextDiffers, Store};
+use crate::store::{ImportCounts, ItemJson, Store, StoreError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -144,7 +144,7 @@ pub fn import_files(
                     match record {
                         Prepared::Item(item, json, at) => {
                             if let Err(e) = importer.upsert_item_with(item, json) {
-                                if let Some(differs) = e.downcast_ref::<ResponseTextDiffers>() {
+                                if let StoreError::ResponseTextDiffers(differs) = &e {
                                     let mut diag = Diagnostics::default();
                                     let file = files.get(at.0 as usize).map(|f| f.display().to_string());
                                     diag.error(format!("{}:{}: {differs}", file.unwrap_or_default(), at.1));
@@ -169,14 +169,14 @@ pub fn import_files(
                 Ok(Ok(summary)) => Ok((summary, importer.counts())),
                 Ok(Err(e)) => {
                     rejected = Some(e);
-                    Err(anyhow::anyhow!("the input was rejected"))
+                    Err(StoreError::InputRejected)
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         });
         // After a database error the parser's own result ("the database writer stopped") is
         // not the error to show; the scope joins it.
-        written
+        written.map_err(anyhow::Error::from)
     });
     match (result, rejected) {
         (Ok(out), _) => Ok(out),
@@ -249,7 +249,8 @@ pub fn run(session: &Path, files: &[PathBuf], input: &InputArgs, judge: Option<&
             Err(CliError::read_only_session(&shown.to_string()))
         }
         Err(IngestError::Aborted(e)) => {
-            let why = crate::file_size_limit::explain(&e, &shown.to_string()).unwrap_or(format!("{e:#}"));
+            let why =
+                crate::file_size_limit::explain(e.as_ref(), &shown.to_string()).unwrap_or(format!("{e:#}"));
             Err(CliError::data(format!(
                 "{shown}: the import failed and was rolled back, nothing changed: {why}"
             )))

@@ -12,7 +12,8 @@ use crate::session_stats::labelling_plan::{LabellingPlan, precision_of_flags};
 use crate::store::Store;
 
 pub fn run(args: &PlanArgs) -> CliResult {
-    let precision = precision_of_flags(args.margin, args.confidence).map_err(CliError::usage)?;
+    let precision =
+        precision_of_flags(args.margin, args.confidence).map_err(|e| CliError::usage(e.to_string()))?;
     let store = Store::open_read_only(&args.session)?;
     super::warn_unreadable_rows(&store);
     let plan = LabellingPlan::of_session(&store, precision, args.by)?;

@@ -133,8 +133,8 @@ pub fn gold_rows(
     data: &ExportData,
     min_annotators: usize,
     adjudications: &Adjudications,
-    emit: &mut dyn FnMut(Json) -> anyhow::Result<()>,
-) -> anyhow::Result<ExportSummary> {
+    emit: &mut dyn FnMut(Json) -> Result<(), super::ExportError>,
+) -> Result<ExportSummary, super::ExportError> {
     // (item, model) -> dimension -> [(annotator, value)], annotators in name order because the
     // current rows come ordered by annotator.
     let mut given: HashMap<(&str, &str), VotesByDimension> = HashMap::new();

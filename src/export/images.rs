@@ -100,13 +100,9 @@ pub fn base64(bytes: &[u8]) -> String {
 }
 
 /// `data:<media type>;base64,<file>`.
-pub fn data_url(bytes: &[u8], path: &Path) -> Result<String, String> {
-    let media = media_type(bytes).ok_or_else(|| {
-        format!(
-            "{}: its content is not a PNG, JPEG, GIF or WebP image, which are what OpenAI accepts",
-            path.display()
-        )
-    })?;
+pub fn data_url(bytes: &[u8], path: &Path) -> Result<String, super::ExportError> {
+    let media =
+        media_type(bytes).ok_or_else(|| super::ExportError::NotAnImage { path: path.to_path_buf() })?;
     Ok(format!("data:{media};base64,{}", base64(bytes)))
 }
 
@@ -167,7 +163,7 @@ mod tests {
         assert_eq!(media_type(b""), None);
         let url = data_url(b"\x89PNG\r\n\x1a\n", Path::new("x.png")).unwrap();
         assert_eq!(url, "data:image/png;base64,iVBORw0KGgo=");
-        assert!(data_url(b"BM", Path::new("x.bmp")).unwrap_err().contains("x.bmp"));
-        assert!(data_url(b"text", Path::new("x.png")).unwrap_err().contains("x.png"));
+        assert!(data_url(b"BM", Path::new("x.bmp")).unwrap_err().to_string().contains("x.bmp"));
+        assert!(data_url(b"text", Path::new("x.png")).unwrap_err().to_string().contains("x.png"));
     }
 }

@@ -129,8 +129,8 @@ struct TaskRows<'a> {
 /// Calls `emit` with every label row, in session order.
 pub fn label_rows<'a>(
     data: &'a ExportData,
-    emit: &mut dyn FnMut(LabelRow<'a>) -> anyhow::Result<()>,
-) -> anyhow::Result<super::ExportSummary> {
+    emit: &mut dyn FnMut(LabelRow<'a>) -> Result<(), super::ExportError>,
+) -> Result<super::ExportSummary, super::ExportError> {
     // Session order of tasks: responses in import order, then pairs.
     let mut rank: HashMap<TaskRef, usize, FastHash> =
         HashMap::with_capacity_and_hasher(data.responses.len() + data.pairs.len(), FastHash::default());
@@ -268,7 +268,7 @@ fn write_csv_line(out: &mut dyn Write, cells: &[String]) -> std::io::Result<()> 
 }
 
 /// `labels-csv`: a header row, then every label row.
-pub fn write_csv(data: &ExportData, out: &mut dyn Write) -> anyhow::Result<super::ExportSummary> {
+pub fn write_csv(data: &ExportData, out: &mut dyn Write) -> Result<super::ExportSummary, super::ExportError> {
     let mut header: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
     header.extend(data.judges.names.iter().map(|n| format!("judge.{n}")));
     write_csv_line(out, &header)?;

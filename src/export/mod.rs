@@ -6,6 +6,7 @@
 //! appears atomically. The order of rows is the session's (items and pairs in import order,
 //! annotators by name, dimensions in schema order), so two exports of one session diff cleanly.
 
+mod error;
 pub mod gold;
 pub mod images;
 pub mod judges;
@@ -13,10 +14,10 @@ pub mod labels;
 pub mod preference;
 pub mod writer;
 
-use crate::error::CliError;
 use crate::model::{Pair, TaskRef, Verdict};
 use crate::schema::Schema;
 use crate::store::{CurrentLabel, ResponseInfo, Store, field};
+pub use error::ExportError;
 use images::ImagePaths;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -52,7 +53,7 @@ pub struct ExportData {
 impl ExportData {
     /// Loads a session, keeping only the labels of `annotators` (all when empty). Naming an
     /// annotator the session does not know is a data error, not an empty export.
-    pub fn load(store: &Store, annotators: &[String]) -> Result<ExportData, CliError> {
+    pub fn load(store: &Store, annotators: &[String]) -> Result<ExportData, ExportError> {
         check_annotators(store, annotators)?;
         let mut current = store.current()?;
         if !annotators.is_empty() {
@@ -72,7 +73,7 @@ impl ExportData {
 
     /// What the pair formats (`dpo-trl`, `dpo-openai`, `kto`) read: the pairs and the current
     /// verdicts only, which keeps exporting 100,000 pairs well under a second.
-    pub fn load_pairs(store: &Store, annotators: &[String]) -> Result<ExportData, CliError> {
+    pub fn load_pairs(store: &Store, annotators: &[String]) -> Result<ExportData, ExportError> {
         check_annotators(store, annotators)?;
         // Only what the decision reads: the time, text and seconds of a verdict are not exported
         // by these formats, and skipping them halves the cost of the query.
@@ -117,7 +118,7 @@ impl ExportData {
         store: &Store,
         annotators: &[String],
         format: ExportFormat,
-    ) -> Result<ExportData, CliError> {
+    ) -> Result<ExportData, ExportError> {
         match format {
             ExportFormat::DpoTrl | ExportFormat::DpoOpenai | ExportFormat::Kto => {
                 ExportData::load_pairs(store, annotators)
@@ -128,7 +129,7 @@ impl ExportData {
 }
 
 /// Naming an annotator the session does not know is a data error, not an empty export.
-fn check_annotators(store: &Store, annotators: &[String]) -> Result<(), CliError> {
+fn check_annotators(store: &Store, annotators: &[String]) -> Result<(), ExportError> {
     if annotators.is_empty() {
         return Ok(());
     }
@@ -138,11 +139,11 @@ fn check_annotators(store: &Store, annotators: &[String]) -> Result<(), CliError
         return Ok(());
     }
     let list = if known.is_empty() { "none yet".to_string() } else { known.join(", ") };
-    Err(CliError::data(format!(
-        "--annotator {}: not an annotator of {} (its annotators: {list})",
-        unknown.join(", "),
-        store.path().display()
-    )))
+    Err(ExportError::UnknownAnnotators {
+        unknown: unknown.join(", "),
+        session: store.path().display().to_string(),
+        known: list,
+    })
 }
 
 /// How images are written in OpenAI's format.
@@ -414,11 +415,11 @@ pub fn export(
     data: &ExportData,
     opts: &ExportOptions,
     out: &mut dyn Write,
-) -> anyhow::Result<ExportSummary> {
+) -> Result<ExportSummary, ExportError> {
     // Each row is serialised into one reused buffer and written with a single call: serde_json
     // writes many small fragments, each of which would otherwise go through the sink.
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut line = |out: &mut dyn Write, row: &dyn erased::Row| -> anyhow::Result<()> {
+    let mut line = |out: &mut dyn Write, row: &dyn erased::Row| -> Result<(), ExportError> {
         buf.clear();
         row.write_json(&mut buf)?;
         buf.push(b'\n');

@@ -7,7 +7,7 @@
 //! `both_bad`: both false; `tie`, "both fine": both true; `unsure`: left out).
 
 use super::{
-    ExportData, ExportOptions, ExportSummary, OpenAiImages, PairDecision, PairMeta, decide_pair,
+    ExportData, ExportError, ExportOptions, ExportSummary, OpenAiImages, PairDecision, PairMeta, decide_pair,
     split_pair_verdicts,
 };
 use crate::model::{Pair, Verdict};
@@ -43,7 +43,7 @@ pub enum PreferenceRow<'a> {
     },
 }
 
-pub type Emit<'e> = dyn for<'r> FnMut(&PreferenceRow<'r>) -> anyhow::Result<()> + 'e;
+pub type Emit<'e> = dyn for<'r> FnMut(&PreferenceRow<'r>) -> Result<(), ExportError> + 'e;
 
 /// A response as a message list when the prompt is one: TRL's conversational format needs
 /// `chosen`/`rejected` to be lists of assistant messages when `prompt` is a list of messages.
@@ -88,8 +88,8 @@ fn for_each_decided<'a>(
     data: &'a ExportData,
     opts: &ExportOptions,
     kept: &[Verdict],
-    f: &mut dyn FnMut(Decided<'a>, &mut ExportSummary) -> anyhow::Result<()>,
-) -> anyhow::Result<ExportSummary> {
+    f: &mut dyn FnMut(Decided<'a>, &mut ExportSummary) -> Result<(), ExportError>,
+) -> Result<ExportSummary, ExportError> {
     let (verdicts, adjudicated) = split_pair_verdicts(&data.current, &data.adjudicators);
     let mut summary = ExportSummary::default();
     for pair in &data.pairs {
@@ -139,7 +139,7 @@ pub fn dpo_trl_rows(
     data: &ExportData,
     opts: &ExportOptions,
     emit: &mut Emit<'_>,
-) -> anyhow::Result<ExportSummary> {
+) -> Result<ExportSummary, ExportError> {
     let conversational = prompts_mixed(&data.pairs);
     let mut refs = ImageRefs::new(opts);
     for_each_decided(data, opts, &[Verdict::Agree, Verdict::Flip], &mut |d, summary| {
@@ -159,7 +159,7 @@ pub fn kto_rows(
     data: &ExportData,
     opts: &ExportOptions,
     emit: &mut Emit<'_>,
-) -> anyhow::Result<ExportSummary> {
+) -> Result<ExportSummary, ExportError> {
     let kept = [Verdict::Agree, Verdict::Flip, Verdict::BothBad, Verdict::Tie];
     let conversational = prompts_mixed(&data.pairs);
     let mut refs = ImageRefs::new(opts);
@@ -261,7 +261,7 @@ struct DataUrlCache {
 }
 
 impl DataUrlCache {
-    fn get(&mut self, path: &std::path::Path, pair_id: &str) -> anyhow::Result<String> {
+    fn get(&mut self, path: &std::path::Path, pair_id: &str) -> Result<String, ExportError> {
         if let Some((p, url)) = &self.last
             && p == path
         {
@@ -269,14 +269,13 @@ impl DataUrlCache {
         }
         // The shared image checks: a regular file (a FIFO or a device is refused without
         // waiting), not empty, at most `imaging::MAX_FILE_BYTES`.
-        let bytes = crate::imaging::read_image_file(path).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: image of pair {pair_id:?} cannot be embedded ({e}); put an image file there, or pass --image-paths to write its path instead of embedding it",
-                path.display()
-            )
+        let bytes = crate::imaging::read_image_file(path).map_err(|e| ExportError::UnreadableImage {
+            path: path.to_path_buf(),
+            pair_id: pair_id.to_string(),
+            reason: e.to_string(),
         })?;
-        let url =
-            super::images::data_url(&bytes, path).map_err(|e| anyhow::anyhow!("pair {pair_id:?}: {e}"))?;
+        let url = super::images::data_url(&bytes, path)
+            .map_err(|e| ExportError::OfPair { pair_id: pair_id.to_string(), error: Box::new(e) })?;
         self.last = Some((path.to_path_buf(), url.clone()));
         Ok(url)
     }
@@ -287,7 +286,7 @@ pub fn dpo_openai_rows(
     data: &ExportData,
     opts: &ExportOptions,
     emit: &mut Emit<'_>,
-) -> anyhow::Result<ExportSummary> {
+) -> Result<ExportSummary, ExportError> {
     let mut cache = DataUrlCache::default();
     for_each_decided(data, opts, &[Verdict::Agree, Verdict::Flip], &mut |d, summary| {
         let (better, worse) = ordered(d.pair, d.verdict);

@@ -9,7 +9,6 @@
 //! the SQL, and tested on its own.
 
 use super::Hub;
-use crate::error::CliError;
 use std::collections::{HashMap, HashSet};
 
 /// Created on the first claim when the hub predates leases (`hub init` creates it).
@@ -87,7 +86,7 @@ impl Hub {
     /// One claiming round, in one hub transaction: keeps the slots of labelled tasks for good
     /// (taking a free one for work done offline), lets go of held tasks that left the window,
     /// renews the leases held, takes free slots until `ahead` tasks are held, and reports.
-    pub fn claim(&mut self, req: &ClaimRequest<'_>) -> Result<ClaimView, CliError> {
+    pub fn claim(&mut self, req: &ClaimRequest<'_>) -> Result<ClaimView, super::HubError> {
         let shown = self.shown.clone();
         let f = |e: postgres::Error| super::fail(&shown, "claiming tasks", e);
         let k = req.overlap.max(1) as i32;

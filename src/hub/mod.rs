@@ -5,15 +5,16 @@
 
 pub mod background;
 pub mod claims;
+mod error;
 pub mod password;
 pub mod session;
 pub mod sql;
 pub mod tls;
 
-use crate::error::CliError;
 use crate::store::hub_sync::{
     AnnotatorRow, Carried, EventRow, HubResponse, HubRows, ItemRow, PairRow, ResponseRow,
 };
+pub use error::HubError;
 use postgres::{Client, Config, IsolationLevel, Transaction};
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -62,14 +63,10 @@ const CHUNK: usize = 2000;
 impl Hub {
     /// Connects to the hub at `url` (`postgres://user@host:port/database`). The password comes
     /// from the URL, `PGPASSWORD` or the password file; TLS follows the URL's `sslmode` (`tls`).
-    pub fn connect(url: &str) -> Result<Hub, CliError> {
-        let (rest, tls_params) =
-            tls::split_url(url).map_err(|e| CliError::usage(format!("the hub URL: {e}")))?;
-        let mut config = Config::from_str(&rest).map_err(|e| {
-            CliError::usage(format!(
-                "{url:?} is not a PostgreSQL URL ({e}); expected postgres://USER@HOST:PORT/DATABASE"
-            ))
-        })?;
+    pub fn connect(url: &str) -> Result<Hub, HubError> {
+        let (rest, tls_params) = tls::split_url(url).map_err(HubError::Url)?;
+        let mut config = Config::from_str(&rest)
+            .map_err(|e| HubError::NotPostgresUrl { url: url.to_string(), reason: e.to_string() })?;
         if config.get_user().is_none() {
             let user = std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_default();
             config.user(&user);
@@ -92,10 +89,12 @@ impl Hub {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.ssl_mode(tls_params.mode.transport());
-        let connector = tls::connector(&tls_params).map_err(|e| CliError::usage(format!("{shown}: {e}")))?;
-        let client = config.connect(connector).map_err(|e| {
-            let why = tls::hint(&e, &tls_params).map(|h| format!("; {h}")).unwrap_or_default();
-            CliError::data(format!("{shown}: cannot connect to the hub: {}{why}", describe(&e)))
+        let connector =
+            tls::connector(&tls_params).map_err(|error| HubError::Tls { hub: shown.clone(), error })?;
+        let client = config.connect(connector).map_err(|e| HubError::Connect {
+            hub: shown.clone(),
+            reason: describe(&e),
+            hint: tls::hint(&e, &tls_params).map(|h| format!("; {h}")).unwrap_or_default(),
         })?;
         Ok(Hub { client, shown })
     }
@@ -106,7 +105,7 @@ impl Hub {
     }
 
     /// Whether the server sees this connection as encrypted.
-    pub fn encrypted(&mut self) -> Result<bool, CliError> {
+    pub fn encrypted(&mut self) -> Result<bool, HubError> {
         self.client
             .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
             .and_then(|r| r.try_get(0))
@@ -114,7 +113,7 @@ impl Hub {
     }
 
     /// The study this hub holds, or `None` when the database has no hub tables.
-    pub fn study(&mut self) -> Result<Option<Study>, CliError> {
+    pub fn study(&mut self) -> Result<Option<Study>, HubError> {
         let mut tx = self.client.transaction().map_err(|e| fail(&self.shown, "reading the hub", e))?;
         let s = read_study(&mut tx).map_err(|e| fail(&self.shown, "reading the hub", e))?;
         Ok(s)
@@ -122,7 +121,7 @@ impl Hub {
 
     /// Creates the hub's tables holding `study` and uploads `rows`, in one transaction; an
     /// occupied database is left as it is.
-    pub fn init(&mut self, study: &Study, rows: &HubRows) -> Result<InitOutcome, CliError> {
+    pub fn init(&mut self, study: &Study, rows: &HubRows) -> Result<InitOutcome, HubError> {
         let shown = self.shown.clone();
         let f = |e| fail(&shown, "creating the hub", e);
         let mut tx = self.client.transaction().map_err(f)?;
@@ -135,9 +134,7 @@ impl Hub {
             .and_then(|r| r.try_get(0))
             .map_err(f)?;
         if schema_exists {
-            return Err(CliError::data(format!(
-                "{shown}: the database has a schema named crossreview that is not a crossreview hub; nothing was changed. Use another database (createdb) for the hub"
-            )));
+            return Err(HubError::ForeignSchema { hub: shown.clone() });
         }
         tx.batch_execute(sql::CREATE).map_err(f)?;
         tx.batch_execute(claims::CREATE_LEASES).map_err(f)?;
@@ -147,12 +144,7 @@ impl Hub {
             .map_err(f)?;
         if !lead_exists {
             tx.batch_execute(&format!("CREATE ROLE {} NOLOGIN", sql::LEAD_ROLE)).map_err(|e| {
-                CliError::data(format!(
-                    "{shown}: cannot create the role {} ({}); nothing was changed. Ask the server's administrator to run `CREATE ROLE {} NOLOGIN;` once, then run hub init again",
-                    sql::LEAD_ROLE,
-                    describe(&e),
-                    sql::LEAD_ROLE
-                ))
+                HubError::LeadRole { hub: shown.clone(), role: sql::LEAD_ROLE, reason: describe(&e) }
             })?;
         }
         tx.batch_execute(sql::SECURITY).map_err(f)?;
@@ -168,7 +160,7 @@ impl Hub {
 
     /// Every row after `after` (a hub sequence number), read in one snapshot, with the item
     /// versions that new responses belong to; and the largest sequence number in that snapshot.
-    pub fn pull(&mut self, after: i64) -> Result<(HubRows, i64), CliError> {
+    pub fn pull(&mut self, after: i64) -> Result<(HubRows, i64), HubError> {
         let shown = self.shown.clone();
         let f = |e| fail(&shown, "reading the hub", e);
         let mut tx = self
@@ -283,15 +275,15 @@ impl Hub {
     }
 
     /// Writes the rows the hub lacks, in one transaction under the hub's write lock.
-    pub fn push(&mut self, rows: &HubRows) -> Result<PushOutcome, CliError> {
+    pub fn push(&mut self, rows: &HubRows) -> Result<PushOutcome, HubError> {
         let shown = self.shown.clone();
         let f = |e: postgres::Error| {
             if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
-                return CliError::data(format!(
-                    "{shown}: the hub refused the push ({}): a database role may push only the labels of the annotator of its own name, and only members of {} may push items, responses, pairs or other people's labels; nothing was pushed",
-                    describe(&e),
-                    sql::LEAD_ROLE
-                ));
+                return HubError::PushRefused {
+                    hub: shown.clone(),
+                    reason: describe(&e),
+                    lead: sql::LEAD_ROLE,
+                };
             }
             fail(&shown, "writing to the hub", e)
         };
@@ -304,8 +296,8 @@ impl Hub {
     }
 }
 
-fn fail(shown: &str, what: &str, e: postgres::Error) -> CliError {
-    CliError::data(format!("{shown}: {what}: {}", describe(&e)))
+fn fail(shown: &str, doing: &'static str, e: postgres::Error) -> HubError {
+    HubError::Postgres { hub: shown.to_string(), doing, reason: describe(&e) }
 }
 
 /// A PostgreSQL error in words: the server's message when there is one.

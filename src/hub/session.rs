@@ -2,39 +2,28 @@
 //! `sync` command, `hub init` on a hub that already holds the study, and the background sync of
 //! `annotate --hub`.
 
-use super::{Hub, PushOutcome, Study};
-use crate::error::CliError;
+use super::{Hub, HubError, PushOutcome, Study};
 use crate::schema::Schema;
 use crate::store::{MergeReport, Store};
 
 /// Refuses a hub whose label schema differs from the session's, as `merge` refuses such a file.
-pub fn check_schema(store: &Store, hub: &Hub, study: &Study) -> Result<(), CliError> {
-    let theirs: Schema = serde_json::from_str(&study.label_schema).map_err(|e| {
-        CliError::data(format!(
-            "{}: the hub's label schema is damaged ({e}); nothing was synced",
-            hub.shown()
-        ))
-    })?;
+pub fn check_schema(store: &Store, hub: &Hub, study: &Study) -> Result<(), HubError> {
+    let theirs: Schema = serde_json::from_str(&study.label_schema)
+        .map_err(|e| HubError::DamagedSchema { hub: hub.shown().to_string(), reason: e.to_string() })?;
     if theirs.dimensions != store.schema().dimensions {
-        return Err(CliError::data(format!(
-            "{}: the hub's label schema ({}) differs from {}'s ({}); only sessions of the same study can sync with it; nothing was synced",
-            hub.shown(),
-            theirs.dimension_names().join(", "),
-            store.path().display(),
-            store.schema().dimension_names().join(", ")
-        )));
+        return Err(HubError::SchemaDiffers {
+            hub: hub.shown().to_string(),
+            theirs: theirs.dimension_names().join(", "),
+            session: store.path().display().to_string(),
+            ours: store.schema().dimension_names().join(", "),
+        });
     }
     Ok(())
 }
 
 /// The hub's study, or an error saying how to create one.
-pub fn study_of(hub: &mut Hub) -> Result<Study, CliError> {
-    hub.study()?.ok_or_else(|| {
-        CliError::data(format!(
-            "{}: this database holds no crossreview hub; create one with `crossreview hub init URL SESSION`",
-            hub.shown()
-        ))
-    })
+pub fn study_of(hub: &mut Hub) -> Result<Study, HubError> {
+    hub.study()?.ok_or_else(|| HubError::NoHub { hub: hub.shown().to_string() })
 }
 
 /// One sync: pull and merge (one session transaction), then push (one hub transaction).
@@ -43,7 +32,7 @@ pub fn sync_once(
     store: &mut Store,
     hub: &mut Hub,
     study: &Study,
-) -> Result<(MergeReport, PushOutcome), CliError> {
+) -> Result<(MergeReport, PushOutcome), HubError> {
     let cursors = store.hub_cursors(&study.hub_id)?;
     let (rows, through) = hub.pull(cursors.pulled_through)?;
     let pulled = store.merge_from_hub(&study.hub_id, hub.shown(), &rows, through)?;

@@ -60,10 +60,27 @@ pub struct TlsParams {
     pub root_cert: Option<PathBuf>,
 }
 
+/// Why a hub URL's TLS settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("sslmode={mode:?} is not known; use disable, prefer, require, verify-ca or verify-full")]
+    UnknownMode { mode: String },
+    #[error("cannot set up TLS: {0}")]
+    Setup(String),
+    #[error("sslrootcert {}: cannot read the CA certificates ({reason})", .path.display())]
+    RootCert { path: PathBuf, reason: String },
+    #[error("sslrootcert {}: holds no usable CA certificate; give a PEM file with the CA that signed the server's certificate", .path.display())]
+    NoUsableCert { path: PathBuf },
+    #[error(
+        "sslmode={mode} found no system CA certificates (Debian: the package ca-certificates); give the CA with sslrootcert=FILE in the URL"
+    )]
+    NoSystemCerts { mode: &'static str },
+}
+
 /// Takes `sslmode` and `sslrootcert` out of a `postgres://` URL's query (the client library knows
 /// neither `verify-ca`/`verify-full` nor `sslrootcert`); returns the rest of the URL and the
 /// settings. Other URLs (`key=value` strings) are returned as they are, with the default mode.
-pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
+pub fn split_url(url: &str) -> Result<(String, TlsParams), TlsError> {
     let mut params = TlsParams { mode: SslMode::Prefer, root_cert: None };
     let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
     let Some((base, query)) = url.split_once('?').filter(|_| is_url) else {
@@ -80,11 +97,7 @@ pub fn split_url(url: &str) -> Result<(String, TlsParams), String> {
                     "require" => SslMode::Require,
                     "verify-ca" => SslMode::VerifyCa,
                     "verify-full" => SslMode::VerifyFull,
-                    other => {
-                        return Err(format!(
-                            "sslmode={other:?} is not known; use disable, prefer, require, verify-ca or verify-full"
-                        ));
-                    }
+                    other => return Err(TlsError::UnknownMode { mode: other.to_string() }),
                 }
             }
             "sslrootcert" => params.root_cert = Some(PathBuf::from(decode(value))),
@@ -122,16 +135,16 @@ fn decode(s: &str) -> String {
 
 /// The connector for `params`: the certificate check its mode asks for, against `sslrootcert` or
 /// else the system's CA certificates.
-pub fn connector(params: &TlsParams) -> Result<MakeRustlsConnect, String> {
+pub fn connector(params: &TlsParams) -> Result<MakeRustlsConnect, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+        .map_err(|e| TlsError::Setup(e.to_string()))?;
     let config = if params.mode.verifies() {
         let roots = Arc::new(roots(params)?);
         let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
             .build()
-            .map_err(|e| format!("cannot set up TLS: {e}"))?;
+            .map_err(|e| TlsError::Setup(e.to_string()))?;
         let verifier: Arc<dyn ServerCertVerifier> =
             if params.mode == SslMode::VerifyCa { Arc::new(AnyName(webpki)) } else { webpki };
         builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth()
@@ -146,29 +159,23 @@ pub fn connector(params: &TlsParams) -> Result<MakeRustlsConnect, String> {
 
 /// The CA certificates to trust: the `sslrootcert` file, else the system's (`system` names them
 /// too, as in PostgreSQL 16's tools).
-fn roots(params: &TlsParams) -> Result<RootCertStore, String> {
+fn roots(params: &TlsParams) -> Result<RootCertStore, TlsError> {
     let mut store = RootCertStore::empty();
     match params.root_cert.as_ref().filter(|p| p.as_os_str() != "system") {
         Some(path) => {
-            let shown = path.display();
             let certs = CertificateDer::pem_file_iter(path)
                 .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| format!("sslrootcert {shown}: cannot read the CA certificates ({e})"))?;
+                .map_err(|e| TlsError::RootCert { path: path.clone(), reason: e.to_string() })?;
             let (added, _) = store.add_parsable_certificates(certs);
             if added == 0 {
-                return Err(format!(
-                    "sslrootcert {shown}: holds no usable CA certificate; give a PEM file with the CA that signed the server's certificate"
-                ));
+                return Err(TlsError::NoUsableCert { path: path.clone() });
             }
         }
         None => {
             let found = rustls_native_certs::load_native_certs();
             store.add_parsable_certificates(found.certs);
             if store.is_empty() {
-                return Err(format!(
-                    "sslmode={} found no system CA certificates (Debian: the package ca-certificates); give the CA with sslrootcert=FILE in the URL",
-                    params.mode.name()
-                ));
+                return Err(TlsError::NoSystemCerts { mode: params.mode.name() });
             }
         }
     }
@@ -305,7 +312,9 @@ mod tests {
         assert_eq!((rest.as_str(), p.mode), ("postgres://a@h/db", SslMode::Prefer));
         let (rest, p) = split_url("postgresql://a@h/db?sslmode=require").unwrap();
         assert_eq!((rest.as_str(), p.mode), ("postgresql://a@h/db", SslMode::Require));
-        assert!(split_url("postgres://a@h/db?sslmode=verify").unwrap_err().contains("verify-full"));
+        assert!(
+            split_url("postgres://a@h/db?sslmode=verify").unwrap_err().to_string().contains("verify-full")
+        );
     }
 
     #[test]
@@ -313,11 +322,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("none.pem");
         let p = TlsParams { mode: SslMode::VerifyFull, root_cert: Some(missing.clone()) };
-        let e = connector(&p).err().unwrap();
+        let e = connector(&p).err().unwrap().to_string();
         assert!(e.contains(&missing.display().to_string()) && e.contains("cannot read"), "{e}");
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
         let p = TlsParams { mode: SslMode::VerifyCa, root_cert: Some(empty) };
-        assert!(connector(&p).err().unwrap().contains("no usable CA certificate"));
+        assert!(connector(&p).err().unwrap().to_string().contains("no usable CA certificate"));
     }
 }

@@ -28,7 +28,7 @@ mod words;
 pub use pairs::PairSearch;
 pub use texts::{Texts, Trigrams};
 
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use words::{FIRST_BLOCK, MAX_BLOCK, PARALLEL_FROM, Part, Words};
@@ -61,7 +61,7 @@ impl Corpus {
     }
 
     /// The session's responses, one task each, in `Store::task_index()` order.
-    pub fn build(store: &Store) -> anyhow::Result<Corpus> {
+    pub fn build(store: &Store) -> Result<Corpus, StoreError> {
         let mut c = Corpus::empty();
         // Room for typical texts up front, so the buffers are not grown by doubling (each
         // doubling briefly holds the old and the new copy: about twice the memory at the peak).
@@ -107,7 +107,7 @@ impl Corpus {
 
     /// The session's responses, then its pairs (as in [`Corpus::of_pairs`]): the tasks of
     /// adjudicate mode, in `Store::task_index()` order.
-    pub fn build_with_pairs(store: &Store) -> anyhow::Result<Corpus> {
+    pub fn build_with_pairs(store: &Store) -> Result<Corpus, StoreError> {
         use crate::messages::as_text;
         let mut c = Corpus::build(store)?;
         for p in store.pairs()? {

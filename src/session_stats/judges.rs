@@ -9,10 +9,9 @@ use crate::agreement::judges::{
 };
 use crate::agreement::session::{DimensionRatings, JudgeReport, scale_values};
 use crate::agreement::{MISSING, Options};
-use crate::error::CliResult;
 use crate::model::Value;
 use crate::schema::Dimension;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use serde_json::{Map, json};
 use std::collections::HashMap;
 
@@ -32,7 +31,7 @@ pub struct SessionJudges {
 impl SessionJudges {
     /// Reads every judge's values: the default judge's from `data` (already read), each other
     /// judge's in one scan of its rows.
-    pub fn load(store: &Store, data: &SessionLabels) -> CliResult<SessionJudges> {
+    pub fn load(store: &Store, data: &SessionLabels) -> Result<SessionJudges, StoreError> {
         let names = store.judge_names()?;
         let n = data.responses.len();
         let index: HashMap<(&str, &str), usize> =

@@ -8,18 +8,24 @@ use super::SessionLabels;
 use super::judges::SessionJudges;
 use crate::agreement::matrix::MISSING;
 use crate::agreement::plan::{Precision, StratumEvidence, StratumPlan, plan, stratified_sample};
-use crate::error::CliResult;
 use crate::model::GroupBy;
-use crate::store::{ResponseInfo, Store};
+use crate::store::{ResponseInfo, Store, StoreError};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-/// `--margin` and `--confidence` as a precision, or a message for the command line that names
-/// the flag at fault.
-pub fn precision_of_flags(margin: f64, confidence: f64) -> Result<Precision, String> {
-    Precision::new(margin, confidence).map_err(|e| {
-        let flag = if !(margin > 0.0 && margin < 1.0) { "--margin" } else { "--confidence" };
-        format!("{flag}: {e}")
+/// A `--margin` or `--confidence` no precision can be made of (a command-line error).
+#[derive(Debug, thiserror::Error)]
+#[error("{flag}: {reason}")]
+pub struct BadPrecision {
+    pub flag: &'static str,
+    pub reason: String,
+}
+
+/// `--margin` and `--confidence` as a precision, or an error that names the flag at fault.
+pub fn precision_of_flags(margin: f64, confidence: f64) -> Result<Precision, BadPrecision> {
+    Precision::new(margin, confidence).map_err(|e| BadPrecision {
+        flag: if !(margin > 0.0 && margin < 1.0) { "--margin" } else { "--confidence" },
+        reason: e.to_string(),
     })
 }
 
@@ -61,7 +67,11 @@ impl LabellingPlan {
     /// Reads the session: the human decision per response and dimension is the annotators'
     /// plurality (ties and adjudicators left out, as `agreement --judge` compares judges),
     /// every judge's values come from [`SessionJudges`].
-    pub fn of_session(store: &Store, precision: Precision, by: Option<GroupBy>) -> CliResult<LabellingPlan> {
+    pub fn of_session(
+        store: &Store,
+        precision: Precision,
+        by: Option<GroupBy>,
+    ) -> Result<LabellingPlan, StoreError> {
         let labels = SessionLabels::load(store)?;
         let dims = &store.schema().dimensions;
         let n = labels.responses.len();

@@ -2,9 +2,8 @@
 //! engine (`crossreview agreement`, `report` and the TUI's stats screen read them this way).
 
 use crate::agreement::session::{DimensionRatings, HumanLabel, verdict_ratings};
-use crate::error::CliResult;
 use crate::schema::Dimension;
-use crate::store::{ResponseInfo, Shared, Store, field};
+use crate::store::{ResponseInfo, Shared, Store, StoreError, field};
 use std::collections::HashMap;
 
 /// A session's responses and current labels, ready to be cut per dimension.
@@ -19,7 +18,7 @@ pub struct SessionLabels {
 impl SessionLabels {
     /// Why not `Store::current_labels`: a large session has millions of current rows, and
     /// this keeps one copy of each annotator's name and no other string per row.
-    pub fn load(store: &Store) -> CliResult<SessionLabels> {
+    pub fn load(store: &Store) -> Result<SessionLabels, StoreError> {
         let responses = store.response_index()?;
         let index: HashMap<(&str, &str), usize> =
             responses.iter().enumerate().map(|(i, r)| ((&*r.item_id, &*r.model), i)).collect();

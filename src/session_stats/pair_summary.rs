@@ -19,7 +19,7 @@ pub struct PairSummary {
 /// Verdict statistics of the pairs grouped by `by`, from the annotators' current verdicts
 /// (adjudicators' verdicts decide, they are not votes, so they are left out); `None` when no
 /// pair has a verdict from an annotator yet.
-pub fn pair_summary(store: &Store, by: &str) -> Result<Option<PairSummary>, crate::error::CliError> {
+pub fn pair_summary(store: &Store, by: &str) -> Result<Option<PairSummary>, crate::export::ExportError> {
     // The full load: side bias needs each pair's stored display order, not only the verdicts.
     let mut data = ExportData::load(store, &[])?;
     let adjudicators = std::mem::take(&mut data.adjudicators);

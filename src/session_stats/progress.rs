@@ -2,7 +2,7 @@
 //! gold items (known answers), counted in SQL from the session's current labels.
 
 use crate::model::TaskRef;
-use crate::store::{Store, field};
+use crate::store::{Store, StoreError, field};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Per-annotator progress, computed from the current labels.
@@ -31,7 +31,7 @@ impl AnnotatorProgress {
 
 /// The known answers of the session's gold items (`meta.gold`, also written by `import --gold`):
 /// (task, dimension) -> value. Only items whose meta mentions "gold" are parsed.
-pub fn gold_answers(store: &Store) -> anyhow::Result<HashMap<(TaskRef, String), i64>> {
+pub fn gold_answers(store: &Store) -> Result<HashMap<(TaskRef, String), i64>, StoreError> {
     let mut gold: HashMap<(TaskRef, String), i64> = HashMap::new();
     let mut st = store.conn().prepare("SELECT id, meta FROM items WHERE meta LIKE '%\"gold\"%'")?;
     let mut rows = st.query([])?;
@@ -59,7 +59,7 @@ fn gold_item_ids(gold: &HashMap<(TaskRef, String), i64>) -> HashSet<&str> {
         .collect()
 }
 
-pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+pub fn progress(store: &Store) -> Result<BTreeMap<String, AnnotatorProgress>, StoreError> {
     progress_with(store, &gold_answers(store)?)
 }
 
@@ -69,7 +69,7 @@ pub fn progress(store: &Store) -> anyhow::Result<BTreeMap<String, AnnotatorProgr
 pub fn progress_with(
     store: &Store,
     gold: &HashMap<(TaskRef, String), i64>,
-) -> anyhow::Result<BTreeMap<String, AnnotatorProgress>> {
+) -> Result<BTreeMap<String, AnnotatorProgress>, StoreError> {
     let dims = store.schema().dimension_names();
     let mut out: BTreeMap<String, AnnotatorProgress> = BTreeMap::new();
     for a in store.annotators()? {

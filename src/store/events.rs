@@ -3,17 +3,15 @@
 //! log (folded in per event, or rebuilt whole after a merge).
 
 use super::{
-    EventKind, LabelEvent, NewEvent, Store, check_annotator_name, field, task_columns, task_from_columns,
-    time,
+    EventKind, LabelEvent, NewEvent, Store, StoreError, check_annotator_name, field, task_columns,
+    task_from_columns, time,
 };
-use crate::error::CliError;
 use crate::model::{TaskRef, Value};
-use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 impl Store {
     /// Registers an annotator (idempotent).
-    pub fn ensure_annotator(&self, name: &str) -> Result<(), CliError> {
+    pub fn ensure_annotator(&self, name: &str) -> Result<(), StoreError> {
         check_annotator_name(name)?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = self.conn.execute(
@@ -31,7 +29,7 @@ impl Store {
 
     /// Marks `name` as an adjudicator (registering it if needed): from then on its labels are
     /// adjudications, which decide disagreements instead of counting as one more vote.
-    pub fn set_adjudicator(&self, name: &str) -> Result<(), CliError> {
+    pub fn set_adjudicator(&self, name: &str) -> Result<(), StoreError> {
         self.ensure_annotator(name)?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let r = self.conn.execute("UPDATE annotators SET role = 'adjudicator' WHERE name = ?1", [name]);
@@ -46,34 +44,36 @@ impl Store {
 
     /// Records one change durably and returns the stored event. When this returns, the label
     /// is on disk.
-    pub fn record(&mut self, ev: &NewEvent) -> anyhow::Result<LabelEvent> {
+    pub fn record(&mut self, ev: &NewEvent) -> Result<LabelEvent, StoreError> {
         self.check_event(ev)?;
         self.write_event(ev, EventKind::Set, None)
     }
 
-    fn check_event(&self, ev: &NewEvent) -> anyhow::Result<()> {
+    fn check_event(&self, ev: &NewEvent) -> Result<(), StoreError> {
         if ev.field.starts_with('@') {
             return Ok(());
         }
         if ev.field == field::VERDICT {
-            anyhow::ensure!(
-                matches!(ev.task, TaskRef::Pair { .. }),
-                "a verdict belongs to a pair, not a response"
-            );
-            if let Some(v) = ev.value {
-                anyhow::ensure!(crate::model::Verdict::from_code(v).is_some(), "unknown verdict code {v}");
+            if !matches!(ev.task, TaskRef::Pair { .. }) {
+                return Err(StoreError::VerdictOnResponse);
+            }
+            if let Some(v) = ev.value
+                && crate::model::Verdict::from_code(v).is_none()
+            {
+                return Err(StoreError::UnknownVerdict(v));
             }
             return Ok(());
         }
         let dim =
-            self.schema.dimension(&ev.field).with_context(|| format!("unknown dimension {:?}", ev.field))?;
-        if let Some(v) = ev.value {
-            anyhow::ensure!(
-                dim.is_valid(v),
-                "{v} is not a value of {} (valid: {})",
-                dim.name,
-                dim.describe_values()
-            );
+            self.schema.dimension(&ev.field).ok_or_else(|| StoreError::UnknownDimension(ev.field.clone()))?;
+        if let Some(v) = ev.value
+            && !dim.is_valid(v)
+        {
+            return Err(StoreError::NotAValue {
+                value: v,
+                dimension: dim.name.clone(),
+                valid: dim.describe_values(),
+            });
         }
         Ok(())
     }
@@ -83,7 +83,7 @@ impl Store {
         ev: &NewEvent,
         kind: EventKind,
         ref_uid: Option<&str>,
-    ) -> anyhow::Result<LabelEvent> {
+    ) -> Result<LabelEvent, StoreError> {
         let (kind_s, item_id, model, pair_id) = task_columns(&ev.task);
         // Fields are borrowed one by one: the transaction holds the connection.
         let Store { conn, clock, counter, origin, .. } = self;
@@ -216,10 +216,10 @@ impl Store {
 
     /// Undoes the annotator's latest change (also one made before a restart). Returns the new
     /// event, whose `task` and `field` say what changed, or `None` when there is nothing to undo.
-    pub fn undo(&mut self, annotator: &str) -> anyhow::Result<Option<LabelEvent>> {
+    pub fn undo(&mut self, annotator: &str) -> Result<Option<LabelEvent>, StoreError> {
         let (undo, _) = self.undo_redo_stacks(annotator)?;
         let Some(target) = undo.last() else { return Ok(None) };
-        let original = self.event_by_uid(target)?.context("undo target missing from the log")?;
+        let original = self.event_by_uid(target)?.ok_or(StoreError::MissingTarget { action: "undo" })?;
         // The original's "before" state is restored.
         let ev = NewEvent {
             annotator: annotator.to_string(),
@@ -235,10 +235,10 @@ impl Store {
     }
 
     /// Re-applies the change most recently undone.
-    pub fn redo(&mut self, annotator: &str) -> anyhow::Result<Option<LabelEvent>> {
+    pub fn redo(&mut self, annotator: &str) -> Result<Option<LabelEvent>, StoreError> {
         let (_, redo) = self.undo_redo_stacks(annotator)?;
         let Some(target) = redo.last() else { return Ok(None) };
-        let original = self.event_by_uid(target)?.context("redo target missing from the log")?;
+        let original = self.event_by_uid(target)?.ok_or(StoreError::MissingTarget { action: "redo" })?;
         let ev = NewEvent {
             annotator: annotator.to_string(),
             task: original.task.clone(),

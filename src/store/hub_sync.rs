@@ -11,11 +11,10 @@
 //! Each moves only after what it covers is committed on both sides, and every write on either
 //! side is idempotent, so a sync cut anywhere is completed by the next one.
 
-use super::Store;
 use super::merge::{self, MergeReport};
 use super::merge_rows;
 use super::merge_source::{self, Source};
-use crate::error::CliError;
+use super::{Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -102,11 +101,11 @@ const LOCAL_EVENTS_SQL: &str = "SELECT seq, uid, at, annotator, task_kind, item_
 
 impl Store {
     /// This session's study id (the `session_id` it was created with).
-    pub fn study_id(&self) -> Result<String, CliError> {
+    pub fn study_id(&self) -> Result<String, StoreError> {
         Ok(self.meta("session_id")?.unwrap_or_default())
     }
 
-    pub fn hub_cursors(&self, hub_id: &str) -> Result<HubCursors, CliError> {
+    pub fn hub_cursors(&self, hub_id: &str) -> Result<HubCursors, StoreError> {
         Ok(HubCursors {
             pulled_through: meta_i64(&self.conn, &pulled_key(hub_id))?,
             pushed_through: meta_i64(&self.conn, &pushed_key(hub_id))?,
@@ -114,7 +113,7 @@ impl Store {
     }
 
     /// How many label events of this session are not on hub `hub_id` yet.
-    pub fn hub_waiting(&self, hub_id: &str) -> Result<u64, CliError> {
+    pub fn hub_waiting(&self, hub_id: &str) -> Result<u64, StoreError> {
         let pushed = meta_i64(&self.conn, &pushed_key(hub_id))?;
         let n: i64 =
             self.conn.query_row("SELECT count(*) FROM events WHERE seq > ?1", [pushed], |r| r.get(0))?;
@@ -125,12 +124,12 @@ impl Store {
     /// ones it has by digest) and the events after `events_after` (a local `seq`), each checked
     /// by the rules a merge applies, so a row no crossreview writes never reaches the hub.
     /// Returns the rows and the largest event `seq` read (or `events_after`).
-    pub fn hub_outgoing(&self, events_after: i64) -> Result<(HubRows, i64), CliError> {
-        let shown = self.path.display().to_string();
-        let fail = |table: &str, at: String, e: String| {
-            CliError::data(format!(
-                "{shown}: {table} row {at}: {e}; nothing was pushed (a session edited by another program? fix or delete that row)"
-            ))
+    pub fn hub_outgoing(&self, events_after: i64) -> Result<(HubRows, i64), StoreError> {
+        let fail = |table: &'static str, at: String, problem: String| StoreError::UnpushableRow {
+            session: self.path.display().to_string(),
+            table,
+            at,
+            problem,
         };
         let mut out = HubRows::default();
         let mut item_digests: HashMap<String, String> = HashMap::new();
@@ -177,23 +176,24 @@ impl Store {
         shown_hub: &str,
         rows: &HubRows,
         through: i64,
-    ) -> Result<MergeReport, CliError> {
+    ) -> Result<MergeReport, StoreError> {
         // Nothing new: no write transaction (a background sync runs this every few seconds
         // beside an annotator's own writes).
         if rows.is_empty() && meta_i64(&self.conn, &pulled_key(hub_id))? >= through {
             return Ok(MergeReport::default());
         }
-        let nothing = "nothing was pulled, the session is unchanged";
         let schema = self.schema.clone();
-        let layers =
-            layered_sources(rows).map_err(|e| CliError::data(format!("{shown_hub}: {e}; {nothing}")))?;
+        let layers = layered_sources(rows)
+            .map_err(|problem| StoreError::HubRows { hub: shown_hub.to_string(), problem })?;
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let events_before: i64 =
             tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
         let mut total = MergeReport::default();
         for src in &layers {
-            let rep = merge::merge_one(&tx, src, &schema)
-                .map_err(|e| CliError::data(format!("{shown_hub}: the hub's {e}; {nothing}")))?;
+            let rep = merge::merge_one(&tx, src, &schema).map_err(|e| StoreError::HubRows {
+                hub: shown_hub.to_string(),
+                problem: format!("the hub's {e}"),
+            })?;
             add_report(&mut total, rep);
         }
         let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
@@ -219,7 +219,7 @@ impl Store {
         pushed_through: i64,
         hub_before: i64,
         hub_after: i64,
-    ) -> Result<(), CliError> {
+    ) -> Result<(), StoreError> {
         let cursors = self.hub_cursors(hub_id)?;
         if cursors.pushed_through >= pushed_through
             && (cursors.pulled_through < hub_before || cursors.pulled_through >= hub_after)
@@ -242,8 +242,8 @@ fn each_row<P: rusqlite::Params>(
     conn: &Connection,
     sql: &str,
     params: P,
-    mut f: impl FnMut(String, &rusqlite::Row<'_>) -> Result<(), CliError>,
-) -> Result<(), CliError> {
+    mut f: impl FnMut(String, &rusqlite::Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let mut st = conn.prepare(sql)?;
     let mut rows = st.query(params)?;
     while let Some(r) = rows.next()? {

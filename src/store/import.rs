@@ -1,17 +1,19 @@
 //! Writing imported records: items with their responses, and pairs, all in one transaction.
 
-use super::{ImportCounts, Store, time};
+use super::{ImportCounts, Store, StoreError, time};
 use crate::model::{Item, JudgeScores, Pair};
-use anyhow::Context;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::time::Duration;
 
 impl Store {
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction: everything it upserts lands together, or,
-    /// if it returns an error, nothing does.
-    pub fn import<T>(&mut self, f: impl FnOnce(&mut Importer<'_>) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    /// if it returns an error (`StoreError::InputRejected` when the input is bad), nothing does.
+    pub fn import<T>(
+        &mut self,
+        f: impl FnOnce(&mut Importer<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let rollback_journal = self.enter_rollback_journal();
-        let result = (|| {
+        let result = (|| -> Result<T, StoreError> {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let deferred = defer_read_indexes(&tx)?;
             let now = time::format_micros(time::now_micros());
@@ -25,9 +27,12 @@ impl Store {
             };
             let out = f(&mut imp)?;
             for sql in &deferred {
-                tx.execute_batch(sql).context("rebuilding an index after the import")?;
+                tx.execute_batch(sql).map_err(|error| StoreError::Step {
+                    doing: "rebuilding an index after the import",
+                    error,
+                })?;
             }
-            tx.commit().context("committing the import")?;
+            tx.commit().map_err(|error| StoreError::Step { doing: "committing the import", error })?;
             Ok(out)
         })();
         if rollback_journal {
@@ -157,7 +162,7 @@ impl Importer<'_> {
         model: &str,
         name: &str,
         s: &JudgeScores,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StoreError> {
         if s.scores.is_empty() && s.rationale.is_empty() {
             return Ok(());
         }
@@ -182,7 +187,7 @@ impl Importer<'_> {
 
     /// Refuses a response whose text differs from the one in the session when another judge
     /// scored that one.
-    fn check_text(&self, item_id: &str, model: &str, text: &str) -> anyhow::Result<()> {
+    fn check_text(&self, item_id: &str, model: &str, text: &str) -> Result<(), StoreError> {
         let old: Option<String> = self
             .tx
             .prepare_cached("SELECT text FROM responses WHERE item_id = ?1 AND model = ?2")?
@@ -201,7 +206,7 @@ impl Importer<'_> {
         if others.is_empty() {
             return Ok(());
         }
-        Err(anyhow::Error::new(super::judges::ResponseTextDiffers {
+        Err(StoreError::ResponseTextDiffers(super::judges::ResponseTextDiffers {
             item_id: item_id.to_string(),
             model: model.to_string(),
             judges: others,
@@ -210,18 +215,16 @@ impl Importer<'_> {
 
     /// Inserts or updates an item. Its responses are upserted by (item, model): responses of
     /// other models already in the session stay, and no label is touched.
-    pub fn upsert_item(&mut self, item: &Item) -> anyhow::Result<()> {
+    pub fn upsert_item(&mut self, item: &Item) -> Result<(), StoreError> {
         self.upsert_item_with(item, &ItemJson::of(item)?)
     }
 
     /// As `upsert_item`, with the item's JSON columns already written out (`ItemJson::of`), so
     /// that a parsing thread can do that part.
-    pub fn upsert_item_with(&mut self, item: &Item, json: &ItemJson) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            json.responses.len() == item.responses.len(),
-            "internal error: the JSON columns were written out for another item than {}",
-            item.id
-        );
+    pub fn upsert_item_with(&mut self, item: &Item, json: &ItemJson) -> Result<(), StoreError> {
+        if json.responses.len() != item.responses.len() {
+            return Err(StoreError::MismatchedItemJson { item_id: item.id.clone() });
+        }
         let existed: bool = self
             .tx
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)")?
@@ -300,7 +303,7 @@ impl Importer<'_> {
         Ok(())
     }
 
-    pub fn upsert_pair(&mut self, pair: &Pair) -> anyhow::Result<()> {
+    pub fn upsert_pair(&mut self, pair: &Pair) -> Result<(), StoreError> {
         let existed: bool = self
             .tx
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM pairs WHERE id = ?1)")?
@@ -343,6 +346,7 @@ mod tests {
     use crate::model::{Item, Response};
     use crate::schema::Schema;
     use crate::store::Store;
+    use crate::store::StoreError;
 
     fn item(id: &str) -> Item {
         Item {
@@ -380,9 +384,9 @@ mod tests {
         let mut s = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
         let before = index_sql(&s);
         assert!(before.iter().all(Option::is_some), "{before:?}");
-        let failed: anyhow::Result<()> = s.import(|imp| {
+        let failed: Result<(), StoreError> = s.import(|imp| {
             imp.upsert_item(&item("a"))?;
-            anyhow::bail!("stop")
+            Err(StoreError::InputRejected)
         });
         assert!(failed.is_err());
         assert_eq!(index_sql(&s), before);

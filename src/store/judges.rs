@@ -130,7 +130,7 @@ mod tests {
         }
     }
 
-    fn import(s: &mut Store, judge: Option<&str>, items: &[Item]) -> anyhow::Result<()> {
+    fn import(s: &mut Store, judge: Option<&str>, items: &[Item]) -> Result<(), crate::store::StoreError> {
         s.import(|imp| {
             if let Some(j) = judge {
                 imp.set_judge(j);
@@ -217,7 +217,9 @@ mod tests {
         let mut s = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
         import(&mut s, None, &[item("a", "t", 1)]).unwrap();
         let err = import(&mut s, Some("qwen"), &[item("b", "t", 1), item("a", "other", 0)]).unwrap_err();
-        let differs = err.downcast_ref::<ResponseTextDiffers>().expect("a typed error");
+        let crate::store::StoreError::ResponseTextDiffers(differs) = &err else {
+            panic!("a typed error: {err}")
+        };
         assert_eq!((differs.item_id.as_str(), differs.judges.clone()), ("a", vec!["judge".to_string()]));
         assert_eq!(s.judge_names().unwrap(), vec!["judge".to_string()]);
         assert!(s.item("b").unwrap().is_none(), "nothing of the failed import was written");

@@ -11,8 +11,7 @@
 
 use super::merge_rows::{self, EventRow};
 use super::merge_source::{self, Source};
-use super::{Store, rebuild_current_in, rebuild_current_key_in, task_from_columns};
-use crate::error::CliError;
+use super::{Store, StoreError, rebuild_current_in, rebuild_current_key_in, task_from_columns};
 use crate::model::{TaskRef, Value};
 use crate::schema::Schema;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -53,27 +52,26 @@ pub struct MergeReport {
 
 impl Store {
     /// Merges `source` into this session in one transaction (all or nothing).
-    pub fn merge_from(&mut self, source: &Path) -> Result<MergeReport, CliError> {
+    pub fn merge_from(&mut self, source: &Path) -> Result<MergeReport, StoreError> {
         Ok(self.merge_all(&[source.to_path_buf()])?.remove(0))
     }
 
     /// Merges every source into this session in one transaction: every source is opened and
     /// checked first, and a bad row in any of them leaves the target unchanged. Returns one
     /// report per source, in order.
-    pub fn merge_all(&mut self, sources: &[PathBuf]) -> Result<Vec<MergeReport>, CliError> {
-        let nothing = "nothing was merged, the target is unchanged";
+    pub fn merge_all(&mut self, sources: &[PathBuf]) -> Result<Vec<MergeReport>, StoreError> {
         let schema = self.schema.clone();
         let mut opened = Vec::with_capacity(sources.len());
         for path in sources {
             let src = merge_source::open(path, &self.path, &schema)
-                .map_err(|e| CliError::data(format!("{}: {e}; {nothing}", path.display())))?;
+                .map_err(|problem| StoreError::MergeSource { path: path.clone(), problem })?;
             opened.push(src);
         }
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut reports = Vec::with_capacity(sources.len());
         for (src, path) in opened.iter().zip(sources) {
             let rep = merge_one(&tx, src, &schema)
-                .map_err(|e| CliError::data(format!("{}: {e}; {nothing}", path.display())))?;
+                .map_err(|problem| StoreError::MergeSource { path: path.clone(), problem })?;
             reports.push(rep);
         }
         tx.commit()?;

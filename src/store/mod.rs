@@ -16,8 +16,10 @@
 //! The parts: `open` (create, open, upgrade, connection settings), `tables_sql` (the tables and
 //! their migrations), `events` (recording, undo/redo, the `current` table), `import` (writing
 //! imported records), `judges` (several named judges per response), `reads` (items, pairs, annotators, labels, the log), `task_index` (every
-//! task compactly), `readable` (the views readers trust), `read_only`, and `merge*`.
+//! task compactly), `readable` (the views readers trust), `read_only`, `merge*`, and `error`
+//! (what can go wrong, [`StoreError`]).
 
+pub mod error;
 mod events;
 pub mod hub_sync;
 mod import;
@@ -33,12 +35,12 @@ pub(crate) mod tables_sql;
 mod task_index;
 pub mod time;
 
-use crate::error::CliError;
 use crate::model::{TaskRef, Value};
 use crate::schema::Schema;
 use rusqlite::Connection;
 use std::path::PathBuf;
 
+pub use error::StoreError;
 pub(crate) use events::{rebuild_current_in, rebuild_current_key_in};
 pub use import::{Importer, ItemJson};
 pub use judges::{DEFAULT_JUDGE, JudgeView, ResponseTextDiffers};
@@ -208,16 +210,10 @@ pub(crate) fn task_from_columns(kind: &str, item_id: String, model: String, pair
 }
 
 /// An annotator name must be short and printable (it is shown in lists and used as a key).
-pub fn check_annotator_name(name: &str) -> Result<(), CliError> {
+pub fn check_annotator_name(name: &str) -> Result<(), StoreError> {
     let name_ok =
         !name.trim().is_empty() && name.len() <= 64 && !name.chars().any(|c| c.is_control() || c == '|');
-    if name_ok {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "--annotator {name:?}: give a short name without control characters or '|'"
-        )))
-    }
+    if name_ok { Ok(()) } else { Err(StoreError::AnnotatorName { name: name.to_string() }) }
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! older one in place (the format number is `PRAGMA user_version`, the steps are in
 //! `tables_sql`), the connection settings every session uses, and the `meta` table.
 
+use super::StoreError;
 use super::{SCHEMA_VERSION, Store, read_only, readable, tables_sql, time};
-use crate::error::CliError;
 use crate::schema::Schema;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -54,29 +54,24 @@ pub fn new_origin() -> String {
 
 impl Store {
     /// Creates a new, empty session. Refuses to replace an existing file unless `force`.
-    pub fn create(path: &Path, schema: &Schema, force: bool) -> Result<Store, CliError> {
-        let shown = path.display();
+    pub fn create(path: &Path, schema: &Schema, force: bool) -> Result<Store, StoreError> {
         if path.exists() {
             if !force {
-                return Err(CliError::data(format!(
-                    "{shown}: a file already exists here; pass --force to replace it, or choose another name"
-                )));
+                return Err(StoreError::Exists { path: path.to_path_buf() });
             }
             if path.is_dir() {
-                return Err(CliError::data(format!("{shown}: is a folder, not a session file")));
+                return Err(StoreError::IsFolder { path: path.to_path_buf() });
             }
             for suffix in ["", "-wal", "-shm"] {
                 let p = PathBuf::from(format!("{}{suffix}", path.display()));
                 if p.exists() {
-                    std::fs::remove_file(&p)
-                        .map_err(|e| CliError::data(format!("{}: cannot replace it: {e}", p.display())))?;
+                    std::fs::remove_file(&p).map_err(|e| StoreError::file(&p, "cannot replace it: ", e))?;
                 }
             }
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                CliError::data(format!("{}: cannot create the folder: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::file(parent, "cannot create the folder: ", e))?;
         }
         // Build the session under a temporary name and rename it into place, so that a failed
         // or interrupted `init` leaves no half-made session behind.
@@ -85,7 +80,7 @@ impl Store {
             path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             std::process::id()
         ));
-        let result = (|| -> anyhow::Result<()> {
+        let result = (|| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             let conn = Connection::open(&tmp)?;
             conn.pragma_update(None, "journal_mode", "DELETE")?;
             let tx = conn.unchecked_transaction()?;
@@ -109,7 +104,11 @@ impl Store {
         })();
         if let Err(e) = result {
             let _ = std::fs::remove_file(&tmp);
-            return Err(CliError::data(format!("{shown}: cannot create the session: {e:#}")));
+            return Err(StoreError::session(
+                path,
+                "cannot create the session",
+                super::error::with_sources(&*e),
+            ));
         }
         Store::open(path)
     }
@@ -117,35 +116,24 @@ impl Store {
     /// Opens an existing session, upgrading an older one in place. A session this process cannot
     /// write (its file or folder is read-only) is opened read-only, and a write then fails
     /// saying so.
-    pub fn open(path: &Path) -> Result<Store, CliError> {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
         Store::open_mode(path, false)
     }
 
     /// Opens an existing session only to read it (see `read_only`): for commands that never
     /// write. An older session is upgraded first when it can be written.
-    pub fn open_read_only(path: &Path) -> Result<Store, CliError> {
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         Store::open_mode(path, true)
     }
 
-    fn open_mode(path: &Path, read_only: bool) -> Result<Store, CliError> {
-        let shown = path.display();
+    fn open_mode(path: &Path, read_only: bool) -> Result<Store, StoreError> {
         match std::fs::metadata(path) {
-            Err(_) => {
-                return Err(CliError::data(format!(
-                    "{shown}: no such session; create it with `crossreview init {shown}`"
-                )));
-            }
-            Ok(m) if !m.is_file() => {
-                return Err(CliError::data(format!("{shown}: is not a file, so not a session")));
-            }
+            Err(_) => return Err(StoreError::Missing { path: path.to_path_buf() }),
+            Ok(m) if !m.is_file() => return Err(StoreError::NotAFile { path: path.to_path_buf() }),
             Ok(_) => {}
         }
-        let not_a_session = || {
-            CliError::data(format!(
-                "{shown}: not a crossreview session (the file is not an SQLite database made by crossreview init)"
-            ))
-        };
-        if !looks_like_sqlite(path).map_err(|e| CliError::data(format!("{shown}: {e}")))? {
+        let not_a_session = || StoreError::NotASession { path: path.to_path_buf() };
+        if !looks_like_sqlite(path).map_err(|e| StoreError::file(path, "", e))? {
             return Err(not_a_session());
         }
         let writable = read_only::writable(path);
@@ -154,7 +142,7 @@ impl Store {
         } else {
             connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         }
-        .map_err(|e| CliError::data(format!("{shown}: cannot open the session: {e}")))?;
+        .map_err(|e| StoreError::session(path, "cannot open the session", e))?;
         let version: i64 =
             conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|_| not_a_session())?;
         let format: Option<String> = conn
@@ -165,18 +153,14 @@ impl Store {
             return Err(not_a_session());
         }
         if version > SCHEMA_VERSION {
-            return Err(CliError::data(format!(
-                "{shown}: this session was written by a newer crossreview (session format {version}, this program knows up to {SCHEMA_VERSION}); upgrade crossreview"
-            )));
+            return Err(StoreError::Newer { path: path.to_path_buf(), version, known: SCHEMA_VERSION });
         }
         if version < SCHEMA_VERSION && (read_only || !writable) {
             if writable {
                 drop(conn);
                 return Store::open_mode(path, false);
             }
-            return Err(CliError::data(format!(
-                "{shown}: this session was made by an older crossreview and must be upgraded, which needs write access to the file and its folder; copy it to a folder you can write"
-            )));
+            return Err(StoreError::NeedsUpgrade { path: path.to_path_buf() });
         }
         if version < SCHEMA_VERSION {
             conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -185,7 +169,7 @@ impl Store {
                 Ok(()) => conn.execute_batch("COMMIT")?,
                 Err(e) => {
                     let _ = conn.execute_batch("ROLLBACK");
-                    return Err(CliError::data(format!("{shown}: cannot upgrade the session: {e}")));
+                    return Err(StoreError::session(path, "cannot upgrade the session", e));
                 }
             }
         }
@@ -193,9 +177,9 @@ impl Store {
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0))
             .map_err(|_| not_a_session())?;
         let schema: Schema = serde_json::from_str(&schema_json)
-            .map_err(|e| CliError::data(format!("{shown}: the stored label schema is damaged: {e}")))?;
+            .map_err(|e| StoreError::session(path, "the stored label schema is damaged", e))?;
         readable::install(&conn, &schema)
-            .map_err(|e| CliError::data(format!("{shown}: cannot open the session: {e}")))?;
+            .map_err(|e| StoreError::session(path, "cannot open the session", e))?;
         let mut clock = time::Clock::default();
         if let Some(last) = conn
             .query_row("SELECT max(at) FROM main.events", [], |r| {

@@ -2,7 +2,10 @@
 //! labels and the event log. Labels are read through the readable views (`readable`).
 
 use super::events::{EVENT_COLUMNS, row_to_event};
-use super::{Counts, CurrentLabel, LabelEvent, Store, TaskLabels, readable, task_columns, task_from_columns};
+use super::{
+    Counts, CurrentLabel, LabelEvent, Store, StoreError, TaskLabels, readable, task_columns,
+    task_from_columns,
+};
 use crate::model::{Item, Pair, Response, TaskRef};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -47,7 +50,7 @@ impl Store {
     }
 
     /// Calls `f` for every item with its responses, in import order, without holding them all.
-    pub fn for_each_item(&self, mut f: impl FnMut(Item) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    pub fn for_each_item(&self, mut f: impl FnMut(Item) -> Result<(), StoreError>) -> Result<(), StoreError> {
         let mut st = self.conn.prepare(
             "SELECT i.id, i.image, i.query, i.query_en, i.language, i.country, i.domain, i.norm, i.meta,
                     r.model, r.text, r.judge, r.judge_rationale

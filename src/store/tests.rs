@@ -102,9 +102,9 @@ fn import_upserts_and_keeps_other_models_and_labels() {
 #[test]
 fn failed_import_changes_nothing() {
     let (_d, mut s) = tmp_store();
-    let r: anyhow::Result<()> = s.import(|imp| {
+    let r: Result<(), StoreError> = s.import(|imp| {
         imp.upsert_item(&item("a", &["m1"]))?;
-        anyhow::bail!("bad record further down")
+        Err(StoreError::InputRejected)
     });
     assert!(r.is_err());
     assert_eq!(s.counts().unwrap(), Counts::default());
@@ -530,11 +530,11 @@ fn an_import_while_another_process_has_the_session_open_stays_in_wal() {
 fn a_failed_import_in_a_rollback_journal_changes_nothing_and_leaves_wal() {
     let (_d, mut s) = tmp_store();
     s.import(|imp| imp.upsert_item(&item("kept", &["m1"]))).unwrap();
-    let err: anyhow::Result<()> = s.import(|imp| {
+    let err: Result<(), StoreError> = s.import(|imp| {
         for i in 0..2000 {
             imp.upsert_item(&item(&format!("x{i}"), &["m1", "m2"]))?;
         }
-        anyhow::bail!("the input was rejected")
+        Err(StoreError::InputRejected)
     });
     assert!(err.is_err());
     assert_eq!(s.item_ids().unwrap(), vec!["kept".to_string()]);

@@ -70,18 +70,29 @@ pub fn latest_sane_micros() -> i64 {
     now_micros() + MAX_AHEAD_MICROS
 }
 
+/// Why a timestamp read from another session is not one this program would have written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InsaneTime {
+    #[error("{0:?} is not a timestamp of the form 2026-01-31T12:00:00.000000Z")]
+    NotCanonical(String),
+    #[error("{0} is before 2000-01-01")]
+    TooEarly(String),
+    #[error("{0} is more than a day ahead of this machine's clock")]
+    InTheFuture(String),
+}
+
 /// Checks a timestamp read from another session: exactly the form `format_micros` writes
 /// (so that text order is time order), between 2000-01-01 and one day from now. Returns the
 /// reason when it is not.
-pub fn check_sane(s: &str) -> Result<i64, String> {
+pub fn check_sane(s: &str) -> Result<i64, InsaneTime> {
     let m = parse_micros(s)
         .filter(|&m| format_micros(m) == s)
-        .ok_or_else(|| format!("{s:?} is not a timestamp of the form 2026-01-31T12:00:00.000000Z"))?;
+        .ok_or_else(|| InsaneTime::NotCanonical(s.to_string()))?;
     if m < EARLIEST_SANE_MICROS {
-        return Err(format!("{s} is before 2000-01-01"));
+        return Err(InsaneTime::TooEarly(s.to_string()));
     }
     if m > latest_sane_micros() {
-        return Err(format!("{s} is more than a day ahead of this machine's clock"));
+        return Err(InsaneTime::InTheFuture(s.to_string()));
     }
     Ok(m)
 }
@@ -159,8 +170,8 @@ mod tests {
         let now = format_micros(now_micros());
         assert!(check_sane(&now).is_ok());
         assert!(check_sane("2026-01-01T00:00:00Z").is_err(), "no fraction: not the canonical form");
-        assert!(check_sane("1999-12-31T23:59:59.999999Z").unwrap_err().contains("before 2000"));
-        assert!(check_sane("9999-12-31T23:59:59.999999Z").unwrap_err().contains("ahead"));
+        assert!(check_sane("1999-12-31T23:59:59.999999Z").unwrap_err().to_string().contains("before 2000"));
+        assert!(check_sane("9999-12-31T23:59:59.999999Z").unwrap_err().to_string().contains("ahead"));
         assert!(check_sane("10000-01-01T00:00:00.000000Z").is_err());
         assert!(check_sane("abc").is_err());
     }

@@ -81,10 +81,11 @@ pub fn run_with_hub(mut store: Store, args: &AnnotateArgs, hub: Option<&Backgrou
 /// Adds the annotator to the session; in adjudicate mode as an adjudicator, whose labels decide.
 fn register(store: &Store, args: &AnnotateArgs) -> CliResult {
     if args.mode == Mode::Adjudicate {
-        store.set_adjudicator(&args.annotator)
+        store.set_adjudicator(&args.annotator)?;
     } else {
-        store.ensure_annotator(&args.annotator)
+        store.ensure_annotator(&args.annotator)?;
     }
+    Ok(())
 }
 
 /// Debug builds only: `CROSSREVIEW_TEST_PANIC_KEY=X` makes the key `X` panic, so the tests can

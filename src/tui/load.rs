@@ -130,7 +130,8 @@ pub fn initial_state(
         if args.mode != Mode::Responses {
             return Err(CliError::usage("--plan serves responses to label; leave out --mode"));
         }
-        let precision = precision_of_flags(args.margin, args.confidence).map_err(CliError::usage)?;
+        let precision =
+            precision_of_flags(args.margin, args.confidence).map_err(|e| CliError::usage(e.to_string()))?;
         let plan = LabellingPlan::of_session(store, precision, args.by)?;
         order = filter::plan_order(&plan.sample(args.seed.unwrap_or(0)), &tasks, &labels, &schema);
     }
