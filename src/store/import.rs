@@ -64,7 +64,7 @@ impl Store {
 }
 
 /// The narrow indexes that opening the task list reads from start to end (docs/performance.md).
-const READ_INDEXES: [&str; 2] = ["items_grouping", "responses_judge"];
+pub(super) const READ_INDEXES: [&str; 2] = ["items_grouping", "responses_judge"];
 
 /// Why: maintained row by row during a bulk import, these indexes' pages end up scattered
 /// among the table pages, and opening a large session from a cold page cache then reads them

@@ -83,9 +83,9 @@ impl Store {
     }
 
     /// [`Store::response_task_index`] without the judge's values (`judge` is empty): the
-    /// responses are then read from their (item, model) index alone, without touching the
-    /// response texts, which is several times faster on a large session. The judge's values of
-    /// a task are in its item (`Store::item`) when it is shown.
+    /// responses are then read from the `responses_judge` index alone, without touching the
+    /// response texts or decoding the judge's JSON, which is several times faster on a large
+    /// session. The judge's values of a task are in its item (`Store::item`) when it is shown.
     pub fn response_task_index_without_judge(&self) -> rusqlite::Result<Vec<TaskInfo>> {
         self.response_tasks(false)
     }
@@ -111,9 +111,7 @@ impl Store {
         }
         // Items in id order, from the narrow `items_grouping` index (not the table and its texts).
         let mut items: Vec<ItemRow> = Vec::new();
-        let mut st = self.conn().prepare(
-            "SELECT seq, id, country, language, domain FROM items INDEXED BY items_grouping ORDER BY id",
-        )?;
+        let mut st = self.conn().prepare(ITEMS_SQL)?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             items.push(ItemRow {
@@ -138,15 +136,7 @@ impl Store {
             judge: Vec<Option<Value>>,
         }
         let dims = if with_judge { self.schema().dimension_names() } else { Vec::new() };
-        let sql = if with_judge {
-            let extract: String =
-                (0..dims.len()).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
-            format!(
-                "SELECT item_id, model, seq{extract} FROM responses INDEXED BY responses_judge ORDER BY item_id, model"
-            )
-        } else {
-            "SELECT item_id, model, seq FROM responses ORDER BY item_id, model".to_string()
-        };
+        let sql = responses_sql(dims.len());
         let paths: Vec<String> = dims.iter().map(|d| format!("$.\"{d}\"")).collect();
         let mut found: Vec<Row> = Vec::new();
         let mut st = self.conn().prepare(&sql)?;
@@ -185,6 +175,23 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// Every item's grouping fields, in id order.
+const ITEMS_SQL: &str =
+    "SELECT seq, id, country, language, domain FROM items INDEXED BY items_grouping ORDER BY id";
+
+/// Every response's item id, model and seq in (item id, model) order, and the judge's value of
+/// each of `dims` dimensions (bound as JSON paths `?1`…). Read from `responses_judge` even with
+/// no dimension, not from the smaller `(item_id, model)` key index: an import into an empty
+/// session builds `responses_judge` after the rows, so its pages lie in order and a cold open
+/// reads them sequentially, where the key index's pages are scattered over the whole file
+/// (docs/performance.md).
+fn responses_sql(dims: usize) -> String {
+    let extract: String = (0..dims).map(|k| format!(", json_extract(judge, ?{})", k + 1)).collect();
+    format!(
+        "SELECT item_id, model, seq{extract} FROM responses INDEXED BY responses_judge ORDER BY item_id, model"
+    )
 }
 
 #[cfg(test)]
@@ -234,6 +241,28 @@ mod tests {
         for (l, f) in light.iter().zip(&full) {
             assert_eq!((&l.task, &l.country), (&f.task, &f.country));
             assert!(l.judge.is_empty());
+        }
+    }
+
+    /// The task list's reads scan only indexes that an import into an empty session builds
+    /// after the rows (in order, so a cold open reads them sequentially), and no table.
+    #[test]
+    fn the_task_reads_scan_only_indexes_built_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(&dir.path().join("s.db"), &Schema::cross_eval(), false).unwrap();
+        for sql in [super::ITEMS_SQL.to_string(), super::responses_sql(0), super::responses_sql(4)] {
+            let mut st = store.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let paths = vec!["$.x"; st.parameter_count()];
+            let plan: Vec<String> = st
+                .query_map(rusqlite::params_from_iter(paths), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(plan.len(), 1, "{sql}: {plan:?}");
+            let ok = crate::store::import::READ_INDEXES
+                .iter()
+                .any(|name| plan[0].ends_with(&format!("USING COVERING INDEX {name}")));
+            assert!(ok, "{sql}: {plan:?}");
         }
     }
 }
