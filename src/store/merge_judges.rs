@@ -88,6 +88,7 @@ pub(super) fn merge(
             added.push(name);
         }
     }
+    let mut last: Option<ResponseState> = None;
     let mut st = src.conn.prepare(SOURCE_ROWS_SQL).map_err(|e| read_error("response_judges", e))?;
     let mut rows = st.query([super::DEFAULT_JUDGE]).map_err(|e| read_error("response_judges", e))?;
     while let Some(row) = rows.next().map_err(|e| read_error("response_judges", e))? {
@@ -101,18 +102,13 @@ pub(super) fn merge(
                 names.join(", ")
             )));
         }
-        let source_text: Option<String> = src
-            .conn
-            .prepare_cached("SELECT text FROM main.responses WHERE item_id = ?1 AND model = ?2")
-            .and_then(|mut st| st.query_row([&j.item_id, &j.model], |r| r.get(0)).optional())
-            .map_err(|e| read_error("responses", e))?;
-        let Some(source_text) = source_text else {
-            return Err(located(format!(
-                "it scores model {:?}'s response to item {:?}, which the source does not hold",
-                j.model, j.item_id
-            )));
+        // The rows come ordered by response: its state is looked up once for all its judges.
+        let response = match last.take() {
+            Some(r) if r.item_id == j.item_id && r.model == j.model => r,
+            _ => response_state(tx, src, &j).map_err(located)?,
         };
-        merge_row(tx, &j, &source_text, item_imported, items_replaced, counts)?;
+        merge_row(tx, &j, &response, item_imported, items_replaced, counts)?;
+        last = Some(response);
     }
     drop(rows);
     drop(st);
@@ -129,15 +125,29 @@ pub(super) fn merge(
     default_judge_into_responses(tx, src)
 }
 
-/// Writes one source row into the target when the target lacks it, or holds an older version.
-fn merge_row(
-    tx: &Transaction<'_>,
-    j: &ResponseJudgeRow,
-    source_text: &str,
-    item_imported: &HashMap<String, String>,
-    items_replaced: &HashSet<String>,
-    counts: &mut JudgeCounts,
-) -> Result<(), String> {
+/// What decides whether a source's scores of a response enter the target.
+struct ResponseState {
+    item_id: String,
+    model: String,
+    /// The target keeps the source's text of the response.
+    same_text: bool,
+    /// When the target's version of the item was imported.
+    target_imported: String,
+}
+
+/// The state of the response a source row scores; an error when the source does not hold it.
+fn response_state(tx: &Transaction<'_>, src: &Source, j: &ResponseJudgeRow) -> Result<ResponseState, String> {
+    let source_text: Option<String> = src
+        .conn
+        .prepare_cached("SELECT text FROM main.responses WHERE item_id = ?1 AND model = ?2")
+        .and_then(|mut st| st.query_row([&j.item_id, &j.model], |r| r.get(0)).optional())
+        .map_err(|e| read_error("responses", e))?;
+    let Some(source_text) = source_text else {
+        return Err(format!(
+            "it scores model {:?}'s response to item {:?}, which the source does not hold",
+            j.model, j.item_id
+        ));
+    };
     let target: Option<(String, String)> = tx
         .prepare_cached(
             "SELECT r.text, i.imported_at FROM main.responses r JOIN main.items i ON i.id = r.item_id
@@ -152,7 +162,24 @@ fn merge_row(
             j.model, j.item_id
         ));
     };
-    if target_text != source_text {
+    Ok(ResponseState {
+        item_id: j.item_id.clone(),
+        model: j.model.clone(),
+        same_text: target_text == source_text,
+        target_imported,
+    })
+}
+
+/// Writes one source row into the target when the target lacks it, or holds an older version.
+fn merge_row(
+    tx: &Transaction<'_>,
+    j: &ResponseJudgeRow,
+    response: &ResponseState,
+    item_imported: &HashMap<String, String>,
+    items_replaced: &HashSet<String>,
+    counts: &mut JudgeCounts,
+) -> Result<(), String> {
+    if !response.same_text {
         counts.scores_left_out += 1;
         return Ok(());
     }
@@ -167,7 +194,7 @@ fn merge_row(
         Some((scores, rationale)) if (scores, rationale) == (&j.scores, &j.rationale) => false,
         Some(t) => {
             items_replaced.contains(&j.item_id)
-                || (item_imported.get(&j.item_id) == Some(&target_imported)
+                || (item_imported.get(&j.item_id) == Some(&response.target_imported)
                     && (&j.scores, &j.rationale) > (&t.0, &t.1))
         }
     };
