@@ -21,14 +21,16 @@ pub fn init(url: &str, session: &Path) -> CliResult {
         InitOutcome::Created(pushed) => {
             store.record_hub_push(&study.hub_id, last_seq, pushed.seq_before, pushed.seq_after)?;
             crate::outln!(
-                "{}: created the hub for study {} and uploaded {} items, {} responses, {} pairs, {} annotators, {} label events",
+                "{}: created the hub for study {} and uploaded {} items, {} responses, {} pairs, {} annotators, {} label events, {} judges, {} judge scores",
                 hub.shown(),
                 study.study_id,
                 pushed.items,
                 pushed.responses,
                 pushed.pairs,
                 pushed.annotators,
-                pushed.events
+                pushed.events,
+                pushed.judges,
+                pushed.judge_scores
             );
             Ok(())
         }
@@ -38,7 +40,7 @@ pub fn init(url: &str, session: &Path) -> CliResult {
             crate::hub::session::check_schema(&store, &hub, &existing)?;
             crate::outln!("{}: the hub already holds this study; syncing", hub.shown());
             let (pulled, pushed) = crate::hub::session::sync_once(&mut store, &mut hub, &existing)?;
-            super::sync::print(&hub, &pulled, &pushed);
+            super::sync::print(&mut hub, &pulled, &pushed);
             Ok(())
         }
         InitOutcome::Occupied(existing) => Err(CliError::data(format!(

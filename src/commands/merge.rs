@@ -2,7 +2,7 @@
 
 use crate::error::CliResult;
 use crate::model::TaskRef;
-use crate::store::{MergeReport, Store, field};
+use crate::store::{JudgeCounts, MergeReport, Store, field};
 use std::path::{Path, PathBuf};
 
 pub fn run(target: &Path, sources: &[PathBuf]) -> CliResult {
@@ -12,7 +12,7 @@ pub fn run(target: &Path, sources: &[PathBuf]) -> CliResult {
     let reports = store.merge_all(sources)?;
     for (src, rep) in sources.iter().zip(&reports) {
         crate::outln!(
-            "{}: {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added",
+            "{}: {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added{}",
             src.display(),
             rep.events_added,
             rep.items_added,
@@ -20,15 +20,33 @@ pub fn run(target: &Path, sources: &[PathBuf]) -> CliResult {
             rep.responses_added,
             rep.pairs_added,
             rep.pairs_updated,
-            rep.annotators_added
+            rep.annotators_added,
+            judge_counts(&rep.judges)
         );
         print_details(rep);
     }
     Ok(())
 }
 
+/// The judges a merge (or a sync's pull) brought, to end its line: nothing when it brought none.
+pub(crate) fn judge_counts(j: &JudgeCounts) -> String {
+    if *j == JudgeCounts::default() {
+        return String::new();
+    }
+    format!(
+        ", {} judges added, {} judge scores added ({} updated)",
+        j.judges_added, j.scores_added, j.scores_updated
+    )
+}
+
 /// The uid clashes and conflicts of a merge (or of a sync's pull), one line each.
 pub(crate) fn print_details(rep: &MergeReport) {
+    if rep.judges.scores_left_out > 0 {
+        crate::outln!(
+            "  left out {} judge scores of responses whose text here differs (the other version of the response was kept)",
+            rep.judges.scores_left_out
+        );
+    }
     for c in &rep.uid_clashes {
         crate::outln!(
             "  uid clash: event {} is in both sessions with different content; kept both, the incoming one as {}",

@@ -16,13 +16,13 @@ pub fn run(session: &Path, url: &str) -> CliResult {
     let study = hub_session::study_of(&mut hub)?;
     hub_session::check_schema(&store, &hub, &study)?;
     let (pulled, pushed) = hub_session::sync_once(&mut store, &mut hub, &study)?;
-    print(&hub, &pulled, &pushed);
+    print(&mut hub, &pulled, &pushed);
     Ok(())
 }
 
-pub(crate) fn print(hub: &Hub, pulled: &MergeReport, pushed: &PushOutcome) {
+pub(crate) fn print(hub: &mut Hub, pulled: &MergeReport, pushed: &PushOutcome) {
     crate::outln!(
-        "{}: pulled {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added",
+        "{}: pulled {} new label events, {} items added ({} updated), {} responses added, {} pairs added ({} updated), {} annotators added{}",
         hub.shown(),
         pulled.events_added,
         pulled.items_added,
@@ -30,16 +30,25 @@ pub(crate) fn print(hub: &Hub, pulled: &MergeReport, pushed: &PushOutcome) {
         pulled.responses_added,
         pulled.pairs_added,
         pulled.pairs_updated,
-        pulled.annotators_added
+        pulled.annotators_added,
+        super::merge::judge_counts(&pulled.judges)
     );
     crate::outln!(
-        "{}: pushed {} new label events, {} items, {} responses, {} pairs, {} annotators",
+        "{}: pushed {} new label events, {} items, {} responses, {} pairs, {} annotators, {} judges, {} judge scores",
         hub.shown(),
         pushed.events,
         pushed.items,
         pushed.responses,
         pushed.pairs,
-        pushed.annotators
+        pushed.annotators,
+        pushed.judges,
+        pushed.judge_scores
     );
     super::merge::print_details(pulled);
+    if matches!(hub.carries_judges(), Ok(false)) {
+        crate::errln!(
+            "{}: the hub was made by an older crossreview and has no tables for the judges' scores yet, so they did not travel; the next `crossreview sync` (or `hub init`) by the hub's owner adds them",
+            hub.shown()
+        );
+    }
 }

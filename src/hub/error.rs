@@ -38,6 +38,10 @@ pub enum HubError {
         "{hub}: this database holds no crossreview hub; create one with `crossreview hub init URL SESSION`"
     )]
     NoHub { hub: String },
+    #[error(
+        "{hub}: the hub was made by a newer crossreview (hub format {format}, this program knows up to {known}); upgrade crossreview; nothing was synced"
+    )]
+    NewerHubFormat { hub: String, format: i32, known: i32 },
     #[error("{hub}: the hub's label schema is damaged ({reason}); nothing was synced")]
     DamagedSchema { hub: String, reason: String },
     #[error(

@@ -6,14 +6,13 @@
 pub mod background;
 pub mod claims;
 mod error;
+pub mod judges;
 pub mod password;
 pub mod session;
 pub mod sql;
 pub mod tls;
 
-use crate::store::hub_sync::{
-    AnnotatorRow, Carried, EventRow, HubResponse, HubRows, ItemRow, PairRow, ResponseRow,
-};
+use crate::store::hub_sync::{AnnotatorRow, Carried, EventRow, HubResponse, HubRows, ItemRow, PairRow};
 pub use error::HubError;
 use postgres::{Client, Config, IsolationLevel, Transaction};
 use std::collections::HashSet;
@@ -41,6 +40,9 @@ pub struct PushOutcome {
     pub pairs: u64,
     pub annotators: u64,
     pub events: u64,
+    /// Named judges and judges' scores of responses.
+    pub judges: u64,
+    pub judge_scores: u64,
     pub seq_before: i64,
     pub seq_after: i64,
 }
@@ -55,6 +57,8 @@ pub enum InitOutcome {
 pub struct Hub {
     client: Client,
     shown: String,
+    /// Whether the hub has the judges' tables, once asked (`judges::ensure_tables`).
+    carries_judges: Option<bool>,
 }
 
 /// Rows per statement when pushing (each column travels as one array).
@@ -96,12 +100,23 @@ impl Hub {
             reason: describe(&e),
             hint: tls::hint(&e, &tls_params).map(|h| format!("; {h}")).unwrap_or_default(),
         })?;
-        Ok(Hub { client, shown })
+        Ok(Hub { client, shown, carries_judges: None })
     }
 
     /// The URL without its password, for messages.
     pub fn shown(&self) -> &str {
         &self.shown
+    }
+
+    /// Whether the judges travel through this hub: it has their tables, or gets them now from
+    /// its owner (a hub made before they existed, docs/hub.md).
+    pub fn carries_judges(&mut self) -> Result<bool, HubError> {
+        if let Some(c) = self.carries_judges {
+            return Ok(c);
+        }
+        let c = judges::ensure_tables(&mut self.client, &self.shown)?;
+        self.carries_judges = Some(c);
+        Ok(c)
     }
 
     /// Whether the server sees this connection as encrypted.
@@ -148,19 +163,24 @@ impl Hub {
             })?;
         }
         tx.batch_execute(sql::SECURITY).map_err(f)?;
+        tx.batch_execute(judges::CREATE).map_err(f)?;
         tx.execute(
             "INSERT INTO crossreview.study(hub_id, study_id, label_schema, created_at, created_by) VALUES ($1,$2,$3,$4,$5)",
             &[&study.hub_id, &study.study_id, &study.label_schema, &study.created_at, &study.created_by],
         )
         .map_err(f)?;
-        let out = push_in(&mut tx, rows, &HubDigests::default()).map_err(f)?;
+        let out =
+            push_in(&mut tx, rows, &HubDigests::default(), judges::MAX_SEQ, Some(&judges::Held::default()))
+                .map_err(f)?;
         tx.commit().map_err(f)?;
+        self.carries_judges = Some(true);
         Ok(InitOutcome::Created(out))
     }
 
     /// Every row after `after` (a hub sequence number), read in one snapshot, with the item
     /// versions that new responses belong to; and the largest sequence number in that snapshot.
     pub fn pull(&mut self, after: i64) -> Result<(HubRows, i64), HubError> {
+        let carries_judges = self.carries_judges()?;
         let shown = self.shown.clone();
         let f = |e| fail(&shown, "reading the hub", e);
         let mut tx = self
@@ -170,27 +190,18 @@ impl Hub {
             .read_only(true)
             .start()
             .map_err(f)?;
-        let through: i64 = tx.query_one(sql::MAX_SEQ, &[]).and_then(|r| r.try_get(0)).map_err(f)?;
+        let max_seq = if carries_judges { judges::MAX_SEQ } else { sql::MAX_SEQ };
+        let through: i64 = tx.query_one(max_seq, &[]).and_then(|r| r.try_get(0)).map_err(f)?;
         let mut rows = HubRows::default();
         if through <= after {
             tx.commit().map_err(f)?;
             return Ok((rows, through));
         }
         for r in tx.query(sql::SELECT_RESPONSES, &[&after]).map_err(f)? {
-            rows.responses.push(Carried {
-                hub_seq: r.try_get(0).map_err(f)?,
-                digest: r.try_get(4).map_err(f)?,
-                row: HubResponse {
-                    item_digest: r.try_get(3).map_err(f)?,
-                    row: ResponseRow {
-                        item_id: r.try_get(1).map_err(f)?,
-                        model: r.try_get(2).map_err(f)?,
-                        text: r.try_get(5).map_err(f)?,
-                        judge: r.try_get(6).map_err(f)?,
-                        judge_rationale: r.try_get(7).map_err(f)?,
-                    },
-                },
-            });
+            rows.responses.push(judges::response_from(&r).map_err(f)?);
+        }
+        if carries_judges {
+            rows.judges = Some(judges::pull(&mut tx, after, &mut rows.responses).map_err(f)?);
         }
         let wanted: Vec<String> = rows
             .responses
@@ -276,6 +287,7 @@ impl Hub {
 
     /// Writes the rows the hub lacks, in one transaction under the hub's write lock.
     pub fn push(&mut self, rows: &HubRows) -> Result<PushOutcome, HubError> {
+        let carries_judges = self.carries_judges()?;
         let shown = self.shown.clone();
         let f = |e: postgres::Error| {
             if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
@@ -290,7 +302,15 @@ impl Hub {
         let mut tx = self.client.transaction().map_err(f)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&sql::WRITE_LOCK]).map_err(f)?;
         let held = HubDigests::read(&mut tx).map_err(f)?;
-        let out = push_in(&mut tx, rows, &held).map_err(f)?;
+        // Judges are imports: only a role that may write them sends them (an annotator's
+        // session holds the judges it pulled, and judges an old hub could not name).
+        let judges_held = if carries_judges && judges::may_write(&mut tx).map_err(f)? {
+            Some(judges::Held::read(&mut tx).map_err(f)?)
+        } else {
+            None
+        };
+        let max_seq = if carries_judges { judges::MAX_SEQ } else { sql::MAX_SEQ };
+        let out = push_in(&mut tx, rows, &held, max_seq, judges_held.as_ref()).map_err(f)?;
         tx.commit().map_err(f)?;
         Ok(out)
     }
@@ -363,12 +383,16 @@ impl HubDigests {
     }
 }
 
+/// `max_seq`: the query of the hub's largest sequence number (with the judges' tables when it
+/// has them); `judges_held`: the judges' rows the hub holds, `None` when no judges are sent.
 fn push_in(
     tx: &mut Transaction<'_>,
     rows: &HubRows,
     held: &HubDigests,
+    max_seq: &str,
+    judges_held: Option<&judges::Held>,
 ) -> Result<PushOutcome, postgres::Error> {
-    let seq_before: i64 = tx.query_one(sql::MAX_SEQ, &[])?.try_get(0)?;
+    let seq_before: i64 = tx.query_one(max_seq, &[])?.try_get(0)?;
     let mut out = PushOutcome { seq_before, ..PushOutcome::default() };
     let new = |set: &HashSet<String>, d: &str| !set.contains(d);
     let items: Vec<&Carried<ItemRow>> = rows.items.iter().filter(|c| new(&held.items, &c.digest)).collect();
@@ -499,6 +523,9 @@ fn push_in(
             ],
         )?;
     }
-    out.seq_after = tx.query_one(sql::MAX_SEQ, &[])?.try_get(0)?;
+    if let (Some(judge_rows), Some(judges_held)) = (&rows.judges, judges_held) {
+        (out.judges, out.judge_scores) = judges::push_in(tx, judge_rows, judges_held, CHUNK)?;
+    }
+    out.seq_after = tx.query_one(max_seq, &[])?.try_get(0)?;
     Ok(out)
 }

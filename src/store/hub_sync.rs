@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt::Debug;
 
-pub use super::merge_rows::{AnnotatorRow, EventRow, ItemRow, PairRow, ResponseRow};
+pub use super::hub_judges::{HubResponseJudge, JudgeRows};
+pub use super::merge_rows::{AnnotatorRow, EventRow, ItemRow, PairRow, ResponseJudgeRow, ResponseRow};
 
 /// A response row with the digest of the item version it was imported with (a response follows
 /// its item: see `merge.rs`).
@@ -39,6 +40,8 @@ pub struct HubRows {
     pub pairs: Vec<Carried<PairRow>>,
     pub annotators: Vec<Carried<AnnotatorRow>>,
     pub events: Vec<Carried<EventRow>>,
+    /// The named judges and their scores; `None` with a hub made before judges travelled.
+    pub judges: Option<JudgeRows>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +65,7 @@ impl HubRows {
             && self.pairs.is_empty()
             && self.annotators.is_empty()
             && self.events.is_empty()
+            && self.judges.as_ref().is_none_or(|j| j.scores.is_empty())
     }
 }
 
@@ -157,6 +161,7 @@ impl Store {
                 .push(Carried::new(merge_rows::annotator(r).map_err(|e| fail("annotators", at, e))?));
             Ok(())
         })?;
+        out.judges = Some(super::hub_judges::outgoing(&self.conn, &self.schema, &out.responses, &fail)?);
         let mut last = events_after;
         each_row(&self.conn, LOCAL_EVENTS_SQL, [events_after], |at, r| {
             last = last.max(r.get::<_, i64>(0).unwrap_or(last));
@@ -265,6 +270,7 @@ fn add_report(total: &mut MergeReport, rep: MergeReport) {
     total.pairs_updated += rep.pairs_updated;
     total.events_added += rep.events_added;
     total.annotators_added += rep.annotators_added;
+    total.judges.add(&rep.judges);
     total.conflicts.extend(rep.conflicts);
     total.uid_clashes.extend(rep.uid_clashes);
 }
@@ -376,6 +382,9 @@ fn layered_sources(rows: &HubRows) -> Result<Vec<Source>, String> {
             .and_then(|mut st| st.execute(params![r.name, r.created_at, r.languages, r.role]))
             .map_err(fail)?;
     }
+    if let Some(judges) = &rows.judges {
+        super::hub_judges::lay_out(&conns, judges, &rows.responses, &response_at)?;
+    }
     let last = &conns[n - 1];
     for e in &rows.events {
         let r = &e.row;
@@ -409,7 +418,7 @@ fn layered_sources(rows: &HubRows) -> Result<Vec<Source>, String> {
     let mut out = Vec::with_capacity(n);
     for c in conns {
         c.execute_batch("COMMIT").map_err(fail)?;
-        out.push(merge_source::built_here(c));
+        out.push(merge_source::built_here(c, rows.judges.is_some()));
     }
     Ok(out)
 }

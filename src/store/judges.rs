@@ -191,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn merged_responses_bring_their_scores_as_the_targets_default_judge() {
+    fn merged_responses_bring_their_judges_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let mut src = Store::create(&dir.path().join("src.db"), &Schema::cross_eval(), false).unwrap();
         import(&mut src, None, &[item("a", "t", 0)]).unwrap();
@@ -203,12 +203,40 @@ mod tests {
             target.judge_values("judge").unwrap()[&("a".to_string(), "m".to_string())]["compliance"],
             0
         );
-        // A target whose default judge is named keeps its name for merged scores.
+        // A target whose default judge is named keeps it as its default; the source's judge
+        // keeps its own name.
         let mut named = Store::create(&dir.path().join("n.db"), &Schema::cross_eval(), false).unwrap();
         import(&mut named, Some("gpt"), &[item("b", "t", 1)]).unwrap();
         named.merge_from(&dir.path().join("src.db")).unwrap();
+        assert_eq!(named.judge_names().unwrap(), vec!["gpt".to_string(), "judge".to_string()]);
+        assert_eq!(named.judges_of("a", "m").unwrap()[0].judge, "judge");
+        let a = named.item("a").unwrap().unwrap();
+        assert!(a.responses[0].judge.is_empty(), "the default judge (gpt) did not score a");
+    }
+
+    #[test]
+    fn merged_responses_of_a_session_without_named_judges_bring_their_scores_as_the_targets_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v6.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            tables_sql::migrate_between(&conn, 0, 6).unwrap();
+            let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
+            for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str())] {
+                conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
+            }
+            conn.execute_batch(
+                r#"INSERT INTO items(id, query, imported_at) VALUES ('a', 'q', '2026-01-01T00:00:00.000000Z');
+                   INSERT INTO responses(item_id, model, text, judge) VALUES ('a', 'm', 't', '{"compliance":0}');"#,
+            )
+            .unwrap();
+        }
+        let mut named = Store::create(&dir.path().join("n.db"), &Schema::cross_eval(), false).unwrap();
+        import(&mut named, Some("gpt"), &[item("b", "t", 1)]).unwrap();
+        named.merge_from(&path).unwrap();
         assert_eq!(named.judge_names().unwrap(), vec!["gpt".to_string()]);
         assert_eq!(named.judges_of("a", "m").unwrap()[0].judge, "gpt");
+        assert_eq!(named.judges_of("a", "m").unwrap()[0].scores["compliance"], 0);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! holds with other content is never dropped: it is kept under a uid derived from its content,
 //! and reported.
 
+use super::merge_judges;
+pub use super::merge_judges::JudgeCounts;
 use super::merge_rows::{self, EventRow};
 use super::merge_source::{self, Source};
 use super::{Store, StoreError, rebuild_current_in, rebuild_current_key_in, task_from_columns};
@@ -16,7 +18,7 @@ use crate::model::{TaskRef, Value};
 use crate::schema::Schema;
 use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Two different current values that one annotator gave the same thing in two sessions.
@@ -46,6 +48,8 @@ pub struct MergeReport {
     pub pairs_updated: u64,
     pub events_added: u64,
     pub annotators_added: u64,
+    /// The named judges and their scores (`merge_judges`).
+    pub judges: JudgeCounts,
     pub conflicts: Vec<MergeConflict>,
     pub uid_clashes: Vec<UidClash>,
 }
@@ -80,7 +84,7 @@ impl Store {
 }
 
 /// What a failed read of the source means, in words.
-fn read_error(table: &str, e: rusqlite::Error) -> String {
+pub(super) fn read_error(table: &str, e: rusqlite::Error) -> String {
     if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
     {
         return format!(
@@ -91,7 +95,7 @@ fn read_error(table: &str, e: rusqlite::Error) -> String {
     format!("its {table} table is not as crossreview writes it, or the file is damaged ({e})")
 }
 
-fn write_error(e: rusqlite::Error) -> String {
+pub(super) fn write_error(e: rusqlite::Error) -> String {
     format!("writing into the target failed ({e})")
 }
 
@@ -149,6 +153,8 @@ pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> 
     // Items: new ones are added; one in both keeps the more recently imported version (ties
     // broken by content, so the result does not depend on the order of merging).
     let mut item_imported: HashMap<String, String> = HashMap::new();
+    // Items whose target version the source's replaced: their judge scores are the newer ones.
+    let mut items_replaced: HashSet<String> = HashSet::new();
     for_each_row(src, "items", merge_rows::ITEM_SQL, merge_rows::item, |i| {
         let stored: Option<(String, String)> = tx
             .prepare_cached("SELECT imported_at, query || meta FROM main.items WHERE id = ?1")
@@ -186,6 +192,7 @@ pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> 
         })
         .map_err(write_error)?;
         if stored.is_some() {
+            items_replaced.insert(i.id.clone());
             rep.items_updated += 1;
         } else {
             rep.items_added += 1;
@@ -231,7 +238,8 @@ pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> 
                 .map_err(write_error)?;
             // `responses.judge` holds the target's default judge's scores: kept in step with
             // that judge's row of `response_judges` (judge `judge` in a session without one).
-            if r.judge != "{}" || r.judge_rationale != "{}" {
+            // A source with named judges brings them all, by name (`merge_judges`).
+            if !src.has_judges && (r.judge != "{}" || r.judge_rationale != "{}") {
                 tx.prepare_cached(
                     "INSERT INTO main.judges(name) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM main.judges)",
                 )
@@ -250,6 +258,9 @@ pub(super) fn merge_one(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> 
             Ok(())
         },
     )?;
+    if src.has_judges {
+        merge_judges::merge(tx, src, schema, &item_imported, &items_replaced, &mut rep.judges)?;
+    }
     for_each_row(src, "pairs", merge_rows::PAIR_SQL, merge_rows::pair, |p| {
         let key = format!("{}{}{}{}", p.prompt, p.chosen, p.rejected, p.meta);
         let stored: Option<(String, String)> = tx

@@ -5,7 +5,7 @@
 
 use super::{field, time};
 use crate::ingest::source::MAX_RECORD_BYTES;
-use crate::model::{Value, Verdict};
+use crate::model::{Rationale, Value, Verdict};
 use crate::schema::Schema;
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 pub const ITEM_SQL: &str = "SELECT seq, id, image, query, query_en, language, country, domain, norm, meta, imported_at FROM main.items ORDER BY seq";
 pub const RESPONSE_SQL: &str =
     "SELECT seq, item_id, model, text, judge, judge_rationale FROM main.responses ORDER BY seq";
+pub const JUDGE_SQL: &str = "SELECT seq, name FROM main.judges ORDER BY seq";
+/// Ordered by response, so that a row is easy to find from the message naming it.
+pub const RESPONSE_JUDGE_SQL: &str = "SELECT judge, item_id, model, scores, rationale FROM main.response_judges ORDER BY item_id, model, judge";
 pub const PAIR_SQL: &str = "SELECT seq, id, item_id, prompt, chosen, rejected, images, meta, imported_at FROM main.pairs ORDER BY seq";
 /// `annotators` and `events`: the last column (`role`, `origin`) only exists in later formats.
 pub fn annotator_sql(has_role: bool) -> String {
@@ -63,6 +66,23 @@ pub struct PairRow {
     pub images: String,
     pub meta: String,
     pub imported_at: String,
+}
+
+/// A named judge of the source (`judges`), in the source's order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgeRow {
+    pub seq: i64,
+    pub name: String,
+}
+
+/// One judge's scores and rationales of one response (`response_judges`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseJudgeRow {
+    pub judge: String,
+    pub item_id: String,
+    pub model: String,
+    pub scores: String,
+    pub rationale: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,13 +261,8 @@ pub fn response(row: &Row<'_>, schema: &Schema) -> Result<ResponseRow, String> {
     let model = c.key(2)?;
     let text = c.text(3)?;
     let (judge, scores) = c.json::<BTreeMap<String, Value>>(4, "a JSON object of whole-number scores")?;
-    for (dim, v) in &scores {
-        let d = schema.dimension(dim).ok_or_else(|| format!("judge scores the unknown dimension {dim:?}"))?;
-        if !d.is_valid(*v) {
-            return Err(format!("judge gives {dim} the value {v}, not one of {}", d.describe_values()));
-        }
-    }
-    let judge_rationale = c.json::<BTreeMap<String, String>>(5, "a JSON object of texts")?.0;
+    check_scores("judge", &scores, schema)?;
+    let judge_rationale = c.json::<BTreeMap<String, Rationale>>(5, RATIONALES)?.0;
     Ok(ResponseRow { item_id, model, text, judge, judge_rationale })
 }
 
@@ -398,4 +413,47 @@ pub fn event(row: &Row<'_>, schema: &Schema) -> Result<EventRow, String> {
         judge_visible,
         origin,
     })
+}
+
+/// What a rationale column holds: each dimension's text, or an object keeping the judge's own
+/// dimension and score (docs/session-database.md).
+const RATIONALES: &str =
+    "a JSON object of rationales (texts, or {\"text\", \"judge_dimension\", \"judge_score\"} objects)";
+
+/// Checks judge scores as stored (`responses.judge`, `response_judges.scores`): whole numbers of
+/// the schema's dimensions, each one of its values.
+fn check_scores(column: &str, scores: &BTreeMap<String, Value>, schema: &Schema) -> Result<(), String> {
+    for (dim, v) in scores {
+        let d =
+            schema.dimension(dim).ok_or_else(|| format!("{column} scores the unknown dimension {dim:?}"))?;
+        if !d.is_valid(*v) {
+            return Err(format!("{column} gives {dim} the value {v}, not one of {}", d.describe_values()));
+        }
+    }
+    Ok(())
+}
+
+pub fn judge(row: &Row<'_>) -> Result<JudgeRow, String> {
+    const N: &[&str] = &["seq", "name"];
+    let mut c = Cells { row, names: N, bytes: 0 };
+    let seq = match c.cell(0)? {
+        ValueRef::Integer(n) => n,
+        other => return Err(c.wrong(0, other, "a whole number")),
+    };
+    let name = c.name(1)?;
+    Ok(JudgeRow { seq, name })
+}
+
+/// A judge's scores of a response, checked on their own (whether the judge and the response
+/// are in the source is the caller's question).
+pub fn response_judge(row: &Row<'_>, schema: &Schema) -> Result<ResponseJudgeRow, String> {
+    const N: &[&str] = &["judge", "item_id", "model", "scores", "rationale"];
+    let mut c = Cells { row, names: N, bytes: 0 };
+    let judge = c.name(0)?;
+    let item_id = c.key(1)?;
+    let model = c.key(2)?;
+    let (scores, parsed) = c.json::<BTreeMap<String, Value>>(3, "a JSON object of whole-number scores")?;
+    check_scores("scores", &parsed, schema)?;
+    let rationale = c.json::<BTreeMap<String, Rationale>>(4, RATIONALES)?.0;
+    Ok(ResponseJudgeRow { judge, item_id, model, scores, rationale })
 }

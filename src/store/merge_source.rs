@@ -15,6 +15,8 @@ pub const READ_TIME_LIMIT: Duration = Duration::from_secs(600);
 
 /// The tables a merge reads; each must be a plain table in the source.
 const TABLES: [&str; 6] = ["meta", "items", "responses", "pairs", "annotators", "events"];
+/// The named judges' tables (session format 7): both or neither.
+const JUDGE_TABLES: [&str; 2] = ["judges", "response_judges"];
 
 /// A source session opened read-only, with what its format lacks or has.
 pub struct Source {
@@ -23,15 +25,18 @@ pub struct Source {
     pub has_role: bool,
     /// Whether `events` has the `origin` column (session format 6 and later).
     pub has_origin: bool,
+    /// Whether it has the `judges` and `response_judges` tables (session format 7 and later).
+    pub has_judges: bool,
     /// Interrupts reads still running when the time limit passes; dropping it stops the timer.
     _watchdog: mpsc::Sender<()>,
 }
 
 /// A source this process built itself (rows pulled from a team hub, laid out as a session in a
 /// private temporary database): it has every column of the current format, and no time limit.
-pub fn built_here(conn: Connection) -> Source {
+/// `has_judges`: whether it has the judges' tables (rows pulled from a hub that carries judges).
+pub fn built_here(conn: Connection, has_judges: bool) -> Source {
     let (tx, _) = mpsc::channel();
-    Source { conn, has_role: true, has_origin: true, _watchdog: tx }
+    Source { conn, has_role: true, has_origin: true, has_judges, _watchdog: tx }
 }
 
 /// Percent-encodes a path for an SQLite `file:` URI.
@@ -102,13 +107,16 @@ fn open_with_limit(
         }
     });
     let damaged = |e: rusqlite::Error| format!("{not_a_session}, or it is damaged ({e})");
-    for table in TABLES {
+    let mut judge_tables = 0;
+    for table in TABLES.iter().chain(&JUDGE_TABLES) {
         let kind: Option<String> = conn
             .query_row("SELECT type FROM sqlite_master WHERE name = ?1 COLLATE NOCASE", [table], |r| r.get(0))
             .optional()
             .map_err(damaged)?;
         match kind.as_deref() {
+            Some("table") if JUDGE_TABLES.contains(table) => judge_tables += 1,
             Some("table") => {}
+            None if JUDGE_TABLES.contains(table) => {}
             None => return Err(format!("{not_a_session}: it has no {table} table")),
             Some(other) => {
                 return Err(format!(
@@ -156,7 +164,13 @@ fn open_with_limit(
     };
     let has_role = has_column("annotators", "role")?;
     let has_origin = has_column("events", "origin")?;
-    Ok(Source { conn, has_role, has_origin, _watchdog: tx })
+    if judge_tables == 1 {
+        return Err(format!(
+            "{not_a_session}: it has one of the tables {} without the other",
+            JUDGE_TABLES.join(" and ")
+        ));
+    }
+    Ok(Source { conn, has_role, has_origin, has_judges: judge_tables == 2, _watchdog: tx })
 }
 
 #[cfg(test)]

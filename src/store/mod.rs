@@ -21,10 +21,12 @@
 
 pub mod error;
 mod events;
+mod hub_judges;
 pub mod hub_sync;
 mod import;
 mod judges;
 mod merge;
+mod merge_judges;
 mod merge_rows;
 mod merge_source;
 mod open;
@@ -44,7 +46,7 @@ pub use error::StoreError;
 pub(crate) use events::{rebuild_current_in, rebuild_current_key_in};
 pub use import::{Importer, ItemJson};
 pub use judges::{DEFAULT_JUDGE, JudgeView, ResponseTextDiffers};
-pub use merge::{MergeConflict, MergeReport, UidClash};
+pub use merge::{JudgeCounts, MergeConflict, MergeReport, UidClash};
 pub use open::new_origin;
 pub use tables_sql::SCHEMA_VERSION;
 
