@@ -132,6 +132,18 @@ impl From<crate::tui::theme::ThemeError> for CliError {
     }
 }
 
+/// The TUI's own: a bad flag or flag file exits 2; the session's errors are reported as a
+/// command's; anything else exits 1.
+impl From<crate::tui::error::TuiError> for CliError {
+    fn from(e: crate::tui::error::TuiError) -> CliError {
+        match e {
+            crate::tui::error::TuiError::Store(e) => CliError::from(e),
+            e if e.is_usage() => CliError::usage(e.to_string()),
+            e => CliError::data(e.to_string()),
+        }
+    }
+}
+
 /// A bad `--filter` is a bad command line (exit 2).
 impl From<crate::tui::filter::FilterError> for CliError {
     fn from(e: crate::tui::filter::FilterError) -> CliError {

@@ -95,7 +95,7 @@ fn queue_with(dir: &std::path::Path, filters: &[&str]) -> Result<Vec<(String, St
         filter: filters.iter().map(|f| f.to_string()).collect(),
         ..AnnotateArgs::new(path, "ana")
     };
-    let state = initial_state(&store, &args, &Keymap::default(), "none").map_err(|e| e.lines.join("\n"))?;
+    let state = initial_state(&store, &args, &Keymap::default(), "none").map_err(|e| e.to_string())?;
     let q = &state.queue;
     Ok(q.order.iter().map(|&i| (q.tasks[i].item_id.to_string(), q.tasks[i].model.to_string())).collect())
 }

@@ -32,10 +32,10 @@ pub fn run(args: AnnotateArgs) -> CliResult {
     if let Some(b) = background {
         crate::errln!("{}", b.finish(std::time::Duration::from_secs(15)).describe());
     }
-    result
+    result.map_err(CliError::from)
 }
 
 /// The TUI on an opened session (also used by `demo`).
 pub fn run_tui(store: Store, args: &AnnotateArgs) -> CliResult {
-    crate::tui::app::run(store, args)
+    crate::tui::app::run(store, args).map_err(CliError::from)
 }

@@ -4,6 +4,7 @@
 
 use super::action::{Action, Effect};
 use super::draw::{self, FrameInfo};
+use super::error::TuiError;
 use super::image::{ImageCache, ImageSource, NoImages};
 use super::image_screen::show_image_full;
 use super::keymap::Keymap;
@@ -13,7 +14,6 @@ use super::terminal_setup;
 use super::theme::Theme;
 use super::update::update;
 use crate::annotate::{AnnotateArgs, Mode};
-use crate::error::{CliError, CliResult};
 use crate::hub::background::{BackgroundSync, Claiming};
 use crate::model::TaskRef;
 use crate::store::Store;
@@ -32,12 +32,16 @@ pub use super::load::initial_state;
 
 /// The TUI on an opened session: sets up the terminal, runs until quit (or SIGTERM/SIGHUP),
 /// restores the terminal.
-pub fn run(store: Store, args: &AnnotateArgs) -> CliResult {
+pub fn run(store: Store, args: &AnnotateArgs) -> Result<(), TuiError> {
     run_with_hub(store, args, None)
 }
 
 /// `run`, showing the state of a background hub sync in the status line (`annotate --hub`).
-pub fn run_with_hub(mut store: Store, args: &AnnotateArgs, hub: Option<&BackgroundSync>) -> CliResult {
+pub fn run_with_hub(
+    mut store: Store,
+    args: &AnnotateArgs,
+    hub: Option<&BackgroundSync>,
+) -> Result<(), TuiError> {
     crate::store::check_annotator_name(&args.annotator)?;
     let keymap = load_keymap(args)?;
     let theme = load_theme(args)?;
@@ -51,19 +55,15 @@ pub fn run_with_hub(mut store: Store, args: &AnnotateArgs, hub: Option<&Backgrou
 
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| CliError::data(format!("cannot install the signal handler: {e}")))?;
+        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(TuiError::Signals)?;
     }
 
     use std::io::IsTerminal;
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        return Err(CliError::data(
-            "cannot start the terminal UI: standard input and output must be a terminal (not a pipe or a file); nothing was recorded",
-        ));
+        return Err(TuiError::NotATerminal);
     }
     // ratatui::init installs a panic hook that restores the terminal before the panic message.
-    let mut terminal =
-        ratatui::try_init().map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    let mut terminal = ratatui::try_init().map_err(TuiError::Start)?;
     // Registered only once the UI is up: a start that failed leaves no annotator behind.
     if let Err(e) = register(&store, args) {
         ratatui::restore();
@@ -79,7 +79,7 @@ pub fn run_with_hub(mut store: Store, args: &AnnotateArgs, hub: Option<&Backgrou
 }
 
 /// Adds the annotator to the session; in adjudicate mode as an adjudicator, whose labels decide.
-fn register(store: &Store, args: &AnnotateArgs) -> CliResult {
+fn register(store: &Store, args: &AnnotateArgs) -> Result<(), TuiError> {
     if args.mode == Mode::Adjudicate {
         store.set_adjudicator(&args.annotator)?;
     } else {
@@ -109,7 +109,7 @@ fn event_loop(
     args: &AnnotateArgs,
     stop: &AtomicBool,
     hub: Option<&BackgroundSync>,
-) -> CliResult {
+) -> Result<(), TuiError> {
     // Before anything else reads the keyboard; keys typed meanwhile come back in `typed`.
     let probed = terminal_setup::probe_images(args.image_protocol);
     let drawn_with = probed.picker.as_ref().map(|p| p.protocol_type());
@@ -119,8 +119,7 @@ fn event_loop(
     }
     let mut typed: std::collections::VecDeque<Event> = probed.typed.into();
     let mut late_answers = super::late_answers::LateAnswers::new(probed.unanswered);
-    terminal_setup::enter_modes(!args.no_mouse)
-        .map_err(|e| CliError::data(format!("cannot start the terminal UI: {e}")))?;
+    terminal_setup::enter_modes(!args.no_mouse).map_err(TuiError::Start)?;
     let mut no_images = NoImages("images off (--image-protocol none)".into());
     let search = if state.mode == Mode::Pairs {
         let tasks_of_pairs = state
@@ -147,7 +146,7 @@ fn event_loop(
         }
         rest
     };
-    let io = |e: std::io::Error| CliError::data(format!("terminal error: {e}"));
+    let io = TuiError::Terminal;
 
     // The first task's item (or pair, whose display order is recorded on first sight).
     if state.current_task().is_some() {

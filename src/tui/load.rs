@@ -2,40 +2,43 @@
 //! state (this annotator's tasks after filters, sample or plan, shared queue and language order; in
 //! adjudicate mode the others' answers) read from the session.
 
+use super::error::TuiError;
 use super::filter;
 use super::keymap::Keymap;
 use super::state::{State, StateInit};
 use super::theme::Theme;
 use crate::annotate::{AnnotateArgs, Mode};
-use crate::error::CliError;
 use crate::model::{TaskRef, Value};
 use crate::session_stats::labelling_plan::{LabellingPlan, precision_of_flags};
 use crate::store::Store;
 use std::collections::{BTreeMap, HashMap};
 
 /// Reads a TOML file named on the command line, with a usage error naming it when unreadable.
-fn read_config(path: &std::path::Path, what: &str) -> Result<String, CliError> {
+fn read_config(path: &std::path::Path, what: &'static str) -> Result<String, TuiError> {
     use crate::bounded_read::{MAX_CONFIG_BYTES, Pipes, read_text};
-    read_text(path, MAX_CONFIG_BYTES, Pipes::Accept)
-        .map_err(|e| CliError::usage(format!("{}: cannot read the {what}: {e}", path.display())))
+    read_text(path, MAX_CONFIG_BYTES, Pipes::Accept).map_err(|error| TuiError::ConfigFile {
+        path: path.to_path_buf(),
+        what,
+        error,
+    })
 }
 
-pub fn load_keymap(args: &AnnotateArgs) -> Result<Keymap, CliError> {
+pub fn load_keymap(args: &AnnotateArgs) -> Result<Keymap, TuiError> {
     match &args.keymap {
         None => Ok(Keymap::default()),
         Some(p) => {
-            Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(CliError::from)
+            Keymap::from_toml(&read_config(p, "keymap")?, &p.display().to_string()).map_err(TuiError::from)
         }
     }
 }
 
-pub fn load_theme(args: &AnnotateArgs) -> Result<Theme, CliError> {
+pub fn load_theme(args: &AnnotateArgs) -> Result<Theme, TuiError> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let text = match &args.theme {
         Some(p) => Some((read_config(p, "theme")?, p.display().to_string())),
         None => None,
     };
-    Theme::load(text.as_ref().map(|(t, o)| (t.as_str(), o.as_str())), no_color).map_err(CliError::from)
+    Theme::load(text.as_ref().map(|(t, o)| (t.as_str(), o.as_str())), no_color).map_err(TuiError::from)
 }
 
 /// Short key hints for the status line, from the live keymap.
@@ -86,14 +89,9 @@ pub fn initial_state(
     args: &AnnotateArgs,
     keymap: &Keymap,
     image_protocol: &str,
-) -> Result<State, CliError> {
+) -> Result<State, TuiError> {
     let schema = store.schema().clone();
-    let filters = args
-        .filter
-        .iter()
-        .map(|f| filter::parse(f, &schema))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CliError::from)?;
+    let filters = args.filter.iter().map(|f| filter::parse(f, &schema)).collect::<Result<Vec<_>, _>>()?;
     // Pairs mode works on pairs, the other modes on responses.
     let want_pairs = args.mode == Mode::Pairs;
     let tasks: Vec<_> = if args.mode == Mode::Adjudicate {
@@ -128,17 +126,14 @@ pub fn initial_state(
         .collect();
     if args.plan {
         if args.mode != Mode::Responses {
-            return Err(CliError::usage("--plan serves responses to label; leave out --mode"));
+            return Err(TuiError::PlanWithMode);
         }
-        let precision =
-            precision_of_flags(args.margin, args.confidence).map_err(|e| CliError::usage(e.to_string()))?;
+        let precision = precision_of_flags(args.margin, args.confidence)?;
         let plan = LabellingPlan::of_session(store, precision, args.by)?;
         order = filter::plan_order(&plan.sample(args.seed.unwrap_or(0)), &tasks, &labels, &schema);
     }
     if let Some(n) = args.sample {
-        let seed = args
-            .seed
-            .ok_or_else(|| CliError::usage("--sample needs --seed S (for a reproducible sample)"))?;
+        let seed = args.seed.ok_or(TuiError::SampleWithoutSeed)?;
         order = filter::sample(&order, &tasks, n, seed, args.stratify);
     }
     let mut shared = crate::assign::SessionAssignment::of(store)?;
@@ -160,9 +155,7 @@ pub fn initial_state(
                 &args.languages,
                 args.stratify.map(|g| g.as_str()),
             )
-            .map_err(|e| {
-                CliError::data(format!("{}: cannot compute the queue: {e:#}", args.session.display()))
-            })?;
+            .map_err(|error| TuiError::Queue { session: args.session.clone(), error })?;
         }
         // The plan's order is served as it is (`--languages` is refused with `--plan`).
         _ if args.plan => {}
@@ -213,16 +206,16 @@ pub fn initial_state(
 
 /// Every named judge's values (judge order), for filters on them; a filter naming a judge the
 /// session lacks is a command-line error that lists the judges.
-fn named_judges(store: &Store, filters: &[filter::Filter]) -> Result<Vec<(String, JudgeValues)>, CliError> {
+fn named_judges(store: &Store, filters: &[filter::Filter]) -> Result<Vec<(String, JudgeValues)>, TuiError> {
     let names = store.judge_names()?;
     for f in filters {
         if let filter::Filter::NamedJudge { judge, .. } = f
             && !names.contains(judge)
         {
-            return Err(CliError::usage(format!(
-                "--filter judge.{judge}.…: the session has no judge named {judge:?} (judges: {})",
-                if names.is_empty() { "none".to_string() } else { names.join(", ") }
-            )));
+            return Err(TuiError::UnknownJudge {
+                judge: judge.clone(),
+                judges: if names.is_empty() { "none".to_string() } else { names.join(", ") },
+            });
         }
     }
     names.into_iter().map(|n| Ok((n.clone(), store.judge_values(&n)?))).collect()

@@ -11,6 +11,7 @@ pub mod adjudicate;
 pub mod app;
 pub mod draw;
 pub mod effects;
+pub mod error;
 pub mod filter;
 pub mod image;
 pub mod image_screen;
