@@ -23,6 +23,7 @@ pub mod hub_sync;
 mod import;
 mod judges;
 mod merge;
+mod merge_events;
 mod merge_rows;
 mod merge_source;
 mod open;
