@@ -37,7 +37,7 @@ pub fn study_of(hub: &mut Hub) -> Result<Study, CliError> {
     })
 }
 
-/// One sync: pull and merge (one session transaction), then push (one hub transaction).
+/// One sync: pull and merge (short session transactions), then push (one hub transaction).
 /// Returns what each step brought.
 pub fn sync_once(
     store: &mut Store,

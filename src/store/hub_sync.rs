@@ -3,7 +3,8 @@
 //! (which version of an item wins, duplicate and clashing event uids, conflicts, the current
 //! labels) are taken here by the one merge of `merge.rs`, applied to the rows pulled from the hub
 //! exactly as to a session file: they are laid into private temporary databases shaped like
-//! sessions, checked row by row and merged in one transaction.
+//! sessions, checked row by row and merged, the label events in short transactions
+//! (`merge_from_hub`).
 //!
 //! Two cursors per hub live in the session's `meta` table: `hub:<HUB_ID>:pulled_through` (the
 //! hub sequence number up to which every hub row has been merged here) and
