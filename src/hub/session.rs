@@ -26,7 +26,7 @@ pub fn study_of(hub: &mut Hub) -> Result<Study, HubError> {
     hub.study()?.ok_or_else(|| HubError::NoHub { hub: hub.shown().to_string() })
 }
 
-/// One sync: pull and merge (one session transaction), then push (one hub transaction).
+/// One sync: pull and merge (short session transactions), then push (one hub transaction).
 /// Returns what each step brought.
 pub fn sync_once(
     store: &mut Store,

@@ -74,6 +74,10 @@ pub enum StoreError {
     MergeSource { path: PathBuf, problem: String },
     #[error("{hub}: {problem}; nothing was pulled, the session is unchanged")]
     HubRows { hub: String, problem: String },
+    /// A pulled row that failed after some of the pull's label events were committed (a pull
+    /// goes in in short transactions): those stay, the next sync merges the rest.
+    #[error("{hub}: {problem}; the label events before it were merged; the next sync tries the rest again")]
+    HubRowsPartlyMerged { hub: String, problem: String },
     #[error(
         "{session}: {table} row {at}: {problem}; nothing was pushed (a session edited by another program? fix or delete that row)"
     )]

@@ -87,7 +87,10 @@ impl Store {
         let (kind_s, item_id, model, pair_id) = task_columns(&ev.task);
         // Fields are borrowed one by one: the transaction holds the connection.
         let Store { conn, clock, counter, origin, .. } = self;
+        // A hub sync in this process lets this write in before its next chunk (`hub_sync`).
+        let waiting = super::hub_sync::KeyWriteWaiting::start();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        drop(waiting);
         // Another process may have written since we last looked: keep our clock ahead of it.
         // Not `get::<String>`: a bad row may hold a number there; only a timestamp counts.
         let last: Option<String> = tx

@@ -3,7 +3,8 @@
 //! (which version of an item wins, duplicate and clashing event uids, conflicts, the current
 //! labels) are taken here by the one merge of `merge.rs`, applied to the rows pulled from the hub
 //! exactly as to a session file: they are laid into private temporary databases shaped like
-//! sessions, checked row by row and merged in one transaction.
+//! sessions, checked row by row and merged, the label events in short transactions
+//! (`merge_from_hub`).
 //!
 //! Two cursors per hub live in the session's `meta` table: `hub:<HUB_ID>:pulled_through` (the
 //! hub sequence number up to which every hub row has been merged here) and
@@ -12,13 +13,17 @@
 //! side is idempotent, so a sync cut anywhere is completed by the next one.
 
 use super::merge::{self, MergeReport};
+use super::merge_events::{self, EventMerge};
 use super::merge_rows;
 use super::merge_source::{self, Source};
 use super::{Store, StoreError};
+use crate::schema::Schema;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::time::{Duration, Instant};
 
 pub use super::hub_judges::{HubResponseJudge, JudgeRows};
 pub use super::merge_rows::{AnnotatorRow, EventRow, ItemRow, PairRow, ResponseJudgeRow, ResponseRow};
@@ -100,6 +105,53 @@ pub struct HubCursors {
     pub pushed_through: i64,
 }
 
+/// A pull's label events go in in transactions of at most about `CHUNK_TIME` each (read in
+/// steps of `STEP` events), with a pause between them in which another connection's write
+/// waiting for the lock gets it (docs/hub.md).
+const STEP: usize = 25;
+const CHUNK_TIME: Duration = Duration::from_millis(4);
+const PAUSE: Duration = Duration::from_millis(1);
+
+/// Label writes in this process waiting to begin their transaction.
+static KEY_WRITES_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Marks a label write waiting for the session's write lock, while alive: a hub sync in the
+/// same process (`annotate --hub`) ends its chunk early and lets the write in before the next
+/// one, instead of leaving it to the busy handler's polling.
+pub(super) struct KeyWriteWaiting(());
+
+impl KeyWriteWaiting {
+    pub(super) fn start() -> KeyWriteWaiting {
+        KEY_WRITES_WAITING.fetch_add(1, AtomicOrdering::SeqCst);
+        KeyWriteWaiting(())
+    }
+
+    fn any() -> bool {
+        KEY_WRITES_WAITING.load(AtomicOrdering::SeqCst) > 0
+    }
+
+    /// Between two chunks: waits (a little) until the waiting writes have begun.
+    fn let_in() {
+        let since = Instant::now();
+        std::thread::sleep(PAUSE);
+        while KeyWriteWaiting::any() && since.elapsed() < Duration::from_millis(50) {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+}
+
+impl Drop for KeyWriteWaiting {
+    fn drop(&mut self) {
+        KEY_WRITES_WAITING.fetch_sub(1, AtomicOrdering::SeqCst);
+    }
+}
+
+/// The pulled events numbered `ord` in [?1, ?2), in order (`lay_out`).
+const CHUNK_SQL: &str =
+    "SELECT seq, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, text,
+        prev_value, prev_text, ref_uid, seconds, judge_visible, origin FROM main.events
+        WHERE ord >= ?1 AND ord < ?2 ORDER BY ord";
+
 const LOCAL_EVENTS_SQL: &str = "SELECT seq, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, text,
         prev_value, prev_text, ref_uid, seconds, judge_visible, origin FROM main.events WHERE seq > ?1 ORDER BY seq";
 
@@ -173,9 +225,23 @@ impl Store {
     }
 
     /// Merges rows pulled from hub `hub_id` (everything it holds after this session's pulled
-    /// cursor, up to `through`) in one transaction, by the rules of `merge`, and moves the
-    /// cursors. A bad row leaves the session unchanged.
+    /// cursor, up to `through`) by the rules of `merge`, and moves the cursors. Every row is
+    /// checked first, so a bad row leaves the session unchanged. The label events go in in
+    /// chunks, one short transaction each with a pause between them, so that the annotator's own
+    /// write (another connection, maybe another process) never waits long; the pulled cursor
+    /// moves with the last chunk, so a sync cut between chunks pulls the rest next time (the
+    /// chunks already in are recognised by their uids).
     pub fn merge_from_hub(
+        &mut self,
+        hub_id: &str,
+        shown_hub: &str,
+        rows: &HubRows,
+        through: i64,
+    ) -> Result<MergeReport, StoreError> {
+        self.relaxed(|s| s.merge_chunks(hub_id, shown_hub, rows, through))
+    }
+
+    fn merge_chunks(
         &mut self,
         hub_id: &str,
         shown_hub: &str,
@@ -188,30 +254,65 @@ impl Store {
             return Ok(MergeReport::default());
         }
         let schema = self.schema.clone();
-        let layers = layered_sources(rows)
-            .map_err(|problem| StoreError::HubRows { hub: shown_hub.to_string(), problem })?;
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let events_before: i64 =
-            tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        let hub = || shown_hub.to_string();
+        let laid = lay_out(rows).map_err(|problem| StoreError::HubRows { hub: hub(), problem })?;
+        check_events(&self.conn, &laid.events, rows, &schema)
+            .map_err(|e| StoreError::HubRows { hub: hub(), problem: format!("the hub's {e}") })?;
         let mut total = MergeReport::default();
-        for src in &layers {
-            let rep = merge::merge_one(&tx, src, &schema).map_err(|e| StoreError::HubRows {
-                hub: shown_hub.to_string(),
-                problem: format!("the hub's {e}"),
-            })?;
-            add_report(&mut total, rep);
-        }
-        let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
-        set_meta_in(&tx, &pulled_key(hub_id), pulled.max(through))?;
-        // The events just merged came from the hub: when every local event before them is on the
-        // hub already, they need not be pushed back.
-        let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
-        if pushed >= events_before {
-            let events_after: i64 =
+        let mut merge = EventMerge::new(&schema, true);
+        let (mut done, mut committed) = (0usize, false);
+        loop {
+            let failed = |e: String, committed: bool| {
+                let problem = format!("the hub's {e}");
+                if committed {
+                    StoreError::HubRowsPartlyMerged { hub: hub(), problem }
+                } else {
+                    StoreError::HubRows { hub: hub(), problem }
+                }
+            };
+            let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let started = Instant::now();
+            let events_before: i64 =
                 tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
-            set_meta_in(&tx, &pushed_key(hub_id), events_after)?;
+            if !committed {
+                for src in &laid.imports {
+                    let rep = merge::merge_imports(&tx, src, &schema).map_err(|e| failed(e, false))?;
+                    add_report(&mut total, rep);
+                }
+            }
+            // Steps of a few events until the chunk has held the lock CHUNK_TIME, or a key's
+            // write in this process waits for it.
+            loop {
+                let upto = (done + STEP).min(laid.count);
+                merge
+                    .read(&tx, &laid.events, CHUNK_SQL, [done as i64, upto as i64], &mut total)
+                    .and_then(|()| merge.fold(&tx))
+                    .map_err(|e| failed(e, committed))?;
+                done = upto;
+                if done == laid.count || started.elapsed() >= CHUNK_TIME || KeyWriteWaiting::any() {
+                    break;
+                }
+            }
+            if done == laid.count {
+                let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
+                set_meta_in(&tx, &pulled_key(hub_id), pulled.max(through))?;
+            }
+            // The events just merged came from the hub: when every local event before them is
+            // on the hub already, they need not be pushed back.
+            let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
+            if pushed >= events_before {
+                let events_after: i64 =
+                    tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+                set_meta_in(&tx, &pushed_key(hub_id), events_after)?;
+            }
+            tx.commit()?;
+            committed = true;
+            if done == laid.count {
+                break;
+            }
+            KeyWriteWaiting::let_in();
         }
-        tx.commit()?;
+        total.conflicts = merge.conflicts(&self.conn)?;
         Ok(total)
     }
 
@@ -231,15 +332,29 @@ impl Store {
         {
             return Ok(());
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
-        set_meta_in(&tx, &pushed_key(hub_id), pushed.max(pushed_through))?;
-        let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
-        if pulled >= hub_before {
-            set_meta_in(&tx, &pulled_key(hub_id), pulled.max(hub_after))?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.relaxed(|s| {
+            let tx = s.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
+            set_meta_in(&tx, &pushed_key(hub_id), pushed.max(pushed_through))?;
+            let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
+            if pulled >= hub_before {
+                set_meta_in(&tx, &pulled_key(hub_id), pulled.max(hub_after))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Runs `f` with the session's commits not synced to disk one by one (`synchronous =
+    /// NORMAL`: still atomic and in order, and synced with the next durable commit): a sync
+    /// writes only what the hub holds too, and each cursor is in the transaction of the rows it
+    /// covers or after them, so a power cut can only make the next sync pull or push again. The
+    /// write lock is then not held while the disk syncs.
+    fn relaxed<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let out = f(self);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        out
     }
 }
 
@@ -280,15 +395,24 @@ const SOURCE_TABLES: &str = "
     CREATE TABLE responses(seq INTEGER PRIMARY KEY, item_id, model, text, judge, judge_rationale);
     CREATE TABLE pairs(seq INTEGER PRIMARY KEY, id, item_id, prompt, chosen, rejected, images, meta, imported_at);
     CREATE TABLE annotators(name, created_at, languages, role);
-    CREATE TABLE events(seq INTEGER PRIMARY KEY, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind,
+    CREATE TABLE events(ord INTEGER PRIMARY KEY, seq, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind,
         value, text, prev_value, prev_text, ref_uid, seconds, judge_visible, origin);";
+
+/// Pulled rows laid out as sessions (`lay_out`).
+struct Laid {
+    /// Items, responses, pairs and annotators, merged in this order.
+    imports: Vec<Source>,
+    /// The label events, numbered by `ord` in the order a merge reads a session's events.
+    events: Source,
+    count: usize,
+}
 
 /// Lays pulled rows out as sessions: the hub may hold several versions of one item (or pair, or
 /// annotator), a session one; so the n-th version of each goes into the n-th source, each
-/// response with the version of its item, and the events into the last source. Merging these in
-/// order is merging sessions, which the merge makes independent of their order. Each row keeps
-/// its hub sequence number as `seq`, so an error names the hub row.
-fn layered_sources(rows: &HubRows) -> Result<Vec<Source>, String> {
+/// response with the version of its item, and the events into a source of their own, merged
+/// after them. Merging these in order is merging sessions, which the merge makes independent of
+/// their order. Each row keeps its hub sequence number as `seq`, so an error names the hub row.
+fn lay_out(rows: &HubRows) -> Result<Laid, String> {
     fn layer_of<'a>(counts: &mut HashMap<&'a str, usize>, key: &'a str) -> usize {
         let n = counts.entry(key).or_insert(0);
         *n += 1;
@@ -318,8 +442,8 @@ fn layered_sources(rows: &HubRows) -> Result<Vec<Source>, String> {
     let n =
         [&item_at, &response_at, &pair_at, &name_at].iter().flat_map(|v| v.iter()).max().map_or(1, |m| m + 1);
     let fail = |e: rusqlite::Error| format!("rows could not be laid out for merging ({e})");
-    let mut conns = Vec::with_capacity(n);
-    for _ in 0..n {
+    let mut conns = Vec::with_capacity(n + 1);
+    for _ in 0..=n {
         // An empty name: a private temporary database, kept on disk by SQLite when it grows.
         let c = Connection::open("").map_err(fail)?;
         c.execute_batch(SOURCE_TABLES).map_err(fail)?;
@@ -385,14 +509,22 @@ fn layered_sources(rows: &HubRows) -> Result<Vec<Source>, String> {
     if let Some(judges) = &rows.judges {
         super::hub_judges::lay_out(&conns, judges, &rows.responses, &response_at)?;
     }
-    let last = &conns[n - 1];
-    for e in &rows.events {
+    let last = &conns[n];
+    // Sorted as `merge_rows::event_sql` reads a session's events (by `at`, then `uid`, both
+    // compared byte by byte as SQLite compares text), so that reading them by `ord` in chunks
+    // merges them in the order one merge of the whole would.
+    let mut order: Vec<&Carried<EventRow>> = rows.events.iter().collect();
+    order.sort_by(|a, b| {
+        (a.row.at.as_bytes(), a.row.uid.as_bytes()).cmp(&(b.row.at.as_bytes(), b.row.uid.as_bytes()))
+    });
+    for (ord, e) in order.into_iter().enumerate() {
         let r = &e.row;
         last.prepare_cached(
-            "INSERT INTO events VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+            "INSERT INTO events VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
         )
         .and_then(|mut st| {
             st.execute(params![
+                ord as i64,
                 e.hub_seq,
                 r.uid,
                 r.at,
@@ -415,10 +547,43 @@ fn layered_sources(rows: &HubRows) -> Result<Vec<Source>, String> {
         })
         .map_err(fail)?;
     }
-    let mut out = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n + 1);
     for c in conns {
         c.execute_batch("COMMIT").map_err(fail)?;
         out.push(merge_source::built_here(c, rows.judges.is_some()));
     }
-    Ok(out)
+    let events = out.pop().expect("one source more than the layers");
+    Ok(Laid { imports: out, events, count: rows.events.len() })
 }
+
+/// Checks every pulled event as the merge will (its cells, and that what it labels is in the
+/// session or comes with the pull) before anything is written, so that a bad row changes
+/// nothing although the events go in in several transactions.
+fn check_events(conn: &Connection, events: &Source, rows: &HubRows, schema: &Schema) -> Result<(), String> {
+    let responses: HashSet<(&str, &str)> =
+        rows.responses.iter().map(|r| (r.row.row.item_id.as_str(), r.row.row.model.as_str())).collect();
+    let pairs: HashSet<&str> = rows.pairs.iter().map(|p| p.row.id.as_str()).collect();
+    merge::for_each_row(
+        events,
+        "events",
+        &merge_rows::event_sql(true),
+        [],
+        |r| merge_rows::event(r, schema),
+        |e| {
+            let incoming = if e.task_kind == "pair" {
+                pairs.contains(e.pair_id.as_str())
+            } else {
+                responses.contains(&(e.item_id.as_str(), e.model.as_str()))
+            };
+            if incoming || merge_events::labels_something(conn, &e).map_err(merge::write_error)? {
+                Ok(())
+            } else {
+                Err(merge_events::not_in_either(&e))
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+#[path = "hub_sync_tests.rs"]
+mod tests;

@@ -26,6 +26,7 @@ pub mod hub_sync;
 mod import;
 mod judges;
 mod merge;
+mod merge_events;
 mod merge_judges;
 mod merge_rows;
 mod merge_source;

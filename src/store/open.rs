@@ -10,13 +10,34 @@ use std::path::{Path, PathBuf};
 
 /// Opens the connection with the settings every session uses.
 fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(super::BUSY_TIMEOUT)?;
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    wait_when_busy(&mut conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// A write that finds another connection's (a background sync's) under way tries again every
+/// millisecond, for up to `BUSY_TIMEOUT`. SQLite's own busy timeout sleeps longer and longer
+/// between tries (up to 100 ms), so a key's write could wait tens of milliseconds after a
+/// transaction of two ended.
+fn wait_when_busy(conn: &mut Connection) -> rusqlite::Result<()> {
+    let mut since = std::time::Instant::now();
+    conn.busy_handler(Some(move |tries: i32| {
+        if tries == 0 {
+            since = std::time::Instant::now();
+        }
+        let waiting = since.elapsed();
+        if waiting >= super::BUSY_TIMEOUT {
+            return false;
+        }
+        // After a second, no one is typing behind it: try less often.
+        let pause = if waiting < std::time::Duration::from_secs(1) { 1 } else { 10 };
+        std::thread::sleep(std::time::Duration::from_millis(pause));
+        true
+    }))
 }
 
 fn looks_like_sqlite(path: &Path) -> std::io::Result<bool> {
