@@ -79,7 +79,7 @@ fn counts_give_the_statistics_of_the_matrix_byte_for_byte() {
     let words: &[&str] = &["yes", "no", "maybe", "not sure"];
     let scale: Vec<String> = ["1", "2", "3", "4", "5", "6"].iter().map(|s| s.to_string()).collect();
     for case in 0..120 {
-        let raters = [2, 3, 4, 6, 10][case % 5];
+        let raters = [2, 3, 4, 5, 6, 7, 10][case % 7];
         let values = match case % 3 {
             0 => numbers,
             1 if raters <= 6 => numbers_and_spellings,
