@@ -347,7 +347,7 @@ impl Part {
                     }
                 } else {
                     // The id of rater `r` in its two's value `v`.
-                    let id = |v: usize, r: usize| if r % 2 == 0 { v >> 3 } else { v & 7 };
+                    let id = |v: usize, r: usize| if r.is_multiple_of(2) { v >> 3 } else { v & 7 };
                     let k = ga * n_twos - ga * (ga + 1) / 2 + (gb - ga - 1);
                     let counts = &self.two_pairs[k * 4096..(k + 1) * 4096];
                     for (uv, &c) in counts.iter().enumerate() {
