@@ -1,10 +1,11 @@
 //! Any bytes as a `--ratings` table, then every statistic on whatever parsed, at every level the
 //! categories allow: no panic, and no NaN or infinity leaking out as a number (an undefined
-//! statistic is an `Undefined` reason, printed as `null` with a note).
+//! statistic is an `Undefined` reason, printed as `null` with a note). The table counted
+//! without its matrix (`count_ratings`) gives the same statistics, byte for byte.
 #![no_main]
 
 use crossreview::agreement::{self, Options, Scale};
-use crossreview::agreement::ratings_table::parse_ratings;
+use crossreview::agreement::ratings_table::{count_ratings, parse_ratings};
 use crossreview::schema::Level;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
     if table.matrix.n_items() > 2_000 || table.labels.len() > 64 {
         return;
     }
+    let counted = count_ratings(data, "fuzz.csv", None).expect("counted as it parsed");
     for level in [Level::Nominal, Level::Ordinal, Level::Interval, Level::Ratio] {
         if matches!(level, Level::Interval | Level::Ratio) && table.values.is_none() {
             continue;
@@ -22,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let scale = Scale { labels: table.labels.clone(), values: table.values.clone(), level };
-        let result = agreement::analyze(&table.matrix, &table.raters, &scale, &Options { bootstrap: None, seed: 1 });
+        let opts = Options { bootstrap: None, seed: 1 };
+        let result = agreement::analyze(&table.matrix, &table.raters, &scale, &opts);
+        let from_counts = agreement::analyze_counts(&counted.counts, &counted.raters, &scale, &opts);
+        assert_eq!(from_counts.to_json().to_string(), result.to_json().to_string());
         for (name, stat) in result.statistics() {
             if let Ok(x) = stat {
                 assert!(x.is_finite(), "{name} = {x} at level {level:?}");

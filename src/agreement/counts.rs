@@ -28,7 +28,7 @@ pub struct UnitPatterns {
 const BLOCK: usize = 2048;
 
 /// Largest dense key space ((raters + 1)^q) counted in a flat table; beyond it a hash map.
-const DENSE_LIMIT: u64 = 1 << 20;
+pub(crate) const DENSE_LIMIT: u64 = 1 << 20;
 
 /// Inputs at least this large are counted on two threads.
 const PARALLEL_ITEMS: usize = 100_000;
@@ -72,10 +72,11 @@ fn count_keys(
 impl UnitPatterns {
     /// Counts the patterns of `m`. `keep_units` also records each item's pattern index.
     pub fn from_matrix(m: &RatingMatrix, keep_units: bool) -> UnitPatterns {
-        let q = m.n_categories();
-        let base = m.n_raters() as u64 + 1;
-        let dense = q > 0 && (q as u32) < 64 && base.checked_pow(q as u32).is_some_and(|s| s <= DENSE_LIMIT);
-        if dense { Self::dense(m, keep_units) } else { Self::hashed(m, keep_units) }
+        if Self::dense_keys(m.n_raters(), m.n_categories()) {
+            Self::dense(m, keep_units)
+        } else {
+            Self::hashed(m, keep_units)
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -127,6 +128,17 @@ impl UnitPatterns {
         } else {
             count_keys(m, 0..n, &pow, size, &mut unit_keys)
         };
+        let mut out = Self::from_dense_histogram(q, base, &mut hist);
+        if keep_units {
+            out.unit_pattern = unit_keys.iter().map(|&k| hist[k as usize]).collect();
+        }
+        out
+    }
+
+    /// The patterns of a histogram over dense keys (see [`UnitPatterns::dense`]: one digit in
+    /// base `base` = raters + 1 per category), in key order. Each non-empty slot of `hist` is
+    /// left holding its pattern's index.
+    pub fn from_dense_histogram(q: usize, base: u32, hist: &mut [u32]) -> UnitPatterns {
         let mut out = UnitPatterns {
             q,
             offsets: vec![0],
@@ -151,10 +163,14 @@ impl UnitPatterns {
             // The histogram slot now holds the pattern index, for the per-item map below.
             *h = (out.multiplicity.len() - 1) as u32;
         }
-        if keep_units {
-            out.unit_pattern = unit_keys.iter().map(|&k| hist[k as usize]).collect();
-        }
         out
+    }
+
+    /// Whether the patterns of `n_raters` raters on `q` categories are counted over dense keys
+    /// (else in a hash map, in item order).
+    pub fn dense_keys(n_raters: usize, q: usize) -> bool {
+        let base = n_raters as u64 + 1;
+        q > 0 && (q as u32) < 64 && base.checked_pow(q as u32).is_some_and(|s| s <= DENSE_LIMIT)
     }
 
     /// General case (many raters or categories): each item's sorted, run-length-encoded codes

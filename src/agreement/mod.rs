@@ -20,12 +20,14 @@ pub mod mcnemar;
 pub mod plan;
 pub mod ratings_table;
 pub mod session;
+pub mod table_counts;
 
 pub use crate::schema::Level;
 pub use bootstrap::BootstrapInterval;
 pub use counts::{Coincidence, CountSummary, UnitPatterns};
 pub use krippendorff::Metric;
 pub use matrix::{ConfusionMatrix, MISSING, RatingMatrix};
+pub use table_counts::TableCounts;
 
 use kappa::{Weighting, Weights};
 use serde_json::{Map, Value, json};
@@ -241,12 +243,17 @@ pub struct Agreement {
 
 /// Computes every statistic that applies. `raters` names the matrix rows.
 pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Options) -> Agreement {
-    assert_eq!(m.n_raters(), raters.len(), "one name per rater");
-    assert_eq!(m.n_categories(), scale.q(), "the matrix uses the scale's categories");
+    analyze_counts(&TableCounts::from_matrix(m), raters, scale, opts)
+}
+
+/// [`analyze`] from the counts of a matrix (or of a ratings file read without one).
+pub fn analyze_counts(counts: &TableCounts, raters: &[String], scale: &Scale, opts: &Options) -> Agreement {
+    assert_eq!(counts.n_raters, raters.len(), "one name per rater");
+    assert_eq!(counts.n_categories, scale.q(), "the matrix uses the scale's categories");
     let ordered = scale.is_ordered();
-    let patterns = UnitPatterns::from_matrix(m, false);
-    let coincidence = Coincidence::from_patterns(&patterns);
-    let summary = CountSummary::from_patterns(&patterns);
+    let patterns = &counts.patterns;
+    let coincidence = Coincidence::from_patterns(patterns);
+    let summary = CountSummary::from_patterns(patterns);
 
     let alpha: Vec<(&'static str, Stat)> = scale
         .alpha_metrics()
@@ -257,13 +264,13 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
         })
         .collect();
 
-    let n = m.n_raters();
+    let n = counts.n_raters;
     let pair_list: Vec<(usize, usize)> = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).collect();
     let pair_stats: Vec<(String, PairStats)> = pair_list
         .iter()
-        .zip(m.pairwise_confusions())
+        .zip(&counts.pairwise)
         .map(|(&(a, b), confusion)| {
-            (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(confusion, scale))
+            (format!("{}|{}", raters[a], raters[b]), PairStats::from_confusion(confusion.clone(), scale))
         })
         .collect();
     let pair_kappas: Vec<Stat> = pair_stats.iter().map(|(_, p)| p.cohen_kappa).collect();
@@ -274,7 +281,7 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
         let name = scale.level.as_str();
         let interval = scale
             .level_metric()
-            .and_then(|metric| bootstrap::alpha_interval(&patterns, &metric, resamples, opts.seed));
+            .and_then(|metric| bootstrap::alpha_interval(patterns, &metric, resamples, opts.seed));
         (name, interval)
     });
 
@@ -287,9 +294,9 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
     };
 
     let mut out = Agreement {
-        n_items: m.n_items(),
+        n_items: counts.n_items,
         n_raters: n,
-        n_ratings: m.n_ratings(),
+        n_ratings: counts.n_ratings,
         raters: raters.to_vec(),
         scale: scale.clone(),
         pairable_items: summary.pairable_units,
@@ -297,7 +304,7 @@ pub fn analyze(m: &RatingMatrix, raters: &[String], scale: &Scale, opts: &Option
         alpha,
         fleiss_kappa: kappa::fleiss_kappa(&summary),
         randolph_kappa: kappa::randolph_kappa(&summary),
-        conger_kappa: kappa::conger_kappa(&summary, &m.rater_category_counts()),
+        conger_kappa: kappa::conger_kappa(&summary, &counts.rater_category_counts),
         light_kappa,
         gwet_ac1: kappa::gwet_ac1(&summary),
         gwet_ac2: ordered.then(|| {

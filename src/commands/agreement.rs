@@ -5,7 +5,7 @@
 
 use super::agreement_judges;
 use super::text_table::{fmt_share, fmt_stat, render_table};
-use crate::agreement::ratings_table::read_ratings;
+use crate::agreement::ratings_table::{CountedRatings, count_ratings_file, read_ratings};
 use crate::agreement::session::JudgeReport;
 use crate::agreement::{self, Agreement, Level, Options, Scale, count_of};
 use crate::bounded_read::Pipes;
@@ -79,16 +79,22 @@ fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
             "--categories: list the categories in scale order, e.g. --categories low,mid,high",
         ));
     }
-    // Read as a stream (a pipe may bring more than a regular file's checked size: capped too).
-    let mut input = std::io::Read::take(opened.file, max + 1);
-    let table = read_ratings(&mut input, &shown, args.categories.as_deref());
-    if input.limit() == 0 {
-        return Err(CliError::data(format!(
-            "{shown}: cannot read the ratings file: more than {} MiB to read; at most {} MiB is read",
-            max >> 20,
-            max >> 20
-        )));
-    }
+    let table = if let Some(size) = opened.size {
+        // A regular file (its size checked) is read at offsets, on two threads when it can be.
+        count_ratings_file(&opened.file, size, &shown, args.categories.as_deref())
+    } else {
+        // Read as a stream (a pipe may bring more than a regular file's checked size: capped too).
+        let mut input = std::io::Read::take(opened.file, max + 1);
+        let table = read_ratings(&mut input, &shown, args.categories.as_deref());
+        if input.limit() == 0 {
+            return Err(CliError::data(format!(
+                "{shown}: cannot read the ratings file: more than {} MiB to read; at most {} MiB is read",
+                max >> 20,
+                max >> 20
+            )));
+        }
+        table.map(CountedRatings::from_table)
+    };
     let table = table?;
     let level = args.level.map(level_of).or(table.level).unwrap_or(Level::Nominal);
     if matches!(level, Level::Interval | Level::Ratio) && table.values.is_none() {
@@ -105,7 +111,7 @@ fn run_ratings(file: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
         return Err(if args.level.is_some() { CliError::usage(msg) } else { CliError::data(msg) });
     }
     let scale = Scale { labels: table.labels.clone(), values: table.values.clone(), level };
-    let result = agreement::analyze(&table.matrix, &table.raters, &scale, opts);
+    let result = agreement::analyze_counts(&table.counts, &table.raters, &scale, opts);
     if args.json { emit_json(&pretty(&result.to_json())) } else { emit(&render_agreement(&result, &shown)) }
 }
 

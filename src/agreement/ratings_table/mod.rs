@@ -15,6 +15,7 @@
 //! each cell going straight to a one-byte value id per rater, so a 10 × 1,000,000 table is never
 //! held as text nor as strings. Errors are `FILE:LINE[:COLUMN]: message`.
 
+mod csv_counts;
 mod csv_file;
 mod json_file;
 mod plain_lines;
@@ -24,6 +25,7 @@ mod tests;
 mod values;
 
 use crate::agreement::matrix::RatingMatrix;
+use crate::agreement::table_counts::TableCounts;
 use crate::schema::Level;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
@@ -43,6 +45,27 @@ pub struct RatingsTable {
     pub values: Option<Vec<f64>>,
     /// The level the file declares (JSON `"level"`), if any.
     pub level: Option<Level>,
+}
+
+/// A ratings table as the counts its statistics need ([`crate::agreement::analyze_counts`]).
+#[derive(Debug, Clone)]
+pub struct CountedRatings {
+    pub raters: Vec<String>,
+    /// Category labels in scale order (numbers when numeric).
+    pub labels: Vec<Value>,
+    /// The categories' numeric values, when they are all numbers.
+    pub values: Option<Vec<f64>>,
+    /// The level the file declares (JSON `"level"`), if any.
+    pub level: Option<Level>,
+    pub counts: TableCounts,
+}
+
+impl CountedRatings {
+    pub fn from_table(table: RatingsTable) -> CountedRatings {
+        let counts = TableCounts::from_matrix(&table.matrix);
+        let RatingsTable { raters, labels, values, level, .. } = table;
+        CountedRatings { raters, labels, values, level, counts }
+    }
 }
 
 /// At most this many errors are listed; then a count.
@@ -98,6 +121,62 @@ pub fn parse_ratings(
     categories: Option<&[String]>,
 ) -> Result<RatingsTable, RatingsError> {
     read_ratings(bytes, origin, categories)
+}
+
+/// Counts a ratings table held in memory: as [`parse_ratings`], without building its matrix
+/// when the table is a common CSV.
+pub fn count_ratings(
+    bytes: &[u8],
+    origin: &str,
+    categories: Option<&[String]>,
+) -> Result<CountedRatings, RatingsError> {
+    count_from(bytes, origin, categories, csv_counts::PLAN)
+}
+
+/// Counts the ratings table in a regular file of `size` bytes: a common CSV on two threads,
+/// straight into counts; any other table read as by [`read_ratings`].
+pub fn count_ratings_file(
+    file: &std::fs::File,
+    size: u64,
+    origin: &str,
+    categories: Option<&[String]>,
+) -> Result<CountedRatings, RatingsError> {
+    count_from(&csv_counts::FileAt { file, size }, origin, categories, csv_counts::PLAN)
+}
+
+fn count_from<S: csv_counts::ReadAt + ?Sized>(
+    src: &S,
+    origin: &str,
+    categories: Option<&[String]>,
+    plan: csv_counts::Plan,
+) -> Result<CountedRatings, RatingsError> {
+    match csv_counts::count_csv(src, origin, categories, plan) {
+        Ok(c) => Ok(CountedRatings {
+            raters: c.raters,
+            labels: c.labels,
+            values: c.values,
+            level: None,
+            counts: c.counts,
+        }),
+        Err(csv_counts::Declined) => {
+            let table = read_ratings(ReaderAt { src, at: 0 }, origin, categories)?;
+            Ok(CountedRatings::from_table(table))
+        }
+    }
+}
+
+/// Reads a [`csv_counts::ReadAt`] source from its start.
+struct ReaderAt<'s, S: ?Sized> {
+    src: &'s S,
+    at: u64,
+}
+
+impl<S: csv_counts::ReadAt + ?Sized> Read for ReaderAt<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.src.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
 }
 
 /// Reads a CSV or JSON ratings table from `input` (read to its end). `origin` names it in

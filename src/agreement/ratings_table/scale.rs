@@ -36,13 +36,46 @@ fn occurrences(raw: &RawTable, id: u32) -> u64 {
     raw.columns.iter().map(|c| c.ids().filter(|&x| x == id).count() as u64).sum()
 }
 
+/// The category scale of a table's values.
+pub(super) struct Categories {
+    /// Each distinct value's category code, by value id.
+    pub code_of: Vec<u16>,
+    pub labels: Vec<Value>,
+    pub values: Option<Vec<f64>>,
+}
+
 /// Maps the interned values onto the category scale and builds the matrix.
 pub(super) fn resolve(
     raw: RawTable,
     origin: &str,
     flag: Option<&[String]>,
 ) -> Result<RatingsTable, Vec<String>> {
-    let distinct = &raw.interner.distinct;
+    let Categories { code_of, labels, values } =
+        categories(&raw.interner.distinct, raw.categories.as_deref(), origin, flag, |id| {
+            occurrences(&raw, id)
+        })?;
+    let RawTable { raters, items, n_items, columns, level, .. } = raw;
+    // Rater by rater, each column freed once its codes are written: the ids and the matrix are
+    // never both held in full.
+    let mut codes: Vec<u16> = Vec::with_capacity(raters.len() * n_items);
+    for column in columns {
+        column.codes_into(&code_of, MISSING, &mut codes);
+    }
+    let matrix = RatingMatrix::new(raters.len(), n_items, labels.len(), codes)
+        .map_err(|e| vec![format!("{origin}: {e}")])?;
+    Ok(RatingsTable { raters, items, matrix, labels, values, level })
+}
+
+/// The scale of the distinct values (in order of first appearance): `--categories` (`flag`),
+/// else the JSON `categories` (with their positions), else numeric or first-appearance order.
+/// `occurrences(id)` counts a value's cells, for the message when it is not on the scale.
+pub(super) fn categories(
+    distinct: &[Distinct],
+    json_categories: Option<&[(Value, usize, usize)]>,
+    origin: &str,
+    flag: Option<&[String]>,
+    occurrences: impl Fn(u32) -> u64,
+) -> Result<Categories, Vec<String>> {
     let mut errors = Vec::new();
     let declared: Option<(Vec<Declared>, &str)> = if let Some(list) = flag {
         let all_numeric = list.iter().all(|s| parse_number(s).is_some());
@@ -60,8 +93,7 @@ pub(super) fn resolve(
             .collect();
         Some((decl, "--categories"))
     } else {
-        raw.categories
-            .as_ref()
+        json_categories
             .map(|list| (list.iter().map(|(v, _, _)| declared_from_value(v)).collect(), "\"categories\""))
     };
 
@@ -74,7 +106,7 @@ pub(super) fn resolve(
                     (Some(x), Some(y)) => x == y,
                     _ => a.text == b.text,
                 }) {
-                    let where_ = match (source, &raw.categories) {
+                    let where_ = match (source, json_categories) {
                         ("\"categories\"", Some(list)) => format!("{origin}:{}:{}", list[i].1, list[i].2),
                         _ => "--categories".to_string(),
                     };
@@ -94,7 +126,7 @@ pub(super) fn resolve(
                 match decl.iter().position(|d| matches(d, v)) {
                     Some(c) => code_of[id] = c as u16,
                     None => {
-                        let n = occurrences(&raw, id as u32);
+                        let n = occurrences(id as u32);
                         let times = if n > 1 { format!(" ({n} times; first here)") } else { String::new() };
                         errors.push(format!(
                             "{origin}:{}:{}: {:?} is not one of the categories {shown} (from {source}){times}; add it to {source} or fix the rating",
@@ -132,14 +164,5 @@ pub(super) fn resolve(
     if !errors.is_empty() {
         return Err(finish_errors(errors, origin));
     }
-    let RawTable { raters, items, n_items, columns, level, .. } = raw;
-    // Rater by rater, each column freed once its codes are written: the ids and the matrix are
-    // never both held in full.
-    let mut codes: Vec<u16> = Vec::with_capacity(raters.len() * n_items);
-    for column in columns {
-        column.codes_into(&code_of, MISSING, &mut codes);
-    }
-    let matrix = RatingMatrix::new(raters.len(), n_items, labels.len(), codes)
-        .map_err(|e| vec![format!("{origin}: {e}")])?;
-    Ok(RatingsTable { raters, items, matrix, labels, values, level })
+    Ok(Categories { code_of, labels, values })
 }
