@@ -13,8 +13,8 @@
 //! - `CROSSREVIEW_BENCH_ITEMS` (default 100000), `CROSSREVIEW_BENCH_RUNS` (default 3);
 //! - `CROSSREVIEW=path/to/binary`: time another build (default: this tree's);
 //! - `CROSSREVIEW_BENCH_SHAPE=cross`: a file shaped like a CROSS release instead (queries in a
-//!   dozen scripts, a norm and an English translation per item, ~840-character responses,
-//!   ids out of sorted order; `support/cross_shaped.rs`, ~329 MB for 100,000 items).
+//!   dozen scripts, a norm and an English translation per item, ~780-character responses,
+//!   ids out of sorted order; `support/cross_shaped.rs`, ~338 MB for 100,000 items).
 //!
 //! Target (issue 2): at least 90,000 items/s, i.e. about 1.1 s for the whole file including
 //! the SQLite writes; memory must not grow with the file.

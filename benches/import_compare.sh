@@ -4,8 +4,8 @@
 # prints each ratio with the date. Two files of 100,000 items x 3 responses:
 #
 # - canonical: the benchmark's own file (~340 MB, 8 languages);
-# - cross: shaped like a CROSS release (~329 MB: queries in a dozen scripts, a norm and an
-#   English translation per item, ~840-character responses; benches/support/cross_shaped.rs).
+# - cross: shaped like a CROSS release (~338 MB: queries in a dozen scripts, a norm and an
+#   English translation per item, ~780-character responses; benches/support/cross_shaped.rs).
 #
 #   benches/import_compare.sh            # generated files in a temporary folder
 #   CROSSREVIEW_BENCH_DIR=/tmp/bench benches/import_compare.sh   # keep and reuse the files

@@ -1,9 +1,9 @@
 //! A canonical items file shaped like a CROSS release converted for import: per item a query in
 //! one of many scripts (Devanagari, Thai, Arabic, Hebrew, CJK, Hangul, Cyrillic, Greek, Bengali,
 //! Tamil, Ge'ez, Latin), its English translation, a cultural norm, and three model responses of
-//! about 840 characters with judge scores. Ids are
+//! about 780 characters with judge scores. Ids are
 //! `Country_domain_N` with unpadded numbers, country after country, so they do not arrive in
-//! sorted order. About 3.3 KB per item (329 MB for 100,000). The sentences were written for this
+//! sorted order. About 3.4 KB per item (338 MB for 100,000). The sentences were written for this
 //! benchmark; seeded, so the same file every time.
 
 use crossreview::rng::SplitMix64;
@@ -216,7 +216,7 @@ fn english(rng: &mut SplitMix64, chars: usize) -> String {
     s
 }
 
-/// A response of about 840 characters: English advice that quotes the query's language now
+/// A response of about 780 characters: English advice that quotes the query's language now
 /// and then, in two or three paragraphs.
 fn response(rng: &mut SplitMix64, lang: &Language) -> String {
     let target = 600 + rng.below(280) as usize;
