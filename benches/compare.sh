@@ -8,7 +8,8 @@
 #   Cohen's kappa (scikit-learn), in a venv under target/ (benches/python_reference.sh);
 # - agreement --ratings, the whole process on an 18 MB CSV, against the krippendorff call alone
 #   (benches/ratings_compare.sh);
-# - import: a plain Python json + sqlite3 import of the same JSONL (benches/import_compare.sh).
+# - import: a plain Python json + sqlite3 import of the same JSONL, on two files: the
+#   benchmark's own and one shaped like a CROSS release (benches/import_compare.sh).
 #
 # Takes about 5 minutes on 2 cores after the first run (the first one also builds in release
 # mode and pip-installs the Python packages). Run it on an otherwise idle machine: the figures

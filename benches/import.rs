@@ -10,7 +10,11 @@
 //! Environment:
 //! - `CROSSREVIEW_BENCH_DIR`: keep the generated file there (and reuse it if present) instead
 //!   of a temporary folder;
-//! - `CROSSREVIEW_BENCH_ITEMS` (default 100000), `CROSSREVIEW_BENCH_RUNS` (default 3).
+//! - `CROSSREVIEW_BENCH_ITEMS` (default 100000), `CROSSREVIEW_BENCH_RUNS` (default 3);
+//! - `CROSSREVIEW=path/to/binary`: time another build (default: this tree's);
+//! - `CROSSREVIEW_BENCH_SHAPE=cross`: a file shaped like a CROSS release instead (queries in a
+//!   dozen scripts, a norm and an English translation per item, ~780-character responses,
+//!   ids out of sorted order; `support/cross_shaped.rs`, ~338 MB for 100,000 items).
 //!
 //! Target (issue 2): at least 90,000 items/s, i.e. about 1.1 s for the whole file including
 //! the SQLite writes; memory must not grow with the file.
@@ -21,6 +25,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+#[path = "support/cross_shaped.rs"]
+mod cross_shaped;
 #[path = "support/run_measured.rs"]
 mod run_measured;
 use run_measured::run_measured;
@@ -317,18 +323,36 @@ fn main() {
     let env_num = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let n = if full { env_num("CROSSREVIEW_BENCH_ITEMS", 100_000) } else { 1_000 };
     let runs = if full { env_num("CROSSREVIEW_BENCH_RUNS", 3) } else { 1 };
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_crossreview"));
-
     let tmp = tempfile::tempdir().unwrap();
     let keep = std::env::var_os("CROSSREVIEW_BENCH_DIR").filter(|_| full).map(PathBuf::from);
     let dir = keep.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir).unwrap();
-    let data = dir.join(format!("items_{n}.jsonl"));
-    let bytes = if data.exists() && keep.is_some() {
+    if full {
+        let cross = std::env::var("CROSSREVIEW_BENCH_SHAPE").is_ok_and(|s| s == "cross");
+        bench(&dir, keep.is_some(), cross, n, runs);
+    } else {
+        // The smoke test: both shapes, once each.
+        bench(&dir, false, false, n, runs);
+        bench(&dir, false, true, n, runs);
+    }
+}
+
+/// Generates (or reuses, when `reuse`) the file of one shape in `dir`, imports it `runs` times
+/// and prints each run and the `RESULT` line.
+fn bench(dir: &Path, reuse: bool, cross: bool, n: usize, runs: usize) {
+    let bin = std::env::var_os("CROSSREVIEW")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_crossreview")));
+    let data = dir.join(if cross { format!("items_cross_{n}.jsonl") } else { format!("items_{n}.jsonl") });
+    let bytes = if data.exists() && reuse {
         std::fs::metadata(&data).unwrap().len()
     } else {
         let t = Instant::now();
-        let b = generate(&data, &dir.join("images"), n);
+        let b = if cross {
+            cross_shaped::generate(&data, &dir.join("images"), n)
+        } else {
+            generate(&data, &dir.join("images"), n)
+        };
         eprintln!(
             "generated {} ({:.0} MB) in {:.1} s",
             data.display(),

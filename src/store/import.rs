@@ -15,17 +15,20 @@ impl Store {
         let rollback_journal = self.enter_rollback_journal();
         let result = (|| -> Result<T, StoreError> {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let deferred = defer_read_indexes(&tx)?;
+            let deferred = defer_indexes(&tx)?;
             let now = time::format_micros(time::now_micros());
             let judges = super::judges::judge_names_in(&tx)?;
+            let judge_rows_deferred = !deferred.is_empty() && no_judge_rows(&tx)?;
             let mut imp = Importer {
                 tx: &tx,
                 now,
                 counts: ImportCounts::default(),
                 judge: super::judges::DEFAULT_JUDGE.to_string(),
                 judges,
+                judge_rows_deferred,
             };
             let out = f(&mut imp)?;
+            imp.write_deferred_judge_rows()?;
             for sql in &deferred {
                 tx.execute_batch(sql).map_err(|error| StoreError::Step {
                     doing: "rebuilding an index after the import",
@@ -63,15 +66,19 @@ impl Store {
     }
 }
 
-/// The narrow indexes that opening the task list reads from start to end (docs/performance.md).
-pub(super) const READ_INDEXES: [&str; 2] = ["items_grouping", "responses_judge"];
+/// The secondary indexes an import into an empty session builds after the rows: the two narrow
+/// ones that opening the task list reads from start to end, and the judges' scores by response
+/// (docs/performance.md).
+pub(super) const DEFERRED_INDEXES: [&str; 3] =
+    ["items_grouping", "responses_judge", "response_judges_by_response"];
 
 /// Why: maintained row by row during a bulk import, these indexes' pages end up scattered
-/// among the table pages, and opening a large session from a cold page cache then reads them
-/// in random order. Into an empty session they are dropped here and built again (by the
-/// statements returned, the ones the session holds) once everything is written, which is
-/// also less work: their pages are then written in order at the end of the file.
-fn defer_read_indexes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<String>> {
+/// among the table pages (opening a large session from a cold page cache then reads them in
+/// random order), and each row costs a descent to a random leaf that has mostly left SQLite's
+/// page cache. Into an empty session they are dropped here and built again (by the statements
+/// returned, the ones the session holds) once everything is written, by one sort: their pages
+/// are then written in order at the end of the file.
+fn defer_indexes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<String>> {
     let empty: bool = tx.query_row(
         "SELECT NOT EXISTS (SELECT 1 FROM items) AND NOT EXISTS (SELECT 1 FROM responses)",
         [],
@@ -81,7 +88,7 @@ fn defer_read_indexes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<St
         return Ok(Vec::new());
     }
     let mut deferred = Vec::new();
-    for name in READ_INDEXES {
+    for name in DEFERRED_INDEXES {
         let sql: Option<String> = tx
             .query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| {
                 r.get(0)
@@ -93,6 +100,11 @@ fn defer_read_indexes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<St
         }
     }
     Ok(deferred)
+}
+
+/// Whether no judge's scores are stored yet (`response_judges` is empty).
+fn no_judge_rows(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<bool> {
+    tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM response_judges)", [], |r| r.get(0))
 }
 
 /// The JSON text columns of an item: its `meta`, and each response's judge scores and
@@ -125,9 +137,33 @@ pub struct Importer<'a> {
     judge: String,
     /// The session's judges in first-import order (the first is the default).
     judges: Vec<String>,
+    /// Into an empty session, the default judge's rows of `response_judges` (the same scores
+    /// and rationales as `responses.judge`) are written at the end by one statement, in key
+    /// order, instead of one insert at a random place of that table per response; true until
+    /// then (or until a record brings another judge's scores, which go in as they come).
+    judge_rows_deferred: bool,
 }
 
 impl Importer<'_> {
+    /// Writes the deferred rows of `response_judges` (see `judge_rows_deferred`): one per
+    /// response the default judge scored, copied from `responses` in (item, model) order. Every
+    /// response written so far carries the default judge's scores, or none.
+    fn write_deferred_judge_rows(&mut self) -> rusqlite::Result<()> {
+        if !std::mem::take(&mut self.judge_rows_deferred) {
+            return Ok(());
+        }
+        let Some(default) = self.judges.first() else { return Ok(()) };
+        self.tx.execute(
+            // Read in table order and sorted (not through the (item, model) index, which would
+            // visit the table's pages in random order).
+            "INSERT INTO response_judges(judge, item_id, model, scores, rationale)
+             SELECT ?1, item_id, model, judge, judge_rationale FROM responses NOT INDEXED
+             WHERE judge <> '{}' OR judge_rationale <> '{}' ORDER BY item_id, model",
+            [default],
+        )?;
+        Ok(())
+    }
+
     /// Names the judge whose scores the records written from now on carry (`judge` unless
     /// named).
     pub fn set_judge(&mut self, name: &str) {
@@ -225,6 +261,11 @@ impl Importer<'_> {
         if json.responses.len() != item.responses.len() {
             return Err(StoreError::MismatchedItemJson { item_id: item.id.clone() });
         }
+        if self.judge_rows_deferred
+            && (!self.judge_is_default() || item.responses.iter().any(|r| !r.judges.is_empty()))
+        {
+            self.write_deferred_judge_rows()?;
+        }
         let existed: bool = self
             .tx
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)")?
@@ -279,7 +320,9 @@ impl Importer<'_> {
             } else {
                 self.tx.prepare_cached(sql)?.execute(params![item.id, r.model, r.text])?;
             }
-            if scored {
+            if self.judge_rows_deferred {
+                // The default judge's scores, written from `responses` at the end.
+            } else if scored {
                 self.tx
                     .prepare_cached(
                         "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
@@ -342,8 +385,8 @@ impl Importer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::READ_INDEXES;
-    use crate::model::{Item, Response};
+    use super::DEFERRED_INDEXES;
+    use crate::model::{Item, JudgeScores, Rationale, Response};
     use crate::schema::Schema;
     use crate::store::Store;
     use crate::store::StoreError;
@@ -362,7 +405,7 @@ mod tests {
     }
 
     fn index_sql(s: &Store) -> Vec<Option<String>> {
-        READ_INDEXES
+        DEFERRED_INDEXES
             .iter()
             .map(|name| {
                 s.conn()
@@ -374,6 +417,103 @@ mod tests {
                     .ok()
             })
             .collect()
+    }
+
+    fn scored(id: &str, models: &[&str], score: i64, rationale: bool) -> Item {
+        let mut it = item(id);
+        it.responses = models
+            .iter()
+            .map(|m| Response {
+                model: m.to_string(),
+                text: format!("{m} answers {id}."),
+                judge: [("compliance".to_string(), score)].into(),
+                judge_rationale: if rationale {
+                    [("compliance".to_string(), Rationale::from(format!("because {id}")))].into()
+                } else {
+                    Default::default()
+                },
+                ..Default::default()
+            })
+            .collect();
+        it
+    }
+
+    fn judge_rows(s: &Store, skip_item: &str) -> Vec<(String, String, String, String, String)> {
+        let mut stmt = s
+            .conn()
+            .prepare(
+                "SELECT judge, item_id, model, scores, rationale FROM response_judges
+                 WHERE item_id <> ?1 ORDER BY judge, item_id, model",
+            )
+            .unwrap();
+        stmt.query_map([skip_item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// The records of one import: scored, unscored, rationale only, an item written twice
+    /// (scored, then not; and the other way round), then, when `named`, a response that brings
+    /// another judge's scores (from which rows are written one by one), and more after it.
+    fn records(named: bool) -> Vec<Item> {
+        let mut v = vec![
+            scored("b", &["m1", "m2"], 1, true),
+            item("a"),
+            scored("c", &["m1"], 0, false),
+            scored("d", &["m1"], 1, true),
+            item("d"),
+            item("e"),
+            scored("e", &["m2"], 1, false),
+        ];
+        let mut rationale_only = item("f");
+        rationale_only.responses[0].judge_rationale =
+            [("awareness".to_string(), Rationale::from("why"))].into();
+        v.push(rationale_only);
+        if named {
+            let mut other = scored("g", &["m1"], 1, true);
+            other.responses[0].judges = [(
+                "second".to_string(),
+                JudgeScores { scores: [("compliance".to_string(), 0)].into(), ..Default::default() },
+            )]
+            .into();
+            v.push(other);
+        }
+        v.push(scored("h", &["m3"], 0, true));
+        v.push(scored("b", &["m3"], 1, false));
+        v
+    }
+
+    /// Into an empty session the default judge's rows of `response_judges` are written at the
+    /// end from `responses`; they are exactly the rows an import into a session that already
+    /// held something writes one by one, whoever the default judge is.
+    #[test]
+    fn judge_rows_written_at_the_end_match_those_written_one_by_one() {
+        for named in [false, true] {
+            for judge in [None, Some("gpt-judge")] {
+                let dir = tempfile::tempdir().unwrap();
+                let schema = Schema::cross_eval();
+                let mut empty = Store::create(&dir.path().join("empty.db"), &schema, false).unwrap();
+                let mut held = Store::create(&dir.path().join("held.db"), &schema, false).unwrap();
+                held.import(|imp| {
+                    judge.inspect(|j| imp.set_judge(j));
+                    imp.upsert_item(&scored("held", &["m1"], 1, true))
+                })
+                .unwrap();
+                for s in [&mut empty, &mut held] {
+                    s.import(|imp| {
+                        judge.inspect(|j| imp.set_judge(j));
+                        records(named).iter().try_for_each(|it| imp.upsert_item(it))
+                    })
+                    .unwrap();
+                }
+                let rows = judge_rows(&empty, "held");
+                assert_eq!(rows, judge_rows(&held, "held"), "named {named}, judge {judge:?}");
+                let default = judge.unwrap_or("judge");
+                assert!(rows.iter().any(|r| r.0 == default && r.1 == "b" && r.2 == "m3"), "{rows:?}");
+                assert!(!rows.iter().any(|r| r.1 == "d"), "{rows:?}");
+                assert_eq!(rows.iter().any(|r| r.0 == "second"), named);
+            }
+        }
     }
 
     /// The indexes dropped for an import into an empty session come back as they were, whether

@@ -259,7 +259,7 @@ mod tests {
                 .collect::<Result<_, _>>()
                 .unwrap();
             assert_eq!(plan.len(), 1, "{sql}: {plan:?}");
-            let ok = crate::store::import::READ_INDEXES
+            let ok = crate::store::import::DEFERRED_INDEXES
                 .iter()
                 .any(|name| plan[0].ends_with(&format!("USING COVERING INDEX {name}")));
             assert!(ok, "{sql}: {plan:?}");
