@@ -219,5 +219,4 @@ fn stratum_of(r: &ResponseInfo, by: Option<GroupBy>) -> String {
 }
 
 #[cfg(test)]
-#[path = "labelling_plan_tests.rs"]
 mod tests;

@@ -5,7 +5,7 @@
 //! (`merge_judges`).
 
 use super::StoreError;
-use super::hub_sync::{Carried, HubResponse};
+use super::hub_rows::{Carried, HubResponse};
 use super::merge_rows::{self, ResponseJudgeRow};
 use crate::schema::Schema;
 use rusqlite::{Connection, params};

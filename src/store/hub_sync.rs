@@ -19,22 +19,14 @@ use super::merge_source::{self, Source};
 use super::{Store, StoreError};
 use crate::schema::Schema;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
 pub use super::hub_judges::{HubResponseJudge, JudgeRows};
+pub use super::hub_rows::{Carried, HubResponse, digest};
 pub use super::merge_rows::{AnnotatorRow, EventRow, ItemRow, PairRow, ResponseJudgeRow, ResponseRow};
-
-/// A response row with the digest of the item version it was imported with (a response follows
-/// its item: see `merge.rs`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct HubResponse {
-    pub item_digest: String,
-    pub row: ResponseRow,
-}
 
 /// Rows travelling between a session and a hub, each with its digest. Pulled rows also carry
 /// their hub sequence number (0 for rows read from the session).
@@ -49,20 +41,6 @@ pub struct HubRows {
     pub judges: Option<JudgeRows>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Carried<T> {
-    pub hub_seq: i64,
-    pub digest: String,
-    pub row: T,
-}
-
-impl<T: Debug> Carried<T> {
-    /// A row read from the session, with its digest computed.
-    pub fn new(row: T) -> Carried<T> {
-        Carried { hub_seq: 0, digest: digest(&row), row }
-    }
-}
-
 impl HubRows {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
@@ -72,11 +50,6 @@ impl HubRows {
             && self.events.is_empty()
             && self.judges.as_ref().is_none_or(|j| j.scores.is_empty())
     }
-}
-
-/// A row's identity on the hub: a SHA-256 of everything it holds, as hex.
-pub fn digest<T: Debug>(row: &T) -> String {
-    Sha256::digest(format!("{row:?}").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn pulled_key(hub_id: &str) -> String {
@@ -563,7 +536,7 @@ fn check_events(conn: &Connection, events: &Source, rows: &HubRows, schema: &Sch
     let responses: HashSet<(&str, &str)> =
         rows.responses.iter().map(|r| (r.row.row.item_id.as_str(), r.row.row.model.as_str())).collect();
     let pairs: HashSet<&str> = rows.pairs.iter().map(|p| p.row.id.as_str()).collect();
-    merge::for_each_row(
+    merge_source::for_each_row(
         events,
         "events",
         &merge_rows::event_sql(true),
@@ -575,7 +548,7 @@ fn check_events(conn: &Connection, events: &Source, rows: &HubRows, schema: &Sch
             } else {
                 responses.contains(&(e.item_id.as_str(), e.model.as_str()))
             };
-            if incoming || merge_events::labels_something(conn, &e).map_err(merge::write_error)? {
+            if incoming || merge_events::labels_something(conn, &e).map_err(merge_source::write_error)? {
                 Ok(())
             } else {
                 Err(merge_events::not_in_either(&e))
@@ -585,5 +558,4 @@ fn check_events(conn: &Connection, events: &Source, rows: &HubRows, schema: &Sch
 }
 
 #[cfg(test)]
-#[path = "hub_sync_tests.rs"]
 mod tests;

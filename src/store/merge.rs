@@ -11,48 +11,16 @@
 
 use super::merge_events::EventMerge;
 use super::merge_judges;
-pub use super::merge_judges::JudgeCounts;
+pub use super::merge_report::{JudgeCounts, MergeConflict, MergeReport, UidClash};
 use super::merge_rows;
 use super::merge_source::{self, Source};
+use super::merge_source::{for_each_row, write_error};
 use super::{Store, StoreError};
-use crate::model::{TaskRef, Value};
+
 use crate::schema::Schema;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-/// Two different current values that one annotator gave the same thing in two sessions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MergeConflict {
-    pub annotator: String,
-    pub task: TaskRef,
-    pub field: String,
-    pub kept: (Option<Value>, Option<String>, String),
-    pub dropped: (Option<Value>, Option<String>, String),
-}
-
-/// An event whose uid the target already held with different content. Both are kept: the
-/// incoming one under `stored_as`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UidClash {
-    pub uid: String,
-    pub stored_as: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MergeReport {
-    pub items_added: u64,
-    pub items_updated: u64,
-    pub responses_added: u64,
-    pub pairs_added: u64,
-    pub pairs_updated: u64,
-    pub events_added: u64,
-    pub annotators_added: u64,
-    /// The named judges and their scores (`merge_judges`).
-    pub judges: JudgeCounts,
-    pub conflicts: Vec<MergeConflict>,
-    pub uid_clashes: Vec<UidClash>,
-}
 
 impl Store {
     /// Merges `source` into this session in one transaction (all or nothing).
@@ -81,47 +49,6 @@ impl Store {
         tx.commit()?;
         Ok(reports)
     }
-}
-
-/// What a failed read of the source means, in words.
-pub(super) fn read_error(table: &str, e: rusqlite::Error) -> String {
-    if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
-    {
-        return format!(
-            "reading its {table} took longer than {} seconds; the file is not a session as crossreview writes it",
-            merge_source::READ_TIME_LIMIT.as_secs()
-        );
-    }
-    format!("its {table} table is not as crossreview writes it, or the file is damaged ({e})")
-}
-
-pub(super) fn write_error(e: rusqlite::Error) -> String {
-    format!("writing into the target failed ({e})")
-}
-
-/// Reads every row of `sql` from the source, checks it with `check` and hands it to `each`.
-/// Errors name the table and the row (by its `seq`, or the first column).
-pub(super) fn for_each_row<T, P: rusqlite::Params>(
-    src: &Source,
-    table: &str,
-    sql: &str,
-    params: P,
-    check: impl Fn(&rusqlite::Row<'_>) -> Result<T, String>,
-    mut each: impl FnMut(T) -> Result<(), String>,
-) -> Result<(), String> {
-    let mut st = src.conn.prepare(sql).map_err(|e| read_error(table, e))?;
-    let mut rows = st.query(params).map_err(|e| read_error(table, e))?;
-    while let Some(row) = rows.next().map_err(|e| read_error(table, e))? {
-        let at = match row.get_ref(0) {
-            Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
-            Ok(rusqlite::types::ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
-            Ok(v) => merge_rows::describe(v),
-            Err(_) => String::new(),
-        };
-        let checked = check(row).map_err(|p| format!("{table} row {at}: {p}"))?;
-        each(checked).map_err(|p| format!("{table} row {at}: {p}"))?;
-    }
-    Ok(())
 }
 
 /// Merges one source's items, responses, pairs and annotators into the target's open

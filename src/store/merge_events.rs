@@ -7,9 +7,9 @@
 //! write never waits long for it: `EventMerge` keeps what must outlive a chunk (renamed uids,
 //! the latest event per key, the state of each key before the sync touched it).
 
-use super::merge::{for_each_row, write_error};
 use super::merge_rows::{self, EventRow};
 use super::merge_source::Source;
+use super::merge_source::{for_each_row, write_error};
 use super::{rebuild_current_in, rebuild_current_key_in, task_from_columns};
 use crate::model::Value;
 use crate::schema::Schema;
@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
-use super::merge::{MergeConflict, MergeReport, UidClash};
+use super::merge_report::{MergeConflict, MergeReport, UidClash};
 
 /// (annotator, task_kind, item_id, model, pair_id, field)
 pub(super) type Key = (String, String, String, String, String, String);

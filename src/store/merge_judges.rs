@@ -12,31 +12,13 @@
 //!   larger content (so the result does not depend on the order of merging);
 //! - `responses.judge` then holds the target's default judge's scores again.
 
-use super::merge::{read_error, write_error};
+use super::merge_report::JudgeCounts;
 use super::merge_rows::{self, ResponseJudgeRow};
 use super::merge_source::Source;
+use super::merge_source::{read_error, write_error};
 use crate::schema::Schema;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
-
-/// What a merge did to the named judges.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct JudgeCounts {
-    pub judges_added: u64,
-    pub scores_added: u64,
-    pub scores_updated: u64,
-    /// Scores of a response text the target does not keep.
-    pub scores_left_out: u64,
-}
-
-impl JudgeCounts {
-    pub fn add(&mut self, other: &JudgeCounts) {
-        self.judges_added += other.judges_added;
-        self.scores_added += other.scores_added;
-        self.scores_updated += other.scores_updated;
-        self.scores_left_out += other.scores_left_out;
-    }
-}
 
 /// The source's judge rows, and for a response that has none although `responses.judge` holds
 /// scores (a session merged by an older crossreview), those as its default judge's.

@@ -173,6 +173,47 @@ fn open_with_limit(
     Ok(Source { conn, has_role, has_origin, has_judges: judge_tables == 2, _watchdog: tx })
 }
 
+/// What a failed read of the source means, in words.
+pub(super) fn read_error(table: &str, e: rusqlite::Error) -> String {
+    if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
+    {
+        return format!(
+            "reading its {table} took longer than {} seconds; the file is not a session as crossreview writes it",
+            READ_TIME_LIMIT.as_secs()
+        );
+    }
+    format!("its {table} table is not as crossreview writes it, or the file is damaged ({e})")
+}
+
+pub(super) fn write_error(e: rusqlite::Error) -> String {
+    format!("writing into the target failed ({e})")
+}
+
+/// Reads every row of `sql` from the source, checks it with `check` and hands it to `each`.
+/// Errors name the table and the row (by its `seq`, or the first column).
+pub(super) fn for_each_row<T, P: rusqlite::Params>(
+    src: &Source,
+    table: &str,
+    sql: &str,
+    params: P,
+    check: impl Fn(&rusqlite::Row<'_>) -> Result<T, String>,
+    mut each: impl FnMut(T) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut st = src.conn.prepare(sql).map_err(|e| read_error(table, e))?;
+    let mut rows = st.query(params).map_err(|e| read_error(table, e))?;
+    while let Some(row) = rows.next().map_err(|e| read_error(table, e))? {
+        let at = match row.get_ref(0) {
+            Ok(rusqlite::types::ValueRef::Integer(n)) => n.to_string(),
+            Ok(rusqlite::types::ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
+            Ok(v) => super::merge_rows::describe(v),
+            Err(_) => String::new(),
+        };
+        let checked = check(row).map_err(|p| format!("{table} row {at}: {p}"))?;
+        each(checked).map_err(|p| format!("{table} row {at}: {p}"))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,12 +22,14 @@
 pub mod error;
 mod events;
 mod hub_judges;
+mod hub_rows;
 pub mod hub_sync;
 mod import;
 mod judges;
 mod merge;
 mod merge_events;
 mod merge_judges;
+mod merge_report;
 mod merge_rows;
 mod merge_source;
 mod open;
