@@ -493,3 +493,69 @@ fn the_status_line_shows_the_hubs_state() {
     let shot = tui_common::frame(&state, 200, 24, &Theme::default());
     assert!(shot.contains("hub: offline since 2026-12-01T10:00:00Z (3 label events waiting"), "{shot}");
 }
+
+/// The imported rows a push to the hub would read now (the session has synced with one hub).
+fn import_rows_a_push_reads(session: &Path) -> usize {
+    let store = Store::open(session).unwrap();
+    let key: String = store
+        .conn()
+        .query_row("SELECT key FROM meta WHERE key LIKE 'hub:%:imports_pushed'", [], |r| r.get(0))
+        .unwrap();
+    let hub_id = key.trim_start_matches("hub:").trim_end_matches(":imports_pushed");
+    let after = store.hub_cursors(hub_id).unwrap().pushed_through;
+    store.hub_outgoing(hub_id, after, true).unwrap().import_rows_read
+}
+
+#[test]
+fn a_push_sends_the_imports_changed_since_the_last_one_even_in_place() {
+    let Some(pg) = Pg::start() else { return };
+    let url = pg.create_db("changed");
+    let dir = tempfile::tempdir().unwrap();
+    let lead = lead_session(dir.path(), 2);
+    cr().args(["hub", "init"]).arg(&url).arg(&lead).assert().success();
+    let ben = empty_session(dir.path(), "ben.db");
+    sync(&ben, &url);
+    // Nothing imported since: a sync reads no imported row, and still sends the labels.
+    label(&lead, "lead", 3, 2, &mut SplitMix64::new(1));
+    assert_eq!(import_rows_a_push_reads(&lead), 0);
+    let out = sync(&lead, &url);
+    assert!(out.contains("pushed 3 new label events, 0 items, 0 responses"), "{out}");
+    // An item imported after the first sync travels.
+    let f = dir.path().join("more.jsonl");
+    std::fs::write(
+        &f,
+        r#"{"id": "hub/7", "query": "a later question", "responses": [{"model": "m1", "text": "late"}]}"#,
+    )
+    .unwrap();
+    cr().arg("import").arg(&lead).arg(&f).assert().success();
+    assert!(import_rows_a_push_reads(&lead) > 0);
+    let out = sync(&lead, &url);
+    assert!(out.contains("pushed 0 new label events, 1 items, 1 responses"), "{out}");
+    assert_eq!(import_rows_a_push_reads(&lead), 0);
+    let out = sync(&lead, &url);
+    assert!(out.contains("pushed 0 new label events, 0 items, 0 responses"), "{out}");
+    // An item updated in place by a re-import (the same row of the session) travels.
+    std::fs::write(&f, r#"{"id": "hub/0", "query": "question 0, reworded", "responses": [{"model": "m1", "text": "answer one 0"}]}"#)
+        .unwrap();
+    cr().arg("import").arg(&lead).arg(&f).assert().success();
+    let out = sync(&lead, &url);
+    assert!(out.contains("pushed 0 new label events, 1 items"), "{out}");
+    let out = sync(&ben, &url);
+    assert!(out.contains("pulled 3 new label events, 1 items added (1 updated)"), "{out}");
+    let ben_store = Store::open(&ben).unwrap();
+    assert_eq!(ben_store.item("hub/0").unwrap().unwrap().query, "question 0, reworded");
+    assert_eq!(ben_store.item("hub/7").unwrap().unwrap().query, "a later question");
+    drop(ben_store);
+    // What ben imports on their side travels the other way.
+    std::fs::write(
+        &f,
+        r#"{"id": "hub/8", "query": "ben's question", "responses": [{"model": "m1", "text": "b"}]}"#,
+    )
+    .unwrap();
+    sync(&ben, &url);
+    cr().arg("import").arg(&ben).arg(&f).assert().success();
+    let out = sync(&ben, &url);
+    assert!(out.contains("pushed 0 new label events, 1 items, 1 responses"), "{out}");
+    sync(&lead, &url);
+    assert_eq!(Store::open(&lead).unwrap().item("hub/8").unwrap().unwrap().query, "ben's question");
+}

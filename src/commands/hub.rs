@@ -16,10 +16,16 @@ pub fn init(url: &str, session: &Path) -> CliResult {
         created_at: time::format_micros(time::now_micros()),
         created_by: concat!("crossreview ", env!("CARGO_PKG_VERSION")).to_string(),
     };
-    let (outgoing, last_seq) = store.hub_outgoing(0)?;
-    match hub.init(&study, &outgoing)? {
+    let outgoing = store.hub_outgoing(&study.hub_id, 0, true)?;
+    match hub.init(&study, &outgoing.rows)? {
         InitOutcome::Created(pushed) => {
-            store.record_hub_push(&study.hub_id, last_seq, pushed.seq_before, pushed.seq_after)?;
+            store.record_hub_push(
+                &study.hub_id,
+                outgoing.events_through,
+                outgoing.imports,
+                pushed.seq_before,
+                pushed.seq_after,
+            )?;
             crate::outln!(
                 "{}: created the hub for study {} and uploaded {} items, {} responses, {} pairs, {} annotators, {} label events, {} judges, {} judge scores",
                 hub.shown(),

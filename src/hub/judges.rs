@@ -8,7 +8,7 @@ use crate::store::hub_sync::{
     Carried, HubResponse, HubResponseJudge, JudgeRows, ResponseJudgeRow, ResponseRow,
 };
 use postgres::error::SqlState;
-use postgres::{Client, Transaction};
+use postgres::{Client, GenericClient, Transaction};
 use std::collections::HashSet;
 
 /// The hub's format: 1 (no `hub_format` table) was the first; 2 carries the judges.
@@ -107,8 +107,8 @@ fn format_in(tx: &mut Transaction<'_>) -> Result<i32, postgres::Error> {
 
 /// Whether the hub carries the judges, adding their tables to a hub of format 1 when this
 /// connection may (its owner); `Ok(false)` when it may not (the owner's next sync will). A hub
-/// of a newer format is refused.
-pub fn ensure_tables(client: &mut Client, shown: &str) -> Result<bool, HubError> {
+/// of a newer format is refused. `added` is set when the tables were added now.
+pub fn ensure_tables(client: &mut Client, shown: &str, added: &mut bool) -> Result<bool, HubError> {
     let f = |e| super::fail(shown, "reading the hub", e);
     let mut tx = client.transaction().map_err(f)?;
     let format = format_in(&mut tx).map_err(f)?;
@@ -128,6 +128,7 @@ pub fn ensure_tables(client: &mut Client, shown: &str) -> Result<bool, HubError>
     match tx.batch_execute(CREATE) {
         Ok(()) => {
             tx.commit().map_err(f)?;
+            *added = true;
             Ok(true)
         }
         // Not the owner: the hub stays as it is, and judges do not travel yet.
@@ -138,7 +139,7 @@ pub fn ensure_tables(client: &mut Client, shown: &str) -> Result<bool, HubError>
 
 /// Whether the connecting role may write the judges' tables: their owner, a superuser, or a
 /// member of the lead role (the tables' row-level security).
-pub fn may_write(tx: &mut Transaction<'_>) -> Result<bool, postgres::Error> {
+pub fn may_write(tx: &mut impl GenericClient) -> Result<bool, postgres::Error> {
     tx.query_one(
         "SELECT pg_has_role(current_user, $1, 'MEMBER')
              OR pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'crossreview.response_judges'::regclass), 'MEMBER')
@@ -230,14 +231,22 @@ pub struct Held {
 }
 
 impl Held {
-    pub fn read(tx: &mut Transaction<'_>) -> Result<Held, postgres::Error> {
-        let mut set = |table: &str| -> Result<HashSet<String>, postgres::Error> {
-            tx.query(&format!("SELECT digest FROM crossreview.{table}"), &[])?
+    /// Which of the judges' rows about to be pushed the hub holds (only their digests are asked
+    /// for).
+    pub fn read(tx: &mut Transaction<'_>, rows: &JudgeRows) -> Result<Held, postgres::Error> {
+        let mut held = |table: &str, digests: Vec<&str>| -> Result<HashSet<String>, postgres::Error> {
+            if digests.is_empty() {
+                return Ok(HashSet::new());
+            }
+            tx.query(&format!("SELECT digest FROM crossreview.{table} WHERE digest = ANY($1)"), &[&digests])?
                 .iter()
                 .map(|r| r.try_get(0))
                 .collect()
         };
-        Ok(Held { judges: set("judges")?, scores: set("response_judges")? })
+        Ok(Held {
+            judges: held("judges", rows.judges.iter().map(|c| c.digest.as_str()).collect())?,
+            scores: held("response_judges", rows.scores.iter().map(|c| c.digest.as_str()).collect())?,
+        })
     }
 }
 

@@ -43,6 +43,8 @@ pub struct PushOutcome {
     /// Named judges and judges' scores of responses.
     pub judges: u64,
     pub judge_scores: u64,
+    /// Whether the judges' rows were sent (a role that may not write them sends the others).
+    pub judges_sent: bool,
     pub seq_before: i64,
     pub seq_after: i64,
 }
@@ -59,6 +61,8 @@ pub struct Hub {
     shown: String,
     /// Whether the hub has the judges' tables, once asked (`judges::ensure_tables`).
     carries_judges: Option<bool>,
+    /// Whether this connection added the judges' tables, until `take_judges_tables_added`.
+    judges_tables_added: bool,
 }
 
 /// Rows per statement when pushing (each column travels as one array).
@@ -100,7 +104,7 @@ impl Hub {
             reason: describe(&e),
             hint: tls::hint(&e, &tls_params).map(|h| format!("; {h}")).unwrap_or_default(),
         })?;
-        Ok(Hub { client, shown, carries_judges: None })
+        Ok(Hub { client, shown, carries_judges: None, judges_tables_added: false })
     }
 
     /// The URL without its password, for messages.
@@ -114,9 +118,24 @@ impl Hub {
         if let Some(c) = self.carries_judges {
             return Ok(c);
         }
-        let c = judges::ensure_tables(&mut self.client, &self.shown)?;
+        let c = judges::ensure_tables(&mut self.client, &self.shown, &mut self.judges_tables_added)?;
         self.carries_judges = Some(c);
         Ok(c)
+    }
+
+    /// Whether this connection has added the judges' tables to the hub since last asked: they
+    /// are empty then, whatever a session pushed before.
+    pub fn take_judges_tables_added(&mut self) -> bool {
+        std::mem::take(&mut self.judges_tables_added)
+    }
+
+    /// Whether a push now would send the judges' rows: the hub carries them and the connecting
+    /// role may write them.
+    pub fn takes_judges(&mut self) -> Result<bool, HubError> {
+        if !self.carries_judges()? {
+            return Ok(false);
+        }
+        judges::may_write(&mut self.client).map_err(|e| fail(&self.shown, "reading the hub", e))
     }
 
     /// Whether the server sees this connection as encrypted.
@@ -169,9 +188,10 @@ impl Hub {
             &[&study.hub_id, &study.study_id, &study.label_schema, &study.created_at, &study.created_by],
         )
         .map_err(f)?;
-        let out =
+        let mut out =
             push_in(&mut tx, rows, &HubDigests::default(), judges::MAX_SEQ, Some(&judges::Held::default()))
                 .map_err(f)?;
+        out.judges_sent = rows.judges.is_some();
         tx.commit().map_err(f)?;
         self.carries_judges = Some(true);
         Ok(InitOutcome::Created(out))
@@ -301,16 +321,18 @@ impl Hub {
         };
         let mut tx = self.client.transaction().map_err(f)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&sql::WRITE_LOCK]).map_err(f)?;
-        let held = HubDigests::read(&mut tx).map_err(f)?;
+        let held = HubDigests::read(&mut tx, rows).map_err(f)?;
         // Judges are imports: only a role that may write them sends them (an annotator's
         // session holds the judges it pulled, and judges an old hub could not name).
-        let judges_held = if carries_judges && judges::may_write(&mut tx).map_err(f)? {
-            Some(judges::Held::read(&mut tx).map_err(f)?)
-        } else {
-            None
+        let judges_held = match &rows.judges {
+            Some(j) if carries_judges && judges::may_write(&mut tx).map_err(f)? => {
+                Some(judges::Held::read(&mut tx, j).map_err(f)?)
+            }
+            _ => None,
         };
         let max_seq = if carries_judges { judges::MAX_SEQ } else { sql::MAX_SEQ };
-        let out = push_in(&mut tx, rows, &held, max_seq, judges_held.as_ref()).map_err(f)?;
+        let mut out = push_in(&mut tx, rows, &held, max_seq, judges_held.as_ref()).map_err(f)?;
+        out.judges_sent = judges_held.is_some();
         tx.commit().map_err(f)?;
         Ok(out)
     }
@@ -363,22 +385,30 @@ struct HubDigests {
 }
 
 impl HubDigests {
-    fn read(tx: &mut Transaction<'_>) -> Result<HubDigests, postgres::Error> {
-        let mut set = |table: &str| -> Result<HashSet<String>, postgres::Error> {
-            tx.query(&format!("SELECT digest FROM crossreview.{table}"), &[])?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect()
-        };
+    /// Which of the rows about to be pushed the hub holds: only their digests are asked for.
+    fn read(tx: &mut Transaction<'_>, rows: &HubRows) -> Result<HubDigests, postgres::Error> {
+        fn held<'a>(
+            tx: &mut Transaction<'_>,
+            sql: &str,
+            keys: impl Iterator<Item = &'a str>,
+        ) -> Result<HashSet<String>, postgres::Error> {
+            let keys: Vec<&str> = keys.collect();
+            if keys.is_empty() {
+                return Ok(HashSet::new());
+            }
+            tx.query(sql, &[&keys])?.iter().map(|r| r.try_get(0)).collect()
+        }
+        let by_digest =
+            |table: &str| format!("SELECT digest FROM crossreview.{table} WHERE digest = ANY($1)");
         Ok(HubDigests {
-            items: set("items")?,
-            responses: set("responses")?,
-            pairs: set("pairs")?,
-            annotators: tx
-                .query("SELECT DISTINCT name || ' ' || role FROM crossreview.annotators", &[])?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<Result<_, _>>()?,
+            items: held(tx, &by_digest("items"), rows.items.iter().map(|c| c.digest.as_str()))?,
+            responses: held(tx, &by_digest("responses"), rows.responses.iter().map(|c| c.digest.as_str()))?,
+            pairs: held(tx, &by_digest("pairs"), rows.pairs.iter().map(|c| c.digest.as_str()))?,
+            annotators: held(
+                tx,
+                "SELECT DISTINCT name || ' ' || role FROM crossreview.annotators WHERE name = ANY($1)",
+                rows.annotators.iter().map(|c| c.row.name.as_str()),
+            )?,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{Hub, HubError, PushOutcome, Study};
 use crate::schema::Schema;
+use crate::store::hub_sync::ImportsMark;
 use crate::store::{MergeReport, Store};
 
 /// Refuses a hub whose label schema differs from the session's, as `merge` refuses such a file.
@@ -37,8 +38,18 @@ pub fn sync_once(
     let (rows, through) = hub.pull(cursors.pulled_through)?;
     let pulled = store.merge_from_hub(&study.hub_id, hub.shown(), &rows, through)?;
     let cursors = store.hub_cursors(&study.hub_id)?;
-    let (outgoing, last_seq) = store.hub_outgoing(cursors.pushed_through)?;
-    let pushed = hub.push(&outgoing)?;
-    store.record_hub_push(&study.hub_id, last_seq, pushed.seq_before, pushed.seq_after)?;
+    let with_judges = hub.takes_judges()?;
+    if hub.take_judges_tables_added() {
+        store.forget_hub_imports(&study.hub_id)?;
+    }
+    let outgoing = store.hub_outgoing(&study.hub_id, cursors.pushed_through, with_judges)?;
+    let pushed = hub.push(&outgoing.rows)?;
+    store.record_hub_push(
+        &study.hub_id,
+        outgoing.events_through,
+        outgoing.imports.map(|m| ImportsMark { with_judges: m.with_judges && pushed.judges_sent, ..m }),
+        pushed.seq_before,
+        pushed.seq_after,
+    )?;
     Ok((pulled, pushed))
 }

@@ -18,8 +18,9 @@ impl Store {
             "INSERT OR IGNORE INTO annotators(name, created_at) VALUES (?1, ?2)",
             params![name, time::format_micros(time::now_micros())],
         );
+        let r = r.and_then(|n| if n > 0 { super::imports_version::bump(&self.conn) } else { Ok(()) });
         match r {
-            Ok(_) => Ok(self.conn.execute_batch("COMMIT")?),
+            Ok(()) => Ok(self.conn.execute_batch("COMMIT")?),
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 Err(e.into())
@@ -32,9 +33,15 @@ impl Store {
     pub fn set_adjudicator(&self, name: &str) -> Result<(), StoreError> {
         self.ensure_annotator(name)?;
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = self.conn.execute("UPDATE annotators SET role = 'adjudicator' WHERE name = ?1", [name]);
+        let r = self
+            .conn
+            .execute(
+                "UPDATE annotators SET role = 'adjudicator' WHERE name = ?1 AND role IS NOT 'adjudicator'",
+                [name],
+            )
+            .and_then(|n| if n > 0 { super::imports_version::bump(&self.conn) } else { Ok(()) });
         match r {
-            Ok(_) => Ok(self.conn.execute_batch("COMMIT")?),
+            Ok(()) => Ok(self.conn.execute_batch("COMMIT")?),
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 Err(e.into())

@@ -10,8 +10,10 @@
 //! hub sequence number up to which every hub row has been merged here) and
 //! `hub:<HUB_ID>:pushed_through` (the local event `seq` up to which every event is on the hub).
 //! Each moves only after what it covers is committed on both sides, and every write on either
-//! side is idempotent, so a sync cut anywhere is completed by the next one.
+//! side is idempotent, so a sync cut anywhere is completed by the next one. A third key,
+//! `hub:<HUB_ID>:imports_pushed`, lets a push skip the imported rows (`imports_version.rs`).
 
+use super::imports_version;
 use super::merge::{self, MergeReport};
 use super::merge_events::{self, EventMerge};
 use super::merge_rows;
@@ -26,6 +28,7 @@ use std::time::{Duration, Instant};
 
 pub use super::hub_judges::{HubResponseJudge, JudgeRows};
 pub use super::hub_rows::{Carried, HubResponse, digest};
+pub use super::imports_version::ImportsMark;
 pub use super::merge_rows::{AnnotatorRow, EventRow, ItemRow, PairRow, ResponseJudgeRow, ResponseRow};
 
 /// Rows travelling between a session and a hub, each with its digest. Pulled rows also carry
@@ -125,9 +128,6 @@ const CHUNK_SQL: &str =
         prev_value, prev_text, ref_uid, seconds, judge_visible, origin FROM main.events
         WHERE ord >= ?1 AND ord < ?2 ORDER BY ord";
 
-const LOCAL_EVENTS_SQL: &str = "SELECT seq, uid, at, annotator, task_kind, item_id, model, pair_id, field, kind, value, text,
-        prev_value, prev_text, ref_uid, seconds, judge_visible, origin FROM main.events WHERE seq > ?1 ORDER BY seq";
-
 impl Store {
     /// This session's study id (the `session_id` it was created with).
     pub fn study_id(&self) -> Result<String, StoreError> {
@@ -147,54 +147,6 @@ impl Store {
         let n: i64 =
             self.conn.query_row("SELECT count(*) FROM events WHERE seq > ?1", [pushed], |r| r.get(0))?;
         Ok(n as u64)
-    }
-
-    /// Everything the hub may lack: every item, response, pair and annotator (the hub keeps the
-    /// ones it has by digest) and the events after `events_after` (a local `seq`), each checked
-    /// by the rules a merge applies, so a row no crossreview writes never reaches the hub.
-    /// Returns the rows and the largest event `seq` read (or `events_after`).
-    pub fn hub_outgoing(&self, events_after: i64) -> Result<(HubRows, i64), StoreError> {
-        let fail = |table: &'static str, at: String, problem: String| StoreError::UnpushableRow {
-            session: self.path.display().to_string(),
-            table,
-            at,
-            problem,
-        };
-        let mut out = HubRows::default();
-        let mut item_digests: HashMap<String, String> = HashMap::new();
-        each_row(&self.conn, merge_rows::ITEM_SQL, [], |at, r| {
-            let row = merge_rows::item(r).map_err(|e| fail("items", at, e))?;
-            let c = Carried::new(row);
-            item_digests.insert(c.row.id.clone(), c.digest.clone());
-            out.items.push(c);
-            Ok(())
-        })?;
-        each_row(&self.conn, merge_rows::RESPONSE_SQL, [], |at, r| {
-            let row = merge_rows::response(r, &self.schema).map_err(|e| fail("responses", at.clone(), e))?;
-            let item_digest = item_digests.get(&row.item_id).cloned().ok_or_else(|| {
-                fail("responses", at, format!("item_id {:?} names no item of the session", row.item_id))
-            })?;
-            out.responses.push(Carried::new(HubResponse { item_digest, row }));
-            Ok(())
-        })?;
-        each_row(&self.conn, merge_rows::PAIR_SQL, [], |at, r| {
-            out.pairs.push(Carried::new(merge_rows::pair(r).map_err(|e| fail("pairs", at, e))?));
-            Ok(())
-        })?;
-        each_row(&self.conn, &merge_rows::annotator_sql(true), [], |at, r| {
-            out.annotators
-                .push(Carried::new(merge_rows::annotator(r).map_err(|e| fail("annotators", at, e))?));
-            Ok(())
-        })?;
-        out.judges = Some(super::hub_judges::outgoing(&self.conn, &self.schema, &out.responses, &fail)?);
-        let mut last = events_after;
-        each_row(&self.conn, LOCAL_EVENTS_SQL, [events_after], |at, r| {
-            last = last.max(r.get::<_, i64>(0).unwrap_or(last));
-            out.events
-                .push(Carried::new(merge_rows::event(r, &self.schema).map_err(|e| fail("events", at, e))?));
-            Ok(())
-        })?;
-        Ok((out, last))
     }
 
     /// Merges rows pulled from hub `hub_id` (everything it holds after this session's pulled
@@ -290,23 +242,29 @@ impl Store {
     }
 
     /// Records a push that the hub committed: every local event up to `pushed_through` is on the
-    /// hub; when the hub held nothing beyond this session's pulled cursor before the push
-    /// (`hub_before`), the rows just pushed need not be pulled back either.
+    /// hub, and the imported rows as of `imports` when they were sent; when the hub held nothing
+    /// beyond this session's pulled cursor before the push (`hub_before`), the rows just pushed
+    /// need not be pulled back either.
     pub fn record_hub_push(
         &mut self,
         hub_id: &str,
         pushed_through: i64,
+        imports: Option<ImportsMark>,
         hub_before: i64,
         hub_after: i64,
     ) -> Result<(), StoreError> {
         let cursors = self.hub_cursors(hub_id)?;
         if cursors.pushed_through >= pushed_through
             && (cursors.pulled_through < hub_before || cursors.pulled_through >= hub_after)
+            && (imports.is_none() || imports_version::read_mark(&self.conn, hub_id)? == imports)
         {
             return Ok(());
         }
         self.relaxed(|s| {
             let tx = s.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if let Some(mark) = imports {
+                imports_version::write_mark(&tx, hub_id, mark)?;
+            }
             let pushed = meta_i64(&tx, &pushed_key(hub_id))?;
             set_meta_in(&tx, &pushed_key(hub_id), pushed.max(pushed_through))?;
             let pulled = meta_i64(&tx, &pulled_key(hub_id))?;
@@ -331,7 +289,7 @@ impl Store {
     }
 }
 
-fn each_row<P: rusqlite::Params>(
+pub(super) fn each_row<P: rusqlite::Params>(
     conn: &Connection,
     sql: &str,
     params: P,

@@ -35,6 +35,7 @@ impl Store {
                     error,
                 })?;
             }
+            super::imports_version::bump(&tx)?;
             tx.commit().map_err(|error| StoreError::Step { doing: "committing the import", error })?;
             Ok(out)
         })();

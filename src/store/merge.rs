@@ -58,6 +58,27 @@ pub(super) fn merge_imports(
     src: &Source,
     schema: &Schema,
 ) -> Result<MergeReport, String> {
+    let rep = merge_import_rows(tx, src, schema)?;
+    // The writes no count reports (a response's newer content, a role, the default judge's
+    // scores copied into `responses`) bump the version themselves.
+    let j = &rep.judges;
+    if rep.items_added
+        + rep.items_updated
+        + rep.responses_added
+        + rep.pairs_added
+        + rep.pairs_updated
+        + rep.annotators_added
+        + j.judges_added
+        + j.scores_added
+        + j.scores_updated
+        > 0
+    {
+        super::imports_version::bump(tx).map_err(write_error)?;
+    }
+    Ok(rep)
+}
+
+fn merge_import_rows(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> Result<MergeReport, String> {
     let mut rep = MergeReport::default();
     // Items: new ones are added; one in both keeps the more recently imported version (ties
     // broken by content, so the result does not depend on the order of merging).
@@ -145,6 +166,7 @@ pub(super) fn merge_imports(
                 .and_then(|mut st| {
                     st.execute(params![r.item_id, r.model, r.text, r.judge, r.judge_rationale])
                 })
+                .and_then(|n| if n > 0 { super::imports_version::bump(tx) } else { Ok(()) })
                 .map_err(write_error)?;
             // `responses.judge` holds the target's default judge's scores: kept in step with
             // that judge's row of `response_judges` (judge `judge` in a session without one).
@@ -227,8 +249,12 @@ pub(super) fn merge_imports(
             // An adjudicator anywhere is an adjudicator everywhere (a role is never taken away, so
             // the result does not depend on the order of merging).
             if a.role == "adjudicator" {
-                tx.execute("UPDATE main.annotators SET role = 'adjudicator' WHERE name = ?1", [&a.name])
-                    .map_err(write_error)?;
+                tx.execute(
+                    "UPDATE main.annotators SET role = 'adjudicator' WHERE name = ?1 AND role IS NOT 'adjudicator'",
+                    [&a.name],
+                )
+                .and_then(|n| if n > 0 { super::imports_version::bump(tx) } else { Ok(()) })
+                .map_err(write_error)?;
             }
             Ok(())
         },

@@ -222,7 +222,9 @@ fn default_judge_into_responses(tx: &Transaction<'_>, src: &Source) -> Result<()
     while let Some(row) = rows.next().map_err(|e| read_error("responses", e))? {
         // The rows were checked by the responses' merge: ids are text.
         let (Ok(item_id), Ok(model)) = (row.get::<_, String>(0), row.get::<_, String>(1)) else { continue };
-        update.execute(params![item_id, model, default]).map_err(write_error)?;
+        if update.execute(params![item_id, model, default]).map_err(write_error)? > 0 {
+            super::imports_version::bump(tx).map_err(write_error)?;
+        }
     }
     Ok(())
 }

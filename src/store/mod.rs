@@ -22,9 +22,11 @@
 pub mod error;
 mod events;
 mod hub_judges;
+mod hub_outgoing;
 mod hub_rows;
 pub mod hub_sync;
 mod import;
+pub mod imports_version;
 mod judges;
 mod merge;
 mod merge_events;

@@ -185,7 +185,8 @@ impl Store {
         }
         if version < SCHEMA_VERSION {
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            let r = tables_sql::migrate(&conn, version);
+            // An upgrade may rewrite imported rows (the judges' tables were filled so).
+            let r = tables_sql::migrate(&conn, version).and_then(|()| super::imports_version::bump(&conn));
             match r {
                 Ok(()) => conn.execute_batch("COMMIT")?,
                 Err(e) => {

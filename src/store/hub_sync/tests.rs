@@ -74,7 +74,7 @@ fn source_with_many_labels(path: &Path, clash_uid: &str) -> Store {
 
 /// A session's rows as a hub would hand them out, numbered by `hub_seq`.
 fn as_pulled(s: &Store) -> HubRows {
-    let (mut rows, _) = s.hub_outgoing(0).unwrap();
+    let mut rows = s.hub_outgoing("pulled", 0, true).unwrap().rows;
     let mut seq = 0;
     let mut next = || {
         seq += 1;
