@@ -139,25 +139,28 @@ mod tests {
         })
     }
 
+    /// A session of format 6 (before named judges) holding the rows `sql` inserts.
+    fn format_6_session(path: &std::path::Path, sql: &str) {
+        let conn = Connection::open(path).unwrap();
+        tables_sql::migrate_between(&conn, 0, 6).unwrap();
+        let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
+        for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str())] {
+            conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
+        }
+        conn.execute_batch(sql).unwrap();
+    }
+
     #[test]
     fn a_session_of_format_6_keeps_its_scores_as_judge_judge() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v6.db");
-        {
-            let conn = Connection::open(&path).unwrap();
-            tables_sql::migrate_between(&conn, 0, 6).unwrap();
-            let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
-            for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str())] {
-                conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
-            }
-            conn.execute_batch(
-                r#"INSERT INTO items(id, query, imported_at) VALUES ('a', 'q', 'x'), ('b', 'q', 'x');
+        format_6_session(
+            &path,
+            r#"INSERT INTO items(id, query, imported_at) VALUES ('a', 'q', 'x'), ('b', 'q', 'x');
                    INSERT INTO responses(item_id, model, text, judge, judge_rationale)
                      VALUES ('a', 'm', 't', '{"compliance":0}', '{"compliance":"breaks it"}'),
                             ('b', 'm', 't', '{}', '{}');"#,
-            )
-            .unwrap();
-        }
+        );
         let s = Store::open(&path).unwrap();
         assert_eq!(s.judge_names().unwrap(), vec!["judge".to_string()]);
         let views = s.judges_of("a", "m").unwrap();
@@ -218,19 +221,11 @@ mod tests {
     fn merged_responses_of_a_session_without_named_judges_bring_their_scores_as_the_targets_default() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v6.db");
-        {
-            let conn = Connection::open(&path).unwrap();
-            tables_sql::migrate_between(&conn, 0, 6).unwrap();
-            let schema = serde_json::to_string(&Schema::cross_eval()).unwrap();
-            for (k, v) in [("format", "crossreview-session"), ("schema", schema.as_str())] {
-                conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v]).unwrap();
-            }
-            conn.execute_batch(
-                r#"INSERT INTO items(id, query, imported_at) VALUES ('a', 'q', '2026-01-01T00:00:00.000000Z');
+        format_6_session(
+            &path,
+            r#"INSERT INTO items(id, query, imported_at) VALUES ('a', 'q', '2026-01-01T00:00:00.000000Z');
                    INSERT INTO responses(item_id, model, text, judge) VALUES ('a', 'm', 't', '{"compliance":0}');"#,
-            )
-            .unwrap();
-        }
+        );
         let mut named = Store::create(&dir.path().join("n.db"), &Schema::cross_eval(), false).unwrap();
         import(&mut named, Some("gpt"), &[item("b", "t", 1)]).unwrap();
         named.merge_from(&path).unwrap();
