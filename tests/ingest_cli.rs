@@ -1,34 +1,13 @@
 //! `init`, `validate` and `import` from the command line: every kind of bad input gives a
 //! located message and exit 1, and a failed import leaves the session exactly as it was.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
-use std::path::{Path, PathBuf};
+mod cli_common;
 
-struct Work {
-    dir: tempfile::TempDir,
-}
+use cli_common::Work;
+use predicates::prelude::*;
+use std::path::Path;
 
 impl Work {
-    fn new() -> Work {
-        Work { dir: tempfile::tempdir().unwrap() }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn write(&self, name: &str, content: impl AsRef<[u8]>) {
-        let p = self.path(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(p, content).unwrap();
-    }
-    /// The binary, run in the work folder so that messages show the short file names.
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::cargo_bin("crossreview").unwrap();
-        c.current_dir(self.dir.path()).args(args);
-        c
-    }
     /// A session with two items and a pair already in it.
     fn session(&self) -> &'static str {
         self.cmd(&["init", "s.db"]).assert().success();

@@ -1,37 +1,13 @@
 //! Several named judges: `import --judge NAME` adds a judge's scores to the responses, and
 //! `agreement --judge` compares every judge with the humans and with each other.
 
+mod cli_common;
 mod tui_common;
 
-use assert_cmd::Command;
+use cli_common::{Work, label};
+
 use predicates::prelude::*;
 use serde_json::Value;
-use std::path::PathBuf;
-
-struct Work {
-    dir: tempfile::TempDir,
-}
-
-impl Work {
-    fn new() -> Work {
-        Work { dir: tempfile::tempdir().unwrap() }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn write(&self, name: &str, content: impl AsRef<[u8]>) {
-        std::fs::write(self.path(name), content).unwrap();
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::cargo_bin("crossreview").unwrap();
-        c.current_dir(self.dir.path()).args(args);
-        c
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.cmd(args).assert().success().get_output().stdout.clone();
-        serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
-    }
-}
 
 /// A CROSS-shaped evaluation file of model `m` on four Kenyan and Peruvian items, the judge's
 /// `Violation` per item given in `violations` (compliance is 1 − Violation), the response text
@@ -165,20 +141,7 @@ fn two_judges_session() -> Work {
     let ids = ["Kenya_1", "Kenya_2", "Peru_3", "Peru_4"];
     for (id, v) in ids.iter().zip([0, 1, 1, 0]) {
         for ann in ["ann", "bo"] {
-            store
-                .record(&crossreview::store::NewEvent {
-                    annotator: ann.into(),
-                    task: crossreview::model::TaskRef::Response {
-                        item_id: format!("casa/english/{id}"),
-                        model: "m".into(),
-                    },
-                    field: "compliance".into(),
-                    value: Some(v),
-                    text: None,
-                    seconds: 1.0,
-                    judge_visible: true,
-                })
-                .unwrap();
+            store.record(&label(ann, &format!("casa/english/{id}"), "m", "compliance", v)).unwrap();
         }
     }
     w

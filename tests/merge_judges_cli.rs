@@ -2,28 +2,12 @@
 //! the target's, read by `agreement --judge`; a bad judge row is named and nothing is merged;
 //! merging twice changes nothing (docs/team-workflow.md).
 
-use assert_cmd::Command;
+mod cli_common;
+
+use cli_common::{Work, label};
 use predicates::prelude::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-struct Work {
-    dir: tempfile::TempDir,
-}
-
-impl Work {
-    fn new() -> Work {
-        Work { dir: tempfile::tempdir().unwrap() }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::cargo_bin("crossreview").unwrap();
-        c.current_dir(self.dir.path()).args(args);
-        c
-    }
-}
+use std::path::Path;
 
 /// Canonical JSONL of model `m`'s answers to four items, with the judge's compliance per item.
 fn scores_file(compliance: [i64; 4]) -> String {
@@ -77,20 +61,7 @@ fn lead_and_copy() -> Work {
     let mut store = crossreview::store::Store::open(&w.path("t.db")).unwrap();
     for (i, v) in [0, 1, 1, 0].into_iter().enumerate() {
         for ann in ["ann", "bo"] {
-            store
-                .record(&crossreview::store::NewEvent {
-                    annotator: ann.into(),
-                    task: crossreview::model::TaskRef::Response {
-                        item_id: format!("study/sw/item_{i}"),
-                        model: "m".into(),
-                    },
-                    field: "compliance".into(),
-                    value: Some(v),
-                    text: None,
-                    seconds: 1.0,
-                    judge_visible: true,
-                })
-                .unwrap();
+            store.record(&label(ann, &format!("study/sw/item_{i}"), "m", "compliance", v)).unwrap();
         }
     }
     w
