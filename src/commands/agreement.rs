@@ -14,7 +14,7 @@ use crate::error::{CliError, CliResult};
 use crate::schema::Dimension;
 use crate::session_stats::SessionLabels;
 use crate::session_stats::judges::SessionJudges;
-use crate::store::{ResponseInfo, Store, field};
+use crate::store::{Store, field};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -135,17 +135,6 @@ pub(crate) fn emit_json(text: &str) -> CliResult {
 // ---------------------------------------------------------------------------------------------
 // Session
 
-/// The value of a grouping field for a response ("(none)" when the item has none).
-pub(crate) fn group_value(r: &ResponseInfo, by: GroupBy) -> String {
-    let v = match by {
-        GroupBy::Model => Some(&r.model),
-        GroupBy::Country => r.country.as_ref(),
-        GroupBy::Language => r.language.as_ref(),
-        GroupBy::Domain => r.domain.as_ref(),
-    };
-    v.filter(|s| !s.is_empty()).map_or_else(|| "(none)".to_string(), |s| s.to_string())
-}
-
 pub(crate) fn selected_dimensions<'a>(
     all: &'a [Dimension],
     wanted: &[String],
@@ -182,7 +171,7 @@ fn run_session(path: &Path, args: &AgreementArgs, opts: &Options) -> CliResult {
     };
     let data = SessionLabels::load(&store)?;
     let groups: Option<Vec<String>> =
-        args.by.map(|field| data.responses.iter().map(|r| group_value(r, field)).collect());
+        args.by.map(|field| data.responses.iter().map(|r| r.group_value(field)).collect());
     let with_judge = args.judge.is_some();
     // Several judges: each one, pairs of them. One scan per judge, and none with one judge.
     let names = if with_judge { store.judge_names()? } else { Vec::new() };

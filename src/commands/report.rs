@@ -5,7 +5,7 @@
 //! own Krippendorff's alpha. A dimension that is not binary reports the mean value instead of
 //! the share of 1s.
 
-use super::agreement::{emit, emit_json, group_value, pretty};
+use super::agreement::{emit, emit_json, pretty};
 use super::text_table::{fmt_share, fmt_stat, render_table};
 use crate::agreement::Stat;
 use crate::agreement::session::DimensionRatings;
@@ -48,7 +48,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool) -> CliResult {
     let data = SessionLabels::load(&store)?;
     // Pair verdicts, grouped like the responses (`pair_stats` groups pairs by their meta or item).
     let pairs = if store.counts()?.pairs > 0 { pair_summary(&store, by.as_str())? } else { None };
-    let groups_of: Vec<String> = data.responses.iter().map(|r| group_value(r, by)).collect();
+    let groups_of: Vec<String> = data.responses.iter().map(|r| r.group_value(by)).collect();
     let mut group_names: Vec<String> = groups_of.clone();
     group_names.sort();
     group_names.dedup();

@@ -2,7 +2,7 @@
 //! majority (with its Wilson interval), Cohen's kappa and n, the best judge marked, and the
 //! strata that still lack human labels to know every accuracy within `--margin`.
 
-use super::agreement::{emit, emit_json, group_value, pretty};
+use super::agreement::{emit, emit_json, pretty};
 use super::text_table::{fmt_share, fmt_stat, render_table};
 use crate::agreement::plan::Precision;
 use crate::cli::GroupBy;
@@ -23,7 +23,7 @@ pub fn run(session: &Path, by: Option<GroupBy>, as_json: bool, margin: f64, conf
     let schema = store.schema().clone();
     let data = SessionLabels::load(&store)?;
     let judges = SessionJudges::load(&store, &data)?;
-    let groups: Option<Vec<String>> = by.map(|f| data.responses.iter().map(|r| group_value(r, f)).collect());
+    let groups: Option<Vec<String>> = by.map(|f| data.responses.iter().map(|r| r.group_value(f)).collect());
     let tables: Vec<JudgeTable> = schema
         .dimensions
         .iter()

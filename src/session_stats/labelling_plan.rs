@@ -208,14 +208,7 @@ impl LabellingPlan {
 /// A response's stratum: the value of the `by` field ("(none)" when its item has none), or
 /// [`WHOLE_SESSION`].
 fn stratum_of(r: &ResponseInfo, by: Option<GroupBy>) -> String {
-    let Some(by) = by else { return WHOLE_SESSION.to_string() };
-    let v = match by {
-        GroupBy::Model => Some(&r.model),
-        GroupBy::Country => r.country.as_ref(),
-        GroupBy::Language => r.language.as_ref(),
-        GroupBy::Domain => r.domain.as_ref(),
-    };
-    v.filter(|s| !s.is_empty()).map_or_else(|| "(none)".to_string(), |s| s.to_string())
+    by.map_or_else(|| WHOLE_SESSION.to_string(), |by| r.group_value(by))
 }
 
 #[cfg(test)]

@@ -175,6 +175,19 @@ impl ResponseInfo {
     pub fn judge_value(&self, name: &str) -> Option<Value> {
         self.judge.iter().find(|(d, _)| &**d == name).map(|(_, v)| *v)
     }
+
+    /// The value of a grouping field (`--by`) for this response ("(none)" when its item has
+    /// none).
+    pub fn group_value(&self, by: crate::model::GroupBy) -> String {
+        use crate::model::GroupBy;
+        let v = match by {
+            GroupBy::Model => Some(&self.model),
+            GroupBy::Country => self.country.as_ref(),
+            GroupBy::Language => self.language.as_ref(),
+            GroupBy::Domain => self.domain.as_ref(),
+        };
+        v.filter(|s| !s.is_empty()).map_or_else(|| "(none)".to_string(), |s| s.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
