@@ -41,6 +41,7 @@ mod reads;
 pub(crate) mod tables_sql;
 mod task_index;
 pub mod time;
+mod writeback;
 
 use crate::model::{TaskRef, Value};
 use crate::schema::Schema;
