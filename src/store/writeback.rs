@@ -95,7 +95,7 @@ mod tests {
     /// "1: POSIX ADVISORY WRITE PID MAJ:MIN:INODE START END").
     fn holds_a_lock(ino: u64) -> bool {
         let pid = std::process::id().to_string();
-        std::fs::read_to_string("/proc/locks").unwrap().lines().any(|l| {
+        std::fs::read_to_string("/proc/locks").expect("/proc/locks").lines().any(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
             f.get(1) == Some(&"POSIX")
                 && f.get(4) == Some(&pid.as_str())
