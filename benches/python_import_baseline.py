@@ -3,13 +3,19 @@
 the same tables, with the same session settings (WAL, synchronous=FULL, one transaction), using
 only the standard library (json + sqlite3).
 
-    python3 benches/python_import_baseline.py ITEMS.jsonl SESSION.db
+    python3 benches/python_import_baseline.py [--tables session|two] ITEMS.jsonl SESSION.db
 
-The tables are those of a crossreview session (src/store/schema_sql.rs, first migration) that
-an import writes: items and responses (pairs are not in the benchmark file). Like crossreview it
-upserts by id and by (item_id, model), and stores judge scores and rationales as JSON text. It
-does none of crossreview's checks (unknown keys, schema values, duplicates, image lookup), so it
-is a lower bound on what a straightforward Python importer costs.
+--tables session (the default) writes what `crossreview import` writes into a session
+(src/store/tables_sql.rs): items, responses, the judge and its scores (`judges`,
+`response_judges`, one row per scored response, as crossreview stores every judge's scores),
+and the session's indexes on them (`items_grouping`, `responses_judge`,
+`response_judges_by_response`), created with the tables as a plain importer would.
+--tables two writes items and responses only, with their unique keys: the baseline as it was
+before sessions kept several judges (format 7), kept to compare with earlier figures.
+
+Like crossreview it upserts by id and by (item_id, model), and stores judge scores and rationales
+as JSON text. It does none of crossreview's checks (unknown keys, schema values, duplicates,
+image lookup), so it is a lower bound on what a straightforward Python importer costs.
 
 Prints one line: RESULT seconds=S items=N responses=R peak_rss_kb=K
 """
@@ -45,16 +51,44 @@ CREATE TABLE IF NOT EXISTS responses (
 );
 """
 
+# What a session has besides: its judges, each judge's scores, and the indexes the task list,
+# agreement and reports read (src/store/tables_sql.rs, formats 4, 5 and 7).
+SESSION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS judges (
+    seq  INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS response_judges (
+    judge     TEXT NOT NULL,
+    item_id   TEXT NOT NULL,
+    model     TEXT NOT NULL,
+    scores    TEXT NOT NULL DEFAULT '{}',
+    rationale TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (judge, item_id, model)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS response_judges_by_response ON response_judges(item_id, model);
+CREATE INDEX IF NOT EXISTS items_grouping ON items(id, country, language, domain);
+CREATE INDEX IF NOT EXISTS responses_judge ON responses(item_id, model, judge);
+"""
+
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: python_import_baseline.py ITEMS.jsonl SESSION.db")
-    src, db = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    tables = "session"
+    if len(args) == 4 and args[0] == "--tables" and args[1] in ("session", "two"):
+        tables, args = args[1], args[2:]
+    if len(args) != 2:
+        sys.exit("usage: python_import_baseline.py [--tables session|two] ITEMS.jsonl SESSION.db")
+    src, db = args
+    session = tables == "session"
     start = time.perf_counter()
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.executescript(SCHEMA)
+    if session:
+        conn.executescript(SESSION_SCHEMA)
+    judge_known = False
     now = datetime.now(timezone.utc).isoformat()
     items = responses = 0
     conn.execute("BEGIN IMMEDIATE")
@@ -77,16 +111,24 @@ def main():
             )
             items += 1
             for r in it.get("responses") or []:
+                scores = json.dumps(r.get("judge") or {}, ensure_ascii=False)
+                rationale = json.dumps(r.get("judge_rationale") or {}, ensure_ascii=False)
                 conn.execute(
                     "INSERT INTO responses(item_id, model, text, judge, judge_rationale) VALUES (?,?,?,?,?)"
                     " ON CONFLICT(item_id, model) DO UPDATE SET text=excluded.text, judge=excluded.judge,"
                     " judge_rationale=excluded.judge_rationale",
-                    (
-                        it["id"], r["model"], r["text"],
-                        json.dumps(r.get("judge") or {}, ensure_ascii=False),
-                        json.dumps(r.get("judge_rationale") or {}, ensure_ascii=False),
-                    ),
+                    (it["id"], r["model"], r["text"], scores, rationale),
                 )
+                if session and (r.get("judge") or r.get("judge_rationale")):
+                    if not judge_known:
+                        conn.execute("INSERT OR IGNORE INTO judges(name) VALUES ('judge')")
+                        judge_known = True
+                    conn.execute(
+                        "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES ('judge',?,?,?,?)"
+                        " ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,"
+                        " rationale=excluded.rationale",
+                        (it["id"], r["model"], scores, rationale),
+                    )
                 responses += 1
     conn.execute("COMMIT")
     conn.close()
