@@ -2,7 +2,8 @@
 # Times `crossreview import` (benches/import.rs) and a plain Python json + sqlite3 import
 # (benches/python_import_baseline.py) of the same generated files, side by side in one run, and
 # prints each ratio with the date: against Python writing the same tables as the import, and
-# against Python writing items and responses only (the baseline of earlier figures). Two files of 100,000 items x 3 responses:
+# against Python writing items and responses only (the baseline of earlier figures). Two files
+# of 100,000 items x 3 responses:
 #
 # - canonical: the benchmark's own file (~340 MB, 8 languages);
 # - cross: shaped like a CROSS release (~338 MB: queries in a dozen scripts, a norm and an
