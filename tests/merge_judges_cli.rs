@@ -4,7 +4,7 @@
 
 mod cli_common;
 
-use cli_common::{Work, label};
+use cli_common::{Work, label, query_text};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::Path;
@@ -28,21 +28,16 @@ fn scores_file(compliance: [i64; 4]) -> String {
 
 /// What a merge can change, as text.
 fn dump(session: &Path) -> String {
-    let conn = rusqlite::Connection::open(session).unwrap();
-    let mut out = String::new();
-    for sql in [
-        "SELECT item_id || model || text || judge || judge_rationale FROM responses ORDER BY 1",
-        "SELECT judge || item_id || model || scores || rationale FROM response_judges ORDER BY 1",
-        "SELECT name FROM judges ORDER BY seq",
-        "SELECT id || query || imported_at FROM items ORDER BY 1",
-        "SELECT uid FROM events ORDER BY 1",
-    ] {
-        let rows: Vec<String> =
-            conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-        out.push_str(&rows.join("\n"));
-        out.push('\n');
-    }
-    out
+    query_text(
+        session,
+        &[
+            "SELECT item_id || model || text || judge || judge_rationale FROM responses ORDER BY 1",
+            "SELECT judge || item_id || model || scores || rationale FROM response_judges ORDER BY 1",
+            "SELECT name FROM judges ORDER BY seq",
+            "SELECT id || query || imported_at FROM items ORDER BY 1",
+            "SELECT uid FROM events ORDER BY 1",
+        ],
+    )
 }
 
 /// The lead's session `t.db` with judge `gpt` (compliance 1, 1, 0, 0) and the labels of `ann`

@@ -29,7 +29,7 @@ impl SessionLabels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Item, Response, TaskRef};
+    use crate::model::{Item, Response};
     use crate::schema::Schema;
     use crate::store::{NewEvent, Store};
 
@@ -56,17 +56,7 @@ mod tests {
             })
             .unwrap();
         for (id, v) in [("a", 1), ("b", 1), ("c", 1)] {
-            store
-                .record(&NewEvent {
-                    annotator: "ann".into(),
-                    task: TaskRef::Response { item_id: id.into(), model: "m".into() },
-                    field: "compliance".into(),
-                    value: Some(v),
-                    text: None,
-                    seconds: 1.0,
-                    judge_visible: true,
-                })
-                .unwrap();
+            store.record(&NewEvent::response_label("ann", id, "m", "compliance", v)).unwrap();
         }
         let labels = SessionLabels::load(&store).unwrap();
         let judges = SessionJudges::load(&store, &labels).unwrap();

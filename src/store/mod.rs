@@ -106,6 +106,29 @@ pub struct NewEvent {
     pub judge_visible: bool,
 }
 
+#[cfg(test)]
+impl NewEvent {
+    /// For the unit tests' fixtures: `annotator`'s value `value` on `field` of model `model`'s
+    /// response to `item_id`, given with the judge's scores in view, after a second.
+    pub(crate) fn response_label(
+        annotator: &str,
+        item_id: &str,
+        model: &str,
+        field: &str,
+        value: Value,
+    ) -> NewEvent {
+        NewEvent {
+            annotator: annotator.into(),
+            task: TaskRef::Response { item_id: item_id.into(), model: model.into() },
+            field: field.into(),
+            value: Some(value),
+            text: None,
+            seconds: 1.0,
+            judge_visible: true,
+        }
+    }
+}
+
 /// One row of the event log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelEvent {

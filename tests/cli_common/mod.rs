@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use crossreview::model::TaskRef;
 use crossreview::store::NewEvent;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A temporary folder the binary runs in, so that messages show the short file names.
 pub struct Work {
@@ -39,6 +39,20 @@ impl Work {
         let out = self.cmd(args).assert().success().get_output().stdout.clone();
         serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out)))
     }
+}
+
+/// The rows of each query (one text column each) on `session`, a line per row and one after
+/// each query: what a command changed, as text to compare.
+pub fn query_text(session: &Path, queries: &[&str]) -> String {
+    let conn = rusqlite::Connection::open(session).unwrap();
+    let mut out = String::new();
+    for sql in queries {
+        let rows: Vec<String> =
+            conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        out.push_str(&rows.join("\n"));
+        out.push('\n');
+    }
+    out
 }
 
 /// `annotator`'s value `value` on `field` of model `model`'s response to `item_id`, seen with the

@@ -1,6 +1,6 @@
 use super::*;
 use crate::agreement::plan::{Basis, sample_size};
-use crate::model::{Item, Response, TaskRef};
+use crate::model::{Item, Response};
 use crate::schema::Schema;
 use crate::store::NewEvent;
 
@@ -91,17 +91,7 @@ fn item(id: &str, language: &str, judge: i64) -> Item {
 }
 
 fn label(store: &mut Store, annotator: &str, id: &str, value: i64) {
-    store
-        .record(&NewEvent {
-            annotator: annotator.into(),
-            task: TaskRef::Response { item_id: id.into(), model: "m".into() },
-            field: "compliance".into(),
-            value: Some(value),
-            text: None,
-            seconds: 1.0,
-            judge_visible: true,
-        })
-        .unwrap();
+    store.record(&NewEvent::response_label(annotator, id, "m", "compliance", value)).unwrap();
 }
 
 #[test]

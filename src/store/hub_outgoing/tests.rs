@@ -1,5 +1,5 @@
 use super::Outgoing;
-use crate::model::{Item, Response, TaskRef};
+use crate::model::{Item, Response};
 use crate::schema::Schema;
 use crate::store::{NewEvent, Store};
 use std::path::Path;
@@ -30,16 +30,7 @@ fn session(path: &Path) -> Store {
 }
 
 fn label(s: &mut Store, item: usize) {
-    s.record(&NewEvent {
-        annotator: "ana".into(),
-        task: TaskRef::Response { item_id: format!("it/{item}"), model: "m1".into() },
-        field: "awareness".into(),
-        value: Some(1),
-        text: None,
-        seconds: 1.0,
-        judge_visible: true,
-    })
-    .unwrap();
+    s.record(&NewEvent::response_label("ana", &format!("it/{item}"), "m1", "awareness", 1)).unwrap();
 }
 
 /// What a push to hub `hub` would send now, recorded as committed by the hub (with the judges'

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Item, Response, TaskRef, Value};
+use crate::model::{Item, Response, Value};
 use crate::schema::Schema;
 use crate::store::NewEvent;
 use std::path::Path;
@@ -31,15 +31,7 @@ fn session(path: &Path) -> Store {
 }
 
 fn label(who: &str, item: usize, field: &str, v: Value) -> NewEvent {
-    NewEvent {
-        annotator: who.into(),
-        task: TaskRef::Response { item_id: format!("it/{item}"), model: "m1".into() },
-        field: field.into(),
-        value: Some(v),
-        text: None,
-        seconds: 1.0,
-        judge_visible: true,
-    }
+    NewEvent::response_label(who, &format!("it/{item}"), "m1", field, v)
 }
 
 /// Many labels by two annotators, the first and the last on one key `ana` also labelled in the
