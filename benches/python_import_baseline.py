@@ -6,12 +6,12 @@ only the standard library (json + sqlite3).
     python3 benches/python_import_baseline.py [--tables session|two] ITEMS.jsonl SESSION.db
 
 --tables session (the default) writes what `crossreview import` writes into a session
-(src/store/tables_sql.rs): items, responses, the judge and its scores (`judges`,
-`response_judges`, one row per scored response, as crossreview stores every judge's scores),
-and the session's indexes on them (`items_grouping`, `responses_judge`,
-`response_judges_by_response`), created with the tables as a plain importer would.
---tables two writes items and responses only, with their unique keys: the baseline as it was
-before sessions kept several judges (format 7), kept to compare with earlier figures.
+(src/store/tables_sql.rs): items, responses (with the default judge's scores, which a session
+of format 8 keeps there only), the judge's name (`judges`; `response_judges` is created and
+stays empty: it holds further judges' scores), and the session's indexes (`items_grouping`,
+`responses_judge`, `response_judges_by_response`), created with the tables as a plain importer
+would. --tables two writes items and responses only, with their unique keys: the baseline of
+earlier figures.
 
 Like crossreview it upserts by id and by (item_id, model), and stores judge scores and rationales
 as JSON text. It does none of crossreview's checks (unknown keys, schema values, duplicates,
@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS responses (
 """
 
 # What a session has besides: its judges, each judge's scores, and the indexes the task list,
-# agreement and reports read (src/store/tables_sql.rs, formats 4, 5 and 7).
+# agreement and reports read (src/store/tables_sql.rs, formats 4, 5, 7 and 8).
 SESSION_SCHEMA = """
 CREATE TABLE IF NOT EXISTS judges (
     seq  INTEGER PRIMARY KEY,
@@ -119,16 +119,9 @@ def main():
                     " judge_rationale=excluded.judge_rationale",
                     (it["id"], r["model"], r["text"], scores, rationale),
                 )
-                if session and (r.get("judge") or r.get("judge_rationale")):
-                    if not judge_known:
-                        conn.execute("INSERT OR IGNORE INTO judges(name) VALUES ('judge')")
-                        judge_known = True
-                    conn.execute(
-                        "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES ('judge',?,?,?,?)"
-                        " ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,"
-                        " rationale=excluded.rationale",
-                        (it["id"], r["model"], scores, rationale),
-                    )
+                if session and not judge_known and (r.get("judge") or r.get("judge_rationale")):
+                    conn.execute("INSERT OR IGNORE INTO judges(name) VALUES ('judge')")
+                    judge_known = True
                 responses += 1
     conn.execute("COMMIT")
     conn.close()

@@ -66,7 +66,7 @@ fn sync(session: &Path, url: &str) -> (String, String) {
 /// Every judge's scores and rationales of every response, as text.
 fn judge_scores(session: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(session).unwrap();
-    conn.prepare("SELECT judge || ' ' || item_id || ' ' || model || ' ' || scores || ' ' || rationale FROM response_judges ORDER BY 1")
+    conn.prepare("SELECT judge || ' ' || item_id || ' ' || model || ' ' || scores || ' ' || rationale FROM all_response_judges ORDER BY 1")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()

@@ -43,7 +43,7 @@ fn dump(session: &std::path::Path) -> String {
         session,
         &[
             "SELECT item_id || model || text || judge || judge_rationale FROM responses ORDER BY 1",
-            "SELECT judge || item_id || model || scores || rationale FROM response_judges ORDER BY 1",
+            "SELECT judge || item_id || model || scores || rationale FROM all_response_judges ORDER BY 1",
             "SELECT name FROM judges ORDER BY seq",
             "SELECT id || query FROM items ORDER BY 1",
         ],
@@ -64,7 +64,7 @@ fn a_cross_evaluation_file_imported_twice_under_two_judges_keeps_both() {
         .stdout("imported 4 items (0 new, 4 updated), 4 responses, 0 pairs into s.db\n");
     let conn = rusqlite::Connection::open(w.path("s.db")).unwrap();
     let rows: Vec<(String, String, String)> = conn
-        .prepare("SELECT judge, item_id, scores FROM response_judges ORDER BY item_id, judge")
+        .prepare("SELECT judge, item_id, scores FROM all_response_judges ORDER BY item_id, judge")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()

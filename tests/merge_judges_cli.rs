@@ -32,7 +32,7 @@ fn dump(session: &Path) -> String {
         session,
         &[
             "SELECT item_id || model || text || judge || judge_rationale FROM responses ORDER BY 1",
-            "SELECT judge || item_id || model || scores || rationale FROM response_judges ORDER BY 1",
+            "SELECT judge || item_id || model || scores || rationale FROM all_response_judges ORDER BY 1",
             "SELECT name FROM judges ORDER BY seq",
             "SELECT id || query || imported_at FROM items ORDER BY 1",
             "SELECT uid FROM events ORDER BY 1",

@@ -137,10 +137,7 @@ mod tests {
         // A value off the scale, as an older session might hold: kept exactly.
         store
             .conn()
-            .execute(
-                "UPDATE response_judges SET scores = '{\"compliance\": 7}' WHERE judge = 'judge' AND model = 'm2'",
-                [],
-            )
+            .execute("UPDATE responses SET judge = '{\"compliance\": 7}' WHERE model = 'm2'", [])
             .unwrap();
         let responses = store.response_index().unwrap();
         let scores = JudgeScores::load(&store, &responses, store.schema()).unwrap();

@@ -11,6 +11,11 @@ use crate::schema::Schema;
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 
+/// Every judge's rows of the session, the default judge's from `responses` (through the
+/// session's own view; a pushing session is the caller's, not an untrusted file). Ordered by
+/// response, so that a row is easy to find from the message naming it.
+const RESPONSE_JUDGE_SQL: &str = "SELECT judge, item_id, model, scores, rationale FROM main.all_response_judges ORDER BY item_id, model, judge";
+
 /// A judge's scores of one response version (`response_digest`: that version's digest on the
 /// hub).
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +52,7 @@ pub(super) fn outgoing(
         .iter()
         .map(|c| ((c.row.row.item_id.as_str(), c.row.row.model.as_str()), c.digest.as_str()))
         .collect();
-    let mut st = conn.prepare(merge_rows::RESPONSE_JUDGE_SQL)?;
+    let mut st = conn.prepare(RESPONSE_JUDGE_SQL)?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let at = shown(r, &[0, 1, 2]);

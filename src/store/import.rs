@@ -19,20 +19,17 @@ impl Store {
             let deferred = defer_indexes(&tx)?;
             let now = time::format_micros(time::now_micros());
             let judges = super::judges::judge_names_in(&tx)?;
-            let judge_rows_deferred = !deferred.is_empty() && no_judge_rows(&tx)?;
             let mut imp = Importer {
                 tx: &tx,
                 now,
                 counts: ImportCounts::default(),
                 judge: super::judges::DEFAULT_JUDGE.to_string(),
                 judges,
-                judge_rows_deferred,
             };
             let out = f(&mut imp)?;
-            // Why: what is left are sorts (the judge rows, the deferred indexes), and the
-            // parsing thread is done, so SQLite's sorter may use the second core.
+            // Why: what is left are sorts (the deferred indexes), and the parsing thread is
+            // done, so SQLite's sorter may use the second core.
             tx.pragma_update(None, "threads", SORTER_THREADS)?;
-            imp.write_deferred_judge_rows()?;
             for sql in &deferred {
                 tx.execute_batch(sql).map_err(|error| StoreError::Step {
                     doing: "rebuilding an index after the import",
@@ -73,7 +70,7 @@ impl Store {
     }
 }
 
-/// Helper threads SQLite's sorter may use for the sorts at the end of an import.
+/// Helper threads SQLite's sorter may use for the index sorts at the end of an import.
 const SORTER_THREADS: i64 = 2;
 
 /// The secondary indexes an import into an empty session builds after the rows: the two narrow
@@ -112,11 +109,6 @@ fn defer_indexes(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<String>
     Ok(deferred)
 }
 
-/// Whether no judge's scores are stored yet (`response_judges` is empty).
-fn no_judge_rows(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<bool> {
-    tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM response_judges)", [], |r| r.get(0))
-}
-
 /// The JSON text columns of an item: its `meta`, and each response's judge scores and
 /// rationales, in the order of `item.responses`.
 #[derive(Debug, Clone, Default)]
@@ -147,33 +139,9 @@ pub struct Importer<'a> {
     judge: String,
     /// The session's judges in first-import order (the first is the default).
     judges: Vec<String>,
-    /// Into an empty session, the default judge's rows of `response_judges` (the same scores
-    /// and rationales as `responses.judge`) are written at the end by one statement, in key
-    /// order, instead of one insert at a random place of that table per response; true until
-    /// then (or until a record brings another judge's scores, which go in as they come).
-    judge_rows_deferred: bool,
 }
 
 impl Importer<'_> {
-    /// Writes the deferred rows of `response_judges` (see `judge_rows_deferred`): one per
-    /// response the default judge scored, copied from `responses` in (item, model) order. Every
-    /// response written so far carries the default judge's scores, or none.
-    fn write_deferred_judge_rows(&mut self) -> rusqlite::Result<()> {
-        if !std::mem::take(&mut self.judge_rows_deferred) {
-            return Ok(());
-        }
-        let Some(default) = self.judges.first() else { return Ok(()) };
-        self.tx.execute(
-            // Read in table order and sorted (not through the (item, model) index, which would
-            // visit the table's pages in random order).
-            "INSERT INTO response_judges(judge, item_id, model, scores, rationale)
-             SELECT ?1, item_id, model, judge, judge_rationale FROM responses NOT INDEXED
-             WHERE judge <> '{}' OR judge_rationale <> '{}' ORDER BY item_id, model",
-            [default],
-        )?;
-        Ok(())
-    }
-
     /// Names the judge whose scores the records written from now on carry (`judge` unless
     /// named).
     pub fn set_judge(&mut self, name: &str) {
@@ -201,7 +169,8 @@ impl Importer<'_> {
     }
 
     /// Writes a further named judge's scores of a response (canonical `judges`), after the
-    /// response itself; the default judge's also go to `responses.judge`.
+    /// response itself: the default judge's into `responses.judge`, another's into
+    /// `response_judges`.
     fn write_named_judge(
         &mut self,
         item_id: &str,
@@ -220,7 +189,21 @@ impl Importer<'_> {
                     "UPDATE responses SET judge = ?3, judge_rationale = ?4 WHERE item_id = ?1 AND model = ?2",
                 )?
                 .execute(params![item_id, model, scores, rationale])?;
+        } else {
+            self.write_other_judge(name, item_id, model, &scores, &rationale)?;
         }
+        Ok(())
+    }
+
+    /// Upserts the scores of a judge other than the default into `response_judges`.
+    fn write_other_judge(
+        &self,
+        name: &str,
+        item_id: &str,
+        model: &str,
+        scores: &str,
+        rationale: &str,
+    ) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
@@ -245,7 +228,8 @@ impl Importer<'_> {
         let others: Vec<String> = self
             .tx
             .prepare_cached(
-                "SELECT judge FROM response_judges WHERE item_id = ?1 AND model = ?2 AND judge <> ?3",
+                "SELECT judge FROM all_response_judges WHERE item_id = ?1 AND model = ?2 AND judge <> ?3
+                 ORDER BY judge",
             )?
             .query_map(params![item_id, model, self.judge], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -270,11 +254,6 @@ impl Importer<'_> {
     pub fn upsert_item_with(&mut self, item: &Item, json: &ItemJson) -> Result<(), StoreError> {
         if json.responses.len() != item.responses.len() {
             return Err(StoreError::MismatchedItemJson { item_id: item.id.clone() });
-        }
-        if self.judge_rows_deferred
-            && (!self.judge_is_default() || item.responses.iter().any(|r| !r.judges.is_empty()))
-        {
-            self.write_deferred_judge_rows()?;
         }
         // Insert first and update only when the id is taken: one lookup of the id per new item
         // (the common case of a large import) instead of a check and then an upsert.
@@ -333,23 +312,9 @@ impl Importer<'_> {
             } else {
                 self.tx.prepare_cached(sql)?.execute(params![item.id, r.model, r.text])?;
             }
-            if self.judge_rows_deferred {
-                // The default judge's scores, written from `responses` at the end.
-            } else if scored {
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
-                         ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,
-                           rationale=excluded.rationale",
-                    )?
-                    .execute(params![self.judge, item.id, r.model, judge, rationale])?;
-            } else if self.judge_is_default() && !self.judges.is_empty() {
-                // As `responses.judge`, which a re-import without scores empties.
-                self.tx
-                    .prepare_cached(
-                        "DELETE FROM response_judges WHERE judge = ?1 AND item_id = ?2 AND model = ?3",
-                    )?
-                    .execute(params![self.judge, item.id, r.model])?;
+            // The default judge's scores went into `responses` with the response.
+            if scored && !self.judge_is_default() {
+                self.write_other_judge(&self.judge, &item.id, &r.model, judge, rationale)?;
             }
             for (name, scores) in &r.judges {
                 self.write_named_judge(&item.id, &r.model, name, scores)?;
@@ -455,7 +420,7 @@ mod tests {
         let mut stmt = s
             .conn()
             .prepare(
-                "SELECT judge, item_id, model, scores, rationale FROM response_judges
+                "SELECT judge, item_id, model, scores, rationale FROM all_response_judges
                  WHERE item_id <> ?1 ORDER BY judge, item_id, model",
             )
             .unwrap();
@@ -496,11 +461,11 @@ mod tests {
         v
     }
 
-    /// Into an empty session the default judge's rows of `response_judges` are written at the
-    /// end from `responses`; they are exactly the rows an import into a session that already
-    /// held something writes one by one, whoever the default judge is.
+    /// Every judge's rows are the same whether the import goes into an empty session (its
+    /// indexes built at the end) or into one that already held something, whoever the default
+    /// judge is; the default judge's are kept in `responses` only.
     #[test]
-    fn judge_rows_written_at_the_end_match_those_written_one_by_one() {
+    fn judge_rows_of_a_bulk_import_match_those_of_an_import_into_a_held_session() {
         for named in [false, true] {
             for judge in [None, Some("gpt-judge")] {
                 let dir = tempfile::tempdir().unwrap();
@@ -525,6 +490,15 @@ mod tests {
                 assert!(rows.iter().any(|r| r.0 == default && r.1 == "b" && r.2 == "m3"), "{rows:?}");
                 assert!(!rows.iter().any(|r| r.1 == "d"), "{rows:?}");
                 assert_eq!(rows.iter().any(|r| r.0 == "second"), named);
+                for s in [&empty, &held] {
+                    let stored: i64 = s
+                        .conn()
+                        .query_row("SELECT count(*) FROM response_judges WHERE judge = ?1", [default], |r| {
+                            r.get(0)
+                        })
+                        .unwrap();
+                    assert_eq!(stored, 0, "the default judge's scores are in `responses` only");
+                }
             }
         }
     }

@@ -1,12 +1,13 @@
 //! Several named judges per response: their names in first-import order, one response's scores
 //! and rationales from each, and one judge's scores of every response. The tables are
 //! `judges` and `response_judges` (docs/session-database.md); the first judge is the session's
-//! default, whose scores `responses.judge` also keeps.
+//! default, whose scores only `responses.judge` keeps (the view `all_response_judges` shows
+//! every judge's).
 
 use super::Store;
 use super::reads::json_col;
 use crate::model::{Rationale, Value};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use std::collections::{BTreeMap, HashMap};
 
 /// The name of the judge whose scores an import carries when none is named.
@@ -30,7 +31,7 @@ impl Store {
     /// The judges that scored the response (`item_id`, `model`), in `judge_names` order.
     pub fn judges_of(&self, item_id: &str, model: &str) -> rusqlite::Result<Vec<JudgeView>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT rj.judge, rj.scores, rj.rationale FROM response_judges rj
+            "SELECT rj.judge, rj.scores, rj.rationale FROM all_response_judges rj
              JOIN judges j ON j.name = rj.judge
              WHERE rj.item_id = ?1 AND rj.model = ?2 ORDER BY j.seq",
         )?;
@@ -64,10 +65,20 @@ impl Store {
         judge: &str,
         mut f: impl FnMut(&str, &str, BTreeMap<String, Value>),
     ) -> rusqlite::Result<()> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT item_id, model, scores FROM response_judges WHERE judge = ?1")?;
-        let mut rows = st.query([judge])?;
+        let mut default_st;
+        let mut other_st;
+        let mut rows = if default_judge_in(&self.conn)?.as_deref() == Some(judge) {
+            // From the narrow `responses_judge` index, without reading the response texts.
+            default_st = self
+                .conn
+                .prepare_cached("SELECT item_id, model, judge FROM responses WHERE judge <> '{}'")?;
+            default_st.query([])?
+        } else {
+            other_st = self
+                .conn
+                .prepare_cached("SELECT item_id, model, scores FROM response_judges WHERE judge = ?1")?;
+            other_st.query([judge])?
+        };
         while let Some(r) = rows.next()? {
             let scores: BTreeMap<String, Value> = json_col(r.get::<_, String>(2)?);
             if !scores.is_empty() {
@@ -81,6 +92,13 @@ impl Store {
 pub(super) fn judge_names_in(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
     let mut st = conn.prepare_cached("SELECT name FROM judges ORDER BY seq")?;
     st.query_map([], |r| r.get(0))?.collect()
+}
+
+/// The session's default judge (the first imported), whose scores `responses.judge` keeps.
+pub(super) fn default_judge_in(conn: &rusqlite::Connection) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT name FROM main.judges ORDER BY seq LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()
 }
 
 /// A response already in the session whose text differs from the one being imported, while

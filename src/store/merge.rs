@@ -147,44 +147,54 @@ fn merge_import_rows(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> Res
                 .prepare_cached("SELECT text || judge FROM main.responses WHERE item_id = ?1 AND model = ?2")
                 .and_then(|mut st| st.query_row([&r.item_id, &r.model], |x| x.get(0)).optional())
                 .map_err(write_error)?;
-            let sql = match stored {
-                None => {
+            // `responses.judge` holds the target's default judge's scores. A source with named
+            // judges brings every judge's by name afterwards (`merge_judges`), so its responses
+            // come without scores here; an older source's scores are its one judge's, which
+            // become the target's default judge's (judge `judge` in a session without one).
+            let (sql, with_scores) = match (stored, src.has_judges) {
+                (None, true) => {
                     rep.responses_added += 1;
-                    "INSERT INTO main.responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)"
+                    ("INSERT INTO main.responses(item_id, model, text) VALUES (?1,?2,?3)", false)
+                }
+                (None, false) => {
+                    rep.responses_added += 1;
+                    (
+                        "INSERT INTO main.responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)",
+                        true,
+                    )
                 }
                 // The version that came with the item the target now holds, largest content first.
-                Some(t_key)
+                (Some(t_key), has_judges)
                     if item_imported.get(&r.item_id) == Some(&target_item)
                         && format!("{}{}", r.text, r.judge) > t_key =>
                 {
-                    "UPDATE main.responses SET text = ?3, judge = ?4, judge_rationale = ?5
-                 WHERE item_id = ?1 AND model = ?2"
+                    if has_judges {
+                        ("UPDATE main.responses SET text = ?3 WHERE item_id = ?1 AND model = ?2", false)
+                    } else {
+                        (
+                            "UPDATE main.responses SET text = ?3, judge = ?4, judge_rationale = ?5
+                             WHERE item_id = ?1 AND model = ?2",
+                            true,
+                        )
+                    }
                 }
-                Some(_) => return Ok(()),
+                (Some(_), _) => return Ok(()),
             };
             tx.prepare_cached(sql)
                 .and_then(|mut st| {
-                    st.execute(params![r.item_id, r.model, r.text, r.judge, r.judge_rationale])
+                    if with_scores {
+                        st.execute(params![r.item_id, r.model, r.text, r.judge, r.judge_rationale])
+                    } else {
+                        st.execute(params![r.item_id, r.model, r.text])
+                    }
                 })
                 .and_then(|n| if n > 0 { super::imports_version::bump(tx) } else { Ok(()) })
                 .map_err(write_error)?;
-            // `responses.judge` holds the target's default judge's scores: kept in step with
-            // that judge's row of `response_judges` (judge `judge` in a session without one).
-            // A source with named judges brings them all, by name (`merge_judges`).
-            if !src.has_judges && (r.judge != "{}" || r.judge_rationale != "{}") {
+            if with_scores && (r.judge != "{}" || r.judge_rationale != "{}") {
                 tx.prepare_cached(
                     "INSERT INTO main.judges(name) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM main.judges)",
                 )
                 .and_then(|mut st| st.execute([super::DEFAULT_JUDGE]))
-                .and_then(|_| {
-                    tx.prepare_cached(
-                        "INSERT INTO main.response_judges(judge, item_id, model, scores, rationale)
-                         VALUES ((SELECT name FROM main.judges ORDER BY seq LIMIT 1), ?1, ?2, ?3, ?4)
-                         ON CONFLICT(judge, item_id, model) DO UPDATE SET scores = excluded.scores,
-                           rationale = excluded.rationale",
-                    )
-                })
-                .and_then(|mut st| st.execute(params![r.item_id, r.model, r.judge, r.judge_rationale]))
                 .map_err(write_error)?;
             }
             Ok(())

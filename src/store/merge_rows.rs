@@ -15,8 +15,6 @@ pub const ITEM_SQL: &str = "SELECT seq, id, image, query, query_en, language, co
 pub const RESPONSE_SQL: &str =
     "SELECT seq, item_id, model, text, judge, judge_rationale FROM main.responses ORDER BY seq";
 pub const JUDGE_SQL: &str = "SELECT seq, name FROM main.judges ORDER BY seq";
-/// Ordered by response, so that a row is easy to find from the message naming it.
-pub const RESPONSE_JUDGE_SQL: &str = "SELECT judge, item_id, model, scores, rationale FROM main.response_judges ORDER BY item_id, model, judge";
 pub const PAIR_SQL: &str = "SELECT seq, id, item_id, prompt, chosen, rejected, images, meta, imported_at FROM main.pairs ORDER BY seq";
 /// `annotators` and `events`: the last column (`role`, `origin`) only exists in later formats.
 pub fn annotator_sql(has_role: bool) -> String {

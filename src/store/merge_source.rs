@@ -17,6 +17,8 @@ pub const READ_TIME_LIMIT: Duration = Duration::from_secs(600);
 const TABLES: [&str; 6] = ["meta", "items", "responses", "pairs", "annotators", "events"];
 /// The named judges' tables (session format 7): both or neither.
 const JUDGE_TABLES: [&str; 2] = ["judges", "response_judges"];
+/// The session format from which the default judge's scores are in `responses` only.
+const DEFAULT_JUDGE_IN_RESPONSES_FORMAT: i64 = 8;
 
 /// A source session opened read-only, with what its format lacks or has.
 pub struct Source {
@@ -27,16 +29,27 @@ pub struct Source {
     pub has_origin: bool,
     /// Whether it has the `judges` and `response_judges` tables (session format 7 and later).
     pub has_judges: bool,
+    /// Whether its default judge's scores are in `responses` only (session format 8 and later);
+    /// before, `response_judges` held them too.
+    pub default_judge_in_responses: bool,
     /// Interrupts reads still running when the time limit passes; dropping it stops the timer.
     _watchdog: mpsc::Sender<()>,
 }
 
 /// A source this process built itself (rows pulled from a team hub, laid out as a session in a
 /// private temporary database): it has every column of the current format, and no time limit.
-/// `has_judges`: whether it has the judges' tables (rows pulled from a hub that carries judges).
+/// `has_judges`: whether it has the judges' tables (rows pulled from a hub that carries judges),
+/// which then hold every judge's rows, the default judge's included.
 pub fn built_here(conn: Connection, has_judges: bool) -> Source {
     let (tx, _) = mpsc::channel();
-    Source { conn, has_role: true, has_origin: true, has_judges, _watchdog: tx }
+    Source {
+        conn,
+        has_role: true,
+        has_origin: true,
+        has_judges,
+        default_judge_in_responses: false,
+        _watchdog: tx,
+    }
 }
 
 /// Percent-encodes a path for an SQLite `file:` URI.
@@ -170,7 +183,14 @@ fn open_with_limit(
             JUDGE_TABLES.join(" and ")
         ));
     }
-    Ok(Source { conn, has_role, has_origin, has_judges: judge_tables == 2, _watchdog: tx })
+    Ok(Source {
+        conn,
+        has_role,
+        has_origin,
+        has_judges: judge_tables == 2,
+        default_judge_in_responses: version >= DEFAULT_JUDGE_IN_RESPONSES_FORMAT,
+        _watchdog: tx,
+    })
 }
 
 /// What a failed read of the source means, in words.

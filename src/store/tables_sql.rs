@@ -147,6 +147,25 @@ const MIGRATIONS: &[&str] = &[
         SELECT 'judge', item_id, model, judge, judge_rationale FROM responses
         WHERE judge <> '{}' OR judge_rationale <> '{}';
     "#,
+    // 7 -> 8: the default judge's scores are kept once, in `responses.judge` and
+    // `judge_rationale` (format 7 wrote them into `response_judges` too: a fifth of a large
+    // session, and of its import time); `response_judges` holds the other judges'. The view
+    // `all_response_judges` shows every judge's rows, as format 7's table held them.
+    r#"
+    UPDATE responses SET judge = rj.scores, judge_rationale = rj.rationale
+        FROM response_judges rj
+        WHERE rj.judge = (SELECT name FROM judges ORDER BY seq LIMIT 1)
+          AND rj.item_id = responses.item_id AND rj.model = responses.model
+          AND (responses.judge IS NOT rj.scores OR responses.judge_rationale IS NOT rj.rationale);
+    DELETE FROM response_judges WHERE judge = (SELECT name FROM judges ORDER BY seq LIMIT 1);
+    CREATE VIEW all_response_judges AS
+        SELECT d.name AS judge, r.item_id AS item_id, r.model AS model, r.judge AS scores,
+               r.judge_rationale AS rationale
+        FROM (SELECT name FROM judges ORDER BY seq LIMIT 1) AS d, responses r
+        WHERE r.judge <> '{}' OR r.judge_rationale <> '{}'
+        UNION ALL
+        SELECT judge, item_id, model, scores, rationale FROM response_judges;
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
