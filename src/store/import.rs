@@ -193,6 +193,9 @@ impl Importer<'_> {
 
     /// Registers the records' judge in `judges` the first time it scores something.
     fn register_judge(&mut self) -> rusqlite::Result<()> {
+        if self.judges.contains(&self.judge) {
+            return Ok(());
+        }
         let name = self.judge.clone();
         self.register(&name)
     }
