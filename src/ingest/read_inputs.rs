@@ -324,26 +324,30 @@ impl Run<'_> {
             round,
         };
         let mut buf = Vec::new();
-        let mut next_record = |buf: &mut Vec<u8>| match ahead.pop_front() {
-            Some((next, bytes)) => {
-                *buf = bytes;
-                Some(next)
-            }
-            None => reader.next_record(buf),
-        };
-        while let Some(next) = next_record(&mut buf) {
-            let line = match next {
-                Ok(line) => line,
+        loop {
+            // A record is mostly read where it lies in the read buffer (`next_record_ref`).
+            let next = match ahead.pop_front() {
+                Some((next, bytes)) => {
+                    buf = bytes;
+                    next.map(|line| (line, buf.as_slice()))
+                }
+                None => match reader.next_record_ref(&mut buf) {
+                    Some(next) => next,
+                    None => break,
+                },
+            };
+            let (line, bytes) = match next {
+                Ok(record) => record,
                 Err(SourceError { line, message, .. }) => {
                     self.diag.error(format!("{}:{line}: {message}", ctx.shown));
                     continue;
                 }
             };
-            let text = match std::str::from_utf8(&buf) {
+            let text = match std::str::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
-                    let bad = buf[e.valid_up_to()];
-                    let (line_offset, col) = crate::bounded_read::locate(&buf, e.valid_up_to());
+                    let bad = bytes[e.valid_up_to()];
+                    let (line_offset, col) = crate::bounded_read::locate(bytes, e.valid_up_to());
                     let err = RecordError {
                         message: format!(
                             "invalid UTF-8 (byte 0x{bad:02X}); input files must be UTF-8: re-save the file as UTF-8"
