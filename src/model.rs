@@ -53,8 +53,8 @@ pub struct JudgeScores {
 /// dimension and score; when those differ from the session's (CROSS's `Violation`, stored as
 /// `compliance = 1 - Violation`), `judged_as` keeps them, so the text is never read against a
 /// score that points the other way.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(from = "RationaleRepr", into = "RationaleRepr")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(from = "RationaleRepr")]
 pub struct Rationale {
     pub text: String,
     pub judged_as: Option<JudgedAs>,
@@ -68,7 +68,7 @@ pub struct JudgedAs {
 }
 
 /// Stored form: a plain string, or an object when the judge's dimension is kept.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(untagged)]
 enum RationaleRepr {
     Plain(String),
@@ -87,12 +87,20 @@ impl From<RationaleRepr> for Rationale {
     }
 }
 
-impl From<Rationale> for RationaleRepr {
-    fn from(r: Rationale) -> RationaleRepr {
-        match r.judged_as {
-            None => RationaleRepr::Plain(r.text),
+/// Writes the stored form ([`RationaleRepr`]) straight from the borrowed fields: going through
+/// an owned `RationaleRepr` (serde's `into`) copied every rationale's text for each write, and
+/// an import writes every rationale it reads.
+impl Serialize for Rationale {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match &self.judged_as {
+            None => s.serialize_str(&self.text),
             Some(j) => {
-                RationaleRepr::JudgedAs { text: r.text, judge_dimension: j.dimension, judge_score: j.score }
+                let mut st = s.serialize_struct("JudgedAs", 3)?;
+                st.serialize_field("text", &self.text)?;
+                st.serialize_field("judge_dimension", &j.dimension)?;
+                st.serialize_field("judge_score", &j.score)?;
+                st.end()
             }
         }
     }
@@ -268,6 +276,11 @@ mod tests {
             r#"{"text":"Breaks the norm. Score: 1","judge_dimension":"Violation","judge_score":1}"#
         );
         assert_eq!(serde_json::from_str::<Rationale>(&stored).unwrap(), judged);
+        let unscored =
+            Rationale { text: "x".into(), judged_as: Some(JudgedAs { dimension: "V".into(), score: None }) };
+        let stored = serde_json::to_string(&unscored).unwrap();
+        assert_eq!(stored, r#"{"text":"x","judge_dimension":"V","judge_score":null}"#);
+        assert_eq!(serde_json::from_str::<Rationale>(&stored).unwrap(), unscored);
     }
 
     #[test]

@@ -48,15 +48,15 @@ struct RawResponse {
     model: String,
     text: String,
     #[serde(default)]
-    judge: Option<UniqueMap<JudgeNumber>>,
+    judge: Option<UniqueMap<i64, JudgeNumber>>,
     #[serde(default)]
-    judge_rationale: Option<UniqueMap<String>>,
+    judge_rationale: Option<UniqueMap<Rationale, String>>,
     /// Further named judges: name -> dimension -> score.
     #[serde(default)]
-    judges: Option<UniqueMap<UniqueMap<JudgeNumber>>>,
+    judges: Option<UniqueMap<UniqueMap<i64, JudgeNumber>>>,
     /// Their rationales: name -> dimension -> text.
     #[serde(default)]
-    judge_rationales: Option<UniqueMap<UniqueMap<String>>>,
+    judge_rationales: Option<UniqueMap<UniqueMap<Rationale, String>>>,
 }
 
 /// A judge name is a key in JSON output and part of CSV column names (`judge.NAME`).
@@ -69,6 +69,12 @@ pub fn judge_name_ok(name: &str) -> bool {
 /// A judge score: an integer, or a float with no fractional part (`1.0`, as Python tools
 /// write). Anything else is refused rather than rounded.
 struct JudgeNumber(i64);
+
+impl From<JudgeNumber> for i64 {
+    fn from(n: JudgeNumber) -> i64 {
+        n.0
+    }
+}
 
 impl<'de> Deserialize<'de> for JudgeNumber {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -136,50 +142,40 @@ fn finish(raw: RawItem, schema: &Schema) -> Result<Item, Vec<RecordError>> {
                 r.model
             )));
         }
-        let mut judge = BTreeMap::new();
-        for (dim, JudgeNumber(v)) in r.judge.into_iter().flat_map(|m| m.0) {
-            match check_judge_value(schema, &dim, v) {
-                Ok(()) => {
-                    judge.insert(dim, v);
-                }
-                Err(msg) => errors.push(RecordError::new(format!("{}.judge.{dim}: {msg}", at()))),
+        // The maps are checked where they are and kept as read: a bad entry rejects the whole
+        // record, so none is ever kept.
+        let judge = r.judge.map(|m| m.0).unwrap_or_default();
+        for (dim, &v) in &judge {
+            if let Err(msg) = check_judge_value(schema, dim, v) {
+                errors.push(RecordError::new(format!("{}.judge.{dim}: {msg}", at())));
             }
         }
-        // Checked and normalised in place: any error rejects the whole record anyway.
-        let mut judge_rationale = BTreeMap::new();
-        for (dim, mut text) in r.judge_rationale.map(|m| m.0).unwrap_or_default() {
-            match check_rationale_dimension(schema, &dim) {
-                Ok(()) => {
-                    normalize_in_place(&mut text);
-                    judge_rationale.insert(dim, Rationale::from(text));
-                }
+        let mut judge_rationale = r.judge_rationale.map(|m| m.0).unwrap_or_default();
+        for (dim, rationale) in &mut judge_rationale {
+            match check_rationale_dimension(schema, dim) {
+                Ok(()) => normalize_in_place(&mut rationale.text),
                 Err(msg) => errors.push(RecordError::new(format!("{}.judge_rationale.{dim}: {msg}", at()))),
             }
         }
         let mut judges: BTreeMap<String, JudgeScores> = BTreeMap::new();
         for (name, scores) in r.judges.into_iter().flat_map(|m| m.0) {
-            let entry = judges.entry(name.clone()).or_default();
-            for (dim, JudgeNumber(v)) in scores.0 {
-                match check_judge_value(schema, &dim, v) {
-                    Ok(()) => {
-                        entry.scores.insert(dim, v);
-                    }
-                    Err(msg) => errors.push(RecordError::new(format!("{}.judges.{name}.{dim}: {msg}", at()))),
+            for (dim, &v) in &scores.0 {
+                if let Err(msg) = check_judge_value(schema, dim, v) {
+                    errors.push(RecordError::new(format!("{}.judges.{name}.{dim}: {msg}", at())));
                 }
             }
+            judges.entry(name).or_default().scores = scores.0;
         }
         for (name, texts) in r.judge_rationales.into_iter().flat_map(|m| m.0) {
-            let entry = judges.entry(name.clone()).or_default();
-            for (dim, mut text) in texts.0 {
-                match check_rationale_dimension(schema, &dim) {
-                    Ok(()) => {
-                        normalize_in_place(&mut text);
-                        entry.rationale.insert(dim, Rationale::from(text));
-                    }
+            let mut texts = texts.0;
+            for (dim, rationale) in &mut texts {
+                match check_rationale_dimension(schema, dim) {
+                    Ok(()) => normalize_in_place(&mut rationale.text),
                     Err(msg) => errors
                         .push(RecordError::new(format!("{}.judge_rationales.{name}.{dim}: {msg}", at()))),
                 }
             }
+            judges.entry(name).or_default().rationale = texts;
         }
         for name in judges.keys() {
             if !judge_name_ok(name) {

@@ -15,6 +15,7 @@ use crate::bounded_read::ReadError;
 use crate::model::{Item, Pair};
 use crate::schema::Schema;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -188,18 +189,21 @@ impl Run<'_> {
             CrossRun::new(response.map(|r| r.model.clone()), round, here, text, evaluated)
         });
         let model = item.responses.first().map(|r| r.model.clone());
-        let decision = match (self.seen_items.get_mut(&item.id), run) {
-            (None, run) => {
-                self.seen_items.insert(
-                    item.id.clone(),
-                    Seen { file: here.0, line: here.1, cross_runs: run.map(|r| vec![r]) },
-                );
+        // One lookup of the id (hashed once): this runs for every record.
+        let (decision, rounds) = match (self.seen_items.entry(item.id.clone()), run) {
+            (Entry::Vacant(slot), run) => {
+                let seen = slot.insert(Seen { file: here.0, line: here.1, cross_runs: run.map(|r| vec![r]) });
                 self.summary.items += 1;
-                Merge::New
+                (Merge::New, seen.cross_runs.as_deref().and_then(cross_runs::rounds))
             }
-            (Some(Seen { cross_runs: Some(runs), .. }), Some(run)) => cross_runs::merge(runs, run),
-            (Some(seen), _) => {
-                let (file, first_line) = (seen.file, seen.line);
+            (Entry::Occupied(mut slot), Some(run)) if slot.get().cross_runs.is_some() => {
+                // Some (the guard): only taken out without an unwrap.
+                let runs = slot.get_mut().cross_runs.get_or_insert_default();
+                let decision = cross_runs::merge(runs, run);
+                (decision, cross_runs::rounds(runs))
+            }
+            (Entry::Occupied(slot), _) => {
+                let (file, first_line) = (slot.get().file, slot.get().line);
                 let first = self.location(file, first_line);
                 self.diag.error(format!(
                     "{}:{line}: duplicate id {:?}, already at {first}; ids must be unique within an import",
@@ -237,9 +241,7 @@ impl Run<'_> {
                 return Ok(());
             }
         }
-        if let Some(Seen { cross_runs: Some(runs), .. }) = self.seen_items.get(&item.id)
-            && let Some(rounds) = cross_runs::rounds(runs)
-        {
+        if let Some(rounds) = rounds {
             // Every record of the item carries all its runs' rounds so far: the last one
             // written wins, and holds them all.
             item.meta.insert("round".to_string(), rounds);
@@ -322,26 +324,31 @@ impl Run<'_> {
             round,
         };
         let mut buf = Vec::new();
-        let mut next_record = |buf: &mut Vec<u8>| match ahead.pop_front() {
-            Some((next, bytes)) => {
-                *buf = bytes;
-                Some(next)
-            }
-            None => reader.next_record(buf),
-        };
-        while let Some(next) = next_record(&mut buf) {
-            let line = match next {
-                Ok(line) => line,
+        loop {
+            // A record is mostly read where it lies in the read buffer (`next_record_ref`).
+            let next = match ahead.pop_front() {
+                Some((next, bytes)) => {
+                    buf = bytes;
+                    next.map(|line| (line, buf.as_slice()))
+                }
+                None => match reader.next_record_ref(&mut buf) {
+                    Some(next) => next,
+                    None => break,
+                },
+            };
+            let (line, bytes) = match next {
+                Ok(record) => record,
                 Err(SourceError { line, message, .. }) => {
                     self.diag.error(format!("{}:{line}: {message}", ctx.shown));
                     continue;
                 }
             };
-            let text = match std::str::from_utf8(&buf) {
+            // Checked with vector instructions; std's check says where the bad byte is.
+            let text = match simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes)) {
                 Ok(t) => t,
                 Err(e) => {
-                    let bad = buf[e.valid_up_to()];
-                    let (line_offset, col) = crate::bounded_read::locate(&buf, e.valid_up_to());
+                    let bad = bytes[e.valid_up_to()];
+                    let (line_offset, col) = crate::bounded_read::locate(bytes, e.valid_up_to());
                     let err = RecordError {
                         message: format!(
                             "invalid UTF-8 (byte 0x{bad:02X}); input files must be UTF-8: re-save the file as UTF-8"

@@ -53,10 +53,24 @@ pub struct RecordReader<R: BufRead> {
     line: usize,
     state: ArrayState,
     failed: bool,
+    /// Bytes of the read buffer that hold the record last given by `next_record_ref`, consumed
+    /// when the next one is asked for.
+    pending: usize,
 }
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Where the record is in a line without its `\n`: without the line end's CRs (CRLF), nor a
+/// BOM at its start (files joined with `cat`).
+fn record_span(line: &[u8]) -> (usize, usize) {
+    let mut end = line.len();
+    while end > 0 && line[end - 1] == b'\r' {
+        end -= 1;
+    }
+    let start = if line[..end].starts_with(BOM) { BOM.len() } else { 0 };
+    (start, end)
 }
 
 fn io_error(line: usize, e: io::Error) -> SourceError {
@@ -96,7 +110,7 @@ impl<R: BufRead> RecordReader<R> {
         if container == Container::Array {
             r.consume(1);
         }
-        Ok(Some(RecordReader { r, container, line, state: ArrayState::First, failed: false }))
+        Ok(Some(RecordReader { r, container, line, state: ArrayState::First, failed: false, pending: 0 }))
     }
 
     pub fn container(&self) -> Container {
@@ -106,6 +120,7 @@ impl<R: BufRead> RecordReader<R> {
     /// Reads the next record's bytes into `buf` (cleared first) and returns the line it starts
     /// on; `None` at the end of the file.
     pub fn next_record(&mut self, buf: &mut Vec<u8>) -> Option<Result<usize, SourceError>> {
+        self.r.consume(std::mem::take(&mut self.pending));
         if self.failed {
             return None;
         }
@@ -120,6 +135,43 @@ impl<R: BufRead> RecordReader<R> {
             self.failed = true;
         }
         r
+    }
+
+    /// As [`next_record`](Self::next_record), with the record's bytes: a line that lies whole
+    /// in the read buffer is given from there, not copied (the bytes are good until the next
+    /// call); any other record is read into `buf`.
+    pub fn next_record_ref<'a>(
+        &'a mut self,
+        buf: &'a mut Vec<u8>,
+    ) -> Option<Result<(usize, &'a [u8]), SourceError>> {
+        self.r.consume(std::mem::take(&mut self.pending));
+        if self.failed || self.container != Container::Lines {
+            return self.next_record(buf).map(|r| r.map(|line| (line, buf.as_slice())));
+        }
+        loop {
+            let chunk = match self.r.fill_buf() {
+                Ok(c) => c,
+                Err(e) => return Some(Err(io_error(self.line, e))),
+            };
+            // The line goes on past the buffer (or is the file's last, without a line end): the
+            // copying path reads it whole.
+            let Some(newline) = memchr::memchr(b'\n', chunk) else {
+                return self.next_record(buf).map(|r| r.map(|line| (line, buf.as_slice())));
+            };
+            let (start, end) = record_span(&chunk[..newline]);
+            let line = self.line;
+            self.line += 1;
+            if chunk[start..end].iter().all(|&b| is_ws(b)) {
+                self.r.consume(newline + 1);
+                continue;
+            }
+            self.pending = newline + 1;
+            // The same bytes again: `fill_buf` reads nothing while the buffer holds some.
+            return match self.r.fill_buf() {
+                Ok(chunk) => Some(Ok((line, &chunk[start..end]))),
+                Err(e) => Some(Err(io_error(line, e))),
+            };
+        }
     }
 
     fn next_line(&mut self, buf: &mut Vec<u8>) -> Option<Result<usize, SourceError>> {
@@ -316,7 +368,22 @@ mod tests {
         while let Some(r) = rr.next_record(&mut buf) {
             out.push(r.map(|line| (line, String::from_utf8(buf.clone()).unwrap())));
         }
+        // Read in place, records straddle the buffer (copied) or lie in it (not): the same.
+        for capacity in [3, 16, 4096] {
+            assert_eq!(records_in_place(input, capacity), out, "read buffer of {capacity} bytes");
+        }
         (Some(rr.container()), out)
+    }
+
+    fn records_in_place(input: &[u8], capacity: usize) -> Records {
+        let r = io::BufReader::with_capacity(capacity, input);
+        let mut rr = RecordReader::new(r).unwrap().unwrap();
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        while let Some(r) = rr.next_record_ref(&mut buf) {
+            out.push(r.map(|(line, bytes)| (line, String::from_utf8(bytes.to_vec()).unwrap())));
+        }
+        out
     }
 
     #[test]
@@ -327,6 +394,23 @@ mod tests {
         assert_eq!(
             recs,
             [(1, "{\"a\":1}".to_string()), (4, "{\"b\":2}".to_string()), (5, "{\"c\":3}".to_string())]
+        );
+    }
+
+    #[test]
+    fn lines_with_crs_bom_and_blank_lines_in_one_buffer() {
+        let input =
+            b"{\"a\":1}\r\r\n\xEF\xBB\xBF\r\n \t\n\xEF\xBB\xBF{\"b\":2}\n\n{\"c\":\"\r\"}\r\n{\"d\":4}";
+        let (_, recs) = records(input);
+        let recs: Vec<_> = recs.into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            recs,
+            [
+                (1, "{\"a\":1}".to_string()),
+                (4, "{\"b\":2}".to_string()),
+                (6, "{\"c\":\"\r\"}".to_string()),
+                (7, "{\"d\":4}".to_string())
+            ]
         );
     }
 

@@ -4,32 +4,37 @@
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt;
+use std::marker::PhantomData;
 
-/// A map that refuses a key given twice (for `judge` and `judge_rationale`).
-pub struct UniqueMap<V>(pub BTreeMap<String, V>);
+/// A map that refuses a key given twice (for `judge` and `judge_rationale`). Each value is read
+/// as `R` and kept as `V` (a score read as a `JudgeNumber` is kept as its integer), so that the
+/// map needs no second pass to become the one the record keeps.
+pub struct UniqueMap<V, R = V>(pub BTreeMap<String, V>, PhantomData<R>);
 
-impl<'de, V: de::Deserialize<'de>> de::Deserialize<'de> for UniqueMap<V> {
+impl<'de, V, R: de::Deserialize<'de> + Into<V>> de::Deserialize<'de> for UniqueMap<V, R> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V2<V>(std::marker::PhantomData<V>);
-        impl<'de, V: de::Deserialize<'de>> Visitor<'de> for V2<V> {
-            type Value = UniqueMap<V>;
+        struct V2<V, R>(PhantomData<(V, R)>);
+        impl<'de, V, R: de::Deserialize<'de> + Into<V>> Visitor<'de> for V2<V, R> {
+            type Value = UniqueMap<V, R>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueMap<V>, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueMap<V, R>, A::Error> {
                 let mut out = BTreeMap::new();
                 while let Some(k) = map.next_key::<String>()? {
-                    if out.contains_key(&k) {
-                        return Err(de::Error::custom(duplicate(&k, None)));
+                    match out.entry(k) {
+                        Entry::Occupied(e) => return Err(de::Error::custom(duplicate(e.key(), None))),
+                        Entry::Vacant(e) => {
+                            e.insert(map.next_value::<R>()?.into());
+                        }
                     }
-                    let v = map.next_value()?;
-                    out.insert(k, v);
                 }
-                Ok(UniqueMap(out))
+                Ok(UniqueMap(out, PhantomData))
             }
         }
-        d.deserialize_map(V2(std::marker::PhantomData))
+        d.deserialize_map(V2(PhantomData))
     }
 }
 
