@@ -21,30 +21,28 @@ use crate::schema::Schema;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
 
-/// The judge rows of a source whose `response_judges` holds every judge's (format 7, and rows
-/// pulled from a hub), and for a response that has none although `responses.judge` holds scores
-/// (a session merged by an older crossreview), those as its default judge's.
-const SOURCE_ROWS_SQL: &str = "
-    SELECT judge, item_id, model, scores, rationale FROM main.response_judges
-    UNION ALL
-    SELECT coalesce((SELECT name FROM main.judges ORDER BY seq LIMIT 1), ?1), r.item_id, r.model, r.judge,
-           r.judge_rationale
-    FROM main.responses r
-    WHERE (r.judge IS NOT '{}' OR r.judge_rationale IS NOT '{}')
-      AND NOT EXISTS (SELECT 1 FROM main.response_judges rj WHERE rj.item_id = r.item_id AND rj.model = r.model)
-    ORDER BY 2, 3, 1";
-
-/// The judge rows of a source of format 8 or later: its default judge's from `responses`, the
-/// others' from `response_judges`. Read from the tables, not from the session's view
-/// `all_response_judges`: a source is untrusted, and a view could run an endless query.
-const SOURCE_ROWS_SQL_8: &str = "
-    SELECT judge, item_id, model, scores, rationale FROM main.response_judges
-    UNION ALL
-    SELECT coalesce((SELECT name FROM main.judges ORDER BY seq LIMIT 1), ?1), r.item_id, r.model, r.judge,
-           r.judge_rationale
-    FROM main.responses r
-    WHERE r.judge IS NOT '{}' OR r.judge_rationale IS NOT '{}'
-    ORDER BY 2, 3, 1";
+/// The source's judge rows: those of `response_judges`, and its default judge's scores kept in
+/// `responses`, read from the tables (not from the session's view `all_response_judges`: a
+/// source is untrusted, and a view could run an endless query). From format 8 on, the default
+/// judge's rows are in `responses` only; before (format 7, and rows pulled from a hub),
+/// `response_judges` holds every judge's, and `responses` adds only a response that has no row
+/// although it holds scores (a session merged by an older crossreview).
+fn source_rows_sql(src: &Source) -> String {
+    let unless_in_table = if src.default_judge_in_responses {
+        ""
+    } else {
+        "AND NOT EXISTS (SELECT 1 FROM main.response_judges rj WHERE rj.item_id = r.item_id AND rj.model = r.model)"
+    };
+    format!(
+        "SELECT judge, item_id, model, scores, rationale FROM main.response_judges
+         UNION ALL
+         SELECT coalesce((SELECT name FROM main.judges ORDER BY seq LIMIT 1), ?1), r.item_id, r.model,
+                r.judge, r.judge_rationale
+         FROM main.responses r
+         WHERE (r.judge IS NOT '{{}}' OR r.judge_rationale IS NOT '{{}}') {unless_in_table}
+         ORDER BY 2, 3, 1"
+    )
+}
 
 /// Merges the source's judges into the target's open transaction, after its items and
 /// responses. `item_imported`: each source item's `imported_at`; `items_replaced`: the items
@@ -86,8 +84,7 @@ pub(super) fn merge(
     }
     let default = super::judges::default_judge_in(tx).map_err(write_error)?.unwrap_or_default();
     let mut last: Option<ResponseState> = None;
-    let sql = if src.default_judge_in_responses { SOURCE_ROWS_SQL_8 } else { SOURCE_ROWS_SQL };
-    let mut st = src.conn.prepare(sql).map_err(|e| read_error("response_judges", e))?;
+    let mut st = src.conn.prepare(&source_rows_sql(src)).map_err(|e| read_error("response_judges", e))?;
     let mut rows = st.query([super::DEFAULT_JUDGE]).map_err(|e| read_error("response_judges", e))?;
     while let Some(row) = rows.next().map_err(|e| read_error("response_judges", e))? {
         let at = describe_key(row);
