@@ -223,34 +223,8 @@ impl Importer<'_> {
         }
         let (scores, rationale) = (serde_json::to_string(&s.scores)?, serde_json::to_string(&s.rationale)?);
         self.register(name)?;
-        if self.judges.first().is_some_and(|first| first == name) {
-            self.tx
-                .prepare_cached(
-                    "UPDATE responses SET judge = ?3, judge_rationale = ?4 WHERE item_id = ?1 AND model = ?2",
-                )?
-                .execute(params![item_id, model, scores, rationale])?;
-        } else {
-            self.write_other_judge(name, item_id, model, &scores, &rationale)?;
-        }
-        Ok(())
-    }
-
-    /// Upserts the scores of a judge other than the default into `response_judges`.
-    fn write_other_judge(
-        &self,
-        name: &str,
-        item_id: &str,
-        model: &str,
-        scores: &str,
-        rationale: &str,
-    ) -> rusqlite::Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
-                 ON CONFLICT(judge, item_id, model) DO UPDATE SET scores=excluded.scores,
-                   rationale=excluded.rationale",
-            )?
-            .execute(params![name, item_id, model, scores, rationale])?;
+        let is_default = self.judges.first().is_some_and(|first| first == name);
+        super::judges::write_scores(self.tx, is_default, name, (item_id, model), &scores, &rationale)?;
         Ok(())
     }
 
@@ -347,7 +321,14 @@ impl Importer<'_> {
             }
             // The default judge's scores went into `responses` with the response.
             if scored && !self.judge_is_default() {
-                self.write_other_judge(&self.judge, &item.id, &r.model, judge, rationale)?;
+                super::judges::write_scores(
+                    self.tx,
+                    false,
+                    &self.judge,
+                    (&item.id, &r.model),
+                    judge,
+                    rationale,
+                )?;
             }
             for (name, scores) in &r.judges {
                 self.write_named_judge(&item.id, &r.model, name, scores)?;

@@ -101,6 +101,57 @@ pub(super) fn default_judge_in(conn: &rusqlite::Connection) -> rusqlite::Result<
         .optional()
 }
 
+/// Writes `judge`'s scores and rationales (JSON) of model `model`'s response to `item_id` where
+/// session format 8 keeps them: the default judge's (`is_default`) in `responses.judge` and
+/// `judge_rationale`, another judge's in `response_judges`.
+pub(super) fn write_scores(
+    conn: &rusqlite::Connection,
+    is_default: bool,
+    judge: &str,
+    (item_id, model): (&str, &str),
+    scores: &str,
+    rationale: &str,
+) -> rusqlite::Result<()> {
+    if is_default {
+        conn.prepare_cached(
+            "UPDATE main.responses SET judge = ?3, judge_rationale = ?4 WHERE item_id = ?1 AND model = ?2",
+        )?
+        .execute(params![item_id, model, scores, rationale])?;
+    } else {
+        conn.prepare_cached(
+            "INSERT INTO main.response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
+             ON CONFLICT(judge, item_id, model) DO UPDATE SET scores = excluded.scores, rationale = excluded.rationale",
+        )?
+        .execute(params![judge, item_id, model, scores, rationale])?;
+    }
+    Ok(())
+}
+
+/// `judge`'s scores and rationales of the response, where `write_scores` keeps them; none when
+/// it gave neither.
+pub(super) fn stored_scores(
+    conn: &rusqlite::Connection,
+    is_default: bool,
+    judge: &str,
+    (item_id, model): (&str, &str),
+) -> rusqlite::Result<Option<(String, String)>> {
+    let pair = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+    if is_default {
+        conn.prepare_cached(
+            "SELECT judge, judge_rationale FROM main.responses WHERE item_id = ?1 AND model = ?2
+               AND (judge <> '{}' OR judge_rationale <> '{}')",
+        )?
+        .query_row([item_id, model], pair)
+        .optional()
+    } else {
+        conn.prepare_cached(
+            "SELECT scores, rationale FROM main.response_judges WHERE judge = ?1 AND item_id = ?2 AND model = ?3",
+        )?
+        .query_row([judge, item_id, model], pair)
+        .optional()
+    }
+}
+
 /// A response already in the session whose text differs from the one being imported, while
 /// other judges scored the text in the session: adding scores to it would pair them with a
 /// text they were not given.

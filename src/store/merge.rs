@@ -151,34 +151,31 @@ fn merge_import_rows(tx: &Transaction<'_>, src: &Source, schema: &Schema) -> Res
             // judges brings every judge's by name afterwards (`merge_judges`), so its responses
             // come without scores here; an older source's scores are its one judge's, which
             // become the target's default judge's (judge `judge` in a session without one).
-            let (sql, with_scores) = match (stored, src.has_judges) {
-                (None, true) => {
-                    rep.responses_added += 1;
-                    ("INSERT INTO main.responses(item_id, model, text) VALUES (?1,?2,?3)", false)
-                }
-                (None, false) => {
-                    rep.responses_added += 1;
-                    (
-                        "INSERT INTO main.responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)",
-                        true,
-                    )
-                }
+            let update = match stored {
+                None => false,
                 // The version that came with the item the target now holds, largest content first.
-                (Some(t_key), has_judges)
+                Some(t_key)
                     if item_imported.get(&r.item_id) == Some(&target_item)
                         && format!("{}{}", r.text, r.judge) > t_key =>
                 {
-                    if has_judges {
-                        ("UPDATE main.responses SET text = ?3 WHERE item_id = ?1 AND model = ?2", false)
-                    } else {
-                        (
-                            "UPDATE main.responses SET text = ?3, judge = ?4, judge_rationale = ?5
-                             WHERE item_id = ?1 AND model = ?2",
-                            true,
-                        )
-                    }
+                    true
                 }
-                (Some(_), _) => return Ok(()),
+                Some(_) => return Ok(()),
+            };
+            if !update {
+                rep.responses_added += 1;
+            }
+            let with_scores = !src.has_judges;
+            let sql = match (update, with_scores) {
+                (false, false) => "INSERT INTO main.responses(item_id, model, text) VALUES (?1,?2,?3)",
+                (false, true) => {
+                    "INSERT INTO main.responses(item_id, model, text, judge, judge_rationale) VALUES (?1,?2,?3,?4,?5)"
+                }
+                (true, false) => "UPDATE main.responses SET text = ?3 WHERE item_id = ?1 AND model = ?2",
+                (true, true) => {
+                    "UPDATE main.responses SET text = ?3, judge = ?4, judge_rationale = ?5
+                     WHERE item_id = ?1 AND model = ?2"
+                }
             };
             tx.prepare_cached(sql)
                 .and_then(|mut st| {

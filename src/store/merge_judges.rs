@@ -18,7 +18,7 @@ use super::merge_rows::{self, ResponseJudgeRow};
 use super::merge_source::Source;
 use super::merge_source::{read_error, write_error};
 use crate::schema::Schema;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
 
 /// The source's judge rows: those of `response_judges`, and its default judge's scores kept in
@@ -200,20 +200,8 @@ fn merge_row(
         counts.scores_left_out += 1;
         return Ok(());
     }
-    let pair = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
-    let stored: Option<(String, String)> = if is_default {
-        tx.prepare_cached(
-            "SELECT judge, judge_rationale FROM main.responses WHERE item_id = ?1 AND model = ?2
-               AND (judge <> '{}' OR judge_rationale <> '{}')",
-        )
-        .and_then(|mut st| st.query_row([&j.item_id, &j.model], pair).optional())
-    } else {
-        tx.prepare_cached(
-            "SELECT scores, rationale FROM main.response_judges WHERE judge = ?1 AND item_id = ?2 AND model = ?3",
-        )
-        .and_then(|mut st| st.query_row([&j.judge, &j.item_id, &j.model], pair).optional())
-    }
-    .map_err(write_error)?;
+    let key = (j.item_id.as_str(), j.model.as_str());
+    let stored = super::judges::stored_scores(tx, is_default, &j.judge, key).map_err(write_error)?;
     let newer = match &stored {
         None => true,
         Some((scores, rationale)) if (scores, rationale) == (&j.scores, &j.rationale) => false,
@@ -226,19 +214,8 @@ fn merge_row(
     if !newer {
         return Ok(());
     }
-    if is_default {
-        tx.prepare_cached(
-            "UPDATE main.responses SET judge = ?3, judge_rationale = ?4 WHERE item_id = ?1 AND model = ?2",
-        )
-        .and_then(|mut st| st.execute(params![j.item_id, j.model, j.scores, j.rationale]))
-    } else {
-        tx.prepare_cached(
-            "INSERT INTO main.response_judges(judge, item_id, model, scores, rationale) VALUES (?1,?2,?3,?4,?5)
-             ON CONFLICT(judge, item_id, model) DO UPDATE SET scores = excluded.scores, rationale = excluded.rationale",
-        )
-        .and_then(|mut st| st.execute(params![j.judge, j.item_id, j.model, j.scores, j.rationale]))
-    }
-    .map_err(write_error)?;
+    super::judges::write_scores(tx, is_default, &j.judge, key, &j.scores, &j.rationale)
+        .map_err(write_error)?;
     if stored.is_some() {
         counts.scores_updated += 1;
     } else {
